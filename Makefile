@@ -1,0 +1,101 @@
+# leaktop: see README.md. `make` builds ./leaktop; `make demo`, `make test` and `make bench`
+# install what they need first (tools/deps.sh, idempotent).
+
+OUTPUT	:= .output
+CLANG	?= clang
+BPFTOOL	?= bpftool
+CC	?= gcc
+ARCH	:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+VMLINUX_BTF	:= /sys/kernel/btf/vmlinux
+VMLINUX_H	:= vmlinux/vmlinux.h
+VMLINUX_FALLBACK := vmlinux/$(ARCH)/vmlinux.h
+
+PKGS	:= libbpf libelf libdw zlib
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Werror
+CFLAGS	?= -O2 -g
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS)
+# libiberty's cplus_demangle handles C++, Rust and D symbols; Debian ships it as a PIC archive.
+LDLIBS	+= $(PKG_LIBS) -liberty -lm
+
+# System include dirs clang would use for the host, so BPF code finds asm/ headers (as in
+# libbpf-bootstrap).
+CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
+	-Ivmlinux -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+BPF_HDRS  := bpf/leaktop.h $(wildcard bpf/*.bpf.h)
+
+.PHONY: all clean deps demo test unit e2e bench fmt
+.DELETE_ON_ERROR:
+
+all: leaktop
+
+$(OUTPUT):
+	@mkdir -p $@
+
+# vmlinux.h comes from this kernel's BTF when it has one, else from the committed copy.
+$(VMLINUX_H):
+	@if [ -r $(VMLINUX_BTF) ] && command -v $(BPFTOOL) >/dev/null; then \
+		$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@; \
+	else \
+		echo "note: no readable $(VMLINUX_BTF); using $(VMLINUX_FALLBACK)"; \
+		cp $(VMLINUX_FALLBACK) $@; \
+	fi
+
+$(OUTPUT)/leaktop.bpf.o: bpf/leaktop.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp
+	@rm -f $@.tmp
+
+$(OUTPUT)/leaktop.skel.h: $(OUTPUT)/leaktop.bpf.o
+	$(BPFTOOL) gen skeleton $< name leaktop_bpf > $@
+
+# Every user object may include the skeleton through a module header.
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) bpf/leaktop.h $(OUTPUT)/leaktop.skel.h | $(OUTPUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libleaktop.a: $(USER_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+leaktop: $(OUTPUT)/main.o $(OUTPUT)/libleaktop.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	@tools/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C tests
+	@tests/run.sh
+
+unit: all
+	@$(MAKE) --no-print-directory -C tests
+	@tests/run.sh unit
+
+e2e: all
+	@$(MAKE) --no-print-directory -C tests
+	@tests/run.sh e2e
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C tests
+	@tools/bench.sh
+
+fmt:
+	clang-format -i user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf $(OUTPUT) leaktop $(VMLINUX_H) tests/.run
+	@$(MAKE) --no-print-directory -C tests clean

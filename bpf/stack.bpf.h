@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Stack capture: the one place that decides how a user stack is walked and stored. Everything
+ * else asks for a stack id.
+ */
+#ifndef LEAKTOP_STACK_BPF_H
+#define LEAKTOP_STACK_BPF_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_DEFAULT_MAX_STACKS); /* resized by user space before load */
+	__uint(map_flags, BPF_F_NO_PREALLOC);	    /* new stacks are rare; don't pin 16 MB */
+	__type(key, __u64);
+	__type(value, struct lt_stack);
+} stacks SEC(".maps");
+
+/*
+ * Mix the frames into a 64-bit id. Collisions would merge two stacks; at 64 bits and a few
+ * thousand stacks their chance is below 1e-12. Never returns LT_STACK_NONE.
+ */
+static __always_inline __u64 lt_stack_hash(const struct lt_stack *st)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (__u32 i = 0; i < LT_MAX_FRAMES; i++) {
+		if (i >= st->len)
+			break;
+		h ^= st->ips[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h == LT_STACK_NONE ? 1 : h;
+}
+
+/*
+ * Capture the user stack at an allocator's return and return its id, storing the frames the
+ * first time a stack is seen. At return the registers are the caller's own: ip is the call
+ * site, and sp and rbp are the caller's. So frame 0 is the allocator's immediate caller, with
+ * no need to recover it from *sp as an entry probe must, and no dependence on how far into the
+ * prologue the entry probe sits.
+ *
+ * `scratch` is per-thread memory: a per-CPU buffer is not safe here, because uprobe programs
+ * run with only migration disabled and another task on this CPU may run in between.
+ */
+static __always_inline __u64 lt_stack_capture(struct pt_regs *ctx, struct lt_stack *scratch)
+{
+	long n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
+	__u64 id;
+
+	if (n <= 0) {
+		lt_stat_add(LT_STAT_STACK_FAILED, 1);
+		return LT_STACK_NONE;
+	}
+	scratch->len = n / sizeof(scratch->ips[0]);
+	id = lt_stack_hash(scratch);
+	if (bpf_map_lookup_elem(&stacks, &id))
+		return id;
+	n = bpf_map_update_elem(&stacks, &id, scratch, BPF_NOEXIST);
+	if (n && n != -EEXIST) {
+		lt_stat_add(LT_STAT_STACK_MAP_FULL, 1);
+		return LT_STACK_NONE;
+	}
+	return id;
+}
+
+#endif /* LEAKTOP_STACK_BPF_H */

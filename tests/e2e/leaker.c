@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The end-to-end tests' target. It starts, prints "ready PID", and waits for SIGUSR1, which the
+ * test sends once leaktop says it is attached. Then it leaks known byte counts through one
+ * named function per allocator entry point, runs balanced churn that must net to zero, prints
+ * "done", and waits for SIGTERM.
+ *
+ * `leaker --expect` prints the table the tests assert against: "function bytes count" per
+ * leaking function, so the expected numbers live in one place, next to the code that leaks.
+ */
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+
+/* Leaked blocks are kept here, so nothing can prove them dead and drop the calls. */
+static void *volatile kept[256];
+static int nkept;
+
+static void keep(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "leaker: allocation failed\n");
+		exit(3);
+	}
+	kept[nkept++] = p;
+}
+
+NOINLINE void leak_malloc(void)
+{
+	for (int i = 0; i < 10; i++)
+		keep(malloc(1000));
+}
+
+NOINLINE void leak_calloc(void)
+{
+	for (int i = 0; i < 5; i++)
+		keep(calloc(10, 300));
+}
+
+/* A block that grows through realloc: only its final size is outstanding. */
+NOINLINE void leak_realloc_chain(void)
+{
+	void *p = malloc(100);
+
+	p = realloc(p, 2000);
+	p = realloc(p, 70000);
+	/* Past the mmap threshold: glibc's realloc calls malloc itself for this one. */
+	p = realloc(p, 300000);
+	p = realloc(p, 400000);
+	keep(p);
+}
+
+NOINLINE void leak_reallocarray(void)
+{
+	void *p = reallocarray(NULL, 40, 100);
+
+	keep(reallocarray(p, 50, 100));
+}
+
+NOINLINE void leak_posix_memalign(void)
+{
+	for (int i = 0; i < 3; i++) {
+		void *p = NULL;
+
+		if (posix_memalign(&p, 64, 1200))
+			p = NULL;
+		keep(p);
+	}
+}
+
+NOINLINE void leak_aligned_alloc(void)
+{
+	keep(aligned_alloc(256, 2560));
+	keep(aligned_alloc(256, 2560));
+}
+
+NOINLINE void leak_memalign(void)
+{
+	keep(memalign(128, 1100));
+}
+
+NOINLINE void leak_valloc(void)
+{
+	keep(valloc(5000));
+}
+
+NOINLINE void leak_pvalloc(void)
+{
+	keep(pvalloc(6000));
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	long bytes, count;
+} leaks[] = {
+	{ "leak_malloc", leak_malloc, 10000, 10 },
+	{ "leak_calloc", leak_calloc, 15000, 5 },
+	{ "leak_realloc_chain", leak_realloc_chain, 400000, 1 },
+	{ "leak_reallocarray", leak_reallocarray, 5000, 1 },
+	{ "leak_posix_memalign", leak_posix_memalign, 3600, 3 },
+	{ "leak_aligned_alloc", leak_aligned_alloc, 5120, 2 },
+	{ "leak_memalign", leak_memalign, 1100, 1 },
+	{ "leak_valloc", leak_valloc, 5000, 1 },
+	{ "leak_pvalloc", leak_pvalloc, 6000, 1 },
+};
+
+/* Balanced work through every entry point: it must leave nothing outstanding. */
+NOINLINE void churn(int rounds)
+{
+	static void *volatile slot;
+
+	for (int i = 0; i < rounds; i++) {
+		size_t size = 16 + (i * 7919) % 4080;
+		void *p;
+
+		slot = malloc(size);
+		free(slot);
+		slot = calloc(3, size);
+		free(slot);
+		p = malloc(size);
+		p = realloc(p, size * 2);
+		slot = p;
+		/* glibc frees on realloc(p, 0) and returns NULL. */
+		slot = realloc(slot, 0);
+		free(slot);
+		if (!posix_memalign(&p, 32, size)) {
+			slot = p;
+			free(slot);
+		}
+		slot = aligned_alloc(64, 64 * (1 + i % 8));
+		free(slot);
+	}
+}
+
+static void wait_for(int sig)
+{
+	sigset_t set;
+	int got;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigwait(&set, &got);
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t set;
+	int rounds = 2000;
+
+	if (argc > 1 && !strcmp(argv[1], "--expect")) {
+		for (size_t i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
+			printf("%s %ld %ld\n", leaks[i].name, leaks[i].bytes, leaks[i].count);
+		return 0;
+	}
+	if (argc > 1)
+		rounds = atoi(argv[1]);
+	/* Block the signals we wait for, so they queue instead of killing us early. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready %d\n", getpid());
+	wait_for(SIGUSR1);
+
+	for (size_t i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
+		leaks[i].fn();
+	churn(rounds);
+
+	printf("done\n");
+	wait_for(SIGTERM);
+	return 0;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <linux/types.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "leaktop.h"
+#include "util.h"
+
+#ifndef LEAKTOP_VERSION
+#define LEAKTOP_VERSION "0.1"
+#endif
+
+/* The kernel's PID_MAX_LIMIT on 64-bit. */
+#define LT_PID_MAX 4194304
+
+enum {
+	OPT_FOLDED = 0x100,
+	OPT_BYTES,
+	OPT_FRAMES,
+	OPT_MAX_TRACKED,
+	OPT_MAX_STACKS,
+};
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "frames", required_argument, NULL, OPT_FRAMES },
+	{ "max-tracked", required_argument, NULL, OPT_MAX_TRACKED },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ "folded", required_argument, NULL, OPT_FOLDED },
+	{ "bytes", no_argument, NULL, OPT_BYTES },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{},
+};
+
+void cli__usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: leaktop -p PID[,PID...] [options]\n"
+		"\n"
+		"Attach to running processes and show which call stacks hold memory, and how it\n"
+		"grows, without restarting them.\n"
+		"\n"
+		"  -p, --pid PID[,PID...]  processes to trace (up to %d)\n"
+		"  -i, --interval SECS     seconds between tables (default 5)\n"
+		"  -d, --duration SECS     stop after SECS and print the final table\n"
+		"  -n, --top N             stacks per table section (default 10)\n"
+		"      --frames N          frames shown per stack in the table (default 8)\n"
+		"      --folded FILE       at exit, write folded stacks of outstanding bytes\n"
+		"      --bytes             exact byte counts instead of KiB/MiB\n"
+		"      --max-tracked N     live allocations tracked at once (default %d)\n"
+		"      --max-stacks N      distinct stacks kept (default %d)\n"
+		"  -v, --verbose           say more about what is attached (repeat for more)\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           print the version\n"
+		"\n"
+		"SIGINT or SIGTERM ends the trace and prints the final table.\n",
+		LT_MAX_TARGETS, LT_DEFAULT_MAX_ALLOCS, LT_DEFAULT_MAX_STACKS);
+}
+
+__attribute__((format(printf, 3, 4))) static enum cli_result fail(char *err, size_t errlen,
+								   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return CLI_ERROR;
+}
+
+static const char *range_word(int e)
+{
+	return e == -ERANGE ? "out of range" : "not a number";
+}
+
+/* The option getopt complained about: optopt for short ones, the argv word for long ones. */
+static const char *opt_name(char **argv, char *buf, size_t len)
+{
+	if (optopt > 0 && optopt < 0x80) {
+		snprintf(buf, len, "-%c", optopt);
+		return buf;
+	}
+	return argv[optind - 1];
+}
+
+static int add_pids(struct lt_config *cfg, const char *list, char *err, size_t errlen)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!*list || list[strlen(list) - 1] == ',') {
+		fail(err, errlen, "bad pid list '%s'", list);
+		ret = -EINVAL;
+		goto out;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+		int i, e = parse_u64(tok, 1, LT_PID_MAX, &v);
+
+		if (e) {
+			fail(err, errlen, "bad pid '%s': %s", tok, range_word(e));
+			ret = -EINVAL;
+			goto out;
+		}
+		for (i = 0; i < cfg->npids && cfg->pids[i] != (pid_t)v; i++)
+			;
+		if (i < cfg->npids)
+			continue; /* listed twice: trace it once */
+		if (cfg->npids == LT_MAX_TARGETS) {
+			fail(err, errlen, "too many pids: at most %d", LT_MAX_TARGETS);
+			ret = -E2BIG;
+			goto out;
+		}
+		cfg->pids[cfg->npids++] = v;
+	}
+out:
+	free(copy);
+	return ret;
+}
+
+static void defaults(struct lt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->interval_s = 5;
+	cfg->top_n = 10;
+	cfg->table_frames = 8;
+	cfg->max_allocs = LT_DEFAULT_MAX_ALLOCS;
+	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
+}
+
+enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *err,
+			   size_t errlen, FILE *out)
+{
+	char optname[8];
+	uint64_t v;
+	int opt, e;
+
+	defaults(cfg);
+	err[0] = '\0';
+	opterr = 0;
+	optind = 0; /* full re-initialisation, so the parser can run more than once */
+	while ((opt = getopt_long(argc, argv, ":p:i:d:n:vhV", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (add_pids(cfg, optarg, err, errlen))
+				return CLI_ERROR;
+			break;
+		case 'i':
+			e = parse_seconds(optarg, 0.1, 86400, &cfg->interval_s);
+			if (e)
+				return fail(err, errlen, "bad interval '%s': %s (0.1 to 86400 s)",
+					    optarg, range_word(e));
+			break;
+		case 'd':
+			e = parse_seconds(optarg, 0.1, 1e7, &cfg->duration_s);
+			if (e)
+				return fail(err, errlen, "bad duration '%s': %s (0.1 to 1e7 s)",
+					    optarg, range_word(e));
+			break;
+		case 'n':
+			e = parse_u64(optarg, 1, 100000, &v);
+			if (e)
+				return fail(err, errlen, "bad --top '%s': %s (1 to 100000)", optarg,
+					    range_word(e));
+			cfg->top_n = v;
+			break;
+		case OPT_FRAMES:
+			e = parse_u64(optarg, 1, LT_MAX_FRAMES, &v);
+			if (e)
+				return fail(err, errlen, "bad --frames '%s': %s (1 to %d)", optarg,
+					    range_word(e), LT_MAX_FRAMES);
+			cfg->table_frames = v;
+			break;
+		case OPT_MAX_TRACKED:
+			e = parse_u64(optarg, 1024, 1 << 26, &v);
+			if (e)
+				return fail(err, errlen, "bad --max-tracked '%s': %s (1024 to %d)",
+					    optarg, range_word(e), 1 << 26);
+			cfg->max_allocs = v;
+			break;
+		case OPT_MAX_STACKS:
+			e = parse_u64(optarg, 64, 1 << 20, &v);
+			if (e)
+				return fail(err, errlen, "bad --max-stacks '%s': %s (64 to %d)",
+					    optarg, range_word(e), 1 << 20);
+			cfg->max_stacks = v;
+			break;
+		case OPT_FOLDED:
+			if (!*optarg)
+				return fail(err, errlen, "--folded needs a file name");
+			cfg->folded_path = optarg;
+			break;
+		case OPT_BYTES:
+			cfg->exact_bytes = true;
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case 'h':
+			cli__usage(out);
+			return CLI_EXIT_OK;
+		case 'V':
+			fprintf(out, "leaktop %s\n", LEAKTOP_VERSION);
+			return CLI_EXIT_OK;
+		case ':':
+			return fail(err, errlen, "option '%s' needs a value",
+				    opt_name(argv, optname, sizeof(optname)));
+		default:
+			return fail(err, errlen, "unknown option '%s' (see --help)",
+				    opt_name(argv, optname, sizeof(optname)));
+		}
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!cfg->npids)
+		return fail(err, errlen, "nothing to trace: give -p PID (see --help)");
+	return CLI_RUN;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command line: argv into a config struct. Nothing else reads argv. */
+#ifndef LEAKTOP_CLI_H
+#define LEAKTOP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define LT_MAX_TARGETS 64
+
+struct lt_config {
+	pid_t pids[LT_MAX_TARGETS];
+	int npids;
+	double interval_s;	/* -i: seconds between tables */
+	double duration_s;	/* -d: 0 runs until a signal or the targets exit */
+	unsigned int top_n;	/* -n: stacks per table section */
+	unsigned int table_frames; /* frames printed per stack in the table */
+	unsigned long max_allocs;  /* live allocations tracked at once */
+	unsigned long max_stacks;  /* distinct stacks kept */
+	const char *folded_path;   /* --folded: written at exit */
+	bool exact_bytes;	   /* --bytes: exact counts instead of KiB/MiB */
+	int verbose;
+};
+
+enum cli_result {
+	CLI_RUN,	/* config is complete: trace */
+	CLI_EXIT_OK,	/* help or version was printed */
+	CLI_ERROR,	/* bad usage: `err` says why */
+};
+
+/*
+ * Parse argv into `cfg`. On CLI_ERROR, `err` holds a one-line message that names the
+ * offending option and value. Help and version go to `out`.
+ */
+enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *err,
+			   size_t errlen, FILE *out);
+
+void cli__usage(FILE *out);
+
+#endif /* LEAKTOP_CLI_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The collector reads the kernel's per-stack totals, stacks and drop counters. Each sample
+ * keeps the previous one, so interval deltas come from two snapshots of the same counters.
+ */
+#ifndef LEAKTOP_COLLECTOR_H
+#define LEAKTOP_COLLECTOR_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leaktop.h"
+
+struct leaktop_bpf;
+struct lt_collector;
+
+struct lt_stack_row {
+	uint32_t tgid;
+	uint64_t stack_id;
+	struct lt_totals now;
+	struct lt_totals prev;	/* at the previous sample; zero for a stack new since then */
+};
+
+struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows);
+void collector__free(struct lt_collector *c);
+
+/* Take a sample. 0 or -errno; the previous sample stays in place on error. */
+int collector__sample(struct lt_collector *c);
+
+/* The rows of the latest sample, sorted by (tgid, stack_id). */
+size_t collector__rows(const struct lt_collector *c, const struct lt_stack_row **rows);
+
+/* The frames of a stack (cached; stacks never change). NULL for LT_STACK_NONE or unknown. */
+const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_id);
+
+/* Drop and event counters summed over CPUs, as of the latest sample. */
+const uint64_t *collector__stats(const struct lt_collector *c);
+
+/* Forget every row of `tgid`, in the kernel maps too: the process is gone and reported. */
+int collector__purge(struct lt_collector *c, uint32_t tgid);
+
+#endif /* LEAKTOP_COLLECTOR_H */

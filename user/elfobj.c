@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfobj.h"
+#include "util.h"
+
+struct lt_elf {
+	int fd;
+	Elf *elf;
+};
+
+struct lt_elf *elfobj__open_fd(int fd)
+{
+	struct lt_elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->fd = fd;
+	e->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e->elf || elf_kind(e->elf) != ELF_K_ELF) {
+		elfobj__close(e);
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return e;
+}
+
+struct lt_elf *elfobj__open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	return elfobj__open_fd(fd);
+}
+
+void elfobj__close(struct lt_elf *e)
+{
+	if (!e)
+		return;
+	if (e->elf)
+		elf_end(e->elf);
+	close(e->fd);
+	free(e);
+}
+
+void *elfobj__elf(struct lt_elf *e)
+{
+	return e->elf;
+}
+
+int elfobj__fd(struct lt_elf *e)
+{
+	return e->fd;
+}
+
+static Elf_Scn *find_section(Elf *elf, Elf64_Word type)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type)
+			return scn;
+	}
+	return NULL;
+}
+
+/* Fill the still-missing names from one symbol table; returns how many it found. */
+static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names, size_t n,
+		       struct lt_elf_func *out)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t count;
+	int found = 0;
+
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return 0;
+	count = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 1; i < count; i++) {
+		const char *name;
+		GElf_Sym sym;
+		int bind;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		bind = GELF_ST_BIND(sym.st_info);
+		if (bind != STB_GLOBAL && bind != STB_WEAK)
+			continue;
+		name = elf_strptr(e->elf, sh.sh_link, sym.st_name);
+		if (!name)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			uint64_t off;
+
+			if (out[k].found || strcmp(name, names[k]))
+				continue;
+			if (elfobj__vaddr_to_offset(e, sym.st_value, &off))
+				break;
+			out[k] = (struct lt_elf_func){
+				.found = true,
+				.vaddr = sym.st_value,
+				.size = sym.st_size,
+				.file_offset = off,
+			};
+			found++;
+			break;
+		}
+	}
+	return found;
+}
+
+int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
+		       struct lt_elf_func *out)
+{
+	static const Elf64_Word types[] = { SHT_DYNSYM, SHT_SYMTAB };
+	int found = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	for (size_t t = 0; t < ARRAY_SIZE(types) && (size_t)found < n; t++) {
+		Elf_Scn *scn = find_section(e->elf, types[t]);
+
+		if (scn)
+			found += scan_symtab(e, scn, names, n, out);
+	}
+	return found;
+}
+
+int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset)
+{
+	size_t nph;
+
+	if (elf_getphdrnum(e->elf, &nph))
+		return -ENOENT;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz) {
+			*offset = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elfobj__build_id(struct lt_elf *e, char *buf, size_t len)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Data *data;
+		size_t off = 0, name_off, desc_off;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const unsigned char *d = (const unsigned char *)data->d_buf + desc_off;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)data->d_buf + name_off, "GNU", 4))
+				continue;
+			if (!nh.n_descsz || len < nh.n_descsz * 2 + 1)
+				return -ENOENT;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(buf + 2 * i, 3, "%02x", d[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * leaktop: attach to running processes and show which stacks hold memory and how it grows.
+ * This file is the lifecycle only: check, find, load, attach, poll, report, clean up.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "leaktop.skel.h"
+#include "objects.h"
+#include "output.h"
+#include "preflight.h"
+#include "probes.h"
+#include "report.h"
+#include "symbolizer.h"
+#include "target.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == LIBBPF_WARN && verbosity < 1) || (level == LIBBPF_INFO && verbosity < 2) ||
+	    (level == LIBBPF_DEBUG && verbosity < 3))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+struct session {
+	struct lt_config cfg;
+	struct lt_target targets[LT_MAX_TARGETS];
+	int ntargets;
+	struct lt_object_list objects[LT_MAX_TARGETS];
+	struct leaktop_bpf *skel;
+	struct lt_probes *probes;
+	struct lt_collector *collector;
+	struct lt_symbolizer *symbolizer;
+	double start, last;
+};
+
+static int open_targets(struct session *s)
+{
+	char err[256];
+
+	for (int i = 0; i < s->cfg.npids; i++) {
+		if (target__open(&s->targets[i], s->cfg.pids[i], err, sizeof(err))) {
+			lt_err("%s", err);
+			return -1;
+		}
+		s->ntargets++;
+	}
+	return 0;
+}
+
+static int find_allocators(struct session *s)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		struct lt_target *t = &s->targets[i];
+		struct lt_maps maps;
+		int err;
+
+		err = procmaps__read(t->pid, &maps);
+		if (err) {
+			lt_err("cannot read /proc/%d/maps: %s", t->pid, strerror(-err));
+			return -1;
+		}
+		err = objects__find_allocators(t->pid, &maps, &s->objects[i]);
+		if (err == -ENOENT)
+			lt_err("no allocator found in pid %d (%s): none of the %zu objects it maps "
+			       "defines malloc and free (looked for glibc libc.so.6, musl, "
+			       "libjemalloc, libtcmalloc, any other library, and the executable)",
+			       t->pid, t->comm, maps.n);
+		else if (err)
+			lt_err("cannot inspect the objects of pid %d: %s", t->pid, strerror(-err));
+		procmaps__free(&maps);
+		if (err)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_bpf(struct session *s)
+{
+	int err;
+
+	s->skel = leaktop_bpf__open();
+	if (!s->skel) {
+		lt_err("failed to open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	bpf_map__set_max_entries(s->skel->maps.allocs, s->cfg.max_allocs);
+	bpf_map__set_max_entries(s->skel->maps.stacks, s->cfg.max_stacks);
+	bpf_map__set_max_entries(s->skel->maps.totals, s->cfg.max_stacks);
+	err = leaktop_bpf__load(s->skel);
+	if (err) {
+		lt_err("failed to load the BPF programs: %s%s", strerror(-err),
+		       verbosity < 1 ? " (-v shows libbpf's log)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int attach(struct session *s)
+{
+	s->probes = probes__new(s->skel);
+	if (!s->probes)
+		return -1;
+	for (int i = 0; i < s->ntargets; i++) {
+		for (size_t k = 0; k < s->objects[i].n; k++) {
+			const struct lt_object *o = &s->objects[i].v[k];
+
+			if (probes__attach_object(s->probes, s->targets[i].pid, o))
+				return -1;
+			lt_info(1, "pid %d (%s): probing %s allocator %s", s->targets[i].pid,
+				s->targets[i].comm, objects__family_name(o->family), o->path);
+		}
+	}
+	return 0;
+}
+
+static bool all_exited(struct session *s)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		if (!target__exited(&s->targets[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Sleep until `deadline`, a signal, or the exit of every target. */
+static void wait_until(struct session *s, double deadline)
+{
+	struct pollfd pfds[LT_MAX_TARGETS];
+	int n = 0;
+
+	for (int i = 0; i < s->ntargets; i++) {
+		if (!s->targets[i].exited && s->targets[i].pidfd >= 0)
+			pfds[n++] = (struct pollfd){ .fd = s->targets[i].pidfd, .events = POLLIN };
+	}
+	while (!stop_signal) {
+		double left = deadline - now_mono();
+
+		if (left <= 0 || all_exited(s))
+			return;
+		/* Wake at least every second to notice targets without a pidfd. */
+		poll(pfds, n, (int)ceil(fmin(left, 1.0) * 1000));
+	}
+}
+
+static int report(struct session *s, bool final)
+{
+	bool folded = final && s->cfg.folded_path;
+	struct lt_table_opts opts = {
+		.top_n = s->cfg.top_n,
+		.frames = s->cfg.table_frames,
+		.exact = s->cfg.exact_bytes,
+		.redraw = isatty(STDOUT_FILENO),
+	};
+	double now = now_mono();
+	struct lt_report r;
+	int err;
+
+	err = collector__sample(s->collector);
+	if (err) {
+		lt_err("failed to read the kernel maps: %s", strerror(-err));
+		return err;
+	}
+	err = report__build(&r, s->collector, s->symbolizer, s->targets, s->ntargets,
+			    s->cfg.top_n, folded);
+	if (err) {
+		lt_err("failed to build the report: %s", strerror(-err));
+		report__free(&r);
+		return err;
+	}
+	r.elapsed_s = now - s->start;
+	r.interval_s = now - s->last;
+	r.final = final;
+	s->last = now;
+	err = out_table__write(stdout, &r, &opts);
+	if (folded) {
+		int e = out_folded__write_file(s->cfg.folded_path, &r);
+
+		if (e)
+			lt_err("failed to write %s: %s", s->cfg.folded_path, strerror(-e));
+		else
+			lt_info(0, "wrote folded stacks to %s", s->cfg.folded_path);
+		err = err ?: e;
+	}
+	report__free(&r);
+	return err;
+}
+
+static void refresh_symbols(struct session *s)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		if (!s->targets[i].exited)
+			symbolizer__refresh(s->symbolizer, s->targets[i].pid);
+	}
+}
+
+static int trace(struct session *s)
+{
+	double end = s->cfg.duration_s ? s->start + s->cfg.duration_s : INFINITY;
+	double next = s->start + s->cfg.interval_s;
+	bool announced_exit = false;
+
+	while (!stop_signal) {
+		wait_until(s, fmin(next, end));
+		if (stop_signal || now_mono() >= end)
+			break;
+		if (all_exited(s)) {
+			if (!announced_exit)
+				lt_info(0, "every traced process has exited");
+			announced_exit = true;
+			break;
+		}
+		refresh_symbols(s);
+		if (report(s, false))
+			return -1;
+		next += s->cfg.interval_s;
+		if (next < now_mono())
+			next = now_mono() + s->cfg.interval_s;
+	}
+	for (int i = 0; i < s->ntargets; i++)
+		target__exited(&s->targets[i]);
+	refresh_symbols(s);
+	return report(s, true) ? -1 : 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* No SA_RESTART: poll() must return so the loop sees the signal. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void announce(struct session *s)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		fprintf(stderr, "leaktop: tracing pid %d (%s) through", s->targets[i].pid,
+			s->targets[i].comm);
+		for (size_t k = 0; k < s->objects[i].n; k++)
+			fprintf(stderr, "%s %s", k ? "," : "", s->objects[i].v[k].path);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "leaktop: attached %zu probes; Ctrl-C prints the final table\n",
+		probes__count(s->probes));
+}
+
+static void cleanup(struct session *s)
+{
+	/* Detach first, so that nothing fires into maps that are going away. */
+	probes__free(s->probes);
+	leaktop_bpf__destroy(s->skel);
+	collector__free(s->collector);
+	symbolizer__free(s->symbolizer);
+	for (int i = 0; i < s->ntargets; i++) {
+		objects__free(&s->objects[i]);
+		target__close(&s->targets[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct session s;
+	enum cli_result cr;
+	char err[512];
+	int ret = 1;
+
+	cr = cli__parse(&s.cfg, argc, argv, err, sizeof(err), stdout);
+	if (cr == CLI_EXIT_OK)
+		return 0;
+	if (cr == CLI_ERROR) {
+		lt_err("%s", err);
+		return 2;
+	}
+	verbosity = s.cfg.verbose;
+	lt_set_verbosity(verbosity);
+	libbpf_set_print(libbpf_print);
+
+	if (preflight__privileges(err, sizeof(err)) || preflight__btf(err, sizeof(err))) {
+		lt_err("%s", err);
+		return 1;
+	}
+	install_signals();
+	if (open_targets(&s) || find_allocators(&s))
+		goto out;
+	preflight__mount_fs();
+	s.symbolizer = symbolizer__new();
+	if (!s.symbolizer || load_bpf(&s))
+		goto out;
+	s.collector = collector__new(s.skel, s.cfg.max_stacks);
+	if (!s.collector) {
+		lt_err("out of memory");
+		goto out;
+	}
+	if (attach(&s))
+		goto out;
+	refresh_symbols(&s);
+	announce(&s);
+	s.start = s.last = now_mono();
+	ret = trace(&s) ? 1 : 0;
+out:
+	cleanup(&s);
+	return ret;
+}

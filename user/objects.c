@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "objects.h"
+#include "util.h"
+
+const char *const lt_fn_names[LT_FN__COUNT] = {
+	[LT_FN_MALLOC] = "malloc",
+	[LT_FN_CALLOC] = "calloc",
+	[LT_FN_REALLOC] = "realloc",
+	[LT_FN_REALLOCARRAY] = "reallocarray",
+	[LT_FN_POSIX_MEMALIGN] = "posix_memalign",
+	[LT_FN_ALIGNED_ALLOC] = "aligned_alloc",
+	[LT_FN_MEMALIGN] = "memalign",
+	[LT_FN_VALLOC] = "valloc",
+	[LT_FN_PVALLOC] = "pvalloc",
+	[LT_FN_FREE] = "free",
+};
+
+static const struct {
+	const char *pattern; /* fnmatch() over the basename */
+	enum lt_family family;
+} known[] = {
+	{ "libc.so.6", LT_FAMILY_GLIBC },
+	{ "libc-2.*.so", LT_FAMILY_GLIBC },
+	{ "libc.musl-*.so.1", LT_FAMILY_MUSL },
+	{ "ld-musl-*.so.1", LT_FAMILY_MUSL },
+	{ "libjemalloc.so*", LT_FAMILY_JEMALLOC },
+	{ "libtcmalloc*.so*", LT_FAMILY_TCMALLOC },
+};
+
+const char *objects__family_name(enum lt_family f)
+{
+	switch (f) {
+	case LT_FAMILY_GLIBC:
+		return "glibc";
+	case LT_FAMILY_MUSL:
+		return "musl";
+	case LT_FAMILY_JEMALLOC:
+		return "jemalloc";
+	case LT_FAMILY_TCMALLOC:
+		return "tcmalloc";
+	case LT_FAMILY_EXE:
+		return "executable";
+	default:
+		return "other";
+	}
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+char *objects__open_path(pid_t pid, const struct lt_vma *v)
+{
+	char *path = NULL;
+	struct stat st;
+
+	if (!v->deleted) {
+		if (asprintf(&path, "/proc/%d/root%s", pid, v->path) < 0)
+			return NULL;
+		/* Same file only if it is the same inode: a container may have replaced it. */
+		if (!stat(path, &st) && st.st_ino == v->inode)
+			return path;
+		free(path);
+	}
+	if (asprintf(&path, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, v->start, v->end) < 0)
+		return NULL;
+	if (stat(path, &st) || st.st_ino != v->inode) {
+		free(path);
+		errno = ENOENT;
+		return NULL;
+	}
+	return path;
+}
+
+/* The inode of the executable, to tell it apart from libraries. */
+static uint64_t exe_inode(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static bool seen(const struct lt_maps *maps, size_t upto, const struct lt_vma *v)
+{
+	for (size_t i = 0; i < upto; i++) {
+		const struct lt_vma *o = &maps->vmas[i];
+
+		if (o->inode == v->inode && o->dev_major == v->dev_major &&
+		    o->dev_minor == v->dev_minor && o->x)
+			return true;
+	}
+	return false;
+}
+
+static enum lt_family classify(const char *path, bool is_exe)
+{
+	const char *base = basename_of(path);
+
+	if (is_exe)
+		return LT_FAMILY_EXE;
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+		if (!fnmatch(known[i].pattern, base, 0))
+			return known[i].family;
+	}
+	return LT_FAMILY_OTHER;
+}
+
+static int add_object(struct lt_object_list *list, const struct lt_object *o)
+{
+	struct lt_object *tmp = realloc(list->v, (list->n + 1) * sizeof(*tmp));
+
+	if (!tmp)
+		return -ENOMEM;
+	list->v = tmp;
+	list->v[list->n++] = *o;
+	return 0;
+}
+
+/* Examine one executable file mapping; adds it to `out` when it is an allocator. */
+static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino, struct lt_object_list *out)
+{
+	struct lt_object o = {
+		.ino = v->inode,
+		.dev_major = v->dev_major,
+		.dev_minor = v->dev_minor,
+	};
+	struct lt_elf *elf;
+	int err;
+
+	o.open_path = objects__open_path(pid, v);
+	if (!o.open_path) {
+		lt_info(1, "pid %d: cannot reach %s: %s", pid, v->path, strerror(errno));
+		return 0;
+	}
+	elf = elfobj__open(o.open_path);
+	if (!elf) {
+		lt_info(1, "pid %d: cannot read %s as ELF: %s", pid, v->path, strerror(errno));
+		free(o.open_path);
+		return 0;
+	}
+	elfobj__find_funcs(elf, lt_fn_names, LT_FN__COUNT, o.funcs);
+	elfobj__close(elf);
+	if (!o.funcs[LT_FN_MALLOC].found || !o.funcs[LT_FN_FREE].found) {
+		free(o.open_path);
+		return 0;
+	}
+	o.family = classify(v->path, v->inode == exe_ino);
+	o.path = strdup(v->path);
+	if (!o.path) {
+		free(o.open_path);
+		return -ENOMEM;
+	}
+	err = add_object(out, &o);
+	if (err) {
+		free(o.path);
+		free(o.open_path);
+	}
+	return err;
+}
+
+int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_list *out)
+{
+	uint64_t exe_ino = exe_inode(pid);
+
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct lt_vma *v = &maps->vmas[i];
+		int err;
+
+		if (!v->x || !procmaps__is_file(v) || seen(maps, i, v))
+			continue;
+		err = consider(pid, v, exe_ino, out);
+		if (err)
+			return err;
+	}
+	return out->n ? 0 : -ENOENT;
+}
+
+void objects__free(struct lt_object_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->v[i].path);
+		free(list->v[i].open_path);
+	}
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}

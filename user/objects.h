@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Allocator objects: the ELF files a process really maps that define the malloc family, and
+ * how to reach each one from leaktop's mount namespace.
+ */
+#ifndef LEAKTOP_OBJECTS_H
+#define LEAKTOP_OBJECTS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "elfobj.h"
+#include "procmaps.h"
+
+/* The allocator entry points leaktop probes. lt_fn_names[] spells them. */
+enum lt_fn {
+	LT_FN_MALLOC,
+	LT_FN_CALLOC,
+	LT_FN_REALLOC,
+	LT_FN_REALLOCARRAY,
+	LT_FN_POSIX_MEMALIGN,
+	LT_FN_ALIGNED_ALLOC,
+	LT_FN_MEMALIGN,
+	LT_FN_VALLOC,
+	LT_FN_PVALLOC,
+	LT_FN_FREE,
+	LT_FN__COUNT,
+};
+
+extern const char *const lt_fn_names[LT_FN__COUNT];
+
+enum lt_family {
+	LT_FAMILY_GLIBC,
+	LT_FAMILY_MUSL,
+	LT_FAMILY_JEMALLOC,
+	LT_FAMILY_TCMALLOC,
+	LT_FAMILY_EXE,	 /* the executable defines malloc itself (static, or its own allocator) */
+	LT_FAMILY_OTHER, /* another library that exports malloc and free (mimalloc, asan...) */
+};
+
+const char *objects__family_name(enum lt_family f);
+
+struct lt_object {
+	char *path;		/* as the process sees it in /proc/PID/maps */
+	char *open_path;	/* the same file from here: /proc/PID/root/... or map_files */
+	uint64_t ino;
+	unsigned int dev_major, dev_minor;
+	enum lt_family family;
+	struct lt_elf_func funcs[LT_FN__COUNT];
+};
+
+struct lt_object_list {
+	struct lt_object *v;
+	size_t n;
+};
+
+/*
+ * Find the allocator objects among what `pid` maps (parsed from its /proc/PID/maps into
+ * `maps`). An object qualifies when it defines both malloc and free. Returns 0, -ENOENT when
+ * nothing qualifies, or another -errno. objects__free() the list in every case.
+ */
+int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_list *out);
+void objects__free(struct lt_object_list *list);
+
+/*
+ * A path that reaches the file of mapping `v` of `pid` from leaktop's mount namespace:
+ * /proc/PID/root/<path> when that is the same inode, else /proc/PID/map_files/<range>.
+ * Returns a string to free, or NULL with errno set.
+ */
+char *objects__open_path(pid_t pid, const struct lt_vma *v);
+
+#endif /* LEAKTOP_OBJECTS_H */

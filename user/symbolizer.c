@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <libiberty/demangle.h>
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hashmap.h"
+#include "objects.h"
+#include "procmaps.h"
+#include "symbolizer.h"
+#include "util.h"
+
+/* One process: its dwfl session and the names already found. */
+struct proc {
+	pid_t pid;
+	Dwfl *dwfl;
+	struct lt_hashmap cache;	/* ip -> index into syms */
+	struct lt_sym *syms;
+	size_t nsyms, cap;
+};
+
+struct lt_symbolizer {
+	struct proc *procs;
+	size_t nprocs;
+	/* Every string handed out, freed at the end. */
+	char **strings;
+	size_t nstrings, cap_strings;
+};
+
+/* What a module's userdata slot holds: how to open its file. */
+struct module_file {
+	char *open_path;
+	char *base;	/* basename of the path the process maps it at */
+};
+
+static char *debuginfo_path;
+
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	struct module_file *mf = *userdata;
+	int fd;
+
+	(void)mod;
+	(void)modname;
+	(void)base;
+	*elfp = NULL;
+	if (!mf)
+		return -1;
+	fd = open(mf->open_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*file_name = strdup(mf->open_path);
+	return fd;
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+struct lt_symbolizer *symbolizer__new(void)
+{
+	return calloc(1, sizeof(struct lt_symbolizer));
+}
+
+static int free_module_file(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			    void *arg)
+{
+	struct module_file *mf = *userdata;
+
+	(void)mod;
+	(void)name;
+	(void)start;
+	(void)arg;
+	if (mf) {
+		free(mf->open_path);
+		free(mf->base);
+		free(mf);
+		*userdata = NULL;
+	}
+	return DWARF_CB_OK;
+}
+
+void symbolizer__free(struct lt_symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct proc *p = &s->procs[i];
+
+		if (p->dwfl) {
+			dwfl_getmodules(p->dwfl, free_module_file, NULL, 0);
+			dwfl_end(p->dwfl);
+		}
+		hashmap__free(&p->cache);
+		free(p->syms);
+	}
+	for (size_t i = 0; i < s->nstrings; i++)
+		free(s->strings[i]);
+	free(s->strings);
+	free(s->procs);
+	free(s);
+}
+
+/* Keep `str` (already allocated) until the symbolizer goes; NULL stays NULL. */
+static const char *keep(struct lt_symbolizer *s, char *str)
+{
+	if (!str)
+		return NULL;
+	if (s->nstrings == s->cap_strings) {
+		size_t cap = s->cap_strings ? s->cap_strings * 2 : 256;
+		char **tmp = realloc(s->strings, cap * sizeof(*tmp));
+
+		if (!tmp) {
+			free(str);
+			return NULL;
+		}
+		s->strings = tmp;
+		s->cap_strings = cap;
+	}
+	s->strings[s->nstrings++] = str;
+	return str;
+}
+
+static struct proc *proc_get(struct lt_symbolizer *s, pid_t pid, bool create)
+{
+	struct proc *tmp;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	}
+	if (!create)
+		return NULL;
+	tmp = realloc(s->procs, (s->nprocs + 1) * sizeof(*tmp));
+	if (!tmp)
+		return NULL;
+	s->procs = tmp;
+	memset(&s->procs[s->nprocs], 0, sizeof(*tmp));
+	s->procs[s->nprocs].pid = pid;
+	s->procs[s->nprocs].dwfl = dwfl_begin(&callbacks);
+	if (!s->procs[s->nprocs].dwfl)
+		return NULL;
+	return &s->procs[s->nprocs++];
+}
+
+/* Report the file mapped at vmas [first, last] as one module spanning all its mappings. */
+static void report_module(Dwfl *dwfl, pid_t pid, const struct lt_maps *m, size_t first,
+			  size_t last)
+{
+	const struct lt_vma *v = &m->vmas[first];
+	struct module_file *mf;
+	Dwfl_Module *mod;
+	void **slot;
+
+	mod = dwfl_report_module(dwfl, v->path, v->start, m->vmas[last].end);
+	if (!mod)
+		return;
+	dwfl_module_info(mod, &slot, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (*slot)
+		return; /* reported before: its file is known */
+	mf = calloc(1, sizeof(*mf));
+	if (!mf)
+		return;
+	mf->open_path = objects__open_path(pid, v);
+	mf->base = strdup(strrchr(v->path, '/') ? strrchr(v->path, '/') + 1 : v->path);
+	if (!mf->open_path || !mf->base) {
+		free(mf->open_path);
+		free(mf->base);
+		free(mf);
+		return;
+	}
+	*slot = mf;
+}
+
+int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
+{
+	struct lt_maps maps;
+	struct proc *p;
+	int err;
+
+	p = proc_get(s, pid, true);
+	if (!p)
+		return -ENOMEM;
+	err = procmaps__read(pid, &maps);
+	if (err)
+		return err;
+	if (!maps.n) {
+		procmaps__free(&maps);
+		return -ESRCH; /* a zombie: keep what we know */
+	}
+	dwfl_report_begin_add(p->dwfl);
+	for (size_t i = 0; i < maps.n;) {
+		size_t j = i;
+
+		if (!procmaps__is_file(&maps.vmas[i])) {
+			i++;
+			continue;
+		}
+		/* A file's mappings are adjacent; gaps between them belong to it too. */
+		while (j + 1 < maps.n && maps.vmas[j + 1].inode == maps.vmas[i].inode &&
+		       !strcmp(maps.vmas[j + 1].path, maps.vmas[i].path))
+			j++;
+		report_module(p->dwfl, pid, &maps, i, j);
+		i = j + 1;
+	}
+	dwfl_report_end(p->dwfl, NULL, NULL);
+	procmaps__free(&maps);
+	return 0;
+}
+
+char *symbolizer__demangle(const char *name)
+{
+	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
+		return NULL;
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_RUST);
+}
+
+static const char *module_basename(Dwfl_Module *mod)
+{
+	struct module_file *mf;
+	void **slot;
+
+	dwfl_module_info(mod, &slot, NULL, NULL, NULL, NULL, NULL, NULL);
+	mf = *slot;
+	return mf ? mf->base : NULL;
+}
+
+static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct lt_sym *out)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(p->dwfl, ip - 1);
+	GElf_Off off = 0;
+	Dwarf_Addr bias = 0;
+	const char *name;
+	GElf_Sym sym;
+
+	memset(out, 0, sizeof(*out));
+	if (!mod)
+		return;
+	out->module = module_basename(mod);
+	name = dwfl_module_addrinfo(mod, ip - 1, &off, &sym, NULL, NULL, NULL);
+	if (name) {
+		char *dm = symbolizer__demangle(name);
+
+		out->func = keep(s, dm ? dm : strdup(name));
+		out->offset = off + 1;
+		return;
+	}
+	/* No symbol: give the address as the object's own (what addr2line -e takes). */
+	if (dwfl_module_getelf(mod, &bias))
+		out->offset = ip - bias;
+}
+
+void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, struct lt_sym *out)
+{
+	struct proc *p = proc_get(s, pid, false);
+	uint64_t idx;
+
+	memset(out, 0, sizeof(*out));
+	if (!p || !ip)
+		return;
+	if (hashmap__get(&p->cache, ip, &idx)) {
+		*out = p->syms[idx];
+		return;
+	}
+	lookup(s, p, ip, out);
+	if (p->nsyms == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		struct lt_sym *tmp = realloc(p->syms, cap * sizeof(*tmp));
+
+		if (!tmp)
+			return;
+		p->syms = tmp;
+		p->cap = cap;
+	}
+	if (hashmap__set(&p->cache, ip, p->nsyms))
+		return;
+	p->syms[p->nsyms++] = *out;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "target.h"
+#include "util.h"
+
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
+/* Fields of /proc/PID/stat after the parenthesised comm, which may hold spaces. */
+static int read_stat(pid_t pid, char *state, unsigned long *flags, char *comm, size_t commlen)
+{
+	char path[64], *text, *open, *close;
+	int ret = -ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return errno == ENOENT ? -ESRCH : -errno;
+	open = strchr(text, '(');
+	close = strrchr(text, ')');
+	if (open && close && close > open &&
+	    sscanf(close + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) == 2) {
+		snprintf(comm, commlen, "%.*s", (int)(close - open - 1), open + 1);
+		ret = 0;
+	}
+	free(text);
+	return ret;
+}
+
+static pid_t tgid_of(pid_t pid)
+{
+	char path[64], *text, *line;
+	pid_t tgid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return 0;
+	line = strstr(text, "\nTgid:");
+	if (line)
+		tgid = strtol(line + 6, NULL, 10);
+	free(text);
+	return tgid;
+}
+
+int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen)
+{
+	unsigned long flags = 0;
+	char state = 0;
+	pid_t tgid;
+	int e;
+
+	memset(t, 0, sizeof(*t));
+	t->pidfd = -1;
+	tgid = tgid_of(pid);
+	if (tgid <= 0) {
+		snprintf(err, errlen, "no such process: %d", pid);
+		return -ESRCH;
+	}
+	e = read_stat(tgid, &state, &flags, t->comm, sizeof(t->comm));
+	if (e) {
+		snprintf(err, errlen, "cannot read /proc/%d/stat: %s", tgid, strerror(-e));
+		return e == -ENOENT ? -ESRCH : e;
+	}
+	if (flags & PF_KTHREAD) {
+		snprintf(err, errlen, "pid %d (%s) is a kernel thread: it has no user memory to trace",
+			 tgid, t->comm);
+		return -EINVAL;
+	}
+	if (state == 'Z' || state == 'X') {
+		snprintf(err, errlen, "pid %d (%s) has already exited", tgid, t->comm);
+		return -ESRCH;
+	}
+	if (tgid != pid)
+		lt_info(0, "pid %d is a thread of process %d (%s): tracing the process", pid, tgid,
+			t->comm);
+	t->pid = tgid;
+	t->pidfd = syscall(SYS_pidfd_open, tgid, 0);
+	return 0;
+}
+
+void target__close(struct lt_target *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->pidfd = -1;
+}
+
+bool target__exited(struct lt_target *t)
+{
+	struct pollfd pfd = { .fd = t->pidfd, .events = POLLIN };
+	char state = 0, comm[17];
+	unsigned long flags;
+
+	if (t->exited)
+		return true;
+	if (t->pidfd >= 0) {
+		/* A pidfd polls readable once the process has exited, zombie or not. */
+		if (poll(&pfd, 1, 0) == 1)
+			t->exited = true;
+	} else if (read_stat(t->pid, &state, &flags, comm, sizeof(comm)) || state == 'Z' ||
+		   state == 'X') {
+		t->exited = true;
+	}
+	return t->exited;
+}
+
+int target__rss(pid_t pid, uint64_t *bytes)
+{
+	unsigned long size, resident;
+	char path[64], *text;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	n = sscanf(text, "%lu %lu", &size, &resident);
+	free(text);
+	if (n != 2)
+		return -EINVAL;
+	*bytes = (uint64_t)resident * sysconf(_SC_PAGESIZE);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Target processes: checking a pid is traceable, watching for its exit, reading its RSS. */
+#ifndef LEAKTOP_TARGET_H
+#define LEAKTOP_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct lt_target {
+	pid_t pid;		/* the thread group id */
+	char comm[17];
+	int pidfd;		/* readable once the process has exited; -1 if unsupported */
+	bool exited;
+};
+
+/*
+ * Check that `pid` is a live user process and fill `t`. A thread id is taken to mean its
+ * process. Returns 0, or -ESRCH (no such process, or it has exited), -EINVAL (a kernel
+ * thread), -EACCES; `err` then holds a one-line reason.
+ */
+int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen);
+void target__close(struct lt_target *t);
+
+/* Poll whether the process is gone; sets t->exited. */
+bool target__exited(struct lt_target *t);
+
+/* Resident set size in bytes, from /proc/PID/statm. 0 or -errno. */
+int target__rss(pid_t pid, uint64_t *bytes);
+
+#endif /* LEAKTOP_TARGET_H */

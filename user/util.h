@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers every module uses: diagnostics, number parsing and formatting, file reading. */
+#ifndef LEAKTOP_UTIL_H
+#define LEAKTOP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Kernel-style short types stay on the BPF side; user code says __u32 or uint32_t. */
+#pragma GCC poison u8 u16 u32 u64 s32 s64
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Diagnostics go to stderr so that stdout stays parseable. */
+void lt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed only when the verbosity is at least `level`. */
+void lt_info(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lt_set_verbosity(int level);
+
+/*
+ * Strict number parsing: the whole string must be a number in [min, max]. Return 0 or
+ * -EINVAL / -ERANGE; *out is untouched on error.
+ */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int parse_seconds(const char *s, double min, double max, double *out);
+
+/*
+ * Format a byte count into buf: exact ("1048576") when `exact`, else binary units with three
+ * significant digits ("1.00 MiB"). `sign` adds a leading '+' to positive values.
+ */
+const char *fmt_bytes(char *buf, size_t len, int64_t bytes, bool exact, bool sign);
+
+/*
+ * Read a whole file (procfs files report size 0, so this reads until EOF). Returns a
+ * NUL-terminated buffer the caller frees, or NULL with errno set.
+ */
+char *read_file(const char *path, size_t *len);
+
+/* Time from CLOCK_MONOTONIC, in seconds. */
+double now_mono(void);
+
+#endif /* LEAKTOP_UTIL_H */
