@@ -96,22 +96,20 @@ static const char *opt_name(char **argv, char *buf, size_t len)
 
 static int add_pids(struct lt_config *cfg, const char *list, char *err, size_t errlen)
 {
-	char *copy = strdup(list), *tok, *save = NULL;
+	char *copy = strdup(list), *tok, *rest;
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	if (!*list || list[strlen(list) - 1] == ',') {
-		fail(err, errlen, "bad pid list '%s'", list);
-		ret = -EINVAL;
-		goto out;
-	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	rest = copy;
+	while ((tok = strsep(&rest, ","))) {
 		uint64_t v;
 		int i, e = parse_u64(tok, 1, LT_PID_MAX, &v);
 
 		if (e) {
-			fail(err, errlen, "bad pid '%s': %s", tok, range_word(e));
+			fail(err, errlen, "bad pid '%s'%s%s%s: %s", tok,
+			     strchr(list, ',') ? " in '" : "", strchr(list, ',') ? list : "",
+			     strchr(list, ',') ? "'" : "", *tok ? range_word(e) : "empty");
 			ret = -EINVAL;
 			goto out;
 		}

@@ -81,17 +81,34 @@ static Elf_Scn *find_section(Elf *elf, Elf64_Word type)
 	return NULL;
 }
 
+/*
+ * True when dynamic symbol `i` is a hidden (non-default) version, such as glibc's
+ * memcpy@GLIBC_2.2.5 beside the default memcpy@@GLIBC_2.14: a program linked today gets the
+ * default one, so that is the one to probe.
+ */
+static bool hidden_version(Elf_Data *versym, size_t i)
+{
+	GElf_Versym v;
+
+	return versym && gelf_getversym(versym, i, &v) && (v & 0x8000);
+}
+
 /* Fill the still-missing names from one symbol table; returns how many it found. */
 static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names, size_t n,
 		       struct lt_elf_func *out)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
+	Elf_Data *data = elf_getdata(scn, NULL), *versym = NULL;
+	Elf_Scn *vscn;
 	GElf_Shdr sh;
 	size_t count;
 	int found = 0;
 
 	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
 		return 0;
+	if (sh.sh_type == SHT_DYNSYM) {
+		vscn = find_section(e->elf, SHT_GNU_versym);
+		versym = vscn ? elf_getdata(vscn, NULL) : NULL;
+	}
 	count = sh.sh_size / sh.sh_entsize;
 	for (size_t i = 1; i < count; i++) {
 		const char *name;
@@ -99,6 +116,8 @@ static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names,
 		int bind;
 
 		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		if (hidden_version(versym, i))
 			continue;
 		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 			continue;

@@ -81,12 +81,15 @@ static int find_allocators(struct session *s)
 			return -1;
 		}
 		err = objects__find_allocators(t->pid, &maps, &s->objects[i]);
-		if (err == -ENOENT)
-			lt_err("no allocator found in pid %d (%s): none of the %zu objects it maps "
-			       "defines malloc and free (looked for glibc libc.so.6, musl, "
-			       "libjemalloc, libtcmalloc, any other library, and the executable)",
-			       t->pid, t->comm, maps.n);
-		else if (err)
+		if (err == -ENOENT) {
+			char searched[256];
+
+			objects__searched(&maps, searched, sizeof(searched));
+			lt_err("no allocator found in pid %d (%s): no object it maps defines malloc "
+			       "and free (searched: %s; leaktop knows glibc, musl, jemalloc, "
+			       "tcmalloc, any library that exports malloc, and static executables)",
+			       t->pid, t->comm, searched);
+		} else if (err)
 			lt_err("cannot inspect the objects of pid %d: %s", t->pid, strerror(-err));
 		procmaps__free(&maps);
 		if (err)

@@ -192,6 +192,23 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 	return out->n ? 0 : -ENOENT;
 }
 
+void objects__searched(const struct lt_maps *maps, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < maps->n && used < len; i++) {
+		const struct lt_vma *v = &maps->vmas[i];
+
+		if (!v->x || !procmaps__is_file(v) || seen(maps, i, v))
+			continue;
+		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+				 basename_of(v->path));
+	}
+	if (!used)
+		snprintf(buf, len, "no executable file mappings at all");
+}
+
 void objects__free(struct lt_object_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {

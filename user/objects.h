@@ -63,6 +63,12 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 void objects__free(struct lt_object_list *list);
 
 /*
+ * The basenames of the executable file objects in `maps`, comma-separated into buf: what
+ * objects__find_allocators() searched, for error messages.
+ */
+void objects__searched(const struct lt_maps *maps, char *buf, size_t len);
+
+/*
  * A path that reaches the file of mapping `v` of `pid` from leaktop's mount namespace:
  * /proc/PID/root/<path> when that is the same inode, else /proc/PID/map_files/<range>.
  * Returns a string to free, or NULL with errno set.

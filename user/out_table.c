@@ -16,13 +16,9 @@
 static void header(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	char b1[32], b2[32];
-	size_t exited = 0;
-
-	for (size_t i = 0; i < r->nprocs; i++)
-		exited += r->procs[i].exited;
-	fprintf(f, "leaktop %s elapsed %.1fs  interval %.1fs  tracked %s in %" PRId64
+	fprintf(f, "leaktop%s  elapsed %.1fs  interval %.1fs  tracked %s in %" PRId64
 		" blocks over %zu stacks\n",
-		r->final ? "final report," : "", r->elapsed_s, r->interval_s,
+		r->final ? " final report" : "", r->elapsed_s, r->interval_s,
 		fmt_bytes(b1, sizeof(b1), r->total_bytes, o->exact, false), r->total_count,
 		r->nrows);
 	for (size_t i = 0; i < r->nprocs; i++) {
@@ -54,7 +50,8 @@ static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row,
 		fprintf(f, "%s\n", buf);
 	}
 	if (row->nframes > max)
-		fprintf(f, "%*s... %zu more frames\n", STACK_COL, "", row->nframes - max);
+		fprintf(f, "%*s... %zu more frame%s\n", STACK_COL, "", row->nframes - max,
+			row->nframes - max > 1 ? "s" : "");
 }
 
 static void by_bytes(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,

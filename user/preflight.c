@@ -65,9 +65,10 @@ int preflight__btf(char *err, size_t errlen)
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "this kernel has no usable BTF (/sys/kernel/btf/vmlinux: %s); leaktop's CO-RE "
-		 "programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-		 strerror(e < 0 ? -e : e));
+		 "this kernel has no usable BTF: %s, and no vmlinux image with BTF was found; "
+		 "leaktop's CO-RE programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		 access("/sys/kernel/btf/vmlinux", F_OK) ? "/sys/kernel/btf/vmlinux is missing"
+							  : "/sys/kernel/btf/vmlinux is not valid BTF");
 	return -ENOENT;
 }
 

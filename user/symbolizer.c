@@ -156,6 +156,7 @@ static void report_module(Dwfl *dwfl, pid_t pid, const struct lt_maps *m, size_t
 {
 	const struct lt_vma *v = &m->vmas[first];
 	struct module_file *mf;
+	Dwarf_Addr bias;
 	Dwfl_Module *mod;
 	void **slot;
 
@@ -177,6 +178,11 @@ static void report_module(Dwfl *dwfl, pid_t pid, const struct lt_maps *m, size_t
 		return;
 	}
 	*slot = mf;
+	/*
+	 * Open the file now, while /proc/PID/root still leads to it: once the process exits
+	 * that path is gone, and its stacks must still be named in the final report.
+	 */
+	dwfl_module_getelf(mod, &bias);
 }
 
 int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
@@ -219,7 +225,8 @@ char *symbolizer__demangle(const char *name)
 {
 	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
 		return NULL;
-	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_RUST);
+	/* No style flag: libiberty then tries Rust first (its legacy form overlaps C++), then C++. */
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI);
 }
 
 static const char *module_basename(Dwfl_Module *mod)

@@ -1,0 +1,127 @@
+# Helpers for the end-to-end tests: start the leaker and leaktop, wait for them, assert.
+# Each test sources this file. Exit codes: 0 pass, 1 fail, 2 skip (reason on the last line).
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LEAKTOP=$TOP/leaktop
+BIN=$TOP/.output/tests
+WORK=$(mktemp -d /tmp/leaktop-e2e.XXXXXX)
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [[ ${KEEP_WORK:-0} == 1 ]]; then
+		echo "work files kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$WORK"/*.err "$WORK"/*.table; do
+		[[ -s $f ]] || continue
+		echo "--- $f"
+		tail -n 40 "$f"
+	done
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 2
+}
+
+pass() {
+	echo "PASS: $*"
+}
+
+require_root() {
+	[[ $(id -u) == 0 ]] || skip "needs root to load BPF and attach uprobes (running as uid $(id -u))"
+	[[ -x $LEAKTOP ]] || fail "$LEAKTOP is not built"
+}
+
+# wait_for FILE PATTERN [SECONDS]: until grep finds PATTERN in FILE.
+wait_for() {
+	local file=$1 pattern=$2 secs=${3:-20} i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_leaker NAME [ARGS...]: start the leaker; sets LEAKER_PID. NAME names its files.
+start_leaker() {
+	local name=$1
+	shift
+	"$BIN/leaker" "$@" >"$WORK/$name.out" 2>&1 &
+	LEAKER_PID=$!
+	PIDS+=("$LEAKER_PID")
+	wait_for "$WORK/$name.out" '^ready' 10 || fail "leaker $name did not start"
+}
+
+# trigger_leaker NAME PID: make the leaker leak, and wait until it is done.
+trigger_leaker() {
+	kill -USR1 "$2"
+	wait_for "$WORK/$1.out" '^done' 60 || fail "leaker $1 did not finish"
+}
+
+# start_leaktop NAME ARGS...: run leaktop in the background; sets LT_PID. Waits for attach.
+start_leaktop() {
+	local name=$1
+	shift
+	"$LEAKTOP" "$@" >"$WORK/$name.table" 2>"$WORK/$name.err" &
+	LT_PID=$!
+	PIDS+=("$LT_PID")
+	if ! wait_for "$WORK/$name.err" '^leaktop: attached' 30; then
+		fail "leaktop did not attach: $(cat "$WORK/$name.err")"
+	fi
+}
+
+# stop_leaktop [SIGNAL]: end leaktop and wait for it; sets LT_RC.
+stop_leaktop() {
+	kill "-${1:-INT}" "$LT_PID"
+	wait "$LT_PID"
+	LT_RC=$?
+}
+
+assert_eq() {
+	[[ "$1" == "$2" ]] || fail "$3: got '$1', want '$2'"
+}
+
+assert_contains() {
+	grep -q -- "$2" "$1" || fail "$3: '$2' not in $1"
+}
+
+assert_not_contains() {
+	! grep -q -- "$2" "$1" || fail "$3: '$2' found in $1: $(grep -- "$2" "$1" | head -3)"
+}
+
+# folded_bytes FILE FUNC: bytes of the folded lines whose innermost frame is FUNC.
+folded_bytes() {
+	awk -v fn="$2" '{
+		n = split($0, parts, " "); bytes = parts[n];
+		stack = substr($0, 1, length($0) - length(bytes) - 1);
+		k = split(stack, frames, ";");
+		if (frames[k] == fn) sum += bytes
+	} END { print sum + 0 }' "$1"
+}
+
+# table_sum FILE FUNC FIELD: sum a column (2 outstanding, 3 count, 5 allocs, 6 frees) over
+# the rows of the first table section whose first frame is in FUNC. Needs --bytes.
+table_sum() {
+	awk -v fn="$2" -v col="$3" '
+		/^TOP STACKS BY GROWTH/ { exit }
+		$1 ~ /^[0-9]+$/ && NF >= 7 && index($7, fn "+") == 1 { sum += $col }
+		END { print sum + 0 }' "$1"
+}
+
+# Programs leaktop loads, still in the kernel: none may remain after leaktop exits.
+leaktop_progs_loaded() {
+	bpftool prog show 2>/dev/null | grep -cE ' name (malloc_enter|free_enter|alloc_exit) '
+}

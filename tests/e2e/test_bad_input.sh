@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Each bad input gives a clear one-line error and a non-zero exit, and leaves nothing
+# attached or loaded behind.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# expect_error NAME WANT_RC PATTERN CMD...: run CMD, check its exit code and its one line.
+expect_error() {
+	local name=$1 want_rc=$2 pattern=$3 rc lines
+	shift 3
+	"$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+	rc=$?
+	[[ $rc == "$want_rc" ]] || fail "$name: exit $rc, want $want_rc: $(cat "$WORK/$name.err")"
+	grep -q -- "$pattern" "$WORK/$name.err" ||
+		fail "$name: stderr lacks '$pattern': $(cat "$WORK/$name.err")"
+	lines=$(grep -c . "$WORK/$name.err")
+	[[ $lines == 1 ]] || fail "$name: $lines lines of errors, want one: $(cat "$WORK/$name.err")"
+	[[ ! -s $WORK/$name.out ]] || fail "$name: wrote to stdout: $(cat "$WORK/$name.out")"
+	assert_eq "$(leaktop_progs_loaded)" 0 "$name: nothing left loaded"
+	pass "$name: $(cat "$WORK/$name.err")"
+}
+
+start_leaker leaker 10
+"$BIN/nolibc" &
+nolibc=$!
+PIDS+=("$nolibc")
+
+# A pid that is not in use: the highest one not in /proc.
+gone=$(($(cat /proc/sys/kernel/pid_max) - 1))
+while [[ -e /proc/$gone ]]; do gone=$((gone - 1)); done
+
+expect_error no_such_pid 1 "no such process: $gone" "$LEAKTOP" -p "$gone"
+expect_error kernel_thread 1 'pid 2 (kthreadd) is a kernel thread' "$LEAKTOP" -p 2
+expect_error no_allocator 1 "no allocator found in pid $nolibc (nolibc)" "$LEAKTOP" -p "$nolibc"
+# One good pid beside a bad one: still nothing attached to the good one.
+expect_error mixed_pids 1 "no allocator found in pid $nolibc" \
+	"$LEAKTOP" -p "$LEAKER_PID,$nolibc"
+expect_error bad_interval 2 "bad interval '0'" "$LEAKTOP" -p "$LEAKER_PID" -i 0
+expect_error bad_top 2 "bad --top 'many'" "$LEAKTOP" -p "$LEAKER_PID" -n many
+expect_error bad_pid 2 "bad pid 'self'" "$LEAKTOP" -p self
+expect_error no_target 2 'nothing to trace' "$LEAKTOP"
+expect_error unknown_option 2 "unknown option '--frobnicate'" "$LEAKTOP" -p 1 --frobnicate
+
+# Not root: an unprivileged user without capabilities.
+expect_error not_root 1 'permission denied: leaktop needs root, or CAP_BPF and CAP_PERFMON' \
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$LEAKTOP" -p "$LEAKER_PID"
+
+# A kernel without BTF: hide it in a private mount namespace.
+expect_error no_btf 1 'no usable BTF' \
+	unshare -m sh -c "mount --bind /dev/null /sys/kernel/btf/vmlinux && exec $LEAKTOP -p $LEAKER_PID"
+
+# The leaker is untouched by all of this: it still runs.
+kill -0 "$LEAKER_PID" || fail "the leaker died"

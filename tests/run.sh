@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Run leaktop's tests and end with an automake-style summary.
+#   tests/run.sh [unit|e2e|all] [NAME-SUBSTRING]
+# Each test exits 0 (pass), 1 (fail) or 2 (skipped, with the reason on its last line).
+# LEAKTOP_NO_SKIP=1 (CI sets it) turns skips into failures: on CI every test can run.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+top=$PWD
+what=${1:-all}
+filter=${2:-}
+logs=$top/.output/tests/logs
+mkdir -p "$logs"
+
+pass=0 fail=0 skip=0
+failed=()
+
+run_one() {
+	local name=$1 rc start secs log reason
+	shift
+	[[ -n $filter && $name != *"$filter"* ]] && return
+	log=$logs/${name//\//_}.log
+	start=$(date +%s.%N)
+	"$@" >"$log" 2>&1
+	rc=$?
+	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+	case $rc in
+	0)
+		pass=$((pass + 1))
+		echo "PASS: $name (${secs}s)"
+		;;
+	2)
+		reason=$(tail -n 1 "$log")
+		if [[ ${LEAKTOP_NO_SKIP:-0} == 1 ]]; then
+			fail=$((fail + 1))
+			failed+=("$name")
+			echo "FAIL: $name: skipped, and LEAKTOP_NO_SKIP=1 forbids skips: $reason"
+		else
+			skip=$((skip + 1))
+			echo "SKIP: $name: $reason"
+			echo "      *** SKIPPED: this test did not run ***"
+		fi
+		;;
+	*)
+		fail=$((fail + 1))
+		failed+=("$name")
+		echo "FAIL: $name (exit $rc, ${secs}s); last lines of $log:"
+		tail -n 25 "$log" | sed 's/^/      | /'
+		;;
+	esac
+}
+
+if [[ $what == all || $what == unit ]]; then
+	for t in .output/tests/unit/test_*; do
+		run_one "unit/$(basename "$t")" "$t"
+	done
+fi
+if [[ $what == all || $what == e2e ]]; then
+	for t in tests/e2e/test_*.sh; do
+		run_one "e2e/$(basename "$t" .sh)" bash "$t"
+	done
+fi
+
+total=$((pass + fail + skip))
+echo "============================================================================"
+echo "Testsuite summary for leaktop"
+echo "============================================================================"
+echo "# TOTAL: $total"
+echo "# PASS:  $pass"
+echo "# SKIP:  $skip"
+echo "# FAIL:  $fail"
+echo "============================================================================"
+if ((fail)); then
+	echo "failed: ${failed[*]} (logs in $logs)"
+	exit 1
+fi
+if ((total == 0)); then
+	echo "no tests ran"
+	exit 1
+fi
+exit 0

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The command line: good options land in the config, bad ones give a one-line reason. */
+#include <linux/types.h>
+#include <stdarg.h>
+
+#include "cli.h"
+#include "leaktop.h"
+#include "test.h"
+
+static enum cli_result parse(struct lt_config *cfg, char *err, ...)
+{
+	char *argv[32] = { "leaktop" };
+	int argc = 1;
+	va_list ap;
+	FILE *out = fopen("/dev/null", "w");
+	enum cli_result r;
+
+	va_start(ap, err);
+	for (char *a; (a = va_arg(ap, char *));)
+		argv[argc++] = a;
+	va_end(ap);
+	r = cli__parse(cfg, argc, argv, err, 256, out);
+	fclose(out);
+	return r;
+}
+
+static void test_defaults(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "-p", "42", NULL), CLI_RUN, "run");
+	ASSERT_EQ(cfg.npids, 1, "one pid");
+	ASSERT_EQ(cfg.pids[0], 42, "pid");
+	ASSERT_TRUE(cfg.interval_s == 5, "interval 5 s");
+	ASSERT_TRUE(cfg.duration_s == 0, "no duration");
+	ASSERT_EQ(cfg.top_n, 10, "top 10");
+	ASSERT_EQ(cfg.table_frames, 8, "8 frames");
+	ASSERT_EQ(cfg.max_allocs, LT_DEFAULT_MAX_ALLOCS, "max allocs");
+	ASSERT_TRUE(!cfg.folded_path && !cfg.exact_bytes, "no folded, human units");
+}
+
+static void test_all_options(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "--pid", "1,2,3", "-p", "3,4", "-i", "0.5", "-d", "15", "-n",
+			"3", "--frames", "20", "--folded", "out.folded", "--bytes", "-vv",
+			"--max-tracked", "4096", "--max-stacks", "128", NULL),
+		  CLI_RUN, "run");
+	ASSERT_EQ(cfg.npids, 4, "pids deduplicated");
+	ASSERT_EQ(cfg.pids[3], 4, "last pid");
+	ASSERT_TRUE(cfg.interval_s == 0.5, "fractional interval");
+	ASSERT_TRUE(cfg.duration_s == 15, "duration");
+	ASSERT_EQ(cfg.top_n, 3, "top");
+	ASSERT_EQ(cfg.table_frames, 20, "frames");
+	ASSERT_STREQ(cfg.folded_path, "out.folded", "folded");
+	ASSERT_TRUE(cfg.exact_bytes, "bytes");
+	ASSERT_EQ(cfg.verbose, 2, "verbosity");
+	ASSERT_EQ(cfg.max_allocs, 4096, "max tracked");
+	ASSERT_EQ(cfg.max_stacks, 128, "max stacks");
+}
+
+static void test_errors(void)
+{
+	static const struct {
+		const char *args[4];
+		const char *msg;
+	} cases[] = {
+		{ { NULL }, "nothing to trace: give -p PID" },
+		{ { "-p", "abc" }, "bad pid 'abc': not a number" },
+		{ { "-p", "0" }, "bad pid '0': out of range" },
+		{ { "-p", "-5" }, "bad pid '-5': not a number" },
+		{ { "-p", "99999999" }, "bad pid '99999999': out of range" },
+		{ { "-p", "1,,2" }, "bad pid '' in '1,,2': empty" },
+		{ { "-p", "1," }, "bad pid '' in '1,': empty" },
+		{ { "-p", "" }, "bad pid '': empty" },
+		{ { "-p", "1", "-i", "0" }, "bad interval '0': out of range" },
+		{ { "-p", "1", "-i", "soon" }, "bad interval 'soon': not a number" },
+		{ { "-p", "1", "-i", "nan" }, "bad interval 'nan': not a number" },
+		{ { "-p", "1", "-d", "-1" }, "bad duration '-1': out of range" },
+		{ { "-p", "1", "-n", "0" }, "bad --top '0': out of range" },
+		{ { "-p", "1", "-n", "1x" }, "bad --top '1x': not a number" },
+		{ { "-p", "1", "--frames", "200" }, "bad --frames '200': out of range" },
+		{ { "-p", "1", "--max-tracked", "10" }, "bad --max-tracked '10': out of range" },
+		{ { "-p", "1", "--folded", "" }, "--folded needs a file name" },
+		{ { "-p", "1", "--bogus" }, "unknown option '--bogus'" },
+		{ { "-p", "1", "-x" }, "unknown option '-x'" },
+		{ { "-p" }, "option '-p' needs a value" },
+		{ { "-p", "1", "extra" }, "unexpected argument 'extra'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const *a = cases[i].args;
+		struct lt_config cfg;
+		char err[256], name[64];
+
+		snprintf(name, sizeof(name), "case %zu (%s)", i, cases[i].msg);
+		ASSERT_EQ(parse(&cfg, err, a[0], a[1], a[2], a[3], NULL), CLI_ERROR, name);
+		ASSERT_CONTAINS(err, cases[i].msg, name);
+	}
+}
+
+static void test_help_version(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "--help", NULL), CLI_EXIT_OK, "help");
+	ASSERT_EQ(parse(&cfg, err, "-V", NULL), CLI_EXIT_OK, "version");
+	/* The parser can run again after an error: getopt state is reset. */
+	ASSERT_EQ(parse(&cfg, err, "-p", "7", NULL), CLI_RUN, "reparse");
+	ASSERT_EQ(cfg.pids[0], 7, "reparse pid");
+}
+
+TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors),
+	  TEST(test_help_version))
