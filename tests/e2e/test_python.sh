@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# leaktop on a real Debian program: /usr/bin/python3 running a script. A table with rows,
+# frames in python3 named from its symbols, no errors or warnings, exit 0 at -d.
+. "$(dirname "$0")/lib.sh"
+require_root
+py=/usr/bin/python3
+[[ -x $py ]] || fail "$py is missing (make deps installs python3)"
+
+"$py" "$TOP/tests/e2e/workloads/grow.py" >"$WORK/py.out" 2>&1 &
+pypid=$!
+PIDS+=("$pypid")
+wait_for "$WORK/py.out" '^ready' 10 || fail "python did not start"
+
+"$LEAKTOP" -p "$pypid" -d 3 -i 1 -n 5 >"$WORK/py.table" 2>"$WORK/py.err"
+rc=$?
+assert_eq "$rc" 0 "exit status"
+assert_not_contains "$WORK/py.err" 'error' "no errors"
+assert_not_contains "$WORK/py.err" 'warning' "no warnings"
+assert_contains "$WORK/py.err" "tracing pid $pypid (python3) through .*libc.so.6" "found libc"
+assert_contains "$WORK/py.table" 'final report' "final table"
+# Rows with outstanding bytes, made by python3's own code, named from its symbols.
+rows=$(awk '/^TOP STACKS BY GROWTH/ { exit } $1 ~ /^[0-9]+$/ && NF >= 7' "$WORK/py.table" |
+	grep -c '\[python3')
+((rows > 0)) || fail "no rows with python3 frames"
+grep -qE '^ +1 .* [A-Za-z_][A-Za-z0-9_]*\+0x[0-9a-f]+ \[python3' "$WORK/py.table" ||
+	fail "the top stack's first frame has no function name"
+tables=$(grep -c '^TOP STACKS BY OUTSTANDING' "$WORK/py.table")
+((tables >= 3)) || fail "only $tables tables in 3 s at -i 1"
+pass "python3: $rows rows from python3, $tables tables"

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bundled demo for `make demo`: a small "service" with an event loop. Each event is
+ * parsed into a request buffer (freed: balanced churn), looked up in a bounded cache (steady),
+ * and written as a JSON line into a stream buffer that nobody ever releases: the leak, about
+ * 4 KiB per event, in write_jsonl().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+#define CACHE_SLOTS 64
+
+struct event {
+	unsigned long id;
+	char payload[96];
+};
+
+struct chunk {
+	struct chunk *next;
+	size_t len;
+	char data[];
+};
+
+static struct chunk *stream; /* grows forever: every chunk stays reachable, never freed */
+static char *cache[CACHE_SLOTS];
+
+NOINLINE static char *parse_request(const struct event *ev)
+{
+	char *req = malloc(512 + ev->id % 512);
+
+	snprintf(req, 512, "{\"id\":%lu,\"payload\":\"%s\"}", ev->id, ev->payload);
+	return req;
+}
+
+NOINLINE static void cache_put(unsigned long key, const char *req)
+{
+	size_t slot = key % CACHE_SLOTS;
+
+	free(cache[slot]); /* bounded: the slot's previous entry goes */
+	cache[slot] = strdup(req);
+}
+
+NOINLINE static void write_jsonl(const char *req)
+{
+	size_t len = strlen(req);
+	struct chunk *c = malloc(sizeof(*c) + 4096);
+
+	/* The "buffered writer" keeps a 4 KiB chunk per line and never flushes. */
+	c->len = len < 4096 ? len : 4095;
+	memcpy(c->data, req, c->len);
+	c->data[c->len] = '\n';
+	c->next = stream;
+	stream = c;
+}
+
+NOINLINE static void handle_event(const struct event *ev)
+{
+	char *req = parse_request(ev);
+
+	cache_put(ev->id, req);
+	write_jsonl(req);
+	free(req);
+}
+
+int main(void)
+{
+	struct timespec pause = { .tv_nsec = 5 * 1000 * 1000 };
+	struct event ev = { 0 };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("leaky_service: pid %d, handling events\n", getpid());
+	for (;;) {
+		ev.id++;
+		snprintf(ev.payload, sizeof(ev.payload), "event-%lu", ev.id);
+		handle_event(&ev);
+		nanosleep(&pause, NULL);
+	}
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install the Debian packages leaktop needs to build, test and demo. Quiet and idempotent:
+# it installs only what is missing, and prints nothing when nothing is.
+set -eu
+
+pkgs="make gcc g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
+libiberty-dev python3 util-linux bsdutils"
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "leaktop needs these Debian packages:$missing" >&2
+	echo "run 'make deps' as root, or install them with apt-get" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; then
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
