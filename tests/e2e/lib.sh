@@ -121,6 +121,12 @@ table_sum() {
 		END { print sum + 0 }' "$1"
 }
 
+# final_top_frame FILE: the first frame of the top stack in the final table. Frames start at
+# column 63 whatever the units of the numbers before them.
+final_top_frame() {
+	awk '/final report/ { f = 1 } f && $1 == "1" { print substr($0, 63); exit }' "$1"
+}
+
 # Programs leaktop loads, still in the kernel: none may remain after leaktop exits.
 leaktop_progs_loaded() {
 	bpftool prog show 2>/dev/null | grep -cE ' name (malloc_enter|free_enter|alloc_exit) '

@@ -6,7 +6,7 @@ require_root
 
 DEMO_SECONDS=3 DEMO_OUT="$WORK/demo" "$TOP/tools/demo.sh" >"$WORK/demo.table" 2>"$WORK/demo.err"
 assert_eq "$?" 0 "demo exit status"
-top=$(awk '/final report/ { f = 1 } f && $1 == "1" { print $7; exit }' "$WORK/demo.table")
+top=$(final_top_frame "$WORK/demo.table")
 [[ $top == write_jsonl+* ]] || fail "top stack of the final table is '$top', want write_jsonl"
 heaviest=$(sort -t' ' -k2 -nr "$WORK/demo.folded" | head -1)
 [[ $heaviest == *";handle_event;write_jsonl "* ]] || fail "heaviest folded line: $heaviest"
