@@ -143,10 +143,13 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 /*
  * Entry half of an allocating call: remember its arguments until it returns.
  *
- * Allocators call each other: glibc's realloc calls malloc for mmapped blocks, and
- * realloc(p, 0) calls free. Only the outermost traced call of a thread is recorded. A call is
- * nested when its stack pointer is below that of the pending call; the sp at a tail call
- * (reallocarray jumping to realloc) is equal, and it takes over the same pending slot.
+ * Allocators call each other: glibc's realloc calls malloc for mmapped blocks, realloc(p, 0)
+ * calls free, musl's posix_memalign calls aligned_alloc. Only the outermost traced call of a
+ * thread is recorded, with the arguments its caller passed. A call is nested when its stack
+ * pointer is at or below that of the pending call: below for a call, equal for a tail call
+ * (glibc's reallocarray jumps to realloc, tcmalloc's pvalloc to memalign with the size
+ * rounded up). A tail call returns straight to the outer caller, where the outer call's
+ * return probe fires, so the outer call's pending slot is the one to keep.
  */
 static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_call_kind kind, __u64 size,
 				    __u64 arg)
@@ -160,7 +163,7 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_call_kind kind,
 		lt_stat_add(LT_STAT_THREAD_STATE_FAILED, 1);
 		return 0;
 	}
-	if (th->pending_sp && sp < th->pending_sp) {
+	if (th->pending_sp && sp <= th->pending_sp) {
 		lt_stat_add(LT_STAT_NESTED_CALLS, 1);
 		return 0;
 	}

@@ -113,6 +113,9 @@ static enum lt_family classify(const char *path, bool is_exe)
 
 	if (is_exe)
 		return LT_FAMILY_EXE;
+	/* Debian installs musl as /usr/lib/x86_64-linux-musl/libc.so. */
+	if (strstr(path, "-musl/") || strstr(path, "/musl/"))
+		return LT_FAMILY_MUSL;
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
 		if (!fnmatch(known[i].pattern, base, 0))
 			return known[i].family;

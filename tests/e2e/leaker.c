@@ -89,10 +89,12 @@ NOINLINE void leak_valloc(void)
 	keep(valloc(5000));
 }
 
+#ifdef __GLIBC__ /* musl has no pvalloc */
 NOINLINE void leak_pvalloc(void)
 {
 	keep(pvalloc(6000));
 }
+#endif
 
 static const struct {
 	const char *name;
@@ -107,7 +109,9 @@ static const struct {
 	{ "leak_aligned_alloc", leak_aligned_alloc, 5120, 2 },
 	{ "leak_memalign", leak_memalign, 1100, 1 },
 	{ "leak_valloc", leak_valloc, 5000, 1 },
+#ifdef __GLIBC__
 	{ "leak_pvalloc", leak_pvalloc, 6000, 1 },
+#endif
 };
 
 /* Balanced work through every entry point: it must leave nothing outstanding. */

@@ -56,10 +56,12 @@ wait_for() {
 }
 
 # start_leaker NAME [ARGS...]: start the leaker; sets LEAKER_PID. NAME names its files.
+# LEAKER (default $BIN/leaker) and LEAKER_ENV (env assignments) choose the build and its
+# environment.
 start_leaker() {
 	local name=$1
 	shift
-	"$BIN/leaker" "$@" >"$WORK/$name.out" 2>&1 &
+	env ${LEAKER_ENV:-} "${LEAKER:-$BIN/leaker}" "$@" >"$WORK/$name.out" 2>&1 &
 	LEAKER_PID=$!
 	PIDS+=("$LEAKER_PID")
 	wait_for "$WORK/$name.out" '^ready' 10 || fail "leaker $name did not start"
@@ -125,6 +127,33 @@ table_sum() {
 # column 63 whatever the units of the numbers before them.
 final_top_frame() {
 	awk '/final report/ { f = 1 } f && $1 == "1" { print substr($0, 63); exit }' "$1"
+}
+
+# check_exact_leaks NAME ROUNDS: run the leaker (LEAKER, LEAKER_ENV) under leaktop and
+# assert every leaking function's exact bytes and count in the table and the folded file,
+# and that churn holds nothing.
+check_exact_leaks() {
+	local name=$1 rounds=$2 fn bytes count
+	start_leaker "$name" "$rounds"
+	start_leaktop "$name-lt" -p "$LEAKER_PID" -i 600 --bytes -n 1000 --frames 4 \
+		--folded "$WORK/$name.folded"
+	trigger_leaker "$name" "$LEAKER_PID"
+	stop_leaktop INT
+	assert_eq "$LT_RC" 0 "$name: leaktop exit status"
+	[[ -s $WORK/$name.folded ]] || fail "$name: no folded file written"
+	local table=$WORK/$name-lt.table
+	while read -r fn bytes count; do
+		assert_eq "$(folded_bytes "$WORK/$name.folded" "$fn")" "$bytes" "$name $fn: folded bytes"
+		assert_eq "$(table_sum "$table" "$fn" 2)" "$bytes" "$name $fn: table bytes"
+		assert_eq "$(table_sum "$table" "$fn" 3)" "$count" "$name $fn: table count"
+		pass "$name $fn: $bytes bytes in $count blocks"
+	done < <(env ${LEAKER_ENV:-} "${LEAKER:-$BIN/leaker}" --expect)
+	assert_eq "$(table_sum "$table" churn 2)" 0 "$name churn: outstanding bytes"
+	assert_eq "$(table_sum "$table" churn 3)" 0 "$name churn: outstanding count"
+	assert_eq "$(folded_bytes "$WORK/$name.folded" churn)" 0 "$name churn: folded"
+	((CHURN_ALLOCS = $(table_sum "$table" churn 5), CHURN_FREES = $(table_sum "$table" churn 6)))
+	assert_contains "$table" '^drops: none' "$name: nothing dropped"
+	kill "$LEAKER_PID"
 }
 
 # Programs leaktop loads, still in the kernel: none may remain after leaktop exits.
