@@ -109,7 +109,8 @@ static int load_bpf(struct session *s)
 	}
 	bpf_map__set_max_entries(s->skel->maps.allocs, s->cfg.max_allocs);
 	bpf_map__set_max_entries(s->skel->maps.stacks, s->cfg.max_stacks);
-	bpf_map__set_max_entries(s->skel->maps.totals, s->cfg.max_stacks);
+	/* Room for every stack, plus each process's [stack unavailable] row. */
+	bpf_map__set_max_entries(s->skel->maps.totals, s->cfg.max_stacks + LT_MAX_TARGETS);
 	err = leaktop_bpf__load(s->skel);
 	if (err) {
 		lt_err("failed to load the BPF programs: %s%s", strerror(-err),
@@ -311,7 +312,7 @@ int main(int argc, char **argv)
 	s.symbolizer = symbolizer__new();
 	if (!s.symbolizer || load_bpf(&s))
 		goto out;
-	s.collector = collector__new(s.skel, s.cfg.max_stacks);
+	s.collector = collector__new(s.skel, s.cfg.max_stacks + LT_MAX_TARGETS);
 	if (!s.collector) {
 		lt_err("out of memory");
 		goto out;

@@ -130,7 +130,7 @@ static void footer(FILE *f, const struct lt_report *r, const struct lt_table_opt
 			continue;
 		fprintf(f, "%s %" PRIu64 " %s", any ? ";" : "", r->stats[i], lt_stat_desc[i]);
 		if (i == LT_STAT_ALLOC_MAP_FULL)
-			fprintf(f, " holding %s",
+			fprintf(f, ", holding %s",
 				fmt_bytes(b, sizeof(b), r->stats[LT_STAT_ALLOC_MAP_FULL_BYTES],
 					  o->exact, false));
 		any = true;

@@ -11,9 +11,9 @@
 #include "util.h"
 
 const char *const lt_stat_desc[LT_STAT__COUNT] = {
-	[LT_STAT_ALLOC_MAP_FULL] = "allocations not tracked (allocation map full)",
-	[LT_STAT_TOTALS_MAP_FULL] = "allocations not tracked (per-stack map full)",
-	[LT_STAT_STACK_MAP_FULL] = "stacks not stored (stack map full)",
+	[LT_STAT_ALLOC_MAP_FULL] = "allocations not tracked (allocation map full: raise --max-tracked)",
+	[LT_STAT_TOTALS_MAP_FULL] = "allocations not tracked (per-stack map full: raise --max-stacks)",
+	[LT_STAT_STACK_MAP_FULL] = "stacks not stored (stack map full: raise --max-stacks)",
 	[LT_STAT_STACK_FAILED] = "stack walks failed",
 	[LT_STAT_THREAD_STATE_FAILED] = "calls missed (no per-thread state)",
 };

@@ -7,6 +7,10 @@
  *
  * `leaker --expect` prints the table the tests assert against: "function bytes count" per
  * leaking function, so the expected numbers live in one place, next to the code that leaks.
+ *
+ * Other modes, for the tests of leaktop's limits (same ready/USR1/done protocol):
+ *   leaker --flood N   leak N blocks of 100 bytes from one stack (leak_flood)
+ *   leaker --deep N    leak one 1000-byte block from each of N distinct stacks (leak_deep)
  */
 #include <malloc.h>
 #include <signal.h>
@@ -142,6 +146,29 @@ NOINLINE void churn(int rounds)
 	}
 }
 
+NOINLINE void leak_flood(int n)
+{
+	for (int i = 0; i < n; i++) {
+		void *p = malloc(100);
+
+		if (!p)
+			exit(3);
+		kept[i % 256] = p; /* the leak itself: dropped from view, never freed */
+	}
+}
+
+/* Each depth returns to a different frame sequence, so each leak has its own stack. */
+NOINLINE int leak_deep(int depth)
+{
+	void *volatile p;
+
+	if (depth > 0)
+		return leak_deep(depth - 1) + 1;
+	p = malloc(1000);
+	kept[0] = p;
+	return 0;
+}
+
 static void wait_for(int sig)
 {
 	sigset_t set;
@@ -154,15 +181,19 @@ static void wait_for(int sig)
 
 int main(int argc, char **argv)
 {
+	int rounds = 2000, flood = 0, deep = 0;
 	sigset_t set;
-	int rounds = 2000;
 
 	if (argc > 1 && !strcmp(argv[1], "--expect")) {
 		for (size_t i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
 			printf("%s %ld %ld\n", leaks[i].name, leaks[i].bytes, leaks[i].count);
 		return 0;
 	}
-	if (argc > 1)
+	if (argc > 2 && !strcmp(argv[1], "--flood"))
+		flood = atoi(argv[2]);
+	else if (argc > 2 && !strcmp(argv[1], "--deep"))
+		deep = atoi(argv[2]);
+	else if (argc > 1)
 		rounds = atoi(argv[1]);
 	/* Block the signals we wait for, so they queue instead of killing us early. */
 	sigemptyset(&set);
@@ -173,9 +204,16 @@ int main(int argc, char **argv)
 	printf("ready %d\n", getpid());
 	wait_for(SIGUSR1);
 
-	for (size_t i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
-		leaks[i].fn();
-	churn(rounds);
+	if (flood) {
+		leak_flood(flood);
+	} else if (deep) {
+		for (int d = 0; d < deep; d++)
+			leak_deep(d);
+	} else {
+		for (size_t i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
+			leaks[i].fn();
+		churn(rounds);
+	}
 
 	printf("done\n");
 	wait_for(SIGTERM);

@@ -75,7 +75,7 @@ static void test_table_exact_top2(void)
 
 	test_golden(got, GOLDEN_DIR "table_exact_top2.txt");
 	ASSERT_CONTAINS(got, "31457280", "exact bytes");
-	ASSERT_CONTAINS(got, "3 allocations not tracked (allocation map full) holding 3072",
+	ASSERT_CONTAINS(got, "3 allocations not tracked (allocation map full: raise --max-tracked), holding 3072",
 			"drop counters in the footer");
 	free(got);
 }
