@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run leaktop's tests and end with an automake-style summary.
-#   tests/run.sh [unit|e2e|all] [NAME-SUBSTRING]
+#   tests/run.sh [unit|fuzz|e2e|all] [NAME-SUBSTRING]
 # Each test exits 0 (pass), 1 (fail) or 2 (skipped, with the reason on its last line).
 # LEAKTOP_NO_SKIP=1 (CI sets it) turns skips into failures: on CI every test can run.
 set -u
@@ -52,6 +52,12 @@ run_one() {
 if [[ $what == all || $what == unit ]]; then
 	for t in .output/tests/unit/test_*; do
 		run_one "unit/$(basename "$t")" "$t"
+	done
+fi
+if [[ $what == all || $what == fuzz ]]; then
+	for t in .output/tests/fuzz/fuzz_*; do
+		n=$(basename "$t")
+		run_one "fuzz/${n#fuzz_}" tests/fuzz/run.sh "${n#fuzz_}" "${LEAKTOP_FUZZ_SECONDS:-15}"
 	done
 fi
 if [[ $what == all || $what == e2e ]]; then

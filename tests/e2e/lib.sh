@@ -74,13 +74,14 @@ trigger_leaker() {
 }
 
 # start_leaktop NAME ARGS...: run leaktop in the background; sets LT_PID. Waits for attach.
+# LEAKTOP_WRAP (a command such as valgrind) runs leaktop under it.
 start_leaktop() {
 	local name=$1
 	shift
-	"$LEAKTOP" "$@" >"$WORK/$name.table" 2>"$WORK/$name.err" &
+	${LEAKTOP_WRAP:-} "$LEAKTOP" "$@" >"$WORK/$name.table" 2>"$WORK/$name.err" &
 	LT_PID=$!
 	PIDS+=("$LT_PID")
-	if ! wait_for "$WORK/$name.err" '^leaktop: attached' 30; then
+	if ! wait_for "$WORK/$name.err" '^leaktop: attached' 60; then
 		fail "leaktop did not attach: $(cat "$WORK/$name.err")"
 	fi
 }
