@@ -15,21 +15,13 @@
 
 static void header(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
-	char b1[32], b2[32];
+	char b[32];
+
 	fprintf(f, "leaktop%s  elapsed %.1fs  interval %.1fs  tracked %s in %" PRId64
 		" blocks over %zu stacks\n",
 		r->final ? " final report" : "", r->elapsed_s, r->interval_s,
-		fmt_bytes(b1, sizeof(b1), r->total_bytes, o->exact, false), r->total_count,
+		fmt_bytes(b, sizeof(b), r->total_bytes, o->exact, false), r->total_count,
 		r->nrows);
-	for (size_t i = 0; i < r->nprocs; i++) {
-		const struct lt_proc *p = &r->procs[i];
-
-		if (p->exited)
-			fprintf(f, "  pid %d (%s): exited\n", p->pid, p->comm);
-		else
-			fprintf(f, "  pid %d (%s): rss %s\n", p->pid, p->comm,
-				fmt_bytes(b2, sizeof(b2), p->rss, o->exact, false));
-	}
 }
 
 /* The frames of a row, the first on the current line and the rest indented under it. */
@@ -124,7 +116,17 @@ static void footer(FILE *f, const struct lt_report *r, const struct lt_table_opt
 	bool any = false;
 	char b[32];
 
-	fprintf(f, "\ndrops:");
+	fputc('\n', f);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+
+		if (p->exited)
+			fprintf(f, "pid %d (%s): exited\n", p->pid, p->comm);
+		else
+			fprintf(f, "pid %d (%s): rss %s\n", p->pid, p->comm,
+				fmt_bytes(b, sizeof(b), p->rss, o->exact, false));
+	}
+	fprintf(f, "drops:");
 	for (int i = 0; i < LT_STAT__COUNT; i++) {
 		if (!lt_stat_desc[i] || !r->stats[i])
 			continue;
