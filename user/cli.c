@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <linux/types.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -84,6 +85,29 @@ static const char *range_word(int e)
 	return e == -ERANGE ? "out of range" : "not a number";
 }
 
+/* Parse optarg as a count in [min, max]; on error, say which option and why. */
+static bool count_opt(char *err, size_t errlen, const char *name, uint64_t min, uint64_t max,
+		      uint64_t *v)
+{
+	int e = parse_u64(optarg, min, max, v);
+
+	if (e)
+		fail(err, errlen, "bad %s '%s': %s (%" PRIu64 " to %" PRIu64 ")", name, optarg,
+		     range_word(e), min, max);
+	return !e;
+}
+
+static bool seconds_opt(char *err, size_t errlen, const char *name, double min, double max,
+			double *v)
+{
+	int e = parse_seconds(optarg, min, max, v);
+
+	if (e)
+		fail(err, errlen, "bad %s '%s': %s (%g to %g s)", name, optarg, range_word(e), min,
+		     max);
+	return !e;
+}
+
 /* The option getopt complained about: optopt for short ones, the argv word for long ones. */
 static const char *opt_name(char **argv, char *buf, size_t len)
 {
@@ -144,7 +168,7 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 {
 	char optname[8];
 	uint64_t v;
-	int opt, e;
+	int opt;
 
 	defaults(cfg);
 	err[0] = '\0';
@@ -157,43 +181,31 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 				return CLI_ERROR;
 			break;
 		case 'i':
-			e = parse_seconds(optarg, 0.1, 86400, &cfg->interval_s);
-			if (e)
-				return fail(err, errlen, "bad interval '%s': %s (0.1 to 86400 s)",
-					    optarg, range_word(e));
+			if (!seconds_opt(err, errlen, "interval", 0.1, 86400, &cfg->interval_s))
+				return CLI_ERROR;
 			break;
 		case 'd':
-			e = parse_seconds(optarg, 0.1, 1e7, &cfg->duration_s);
-			if (e)
-				return fail(err, errlen, "bad duration '%s': %s (0.1 to 1e7 s)",
-					    optarg, range_word(e));
+			if (!seconds_opt(err, errlen, "duration", 0.1, 1e7, &cfg->duration_s))
+				return CLI_ERROR;
 			break;
 		case 'n':
-			e = parse_u64(optarg, 1, 100000, &v);
-			if (e)
-				return fail(err, errlen, "bad --top '%s': %s (1 to 100000)", optarg,
-					    range_word(e));
+			if (!count_opt(err, errlen, "--top", 1, 100000, &v))
+				return CLI_ERROR;
 			cfg->top_n = v;
 			break;
 		case OPT_FRAMES:
-			e = parse_u64(optarg, 1, LT_MAX_FRAMES, &v);
-			if (e)
-				return fail(err, errlen, "bad --frames '%s': %s (1 to %d)", optarg,
-					    range_word(e), LT_MAX_FRAMES);
+			if (!count_opt(err, errlen, "--frames", 1, LT_MAX_FRAMES, &v))
+				return CLI_ERROR;
 			cfg->table_frames = v;
 			break;
 		case OPT_MAX_TRACKED:
-			e = parse_u64(optarg, 1024, 1 << 26, &v);
-			if (e)
-				return fail(err, errlen, "bad --max-tracked '%s': %s (1024 to %d)",
-					    optarg, range_word(e), 1 << 26);
+			if (!count_opt(err, errlen, "--max-tracked", 1024, 1 << 26, &v))
+				return CLI_ERROR;
 			cfg->max_allocs = v;
 			break;
 		case OPT_MAX_STACKS:
-			e = parse_u64(optarg, 64, 1 << 20, &v);
-			if (e)
-				return fail(err, errlen, "bad --max-stacks '%s': %s (64 to %d)",
-					    optarg, range_word(e), 1 << 20);
+			if (!count_opt(err, errlen, "--max-stacks", 64, 1 << 20, &v))
+				return CLI_ERROR;
 			cfg->max_stacks = v;
 			break;
 		case OPT_FOLDED:
