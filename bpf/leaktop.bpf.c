@@ -3,6 +3,14 @@
  * leaktop's probes on the allocator. Each allocation and free does a fixed number of map
  * operations and updates per-stack totals here, in the kernel; user space only reads the
  * totals, so no per-allocation event ever leaves the kernel.
+ *
+ * One generic program serves every allocating function: each probe's BPF cookie is its
+ * enum lt_fn, which says where the arguments are. It is attached one of three ways, chosen by
+ * user space from what the kernel offers:
+ *   - alloc_session: a uprobe session (kernel 6.13+). Its entry half returns 1 for a call it
+ *     does not track (nested, or not sampled), so that call pays no return probe at all.
+ *   - alloc_enter + alloc_exit: a uprobe and a uretprobe (uprobe_multi links or perf events).
+ * free_enter is an entry probe only.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,6 +22,15 @@ char LICENSE[] SEC("license") = "GPL";
 #ifndef EEXIST
 #define EEXIST 17
 #endif
+
+/* Configuration, written by user space before load. */
+const volatile __u64 cfg_sample_bytes = 0; /* mean bytes between samples; 0 tracks everything */
+const volatile bool cfg_empty = false;	   /* benchmarks: the probes' cost alone */
+const volatile bool cfg_no_stacks = false; /* benchmarks: everything but the stack walk */
+/* Exponential intervals, Q16 with mean 1, for sampling (see sampler.c). */
+const volatile __u32 cfg_exp_q16[LT_EXP_TABLE_SIZE] = {};
+
+extern bool bpf_session_is_return(void) __ksym __weak;
 
 /* Live allocations of every traced process. */
 struct {
@@ -37,16 +54,27 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* How an allocating call hands its result back; selects the work done at return. */
+enum lt_call_kind {
+	LT_CALL_RET_PTR,    /* the return value is the block (malloc, calloc, memalign...) */
+	LT_CALL_REALLOC,    /* the return value is the block, and the old block is released */
+	LT_CALL_RET_MEMPTR, /* the block is stored through an out-pointer (posix_memalign) */
+};
+
 /*
- * Per-thread state: the allocator call in flight between its entry and its return, and the
- * scratch memory the stack walk writes into. Task storage is freed with the thread, so a
- * thread that dies leaves nothing behind, and no other thread can touch it.
+ * Per-thread state: the allocator call in flight between its entry and its return, the
+ * sampling countdown, and the scratch memory the stack walk writes into. Task storage is
+ * freed with the thread, and no other thread can touch it.
  */
 struct lt_thread {
-	__u64 pending_sp; /* user sp at the call's entry; 0 when no call is pending */
+	__u64 pending_sp;     /* user sp at the call's entry; 0 when no call is pending */
 	__u64 pending_size;
-	__u64 pending_arg; /* realloc: the old block; posix_memalign: the out-pointer */
-	__u32 pending_kind; /* enum lt_call_kind */
+	__u64 pending_weight; /* bytes the new block stands for */
+	__u64 pending_arg;    /* realloc: the old block; posix_memalign: the out-pointer */
+	__u32 pending_kind;   /* enum lt_call_kind */
+	__u32 pending_record; /* 0: a realloc not sampled, which only releases its old block */
+	__s64 sample_countdown; /* bytes until the next sample point */
+	__u32 sample_ready;	/* sample_countdown has been drawn */
 	__u32 _pad;
 	struct lt_stack scratch;
 };
@@ -73,6 +101,14 @@ static __always_inline __u32 lt_tgid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
+/* Blocks a weight stands for, in 1/LT_COUNT_ONE units: exactly one when it is the size. */
+static __always_inline __u64 lt_count_weight(__u64 size, __u64 weight)
+{
+	if (weight == size || !size)
+		return LT_COUNT_ONE;
+	return weight * LT_COUNT_ONE / size;
+}
+
 /* Account the release of `addr`, if it is a live allocation we track. */
 static __always_inline void lt_release(__u32 tgid, __u64 addr)
 {
@@ -80,12 +116,13 @@ static __always_inline void lt_release(__u32 tgid, __u64 addr)
 	struct lt_totals_key tkey = { .tgid = tgid };
 	struct lt_totals *t;
 	struct lt_alloc *a;
-	__u64 size;
+	__u64 size, weight;
 
 	a = bpf_map_lookup_elem(&allocs, &key);
 	if (!a)
-		return; /* made before we attached, or not tracked */
+		return; /* made before we attached, not sampled, or not tracked */
 	size = a->size;
+	weight = a->weight;
 	tkey.stack_id = a->stack_id;
 	/* Only the thread whose delete succeeds accounts it, so a racing double free counts once. */
 	if (bpf_map_delete_elem(&allocs, &key))
@@ -93,8 +130,8 @@ static __always_inline void lt_release(__u32 tgid, __u64 addr)
 	t = bpf_map_lookup_elem(&totals, &tkey);
 	if (!t)
 		return;
-	__sync_fetch_and_add(&t->frees, 1);
-	__sync_fetch_and_add(&t->free_bytes, size);
+	__sync_fetch_and_add(&t->frees, lt_count_weight(size, weight));
+	__sync_fetch_and_add(&t->free_bytes, weight);
 }
 
 static __always_inline struct lt_totals *lt_totals_get(struct lt_totals_key *key)
@@ -111,14 +148,15 @@ static __always_inline struct lt_totals *lt_totals_get(struct lt_totals_key *key
 
 /* Record a new live block of `size` bytes at `addr`, made by the stack the caller is on. */
 static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th, __u32 tgid,
-				      __u64 addr, __u64 size)
+				      __u64 addr, __u64 size, __u64 weight)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct lt_totals_key tkey = { .tgid = tgid };
-	struct lt_alloc val = { .size = size };
+	struct lt_alloc val = { .size = size, .weight = weight };
 	struct lt_totals *t;
 
-	tkey.stack_id = lt_stack_capture(ctx, &th->scratch);
+	if (!cfg_no_stacks)
+		tkey.stack_id = lt_stack_capture(ctx, &th->scratch);
 	t = lt_totals_get(&tkey);
 	if (!t) {
 		lt_stat_add(LT_STAT_TOTALS_MAP_FULL, 1);
@@ -133,15 +171,111 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 	val.ts_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&allocs, &key, &val, BPF_ANY)) {
 		lt_stat_add(LT_STAT_ALLOC_MAP_FULL, 1);
-		lt_stat_add(LT_STAT_ALLOC_MAP_FULL_BYTES, size);
+		lt_stat_add(LT_STAT_ALLOC_MAP_FULL_BYTES, weight);
 		return;
 	}
-	__sync_fetch_and_add(&t->allocs, 1);
-	__sync_fetch_and_add(&t->alloc_bytes, size);
+	__sync_fetch_and_add(&t->allocs, lt_count_weight(size, weight));
+	__sync_fetch_and_add(&t->alloc_bytes, weight);
+}
+
+/* An allocating call's arguments, read by its function's calling convention. */
+struct lt_call {
+	__u64 size;
+	__u64 arg;
+	__u32 kind;
+};
+
+static __always_inline bool lt_decode(struct pt_regs *ctx, __u64 fn, struct lt_call *c)
+{
+	__u64 a1 = PT_REGS_PARM1(ctx), a2 = PT_REGS_PARM2(ctx), a3 = PT_REGS_PARM3(ctx);
+
+	c->arg = 0;
+	c->kind = LT_CALL_RET_PTR;
+	switch (fn) {
+	case LT_FN_MALLOC:
+	case LT_FN_VALLOC:
+	case LT_FN_PVALLOC: /* the size asked for, not pvalloc's page-rounded one */
+		c->size = a1;
+		return true;
+	case LT_FN_CALLOC: /* an overflowing product makes calloc fail: nothing is recorded */
+		c->size = a1 * a2;
+		return true;
+	case LT_FN_REALLOC:
+		c->kind = LT_CALL_REALLOC;
+		c->arg = a1;
+		c->size = a2;
+		return true;
+	case LT_FN_REALLOCARRAY:
+		c->kind = LT_CALL_REALLOC;
+		c->arg = a1;
+		c->size = a2 * a3;
+		return true;
+	case LT_FN_POSIX_MEMALIGN:
+		c->kind = LT_CALL_RET_MEMPTR;
+		c->arg = a1;
+		c->size = a3;
+		return true;
+	case LT_FN_ALIGNED_ALLOC:
+	case LT_FN_MEMALIGN:
+		c->size = a2;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One exponential interval with mean cfg_sample_bytes. */
+static __always_inline __s64 lt_sample_interval(void)
+{
+	__u32 i = bpf_get_prandom_u32() & (LT_EXP_TABLE_SIZE - 1);
+
+	return (cfg_sample_bytes * cfg_exp_q16[i]) >> LT_EXP_TABLE_SHIFT;
 }
 
 /*
- * Entry half of an allocating call: remember its arguments until it returns.
+ * Decide whether to record an allocation of `size` and what it stands for (*weight bytes).
+ *
+ * Sampling by bytes, as the tcmalloc and jemalloc heap profilers do: sample points fall on the
+ * allocated bytes as a renewal process with mean interval N = cfg_sample_bytes. A block
+ * holding k points is recorded with weight k * N, so the expected weight of any block is its
+ * size: the totals are unbiased estimates. Blocks of N bytes or more are always recorded, at
+ * their exact size, which keeps the large ones free of sampling noise.
+ */
+static __always_inline bool lt_sample(struct lt_thread *th, __u64 size, __u64 *weight)
+{
+	__u64 n = cfg_sample_bytes, k = 0;
+
+	*weight = size;
+	if (!n || size >= n)
+		return true;
+	if (!th->sample_ready) {
+		th->sample_countdown = lt_sample_interval();
+		th->sample_ready = 1;
+	}
+	th->sample_countdown -= size;
+	if (th->sample_countdown > 0)
+		return false;
+	for (int i = 0; i < 8 && th->sample_countdown <= 0; i++) {
+		k++;
+		th->sample_countdown += lt_sample_interval();
+	}
+	if (th->sample_countdown <= 0) /* eight tiny intervals in a row: start afresh */
+		th->sample_countdown = lt_sample_interval();
+	*weight = k * n;
+	lt_stat_add(LT_STAT_SAMPLED, 1);
+	return true;
+}
+
+static __always_inline bool lt_tracked(__u32 tgid, __u64 addr)
+{
+	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
+
+	return bpf_map_lookup_elem(&allocs, &key) != NULL;
+}
+
+/*
+ * Entry half of an allocating call: decide whether to follow it and remember its arguments
+ * until it returns. Returns true when the return half must run.
  *
  * Allocators call each other: glibc's realloc calls malloc for mmapped blocks, realloc(p, 0)
  * calls free, musl's posix_memalign calls aligned_alloc. Only the outermost traced call of a
@@ -151,96 +285,58 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
  * rounded up). A tail call returns straight to the outer caller, where the outer call's
  * return probe fires, so the outer call's pending slot is the one to keep.
  */
-static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_call_kind kind, __u64 size,
-				    __u64 arg)
+static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 fn)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = PT_REGS_SP(ctx), weight;
 	struct lt_thread *th;
+	struct lt_call c;
+	__u32 record = 1;
 
-	th = bpf_task_storage_get(&threads, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!lt_decode(ctx, fn, &c))
+		return false;
+	th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!th) {
 		lt_stat_add(LT_STAT_THREAD_STATE_FAILED, 1);
-		return 0;
+		return false;
 	}
 	if (th->pending_sp && sp <= th->pending_sp) {
 		lt_stat_add(LT_STAT_NESTED_CALLS, 1);
-		return 0;
+		return false;
+	}
+	if (!lt_sample(th, c.size, &weight)) {
+		/* Not sampled; but a realloc still releases a block we track, if it succeeds. */
+		if (c.kind != LT_CALL_REALLOC || !c.arg || !lt_tracked(lt_tgid(), c.arg))
+			return false;
+		record = 0;
 	}
 	th->pending_sp = sp;
-	th->pending_size = size;
-	th->pending_arg = arg;
-	th->pending_kind = kind;
-	return 0;
+	th->pending_size = c.size;
+	th->pending_weight = weight;
+	th->pending_arg = c.arg;
+	th->pending_kind = c.kind;
+	th->pending_record = record;
+	return true;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(malloc_enter, __u64 size)
+/* Return half of an allocating call. */
+static __always_inline void lt_alloc_return(struct pt_regs *ctx)
 {
-	return lt_enter(ctx, LT_CALL_RET_PTR, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
-{
-	/* An overflowing product makes calloc fail, and failures record nothing. */
-	return lt_enter(ctx, LT_CALL_RET_PTR, nmemb * size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, __u64 old, __u64 size)
-{
-	return lt_enter(ctx, LT_CALL_REALLOC, size, old);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(reallocarray_enter, __u64 old, __u64 nmemb, __u64 size)
-{
-	return lt_enter(ctx, LT_CALL_REALLOC, nmemb * size, old);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
-{
-	return lt_enter(ctx, LT_CALL_RET_MEMPTR, size, memptr);
-}
-
-/* memalign and aligned_alloc: (alignment, size). */
-SEC("uprobe")
-int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
-{
-	return lt_enter(ctx, LT_CALL_RET_PTR, size, 0);
-}
-
-/* valloc and pvalloc: (size). The requested size is recorded, as for every other call. */
-SEC("uprobe")
-int BPF_KPROBE(valloc_enter, __u64 size)
-{
-	return lt_enter(ctx, LT_CALL_RET_PTR, size, 0);
-}
-
-/* Return half of every allocating call. */
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_exit, __u64 ret)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tgid = lt_tgid();
 	struct lt_thread *th;
-	__u64 addr = ret, size, arg;
-	__u32 kind;
+	__u64 ret = PT_REGS_RC(ctx), addr = ret, size, arg;
+	__u32 tgid = lt_tgid();
 
-	th = bpf_task_storage_get(&threads, task, NULL, 0);
+	th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
 	if (!th || !th->pending_sp)
-		return 0;
-	/* The return of a nested call comes back to a lower sp than the pending call's entry. */
+		return;
+	/* With uretprobes, a nested call's return comes back below the pending call's entry. */
 	if (PT_REGS_SP(ctx) <= th->pending_sp)
-		return 0;
+		return;
 	size = th->pending_size;
 	arg = th->pending_arg;
-	kind = th->pending_kind;
 	th->pending_sp = 0;
 
-	switch (kind) {
+	switch (th->pending_kind) {
 	case LT_CALL_REALLOC:
 		/* realloc(p, 0) frees p and returns NULL; a failed realloc leaves p alone. */
 		if (arg && (ret || !size))
@@ -248,22 +344,50 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 		break;
 	case LT_CALL_RET_MEMPTR:
 		if ((int)ret != 0)
-			return 0;
+			return;
 		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)arg))
-			return 0;
+			return;
 		break;
 	default:
 		break;
 	}
-	if (addr)
-		lt_record(ctx, th, tgid, addr, size);
+	if (addr && th->pending_record)
+		lt_record(ctx, th, tgid, addr, size, th->pending_weight);
+}
+
+/* Attached as a uprobe session: one program for both halves of every allocating call. */
+SEC("uprobe")
+int alloc_session(struct pt_regs *ctx)
+{
+	if (cfg_empty)
+		return 0; /* the floor with both halves */
+	if (bpf_session_is_return()) {
+		lt_alloc_return(ctx);
+		return 0;
+	}
+	return lt_alloc_entry(ctx, bpf_get_attach_cookie(ctx)) ? 0 : 1;
+}
+
+SEC("uprobe")
+int alloc_enter(struct pt_regs *ctx)
+{
+	if (!cfg_empty)
+		lt_alloc_entry(ctx, bpf_get_attach_cookie(ctx));
+	return 0;
+}
+
+SEC("uretprobe")
+int alloc_exit(struct pt_regs *ctx)
+{
+	if (!cfg_empty)
+		lt_alloc_return(ctx);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
-	if (addr)
+	if (!cfg_empty && addr)
 		lt_release(lt_tgid(), addr);
 	return 0;
 }

@@ -16,6 +16,35 @@
  */
 #define LT_STACK_NONE 0
 
+/*
+ * The allocator entry points leaktop probes. Each probe's BPF cookie is one of these, so one
+ * generic program reads the right arguments for every function.
+ */
+enum lt_fn {
+	LT_FN_MALLOC,	      /* (size) */
+	LT_FN_CALLOC,	      /* (nmemb, size) */
+	LT_FN_REALLOC,	      /* (ptr, size) */
+	LT_FN_REALLOCARRAY,   /* (ptr, nmemb, size) */
+	LT_FN_POSIX_MEMALIGN, /* (memptr, alignment, size) */
+	LT_FN_ALIGNED_ALLOC,  /* (alignment, size) */
+	LT_FN_MEMALIGN,	      /* (alignment, size) */
+	LT_FN_VALLOC,	      /* (size) */
+	LT_FN_PVALLOC,	      /* (size) */
+	LT_FN_FREE,	      /* (ptr) */
+	LT_FN__COUNT,
+};
+
+/*
+ * Counts in the totals are kept in units of 1/LT_COUNT_ONE block, so that sampled estimates
+ * (a block standing for 3.7 blocks) add up without rounding. Tracking every allocation adds
+ * exactly LT_COUNT_ONE per block.
+ */
+#define LT_COUNT_ONE 1024
+
+/* Entries of the exponential-interval table that sampling draws from (a power of two). */
+#define LT_EXP_TABLE_SIZE 1024
+#define LT_EXP_TABLE_SHIFT 16 /* entries are Q16: 65536 is one mean interval */
+
 /* Default sizes of the maps the user can resize before load. */
 #define LT_DEFAULT_MAX_ALLOCS (1 << 18)
 #define LT_DEFAULT_MAX_STACKS (1 << 14)
@@ -33,14 +62,8 @@ enum lt_stat {
 	LT_STAT_THREAD_STATE_FAILED, /* no per-thread state could be made: call not tracked */
 	LT_STAT_NESTED_CALLS,	   /* allocator calls made by a traced allocator call (ignored) */
 	LT_STAT_ADDR_REUSED,	   /* an address came back from the allocator twice, free unseen */
+	LT_STAT_SAMPLED,	   /* allocations sampled (with --sample-bytes) */
 	LT_STAT__COUNT,
-};
-
-/* How an allocating call hands its result back; selects the work done at return. */
-enum lt_call_kind {
-	LT_CALL_RET_PTR,       /* the return value is the block (malloc, calloc, memalign...) */
-	LT_CALL_REALLOC,       /* the return value is the block, and the old block is released */
-	LT_CALL_RET_MEMPTR,    /* the block is stored through an out-pointer (posix_memalign) */
 };
 
 struct lt_alloc_key {
@@ -51,9 +74,10 @@ struct lt_alloc_key {
 
 /* One live allocation. */
 struct lt_alloc {
-	__u64 size;
+	__u64 size;	/* bytes asked for */
+	__u64 weight;	/* bytes it stands for in the totals: its size, or a sampled estimate */
 	__u64 stack_id;
-	__u64 ts_ns; /* bpf_ktime_get_ns() when it was made */
+	__u64 ts_ns;	/* bpf_ktime_get_ns() when it was made */
 };
 
 struct lt_totals_key {
@@ -66,6 +90,7 @@ struct lt_totals_key {
  * Totals per {tgid, stack}, updated by BPF on every allocation and free. Outstanding bytes are
  * alloc_bytes - free_bytes and the outstanding count is allocs - frees: two atomic adds per
  * event instead of four, and the deltas user space needs come from the same four numbers.
+ * allocs and frees are in units of 1/LT_COUNT_ONE block.
  */
 struct lt_totals {
 	__u64 alloc_bytes;

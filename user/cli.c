@@ -26,7 +26,12 @@ enum {
 	OPT_FRAMES,
 	OPT_MAX_TRACKED,
 	OPT_MAX_STACKS,
+	OPT_SAMPLE_BYTES,
+	OPT_CONFIG,
 };
+
+/* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
+#define LT_MAX_SAMPLE_BYTES (1ULL << 30)
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -38,6 +43,8 @@ static const struct option long_opts[] = {
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "bytes", no_argument, NULL, OPT_BYTES },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -61,6 +68,16 @@ void cli__usage(FILE *out)
 		"      --bytes             exact byte counts instead of KiB/MiB\n"
 		"      --max-tracked N     live allocations tracked at once (default %d)\n"
 		"      --max-stacks N      distinct stacks kept (default %d)\n"
+		"      --sample-bytes N    sample one allocation per N bytes on average, as the\n"
+		"                          tcmalloc and jemalloc profilers do: figures become\n"
+		"                          unbiased estimates, at a fraction of the cost\n"
+		"                          (default 0: track every allocation)\n"
+		"      --config KEY=VALUE  rarely needed knobs (repeatable):\n"
+		"                          attach=auto|session|multi|perf  link kind (auto: best)\n"
+		"                          offsets=planned|entry  probe past single-stepped\n"
+		"                            prologue instructions, or at +0 as naive tracers do\n"
+		"                          probes=full|empty  empty: measure the probes alone\n"
+		"                          stacks=on|off  off: skip stack walks (benchmarks)\n"
 		"  -v, --verbose           say more about what is attached (repeat for more)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
@@ -106,6 +123,40 @@ static bool seconds_opt(char *err, size_t errlen, const char *name, double min, 
 		fail(err, errlen, "bad %s '%s': %s (%g to %g s)", name, optarg, range_word(e), min,
 		     max);
 	return !e;
+}
+
+/* --config knobs: each names its values in order, and where the choice goes. */
+static int set_knob(struct lt_config *cfg, const char *kv, char *err, size_t errlen)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	const char *v = eq ? eq + 1 : "";
+
+	if (klen == 6 && !strncmp(kv, "attach", 6)) {
+		if (!probes__parse_mode(v, &cfg->attach))
+			return 0;
+	} else if (klen == 7 && !strncmp(kv, "offsets", 7)) {
+		if (!strcmp(v, "planned") || !strcmp(v, "entry")) {
+			cfg->entry_offsets = !strcmp(v, "entry");
+			return 0;
+		}
+	} else if (klen == 6 && !strncmp(kv, "probes", 6)) {
+		if (!strcmp(v, "full") || !strcmp(v, "empty")) {
+			cfg->empty_probes = !strcmp(v, "empty");
+			return 0;
+		}
+	} else if (klen == 6 && !strncmp(kv, "stacks", 6)) {
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			cfg->no_stacks = !strcmp(v, "off");
+			return 0;
+		}
+	} else {
+		fail(err, errlen, "unknown --config key '%.*s' (attach, offsets, probes, stacks)",
+		     (int)klen, kv);
+		return -EINVAL;
+	}
+	fail(err, errlen, "bad --config value '%s' (see --help)", kv);
+	return -EINVAL;
 }
 
 /* The option getopt complained about: optopt for short ones, the argv word for long ones. */
@@ -207,6 +258,15 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			if (!count_opt(err, errlen, "--max-stacks", 64, 1 << 20, &v))
 				return CLI_ERROR;
 			cfg->max_stacks = v;
+			break;
+		case OPT_SAMPLE_BYTES:
+			if (!count_opt(err, errlen, "--sample-bytes", 0, LT_MAX_SAMPLE_BYTES, &v))
+				return CLI_ERROR;
+			cfg->sample_bytes = v;
+			break;
+		case OPT_CONFIG:
+			if (set_knob(cfg, optarg, err, errlen))
+				return CLI_ERROR;
 			break;
 		case OPT_FOLDED:
 			if (!*optarg)

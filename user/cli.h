@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "probes.h"
+
 #define LT_MAX_TARGETS 64
 
 struct lt_config {
@@ -22,6 +24,12 @@ struct lt_config {
 	const char *folded_path;   /* --folded: written at exit */
 	bool exact_bytes;	   /* --bytes: exact counts instead of KiB/MiB */
 	int verbose;
+	unsigned long long sample_bytes; /* --sample-bytes: mean bytes between samples; 0 = all */
+	/* --config key=value knobs, rarely needed (see cli__usage) */
+	enum lt_attach_mode attach;	 /* attach= */
+	bool entry_offsets;		 /* offsets=entry: probe at +0, as naive tracers do */
+	bool empty_probes;		 /* probes=empty: programs that do nothing (benchmarks) */
+	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */
 };
 
 enum cli_result {

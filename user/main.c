@@ -21,6 +21,7 @@
 #include "preflight.h"
 #include "probes.h"
 #include "report.h"
+#include "sampler.h"
 #include "symbolizer.h"
 #include "target.h"
 #include "util.h"
@@ -49,6 +50,7 @@ struct session {
 	struct lt_object_list objects[LT_MAX_TARGETS];
 	struct leaktop_bpf *skel;
 	struct lt_probes *probes;
+	enum lt_attach_mode mode;
 	struct lt_collector *collector;
 	struct lt_symbolizer *symbolizer;
 	double start, last;
@@ -100,6 +102,7 @@ static int find_allocators(struct session *s)
 
 static int load_bpf(struct session *s)
 {
+	char why[256];
 	int err;
 
 	s->skel = leaktop_bpf__open();
@@ -107,6 +110,14 @@ static int load_bpf(struct session *s)
 		lt_err("failed to open the BPF object: %s", strerror(errno));
 		return -1;
 	}
+	if (probes__prepare(s->skel, s->cfg.attach, &s->mode, why, sizeof(why))) {
+		lt_err("%s", why);
+		return -1;
+	}
+	s->skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
+	s->skel->rodata->cfg_empty = s->cfg.empty_probes;
+	s->skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
+	sampler__exp_table((uint32_t *)s->skel->rodata->cfg_exp_q16);
 	bpf_map__set_max_entries(s->skel->maps.allocs, s->cfg.max_allocs);
 	bpf_map__set_max_entries(s->skel->maps.stacks, s->cfg.max_stacks);
 	/* Room for every stack, plus each process's [stack unavailable] row. */
@@ -122,7 +133,7 @@ static int load_bpf(struct session *s)
 
 static int attach(struct session *s)
 {
-	s->probes = probes__new(s->skel);
+	s->probes = probes__new(s->skel, s->mode, !s->cfg.entry_offsets);
 	if (!s->probes)
 		return -1;
 	for (int i = 0; i < s->ntargets; i++) {
@@ -192,6 +203,7 @@ static int report(struct session *s, bool final)
 		report__free(&r);
 		return err;
 	}
+	r.sample_bytes = s->cfg.sample_bytes;
 	r.elapsed_s = now - s->start;
 	r.interval_s = now - s->last;
 	r.final = final;
@@ -266,8 +278,9 @@ static void announce(struct session *s)
 			fprintf(stderr, "%s %s", k ? "," : "", s->objects[i].v[k].path);
 		fputc('\n', stderr);
 	}
-	fprintf(stderr, "leaktop: attached %zu probes; Ctrl-C prints the final table\n",
-		probes__count(s->probes));
+	fprintf(stderr, "leaktop: attached %zu probes (%s links%s%s); Ctrl-C prints the final table\n",
+		probes__count(s->probes), probes__mode_name(s->mode),
+		s->cfg.entry_offsets ? ", at +0" : "", s->cfg.empty_probes ? ", empty" : "");
 }
 
 static void cleanup(struct session *s)

@@ -6,27 +6,16 @@
 #ifndef LEAKTOP_OBJECTS_H
 #define LEAKTOP_OBJECTS_H
 
+#include <linux/types.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "leaktop.h"
 
 #include "elfobj.h"
 #include "procmaps.h"
 
-/* The allocator entry points leaktop probes. lt_fn_names[] spells them. */
-enum lt_fn {
-	LT_FN_MALLOC,
-	LT_FN_CALLOC,
-	LT_FN_REALLOC,
-	LT_FN_REALLOCARRAY,
-	LT_FN_POSIX_MEMALIGN,
-	LT_FN_ALIGNED_ALLOC,
-	LT_FN_MEMALIGN,
-	LT_FN_VALLOC,
-	LT_FN_PVALLOC,
-	LT_FN_FREE,
-	LT_FN__COUNT,
-};
-
+/* lt_fn_names[fn] spells each enum lt_fn of leaktop.h. */
 extern const char *const lt_fn_names[LT_FN__COUNT];
 
 enum lt_family {

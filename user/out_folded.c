@@ -86,6 +86,10 @@ int out_folded__write(FILE *f, const struct lt_report *r)
 		lines[n++].bytes = r->rows[i].bytes;
 	}
 	qsort(lines, n, sizeof(*lines), cmp_line);
+	/* flamegraph.pl and `leaktop diff` skip lines that end in no number, like this one. */
+	if (r->sample_bytes)
+		fprintf(f, "# leaktop: sampled one point per %" PRIu64 " bytes on average; "
+			"bytes are unbiased estimates\n", r->sample_bytes);
 	/* Stacks that differ only in offsets fold to one line: sum them. */
 	for (size_t i = 0; i < n;) {
 		int64_t sum = 0;

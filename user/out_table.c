@@ -22,6 +22,10 @@ static void header(FILE *f, const struct lt_report *r, const struct lt_table_opt
 		r->final ? " final report" : "", r->elapsed_s, r->interval_s,
 		fmt_bytes(b, sizeof(b), r->total_bytes, o->exact, false), r->total_count,
 		r->nrows);
+	if (r->sample_bytes)
+		fprintf(f, "sampled: one point per %s of allocation on average; bytes and counts are "
+			"unbiased estimates\n",
+			fmt_bytes(b, sizeof(b), r->sample_bytes, o->exact, false));
 }
 
 /* The frames of a row, the first on the current line and the rest indented under it. */

@@ -4,23 +4,103 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leaktop.skel.h"
+#include "planner.h"
 #include "probes.h"
+#include "ulink.h"
 #include "util.h"
+
+/* Integer arguments each function's probe reads: the planner must keep them intact. */
+static const unsigned char fn_nargs[LT_FN__COUNT] = {
+	[LT_FN_MALLOC] = 1,	    [LT_FN_CALLOC] = 2,	 [LT_FN_REALLOC] = 2,
+	[LT_FN_REALLOCARRAY] = 3, [LT_FN_POSIX_MEMALIGN] = 3, [LT_FN_ALIGNED_ALLOC] = 2,
+	[LT_FN_MEMALIGN] = 2,	    [LT_FN_VALLOC] = 1,	 [LT_FN_PVALLOC] = 1,
+	[LT_FN_FREE] = 1,
+};
 
 struct lt_probes {
 	struct leaktop_bpf *skel;
-	struct bpf_link **links;
-	size_t n, cap;
+	enum lt_attach_mode mode;
+	bool plan_offsets;
+	struct bpf_link **links; /* perf mode */
+	size_t nlinks, cap_links;
+	int *fds; /* multi and session links */
+	size_t nfds, cap_fds;
+	size_t nfuncs;
 };
 
-struct lt_probes *probes__new(struct leaktop_bpf *skel)
+/* One function's probe in one object. */
+struct site {
+	enum lt_fn fn;
+	uint64_t offset; /* file offset of the probe */
+};
+
+const char *probes__mode_name(enum lt_attach_mode m)
+{
+	switch (m) {
+	case LT_ATTACH_SESSION:
+		return "session";
+	case LT_ATTACH_MULTI:
+		return "multi";
+	case LT_ATTACH_PERF:
+		return "perf";
+	default:
+		return "auto";
+	}
+}
+
+int probes__parse_mode(const char *s, enum lt_attach_mode *m)
+{
+	for (int i = LT_ATTACH_AUTO; i <= LT_ATTACH_PERF; i++) {
+		if (!strcmp(s, probes__mode_name(i))) {
+			*m = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_attach_mode *mode,
+		    char *err, size_t errlen)
+{
+	bool session = ulink__supported(LT_BPF_TRACE_UPROBE_SESSION);
+	bool multi = ulink__supported(LT_BPF_TRACE_UPROBE_MULTI);
+	unsigned int type = 0;
+
+	*mode = want;
+	if (want == LT_ATTACH_AUTO)
+		*mode = session ? LT_ATTACH_SESSION : multi ? LT_ATTACH_MULTI : LT_ATTACH_PERF;
+	if ((*mode == LT_ATTACH_SESSION && !session) || (*mode == LT_ATTACH_MULTI && !multi)) {
+		snprintf(err, errlen, "this kernel has no uprobe %s links (%s needs Linux %s)",
+			 probes__mode_name(*mode), probes__mode_name(*mode),
+			 *mode == LT_ATTACH_SESSION ? "6.13" : "6.6");
+		return -EOPNOTSUPP;
+	}
+	if (*mode != LT_ATTACH_PERF)
+		type = LT_BPF_TRACE_UPROBE_MULTI;
+	bpf_program__set_autoload(skel->progs.alloc_session, *mode == LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.alloc_enter, *mode != LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.alloc_exit, *mode != LT_ATTACH_SESSION);
+	bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+					      LT_BPF_TRACE_UPROBE_SESSION);
+	bpf_program__set_expected_attach_type(skel->progs.alloc_enter, type);
+	bpf_program__set_expected_attach_type(skel->progs.alloc_exit, type);
+	bpf_program__set_expected_attach_type(skel->progs.free_enter, type);
+	return 0;
+}
+
+struct lt_probes *probes__new(struct leaktop_bpf *skel, enum lt_attach_mode mode,
+			      bool plan_offsets)
 {
 	struct lt_probes *p = calloc(1, sizeof(*p));
 
-	if (p)
+	if (p) {
 		p->skel = skel;
+		p->mode = mode;
+		p->plan_offsets = plan_offsets;
+	}
 	return p;
 }
 
@@ -28,79 +108,52 @@ void probes__free(struct lt_probes *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
+	for (size_t i = 0; i < p->nfds; i++)
+		close(p->fds[i]);
 	free(p->links);
+	free(p->fds);
 	free(p);
 }
 
 size_t probes__count(const struct lt_probes *p)
 {
-	return p->n;
+	return p->nfuncs;
 }
 
-/* The entry program of each function; the return side is alloc_exit for all but free. */
-static struct bpf_program *entry_prog(struct leaktop_bpf *skel, enum lt_fn fn)
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
-	switch (fn) {
-	case LT_FN_MALLOC:
-		return skel->progs.malloc_enter;
-	case LT_FN_CALLOC:
-		return skel->progs.calloc_enter;
-	case LT_FN_REALLOC:
-		return skel->progs.realloc_enter;
-	case LT_FN_REALLOCARRAY:
-		return skel->progs.reallocarray_enter;
-	case LT_FN_POSIX_MEMALIGN:
-		return skel->progs.posix_memalign_enter;
-	case LT_FN_ALIGNED_ALLOC:
-	case LT_FN_MEMALIGN:
-		return skel->progs.memalign_enter;
-	case LT_FN_VALLOC:
-	case LT_FN_PVALLOC:
-		return skel->progs.valloc_enter;
-	case LT_FN_FREE:
-		return skel->progs.free_enter;
-	default:
-		return NULL;
-	}
-}
+	void *tmp;
 
-static int push_link(struct lt_probes *p, struct bpf_link *link)
-{
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		struct bpf_link **tmp = realloc(p->links, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		p->links = tmp;
-		p->cap = cap;
-	}
-	p->links[p->n++] = link;
+	if (n < *cap)
+		return 0;
+	tmp = realloc(*arr, (*cap ? *cap * 2 : 16) * elem);
+	if (!tmp)
+		return -ENOMEM;
+	*arr = tmp;
+	*cap = *cap ? *cap * 2 : 16;
 	return 0;
 }
 
-static int attach_one(struct lt_probes *p, struct bpf_program *prog, pid_t pid,
-		      const struct lt_object *o, enum lt_fn fn, bool retprobe)
+static int keep_fd(struct lt_probes *p, int fd)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	uint64_t off = o->funcs[fn].file_offset;
-	struct bpf_link *link;
-	int err;
-
-	link = bpf_program__attach_uprobe_opts(prog, pid, o->open_path, off, &opts);
-	if (!link) {
-		err = -errno;
-		lt_err("failed to attach %s to %s:%s+%#" PRIx64 " in pid %d: %s",
-		       retprobe ? "uretprobe" : "uprobe", o->path, lt_fn_names[fn], off, pid,
-		       strerror(-err));
-		return err;
+	if (grow((void **)&p->fds, &p->cap_fds, p->nfds, sizeof(*p->fds))) {
+		close(fd);
+		return -ENOMEM;
 	}
-	err = push_link(p, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	p->fds[p->nfds++] = fd;
+	return 0;
+}
+
+static int keep_link(struct lt_probes *p, struct bpf_link *l)
+{
+	if (grow((void **)&p->links, &p->cap_links, p->nlinks, sizeof(*p->links))) {
+		bpf_link__destroy(l);
+		return -ENOMEM;
+	}
+	p->links[p->nlinks++] = l;
+	return 0;
 }
 
 /* True when an earlier function of `o` sits at the same address and carries the probe. */
@@ -113,29 +166,125 @@ static bool alias_of_earlier(const struct lt_object *o, enum lt_fn fn)
 	return false;
 }
 
+/* Where each function of `o` gets its probe. Returns the number of sites. */
+static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object *o,
+			 struct site *sites)
+{
+	size_t n = 0;
+
+	for (int fn = 0; fn < LT_FN__COUNT; fn++) {
+		const struct lt_elf_func *f = &o->funcs[fn];
+		struct lt_plan plan = { .why = "offsets=entry" };
+
+		if (!f->found || alias_of_earlier(o, fn))
+			continue;
+		if (p->plan_offsets)
+			planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
+		sites[n].fn = fn;
+		sites[n].offset = f->file_offset + plan.delta;
+		n++;
+		lt_info(1, "pid %d: %s at %s+%u%s%s (%s)", pid, lt_fn_names[fn], o->path,
+			plan.delta, plan.insn[0] ? ": " : "", plan.insn, plan.why);
+		if (p->plan_offsets && !plan.emulated)
+			lt_info(1, "pid %d: %s is probed at +0, single-stepped: %s", pid,
+				lt_fn_names[fn], plan.why);
+	}
+	return n;
+}
+
+static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned int type,
+			unsigned int flags, pid_t pid, const struct lt_object *o,
+			const struct site *sites, size_t n)
+{
+	uint64_t offsets[LT_FN__COUNT], cookies[LT_FN__COUNT];
+	int fd;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		offsets[i] = sites[i].offset;
+		cookies[i] = sites[i].fn;
+	}
+	fd = ulink__create(bpf_program__fd(prog), type, o->open_path, offsets, cookies, n, pid,
+			   flags);
+	if (fd < 0) {
+		lt_err("failed to attach %s (%s link, %zu functions) to %s in pid %d: %s",
+		       bpf_program__name(prog), type == LT_BPF_TRACE_UPROBE_SESSION ? "session" : "multi",
+		       n, o->path, pid, strerror(-fd));
+		return fd;
+	}
+	return keep_fd(p, fd);
+}
+
+static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retprobe, pid_t pid,
+		       const struct lt_object *o, const struct site *s)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = s->fn);
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, o->open_path, s->offset, &opts);
+	if (!link) {
+		err = -errno;
+		lt_err("failed to attach %s to %s:%s (offset %#" PRIx64 ") in pid %d: %s",
+		       retprobe ? "uretprobe" : "uprobe", o->path, lt_fn_names[s->fn], s->offset,
+		       pid, strerror(-err));
+		return err;
+	}
+	return keep_link(p, link);
+}
+
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o)
 {
-	size_t first = p->n;
+	struct leaktop_bpf *skel = p->skel;
+	struct site sites[LT_FN__COUNT], *free_site = NULL;
+	size_t n, nalloc = 0, first_link = p->nlinks, first_fd = p->nfds;
 	int err = 0;
 
-	for (int fn = 0; fn < LT_FN__COUNT && !err; fn++) {
-		if (!o->funcs[fn].found || alias_of_earlier(o, fn))
-			continue;
-		/*
-		 * The return side goes first: an entry seen without its return would leave a
-		 * call pending on that thread.
-		 */
-		if (fn != LT_FN_FREE)
-			err = attach_one(p, p->skel->progs.alloc_exit, pid, o, fn, true);
-		if (!err)
-			err = attach_one(p, entry_prog(p->skel, fn), pid, o, fn, false);
-		if (!err)
-			lt_info(2, "pid %d: probed %s:%s at %#" PRIx64, pid, o->path,
-				lt_fn_names[fn], o->funcs[fn].file_offset);
+	n = plan_sites(p, pid, o, sites);
+	/* The allocating functions first, then free, kept apart. */
+	for (size_t i = 0; i < n; i++) {
+		if (sites[i].fn == LT_FN_FREE)
+			free_site = &sites[i];
+		else
+			sites[nalloc++] = sites[i];
+	}
+	if (free_site)
+		sites[nalloc] = *free_site;
+
+	switch (p->mode) {
+	case LT_ATTACH_SESSION:
+		err = attach_multi(p, skel->progs.alloc_session, LT_BPF_TRACE_UPROBE_SESSION, 0,
+				   pid, o, sites, nalloc);
+		break;
+	case LT_ATTACH_MULTI:
+		/* The return side first: an entry seen without its return would leave a call
+		 * pending on that thread. */
+		err = attach_multi(p, skel->progs.alloc_exit, LT_BPF_TRACE_UPROBE_MULTI,
+				   LT_BPF_F_UPROBE_MULTI_RETURN, pid, o, sites, nalloc) ?:
+		      attach_multi(p, skel->progs.alloc_enter, LT_BPF_TRACE_UPROBE_MULTI, 0, pid,
+				   o, sites, nalloc);
+		break;
+	default:
+		for (size_t i = 0; i < nalloc && !err; i++)
+			err = attach_perf(p, skel->progs.alloc_exit, true, pid, o, &sites[i]) ?:
+			      attach_perf(p, skel->progs.alloc_enter, false, pid, o, &sites[i]);
+		break;
+	}
+	if (!err && free_site) {
+		if (p->mode == LT_ATTACH_PERF)
+			err = attach_perf(p, skel->progs.free_enter, false, pid, o, &sites[nalloc]);
+		else
+			err = attach_multi(p, skel->progs.free_enter, LT_BPF_TRACE_UPROBE_MULTI, 0,
+					   pid, o, &sites[nalloc], 1);
 	}
 	if (err) {
-		while (p->n > first)
-			bpf_link__destroy(p->links[--p->n]);
+		while (p->nlinks > first_link)
+			bpf_link__destroy(p->links[--p->nlinks]);
+		while (p->nfds > first_fd)
+			close(p->fds[--p->nfds]);
+		return err;
 	}
-	return err;
+	p->nfuncs += n;
+	return 0;
 }

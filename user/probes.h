@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Probe attachment: the allocator functions of one object in one process, each with its entry
- * program and, for allocating functions, a return probe. Links live here until
+ * Probe attachment: the allocator functions of one object in one process, at the offsets the
+ * planner chose, through the cheapest kind of link the kernel offers. Links live here until
  * probes__free() detaches them all.
  */
 #ifndef LEAKTOP_PROBES_H
 #define LEAKTOP_PROBES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,18 +16,39 @@
 struct leaktop_bpf;
 struct lt_probes;
 
-struct lt_probes *probes__new(struct leaktop_bpf *skel);
+enum lt_attach_mode {
+	LT_ATTACH_AUTO,
+	LT_ATTACH_SESSION, /* one uprobe session link per object (kernel 6.13) */
+	LT_ATTACH_MULTI,   /* uprobe_multi entry and return links per object (kernel 6.6) */
+	LT_ATTACH_PERF,	   /* a perf-event uprobe and uretprobe per function */
+};
+
+const char *probes__mode_name(enum lt_attach_mode m);
+/* Parse "auto", "session", "multi" or "perf". 0 or -EINVAL. */
+int probes__parse_mode(const char *s, enum lt_attach_mode *m);
+
+/*
+ * Before load: resolve LT_ATTACH_AUTO to the best mode this kernel has, check that a named
+ * mode exists, and give each program the attach type the mode needs. 0, or -EOPNOTSUPP
+ * with `err` set.
+ */
+int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_attach_mode *mode,
+		    char *err, size_t errlen);
+
+/* `plan_offsets`: probe where the planner says; false probes every function at +0. */
+struct lt_probes *probes__new(struct leaktop_bpf *skel, enum lt_attach_mode mode,
+			      bool plan_offsets);
 /* Detach everything. NULL-safe. */
 void probes__free(struct lt_probes *p);
 
 /*
  * Attach to every allocator function `o` defines, for process `pid` only. Functions that share
  * an address (glibc's memalign and aligned_alloc) are probed once. On failure nothing of this
- * object stays attached, and the error names the function and offset.
+ * object stays attached, and the error names the object and what failed.
  */
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o);
 
-/* Number of links attached. */
+/* Functions probed, over all objects and processes. */
 size_t probes__count(const struct lt_probes *p);
 
 #endif /* LEAKTOP_PROBES_H */

@@ -16,6 +16,7 @@ const char *const lt_stat_desc[LT_STAT__COUNT] = {
 	[LT_STAT_STACK_MAP_FULL] = "stacks not stored (stack map full: raise --max-stacks)",
 	[LT_STAT_STACK_FAILED] = "stack walks failed",
 	[LT_STAT_THREAD_STATE_FAILED] = "calls missed (no per-thread state)",
+	/* Not drops: LT_STAT_NESTED_CALLS, LT_STAT_ADDR_REUSED, LT_STAT_SAMPLED. */
 };
 
 int report__cmp_bytes(const void *a, const void *b)
@@ -102,6 +103,12 @@ static int fill_procs(struct lt_report *r, const struct lt_target *targets, size
 	return 0;
 }
 
+/* Blocks from the kernel's 1/LT_COUNT_ONE units, rounded to the nearest. */
+static int64_t blocks(uint64_t units)
+{
+	return (int64_t)((units + LT_COUNT_ONE / 2) / LT_COUNT_ONE);
+}
+
 static void fill_row(struct lt_row *row, const struct lt_stack_row *s)
 {
 	const struct lt_totals *now = &s->now, *prev = &s->prev;
@@ -109,12 +116,12 @@ static void fill_row(struct lt_row *row, const struct lt_stack_row *s)
 	row->pid = s->tgid;
 	row->stack_id = s->stack_id;
 	row->bytes = (int64_t)(now->alloc_bytes - now->free_bytes);
-	row->count = (int64_t)(now->allocs - now->frees);
+	row->count = blocks(now->allocs - now->frees);
 	row->delta_bytes = row->bytes - (int64_t)(prev->alloc_bytes - prev->free_bytes);
-	row->allocs = now->allocs - prev->allocs;
-	row->frees = now->frees - prev->frees;
-	row->total_allocs = now->allocs;
-	row->total_frees = now->frees;
+	row->allocs = blocks(now->allocs - prev->allocs);
+	row->frees = blocks(now->frees - prev->frees);
+	row->total_allocs = blocks(now->allocs);
+	row->total_frees = blocks(now->frees);
 	row->total_alloc_bytes = now->alloc_bytes;
 }
 

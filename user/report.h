@@ -50,6 +50,7 @@ struct lt_report {
 	double elapsed_s;	/* since attach */
 	double interval_s;	/* since the previous report */
 	bool final;
+	uint64_t sample_bytes;	/* non-zero: the figures are estimates from sampling */
 	struct lt_proc *procs;
 	size_t nprocs;
 	struct lt_row *rows;	/* every stack with outstanding bytes or activity */

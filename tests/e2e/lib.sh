@@ -130,14 +130,15 @@ final_top_frame() {
 	awk '/final report/ { f = 1 } f && $1 == "1" { print substr($0, 63); exit }' "$1"
 }
 
-# check_exact_leaks NAME ROUNDS: run the leaker (LEAKER, LEAKER_ENV) under leaktop and
+# check_exact_leaks NAME ROUNDS: run the leaker (LEAKER, LEAKER_ENV) under leaktop (with
+# LEAKTOP_EXTRA options) and
 # assert every leaking function's exact bytes and count in the table and the folded file,
 # and that churn holds nothing.
 check_exact_leaks() {
 	local name=$1 rounds=$2 fn bytes count
 	start_leaker "$name" "$rounds"
 	start_leaktop "$name-lt" -p "$LEAKER_PID" -i 600 --bytes -n 1000 --frames 4 \
-		--folded "$WORK/$name.folded"
+		--folded "$WORK/$name.folded" ${LEAKTOP_EXTRA:-}
 	trigger_leaker "$name" "$LEAKER_PID"
 	stop_leaktop INT
 	assert_eq "$LT_RC" 0 "$name: leaktop exit status"

@@ -89,6 +89,10 @@ static void test_errors(void)
 		{ { "-p", "1", "-x" }, "unknown option '-x'" },
 		{ { "-p" }, "option '-p' needs a value" },
 		{ { "-p", "1", "extra" }, "unexpected argument 'extra'" },
+		{ { "-p", "1", "--sample-bytes", "2147483648" }, "bad --sample-bytes '2147483648': out of range" },
+		{ { "-p", "1", "--config", "attach=kprobe" }, "bad --config value 'attach=kprobe'" },
+		{ { "-p", "1", "--config", "speed=11" }, "unknown --config key 'speed'" },
+		{ { "-p", "1", "--config", "stacks" }, "bad --config value 'stacks'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -100,6 +104,24 @@ static void test_errors(void)
 		ASSERT_EQ(parse(&cfg, err, a[0], a[1], a[2], a[3], NULL), CLI_ERROR, name);
 		ASSERT_CONTAINS(err, cases[i].msg, name);
 	}
+}
+
+static void test_sampling_and_knobs(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", NULL), CLI_RUN, "defaults");
+	ASSERT_EQ(cfg.sample_bytes, 0, "track everything by default");
+	ASSERT_EQ(cfg.attach, LT_ATTACH_AUTO, "attach auto");
+	ASSERT_TRUE(!cfg.entry_offsets && !cfg.empty_probes && !cfg.no_stacks, "knobs off");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--sample-bytes", "524288", "--config",
+			"attach=perf", "--config", "offsets=entry", "--config", "probes=empty",
+			"--config", "stacks=off", NULL),
+		  CLI_RUN, "run");
+	ASSERT_EQ(cfg.sample_bytes, 524288, "sample bytes");
+	ASSERT_EQ(cfg.attach, LT_ATTACH_PERF, "attach perf");
+	ASSERT_TRUE(cfg.entry_offsets && cfg.empty_probes && cfg.no_stacks, "knobs on");
 }
 
 static void test_help_version(void)
@@ -115,4 +137,4 @@ static void test_help_version(void)
 }
 
 TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors),
-	  TEST(test_help_version))
+	  TEST(test_sampling_and_knobs), TEST(test_help_version))

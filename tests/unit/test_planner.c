@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probe offset planner on known byte sequences: the prologues of Debian 12's glibc 2.36
+ * (copied from its libc.so.6, so the test does not depend on the machine's libc), an
+ * endbr64 prologue, and prologues where no instruction is safe.
+ */
+#include <errno.h>
+
+#include "planner.h"
+#include "test.h"
+
+#define PLAN(code, nargs, ret, out) planner__plan(code, sizeof(code), 0x1000, nargs, ret, out)
+
+/* glibc 2.36 (Debian 12) */
+static const uint8_t glibc_free[] = { 0x48, 0x85, 0xff, 0x0f, 0x84, 0xbf, 0x00, 0x00, 0x00,
+				      0x55, 0x48, 0x8d, 0x77, 0xf0, 0x53, 0x48, 0x83, 0xec,
+				      0x18, 0x48, 0x8b, 0x1d, 0xd6, 0x9e, 0x13, 0x00 };
+static const uint8_t glibc_malloc[] = { 0x41, 0x54, 0x55, 0x53, 0x48, 0x89, 0xfb, 0x48,
+					0x83, 0xec, 0x10, 0x80, 0x3d, 0x46, 0x1b, 0x14,
+					0x00, 0x00, 0x0f, 0x84, 0xf8, 0x01, 0x00, 0x00 };
+static const uint8_t glibc_calloc[] = { 0x41, 0x55, 0x48, 0x89, 0xf8, 0x41, 0x54, 0x55,
+					0x53, 0x48, 0x83, 0xec, 0x18, 0x48, 0xf7, 0xe6 };
+static const uint8_t glibc_realloc[] = { 0x41, 0x57, 0x41, 0x56, 0x41, 0x55, 0x41, 0x54,
+					 0x55, 0x48, 0x89, 0xf5, 0x53, 0x48, 0x89, 0xfb };
+static const uint8_t glibc_posix_memalign[] = { 0x80, 0x3d, 0x01, 0x02, 0x14, 0x00, 0x00,
+						0x41, 0x54, 0x49, 0x89, 0xd4, 0x55, 0x48,
+						0x89, 0xfd, 0x53, 0x48, 0x89, 0xf3, 0x74, 0x5a };
+/* mov %rsi,%rax; mul %rdx; mov %rax,%rsi; jo: the arguments change before any branch. */
+static const uint8_t glibc_reallocarray[] = { 0x48, 0x89, 0xf0, 0x48, 0xf7, 0xe2, 0x48, 0x89,
+					      0xc6, 0x70, 0x05, 0xe9, 0x40, 0xb8, 0xf8, 0xff };
+
+static void test_glibc_prologues(void)
+{
+	struct lt_plan p;
+
+	ASSERT_EQ(PLAN(glibc_free, 1, false, &p), 0, "free decodes");
+	ASSERT_EQ(p.delta, 3, "free: past 'test rdi, rdi' to its je");
+	ASSERT_TRUE(p.emulated, "free: emulated");
+	ASSERT_CONTAINS(p.insn, "je", "free: the je");
+
+	PLAN(glibc_malloc, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "malloc: push r12 at +0");
+	ASSERT_TRUE(p.emulated, "malloc: emulated");
+	ASSERT_CONTAINS(p.insn, "push r12", "malloc: the push");
+
+	PLAN(glibc_calloc, 2, true, &p);
+	ASSERT_EQ(p.delta, 0, "calloc: push r13 at +0");
+	ASSERT_TRUE(p.emulated, "calloc: emulated");
+
+	PLAN(glibc_realloc, 2, true, &p);
+	ASSERT_EQ(p.delta, 0, "realloc: push r15 at +0");
+	ASSERT_TRUE(p.emulated, "realloc: emulated");
+
+	PLAN(glibc_posix_memalign, 3, true, &p);
+	ASSERT_EQ(p.delta, 7, "posix_memalign: past the rip-relative cmpb to push r12");
+	ASSERT_TRUE(p.emulated, "posix_memalign: emulated");
+
+	PLAN(glibc_reallocarray, 3, true, &p);
+	ASSERT_EQ(p.delta, 0, "reallocarray: no safe spot, +0");
+	ASSERT_TRUE(!p.emulated, "reallocarray: single-stepped");
+	ASSERT_CONTAINS(p.why, "'mul rdx' at +3 writes argument register rdx", "reallocarray: why");
+}
+
+static void test_endbr64(void)
+{
+	/* endbr64; push %rbp; mov %rsp,%rbp */
+	static const uint8_t fp[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x48, 0x89, 0xe5 };
+	/* endbr64; sub $8,%rsp; push %rbx */
+	static const uint8_t sub_first[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x83,
+					     0xec, 0x08, 0x53 };
+	struct lt_plan p;
+
+	PLAN(fp, 1, true, &p);
+	ASSERT_EQ(p.delta, 4, "endbr64 is single-stepped: probe the push after it");
+	ASSERT_TRUE(p.emulated, "push rbp emulated");
+
+	PLAN(sub_first, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "sp moves before any emulated insn: +0 for a return probe");
+	ASSERT_CONTAINS(p.why, "moves the stack pointer", "why: the return address");
+	PLAN(sub_first, 1, false, &p);
+	ASSERT_EQ(p.delta, 8, "without a return probe the sp may move");
+}
+
+static void test_no_safe_instruction(void)
+{
+	/* mov 0x10(%rip),%rdi; push %rbx: the argument is overwritten first. */
+	static const uint8_t clobber[] = { 0x48, 0x8b, 0x3d, 0x10, 0x00, 0x00, 0x00, 0x53 };
+	/* endbr64; call *%rax; push %rbx: leaves the entry block first. */
+	static const uint8_t leaves[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0xff, 0xd0, 0x53 };
+	/* endbr64; nop; dec %rdi; jne back to the nop: the probe would fire twice. */
+	static const uint8_t loop[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x90, 0x48, 0xff, 0xcf, 0x75, 0xfa };
+	/* 16-bit jump (66 e9): the kernel refuses to emulate branches with 0x66. */
+	static const uint8_t jmp16[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x66, 0xe9, 0x00, 0x00 };
+	struct lt_plan p;
+
+	PLAN(clobber, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "argument clobbered: +0");
+	ASSERT_CONTAINS(p.why, "writes argument register rdi", "why: rdi");
+	PLAN(clobber, 0, true, &p);
+	ASSERT_EQ(p.delta, 7, "no argument read: the push is fine");
+
+	PLAN(leaves, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "indirect call first: +0");
+	ASSERT_CONTAINS(p.why, "leaves the entry block", "why: control flow");
+
+	PLAN(loop, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "a jump back into the prologue: +0");
+	ASSERT_CONTAINS(p.why, "jumps back", "why: jumped into");
+
+	PLAN(jmp16, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "66 e9 is not emulated");
+	ASSERT_TRUE(!p.emulated, "not emulated");
+}
+
+static void test_nops(void)
+{
+	static const uint8_t nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0x53 };
+	static const uint8_t pause[] = { 0xf3, 0x90, 0x53 };
+	static const uint8_t nopw_cs[] = { 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x53 };
+	struct lt_plan p;
+
+	PLAN(nop5, 1, true, &p);
+	ASSERT_TRUE(p.delta == 0 && p.emulated, "5-byte nop emulated");
+	PLAN(pause, 1, true, &p);
+	ASSERT_TRUE(p.delta == 0 && p.emulated, "prefix + 0x90 emulated");
+	PLAN(nopw_cs, 1, true, &p);
+	ASSERT_EQ(p.delta, 10, "a non-standard long nop is stepped: probe the push after it");
+}
+
+static void test_garbage(void)
+{
+	static const uint8_t bad[] = { 0x0f, 0x0b }; /* ud2 */
+	static const uint8_t empty[] = { 0xff };
+	struct lt_plan p;
+
+	PLAN(bad, 1, true, &p);
+	ASSERT_EQ(p.delta, 0, "ud2: +0");
+	ASSERT_EQ(planner__plan(empty, 1, 0x1000, 1, true, &p), -EINVAL, "undecodable");
+	ASSERT_EQ(p.delta, 0, "undecodable: +0");
+}
+
+TEST_MAIN(TEST(test_glibc_prologues), TEST(test_endbr64), TEST(test_no_safe_instruction),
+	  TEST(test_nops), TEST(test_garbage))

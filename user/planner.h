@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe offset planner. A uprobe on an instruction the kernel emulates (push reg, nop,
+ * jmp/jcc/call rel) costs about 0.6 us a hit on this kernel; on any other instruction the
+ * kernel single-steps it out of line, at 10-16 us. glibc's free starts with `test %rdi,%rdi`,
+ * so a probe at free+0 makes every free some 20 times dearer than at free+3, its `je`.
+ *
+ * The planner decodes a function's first instructions with capstone and picks the first one
+ * the kernel emulates that every path from the entry reaches, before any argument register the
+ * probe reads is written and, when a return probe will take the return address from *sp there,
+ * before the stack pointer moves. When none qualifies it falls back to +0 and says why.
+ */
+#ifndef LEAKTOP_PLANNER_H
+#define LEAKTOP_PLANNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elfobj.h"
+
+struct lt_plan {
+	uint32_t delta;		/* bytes past the function's first byte */
+	bool emulated;		/* the instruction there is emulated, not single-stepped */
+	char insn[160];		/* that instruction, disassembled */
+	char why[256];		/* the reason for this choice, for -v */
+};
+
+/*
+ * Plan a probe on the function whose code is `code` (`len` bytes, ideally the whole function,
+ * which lets the planner check that nothing inside it jumps back into the prologue). `nargs`
+ * integer argument registers must hold the caller's values at the probe. `has_return`: a
+ * return probe will hijack the return address at this spot, so the stack pointer must not
+ * have moved. Always fills `out`; returns 0, or -EINVAL when not even the first instruction
+ * decodes (out then says +0).
+ */
+int planner__plan(const uint8_t *code, size_t len, uint64_t vaddr, unsigned int nargs,
+		  bool has_return, struct lt_plan *out);
+
+/* Plan for function `f` of the ELF file at `path`, reading its code from the file. */
+int planner__plan_func(const char *path, const struct lt_elf_func *f, unsigned int nargs,
+		       bool has_return, struct lt_plan *out);
+
+#endif /* LEAKTOP_PLANNER_H */
