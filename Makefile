@@ -90,7 +90,6 @@ e2e: all
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory -C tests
 	@tools/bench.sh
 
 fmt:

@@ -61,6 +61,7 @@ wait_for() {
 start_leaker() {
 	local name=$1
 	shift
+	: >"$WORK/$name.out" # truncated before the child runs, so no old line is read
 	env ${LEAKER_ENV:-} "${LEAKER:-$BIN/leaker}" "$@" >"$WORK/$name.out" 2>&1 &
 	LEAKER_PID=$!
 	PIDS+=("$LEAKER_PID")
@@ -78,6 +79,7 @@ trigger_leaker() {
 start_leaktop() {
 	local name=$1
 	shift
+	: >"$WORK/$name.err"
 	${LEAKTOP_WRAP:-} "$LEAKTOP" "$@" >"$WORK/$name.table" 2>"$WORK/$name.err" &
 	LT_PID=$!
 	PIDS+=("$LT_PID")
