@@ -27,6 +27,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 cfg_sample_bytes = 0; /* mean bytes between samples; 0 tracks everything */
 const volatile bool cfg_empty = false;	   /* benchmarks: the probes' cost alone */
 const volatile bool cfg_no_stacks = false; /* benchmarks: everything but the stack walk */
+const volatile bool cfg_unwind_cfi = false; /* walk by CFI where a process has tables */
 /* Exponential intervals, Q16 with mean 1, for sampling (see sampler.c). */
 const volatile __u32 cfg_exp_q16[LT_EXP_TABLE_SIZE] = {};
 
@@ -94,6 +95,7 @@ static __always_inline void lt_stat_add(__u32 which, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
+#include "unwind.bpf.h"
 #include "stack.bpf.h"
 
 static __always_inline __u32 lt_tgid(void)

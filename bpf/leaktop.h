@@ -63,6 +63,16 @@ enum lt_stat {
 	LT_STAT_NESTED_CALLS,	   /* allocator calls made by a traced allocator call (ignored) */
 	LT_STAT_ADDR_REUSED,	   /* an address came back from the allocator twice, free unseen */
 	LT_STAT_SAMPLED,	   /* allocations sampled (with --sample-bytes) */
+	/* The CFI unwinder: what it did, then each way a walk can fail. */
+	LT_STAT_UNWIND_WALKS,	   /* walks made */
+	LT_STAT_UNWIND_FRAMES,	   /* frames found by them */
+	LT_STAT_UNWIND_FP_FRAMES,  /* of which through frame pointers (code without CFI) */
+	LT_STAT_UNWIND_COMPLETE,   /* walks that reached the outermost frame */
+	LT_STAT_UNWIND_TRUNCATED,  /* walks cut at LT_MAX_FRAMES */
+	LT_STAT_UNWIND_ERR_NO_CFI, /* pc with no CFI and no usable frame pointer */
+	LT_STAT_UNWIND_ERR_RULE,   /* a CFA or rbp rule the walker does not support */
+	LT_STAT_UNWIND_ERR_READ,   /* a saved register could not be read from the stack */
+	LT_STAT_UNWIND_ERR_LOOP,   /* the stack pointer did not move up: a corrupt stack */
 	LT_STAT__COUNT,
 };
 
@@ -97,6 +107,53 @@ struct lt_totals {
 	__u64 free_bytes;
 	__u64 allocs;
 	__u64 frees;
+};
+
+/*
+ * Unwind tables. User space turns each object's CFI (.eh_frame, or .debug_frame) into rows,
+ * sorted by pc; a row holds from its pc to the next row's. The CFA is where the caller's sp
+ * was before the call, and the return address sits at CFA - 8.
+ */
+enum lt_cfa_rule {
+	LT_CFA_NONE,	    /* no CFI covers this pc: a gap between functions */
+	LT_CFA_RSP,	    /* CFA = rsp + cfa_off */
+	LT_CFA_RBP,	    /* CFA = rbp + cfa_off */
+	LT_CFA_PLT,	    /* PLT entries: rsp + cfa_off, + 8 once (pc & 15) >= rbp_off */
+	LT_CFA_DEREF_RSP,   /* CFA = *(rsp + cfa_off) */
+	LT_CFA_DEREF_RBP,   /* CFA = *(rbp + cfa_off) (stack realignment) */
+	LT_CFA_SIGNAL,	    /* a signal frame: sp, pc and rbp saved at rsp + cfa_off, +8, rbp_off */
+	LT_CFA_STOP,	    /* the return address is undefined: the outermost frame */
+	LT_CFA_UNSUPPORTED, /* any other rule */
+};
+
+enum lt_rbp_rule {
+	LT_RBP_SAME,	/* the caller's rbp is this frame's */
+	LT_RBP_AT_CFA,	/* saved at CFA + rbp_off */
+	LT_RBP_LOST,	/* saved where the walker cannot follow */
+};
+
+struct lt_unwind_row {
+	__u64 pc;	/* the object's own address (table pc = runtime pc - bias) */
+	__s32 cfa_off;
+	__s16 rbp_off;
+	__u8 cfa;	/* enum lt_cfa_rule */
+	__u8 rbp;	/* enum lt_rbp_rule */
+};
+
+/* Executable mappings per process, sorted by start. */
+#define LT_MAX_UNWIND_MAPS 512
+
+struct lt_unwind_map {
+	__u64 start, end;
+	__u64 bias;
+	__u32 first;	/* the object's first row in the rows map */
+	__u32 count;	/* its rows; 0: no CFI, walk by frame pointers */
+};
+
+struct lt_unwind_proc {
+	__u32 n;
+	__u32 _pad;
+	struct lt_unwind_map maps[LT_MAX_UNWIND_MAPS];
 };
 
 /* A user stack, innermost frame first. Frame 0 is the allocator's caller. */

@@ -39,19 +39,33 @@ static __always_inline __u64 lt_stack_hash(const struct lt_stack *st)
  * no need to recover it from *sp as an entry probe must, and no dependence on how far into the
  * prologue the entry probe sits.
  *
+ * A process with unwind tables is walked by its CFI (unwind.bpf.h); any other by the kernel's
+ * frame-pointer walk.
+ *
  * `scratch` is per-thread memory: a per-CPU buffer is not safe here, because uprobe programs
  * run with only migration disabled and another task on this CPU may run in between.
  */
 static __always_inline __u64 lt_stack_capture(struct pt_regs *ctx, struct lt_stack *scratch)
 {
-	long n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
+	struct lt_unwind_proc *proc = NULL;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	long n;
 	__u64 id;
 
+	if (cfg_unwind_cfi)
+		proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	if (proc) {
+		n = lt_unwind_cfi(ctx, proc, scratch);
+	} else {
+		n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
+		if (n > 0)
+			n /= sizeof(scratch->ips[0]);
+	}
 	if (n <= 0) {
 		lt_stat_add(LT_STAT_STACK_FAILED, 1);
 		return LT_STACK_NONE;
 	}
-	scratch->len = n / sizeof(scratch->ips[0]);
+	scratch->len = n;
 	id = lt_stack_hash(scratch);
 	if (bpf_map_lookup_elem(&stacks, &id))
 		return id;

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CFI unwinder: walks a user stack with the unwind tables user space builds from each
+ * object's .eh_frame, so code built without frame pointers (Debian's -O2) still yields every
+ * frame. Frames in code without CFI (JIT code, the vDSO, stripped objects) are stepped by frame
+ * pointer instead. Every way a walk can end is counted in `stats`.
+ */
+#ifndef LEAKTOP_UNWIND_BPF_H
+#define LEAKTOP_UNWIND_BPF_H
+
+/* Every object's rows, concatenated; each mapping names its object's range. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* sized by user space from the tables it built */
+	__type(key, __u32);
+	__type(value, struct lt_unwind_row);
+} unwind_rows SEC(".maps");
+
+/* Per process: its executable mappings and their tables. No entry: frame pointers only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64); /* resized by user space */
+	__type(key, __u32);
+	__type(value, struct lt_unwind_proc);
+} unwind_procs SEC(".maps");
+
+/* log2 bounds for the binary searches, so the verifier sees bounded loops. */
+#define LT_MAPS_SEARCH_STEPS 10 /* LT_MAX_UNWIND_MAPS = 512 */
+#define LT_ROWS_SEARCH_STEPS 25 /* up to 32M rows */
+/* A frame pointer further than this above sp is not one. */
+#define LT_MAX_FP_GAP (64ULL << 20)
+
+struct lt_walk {
+	__u64 pc, sp, bp;
+	__u32 n;
+	__u32 pc_is_ip; /* pc was interrupted (after a signal frame), not a return address */
+	__u32 bp_lost;	/* rbp was saved where the walker cannot follow */
+	__u32 end;	/* the LT_STAT_UNWIND_* reason the walk ended, 0 while it runs */
+	struct lt_stack *st;
+	struct lt_unwind_proc *proc;
+};
+
+static __always_inline struct lt_unwind_map *lt_find_map(struct lt_unwind_proc *proc, __u64 pc)
+{
+	__u32 lo = 0, hi = proc->n;
+
+	if (hi > LT_MAX_UNWIND_MAPS)
+		hi = LT_MAX_UNWIND_MAPS;
+	for (int k = 0; k < LT_MAPS_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = (lo + hi) / 2;
+		struct lt_unwind_map *m = &proc->maps[mid & (LT_MAX_UNWIND_MAPS - 1)];
+
+		if (pc < m->start)
+			hi = mid;
+		else if (pc >= m->end)
+			lo = mid + 1;
+		else
+			return m;
+	}
+	return NULL;
+}
+
+/* The row in force at table address `key`: the last one starting at or below it. */
+static __always_inline struct lt_unwind_row *lt_find_row(struct lt_unwind_map *m, __u64 key)
+{
+	__u32 first = m->first, lo = first, hi = first + m->count, idx;
+
+	for (int k = 0; k < LT_ROWS_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = lo + (hi - lo) / 2;
+		struct lt_unwind_row *r = bpf_map_lookup_elem(&unwind_rows, &mid);
+
+		if (!r)
+			return NULL;
+		if (r->pc <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == first)
+		return NULL;
+	idx = lo - 1;
+	return bpf_map_lookup_elem(&unwind_rows, &idx);
+}
+
+static __always_inline bool lt_read(__u64 *dst, __u64 addr)
+{
+	return !bpf_probe_read_user(dst, sizeof(*dst), (void *)addr);
+}
+
+/* Step one frame by frame pointer: for code with no CFI. */
+static __always_inline long lt_fp_step(struct lt_walk *w)
+{
+	__u64 bp = w->bp, next_bp, ra;
+
+	if (w->bp_lost || bp < w->sp || bp - w->sp > LT_MAX_FP_GAP || (bp & 7)) {
+		w->end = LT_STAT_UNWIND_ERR_NO_CFI;
+		return 1;
+	}
+	if (!lt_read(&next_bp, bp) || !lt_read(&ra, bp + 8)) {
+		w->end = LT_STAT_UNWIND_ERR_READ;
+		return 1;
+	}
+	lt_stat_add(LT_STAT_UNWIND_FP_FRAMES, 1);
+	w->sp = bp + 16;
+	w->bp = next_bp;
+	w->pc = ra;
+	w->pc_is_ip = 0;
+	return 0;
+}
+
+static long lt_unwind_step(__u32 i, void *ctx)
+{
+	struct lt_walk *w = ctx;
+	struct lt_unwind_map *m;
+	struct lt_unwind_row *r;
+	struct lt_stack *st = w->st;
+	__u64 lookup, cfa = 0, ra, bp;
+	__s64 off;
+
+	if (!st || !w->proc)
+		return 1;
+	if (!w->pc) { /* the return address of the outermost frame */
+		w->end = LT_STAT_UNWIND_COMPLETE;
+		return 1;
+	}
+	if (i >= LT_MAX_FRAMES) {
+		w->end = LT_STAT_UNWIND_TRUNCATED;
+		return 1;
+	}
+	st->ips[i] = w->pc;
+	w->n = i + 1;
+
+	/* A return address points after its call, maybe past the caller's last byte. */
+	lookup = w->pc_is_ip ? w->pc : w->pc - 1;
+	m = lt_find_map(w->proc, lookup);
+	if (!m || !m->count)
+		return lt_fp_step(w);
+	r = lt_find_row(m, lookup - m->bias);
+	if (!r || r->cfa == LT_CFA_NONE)
+		return lt_fp_step(w);
+
+	off = r->cfa_off;
+	switch (r->cfa) {
+	case LT_CFA_RSP:
+		cfa = w->sp + off;
+		break;
+	case LT_CFA_RBP:
+		if (w->bp_lost) {
+			w->end = LT_STAT_UNWIND_ERR_RULE;
+			return 1;
+		}
+		cfa = w->bp + off;
+		break;
+	case LT_CFA_PLT:
+		cfa = w->sp + off + ((w->pc & 15) >= (__u64)r->rbp_off ? 8 : 0);
+		break;
+	case LT_CFA_DEREF_RSP:
+	case LT_CFA_DEREF_RBP:
+		if (!lt_read(&cfa, (r->cfa == LT_CFA_DEREF_RSP ? w->sp : w->bp) + off)) {
+			w->end = LT_STAT_UNWIND_ERR_READ;
+			return 1;
+		}
+		break;
+	case LT_CFA_SIGNAL:
+		/* The kernel's sigcontext: the interrupted sp, then pc, and rbp further down. */
+		if (!lt_read(&cfa, w->sp + off) || !lt_read(&ra, w->sp + off + 8) ||
+		    !lt_read(&bp, w->sp + r->rbp_off)) {
+			w->end = LT_STAT_UNWIND_ERR_READ;
+			return 1;
+		}
+		w->sp = cfa;
+		w->pc = ra;
+		w->bp = bp;
+		w->bp_lost = 0;
+		w->pc_is_ip = 1;
+		return 0;
+	case LT_CFA_STOP:
+		w->end = LT_STAT_UNWIND_COMPLETE;
+		return 1;
+	default:
+		w->end = LT_STAT_UNWIND_ERR_RULE;
+		return 1;
+	}
+	if (cfa <= w->sp) {
+		w->end = LT_STAT_UNWIND_ERR_LOOP;
+		return 1;
+	}
+	if (!lt_read(&ra, cfa - 8)) {
+		w->end = LT_STAT_UNWIND_ERR_READ;
+		return 1;
+	}
+	if (r->rbp == LT_RBP_AT_CFA) {
+		if (!lt_read(&bp, cfa + r->rbp_off)) {
+			w->end = LT_STAT_UNWIND_ERR_READ;
+			return 1;
+		}
+		w->bp = bp;
+		w->bp_lost = 0;
+	} else if (r->rbp == LT_RBP_LOST) {
+		w->bp_lost = 1;
+	}
+	w->sp = cfa;
+	w->pc = ra;
+	w->pc_is_ip = 0;
+	return 0;
+}
+
+/*
+ * Walk the stack from the registers in `ctx` into st->ips. Returns the number of frames. The
+ * registers are the caller's own (this runs at the allocator's return), so frame 0 is the call
+ * site, a return address like every frame after it.
+ */
+static __always_inline long lt_unwind_cfi(struct pt_regs *ctx, struct lt_unwind_proc *proc,
+					  struct lt_stack *st)
+{
+	struct lt_walk w = {
+		.pc = PT_REGS_IP(ctx),
+		.sp = PT_REGS_SP(ctx),
+		.bp = PT_REGS_FP(ctx),
+		.st = st,
+		.proc = proc,
+	};
+
+	bpf_loop(LT_MAX_FRAMES + 1, lt_unwind_step, &w, 0);
+	lt_stat_add(LT_STAT_UNWIND_WALKS, 1);
+	lt_stat_add(LT_STAT_UNWIND_FRAMES, w.n);
+	if (w.end)
+		lt_stat_add(w.end, 1);
+	return w.n;
+}
+
+#endif /* LEAKTOP_UNWIND_BPF_H */
