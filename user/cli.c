@@ -28,6 +28,7 @@ enum {
 	OPT_MAX_STACKS,
 	OPT_SAMPLE_BYTES,
 	OPT_CONFIG,
+	OPT_UNWIND,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "bytes", no_argument, NULL, OPT_BYTES },
 	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -72,12 +74,16 @@ void cli__usage(FILE *out)
 		"                          tcmalloc and jemalloc profilers do: figures become\n"
 		"                          unbiased estimates, at a fraction of the cost\n"
 		"                          (default 0: track every allocation)\n"
+		"      --unwind MODE       how stacks are walked: auto (default: the objects'\n"
+		"                          .eh_frame CFI where they have it, frame pointers\n"
+		"                          elsewhere), dwarf (CFI, or fail), fp (frame pointers)\n"
 		"      --config KEY=VALUE  rarely needed knobs (repeatable):\n"
 		"                          attach=auto|session|multi|perf  link kind (auto: best)\n"
 		"                          offsets=planned|entry  probe past single-stepped\n"
 		"                            prologue instructions, or at +0 as naive tracers do\n"
 		"                          probes=full|empty  empty: measure the probes alone\n"
 		"                          stacks=on|off  off: skip stack walks (benchmarks)\n"
+		"                          unwind-rows=N  size of the unwind rows map\n"
 		"  -v, --verbose           say more about what is attached (repeat for more)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
@@ -145,13 +151,21 @@ static int set_knob(struct lt_config *cfg, const char *kv, char *err, size_t err
 			cfg->empty_probes = !strcmp(v, "empty");
 			return 0;
 		}
+	} else if (klen == 11 && !strncmp(kv, "unwind-rows", 11)) {
+		uint64_t rows;
+
+		if (!parse_u64(v, 1024, 1 << 25, &rows)) {
+			cfg->unwind_rows = rows;
+			return 0;
+		}
 	} else if (klen == 6 && !strncmp(kv, "stacks", 6)) {
 		if (!strcmp(v, "on") || !strcmp(v, "off")) {
 			cfg->no_stacks = !strcmp(v, "off");
 			return 0;
 		}
 	} else {
-		fail(err, errlen, "unknown --config key '%.*s' (attach, offsets, probes, stacks)",
+		fail(err, errlen,
+		     "unknown --config key '%.*s' (attach, offsets, probes, stacks, unwind-rows)",
 		     (int)klen, kv);
 		return -EINVAL;
 	}
@@ -263,6 +277,16 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			if (!count_opt(err, errlen, "--sample-bytes", 0, LT_MAX_SAMPLE_BYTES, &v))
 				return CLI_ERROR;
 			cfg->sample_bytes = v;
+			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "auto"))
+				cfg->unwind = LT_UNWIND_AUTO;
+			else if (!strcmp(optarg, "dwarf"))
+				cfg->unwind = LT_UNWIND_DWARF;
+			else if (!strcmp(optarg, "fp"))
+				cfg->unwind = LT_UNWIND_FP;
+			else
+				return fail(err, errlen, "bad --unwind '%s' (auto, dwarf or fp)", optarg);
 			break;
 		case OPT_CONFIG:
 			if (set_knob(cfg, optarg, err, errlen))

@@ -12,6 +12,12 @@
 
 #define LT_MAX_TARGETS 64
 
+enum lt_unwind_mode {
+	LT_UNWIND_AUTO,	 /* CFI where a process's objects have it, frame pointers elsewhere */
+	LT_UNWIND_DWARF, /* CFI, and an error when no table could be built */
+	LT_UNWIND_FP,	 /* the kernel's frame-pointer walk only */
+};
+
 struct lt_config {
 	pid_t pids[LT_MAX_TARGETS];
 	int npids;
@@ -30,6 +36,8 @@ struct lt_config {
 	bool entry_offsets;		 /* offsets=entry: probe at +0, as naive tracers do */
 	bool empty_probes;		 /* probes=empty: programs that do nothing (benchmarks) */
 	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */
+	enum lt_unwind_mode unwind;	 /* --unwind */
+	unsigned long unwind_rows;	 /* unwind-rows=: rows map size; 0 sizes it from the tables */
 };
 
 enum cli_result {

@@ -182,6 +182,26 @@ int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
+int elfobj__bias(struct lt_elf *e, uint64_t start, uint64_t offset, uint64_t *bias)
+{
+	size_t nph;
+
+	if (elf_getphdrnum(e->elf, &nph))
+		return -ENOENT;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		/* The mapping starts on the page that holds the segment's first byte, or later. */
+		if (offset >= (ph.p_offset & ~0xfffULL) && offset < ph.p_offset + ph.p_filesz) {
+			*bias = start - (ph.p_vaddr - ph.p_offset) - offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int elfobj__build_id(struct lt_elf *e, char *buf, size_t len)
 {
 	Elf_Scn *scn = NULL;

@@ -35,6 +35,12 @@ int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
 /* The file offset that holds `vaddr`, from the PT_LOAD segments. 0 or -ENOENT. */
 int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset);
 
+/*
+ * The load bias of the mapping that puts file offset `offset` at `start`: runtime address =
+ * ELF address + bias. 0 or -ENOENT when no PT_LOAD holds that offset.
+ */
+int elfobj__bias(struct lt_elf *e, uint64_t start, uint64_t offset, uint64_t *bias);
+
 /* The GNU build id as lowercase hex into buf (at least 41 bytes). 0 or -ENOENT. */
 int elfobj__build_id(struct lt_elf *e, char *buf, size_t len);
 

@@ -24,6 +24,7 @@
 #include "sampler.h"
 #include "symbolizer.h"
 #include "target.h"
+#include "unwind_tables.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -53,8 +54,58 @@ struct session {
 	enum lt_attach_mode mode;
 	struct lt_collector *collector;
 	struct lt_symbolizer *symbolizer;
+	struct lt_unwind *unwind; /* NULL with --unwind fp */
+	size_t unwind_rows_max;
 	double start, last;
 };
+
+/* Rows map size: what the tables need now, with room for objects mapped later. */
+static size_t rows_map_size(const struct lt_config *cfg, size_t needed)
+{
+	size_t rows = needed * 2 > needed + (1 << 18) ? needed * 2 : needed + (1 << 18);
+
+	if (cfg->unwind_rows)
+		return cfg->unwind_rows;
+	return rows > (1 << 25) ? 1 << 25 : rows;
+}
+
+/* Build the unwind tables of every target before load: they size the rows map. */
+static int build_unwind_tables(struct session *s)
+{
+	if (s->cfg.unwind == LT_UNWIND_FP)
+		return 0;
+	s->unwind = unwind__new();
+	if (!s->unwind)
+		return -1;
+	for (int i = 0; i < s->ntargets; i++) {
+		int err = unwind__scan(s->unwind, s->targets[i].pid);
+
+		if (err && s->cfg.unwind == LT_UNWIND_DWARF) {
+			lt_err("cannot build unwind tables for pid %d: %s", s->targets[i].pid,
+			       strerror(-err));
+			return -1;
+		}
+	}
+	if (s->cfg.unwind == LT_UNWIND_DWARF && !unwind__rows_needed(s->unwind)) {
+		lt_err("--unwind dwarf: no object of the traced processes has CFI (.eh_frame)");
+		return -1;
+	}
+	s->unwind_rows_max = rows_map_size(&s->cfg, unwind__rows_needed(s->unwind));
+	return 0;
+}
+
+static int sync_unwind_tables(struct session *s)
+{
+	int err;
+
+	if (!s->unwind)
+		return 0;
+	err = unwind__sync(s->unwind, bpf_map__fd(s->skel->maps.unwind_rows),
+			   bpf_map__fd(s->skel->maps.unwind_procs), s->unwind_rows_max);
+	if (err)
+		lt_err("failed to load the unwind tables into the kernel: %s", strerror(-err));
+	return err;
+}
 
 static int open_targets(struct session *s)
 {
@@ -117,6 +168,9 @@ static int load_bpf(struct session *s)
 	s->skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
 	s->skel->rodata->cfg_empty = s->cfg.empty_probes;
 	s->skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
+	s->skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
+	bpf_map__set_max_entries(s->skel->maps.unwind_rows, s->unwind ? s->unwind_rows_max : 1);
+	bpf_map__set_max_entries(s->skel->maps.unwind_procs, LT_MAX_TARGETS);
 	sampler__exp_table((uint32_t *)s->skel->rodata->cfg_exp_q16);
 	bpf_map__set_max_entries(s->skel->maps.allocs, s->cfg.max_allocs);
 	bpf_map__set_max_entries(s->skel->maps.stacks, s->cfg.max_stacks);
@@ -204,6 +258,13 @@ static int report(struct session *s, bool final)
 		return err;
 	}
 	r.sample_bytes = s->cfg.sample_bytes;
+	if (s->unwind) {
+		struct lt_unwind_stats u;
+
+		unwind__stats(s->unwind, &u);
+		r.unwind_rows = u.rows;
+		r.unwind_bytes = u.bytes;
+	}
 	r.elapsed_s = now - s->start;
 	r.interval_s = now - s->last;
 	r.final = final;
@@ -222,12 +283,17 @@ static int report(struct session *s, bool final)
 	return err;
 }
 
-static void refresh_symbols(struct session *s)
+/* Pick up objects the targets mapped since the last look (dlopen): names and tables. */
+static void refresh_targets(struct session *s)
 {
 	for (int i = 0; i < s->ntargets; i++) {
-		if (!s->targets[i].exited)
-			symbolizer__refresh(s->symbolizer, s->targets[i].pid);
+		if (s->targets[i].exited)
+			continue;
+		symbolizer__refresh(s->symbolizer, s->targets[i].pid);
+		if (s->unwind)
+			unwind__scan(s->unwind, s->targets[i].pid);
 	}
+	sync_unwind_tables(s);
 }
 
 static int trace(struct session *s)
@@ -246,7 +312,7 @@ static int trace(struct session *s)
 			announced_exit = true;
 			break;
 		}
-		refresh_symbols(s);
+		refresh_targets(s);
 		if (report(s, false))
 			return -1;
 		next += s->cfg.interval_s;
@@ -255,7 +321,7 @@ static int trace(struct session *s)
 	}
 	for (int i = 0; i < s->ntargets; i++)
 		target__exited(&s->targets[i]);
-	refresh_symbols(s);
+	refresh_targets(s);
 	return report(s, true) ? -1 : 0;
 }
 
@@ -278,6 +344,17 @@ static void announce(struct session *s)
 			fprintf(stderr, "%s %s", k ? "," : "", s->objects[i].v[k].path);
 		fputc('\n', stderr);
 	}
+	if (s->unwind) {
+		struct lt_unwind_stats u;
+		char b[32];
+
+		unwind__stats(s->unwind, &u);
+		fprintf(stderr,
+			"leaktop: unwind tables: %zu objects (%zu without CFI), %zu rows, %s of kernel "
+			"memory, built in %.2f s\n",
+			u.objects, u.objects_no_cfi, u.rows, fmt_bytes(b, sizeof(b), u.bytes, false, false),
+			u.build_s);
+	}
 	fprintf(stderr, "leaktop: attached %zu probes (%s links%s%s); Ctrl-C prints the final table\n",
 		probes__count(s->probes), probes__mode_name(s->mode),
 		s->cfg.entry_offsets ? ", at +0" : "", s->cfg.empty_probes ? ", empty" : "");
@@ -290,6 +367,7 @@ static void cleanup(struct session *s)
 	leaktop_bpf__destroy(s->skel);
 	collector__free(s->collector);
 	symbolizer__free(s->symbolizer);
+	unwind__free(s->unwind);
 	for (int i = 0; i < s->ntargets; i++) {
 		objects__free(&s->objects[i]);
 		target__close(&s->targets[i]);
@@ -323,7 +401,7 @@ int main(int argc, char **argv)
 		goto out;
 	preflight__mount_fs();
 	s.symbolizer = symbolizer__new();
-	if (!s.symbolizer || load_bpf(&s))
+	if (!s.symbolizer || build_unwind_tables(&s) || load_bpf(&s) || sync_unwind_tables(&s))
 		goto out;
 	s.collector = collector__new(s.skel, s.cfg.max_stacks + LT_MAX_TARGETS);
 	if (!s.collector) {
@@ -332,7 +410,7 @@ int main(int argc, char **argv)
 	}
 	if (attach(&s))
 		goto out;
-	refresh_symbols(&s);
+	refresh_targets(&s);
 	announce(&s);
 	s.start = s.last = now_mono();
 	ret = trace(&s) ? 1 : 0;

@@ -115,6 +115,41 @@ static void by_growth(FILE *f, const struct lt_report *r, const struct lt_table_
 		fprintf(f, "    (nothing grew)\n");
 }
 
+/* How the CFI unwinder fared: complete stacks, depth, and why any walk ended early. */
+static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	static const struct {
+		int stat;
+		const char *what;
+	} ends[] = {
+		{ LT_STAT_UNWIND_TRUNCATED, "cut at 127 frames" },
+		{ LT_STAT_UNWIND_ERR_NO_CFI, "no CFI and no frame pointer" },
+		{ LT_STAT_UNWIND_ERR_RULE, "unsupported CFI rule" },
+		{ LT_STAT_UNWIND_ERR_READ, "stack unreadable" },
+		{ LT_STAT_UNWIND_ERR_LOOP, "corrupt stack" },
+	};
+	uint64_t walks = r->stats[LT_STAT_UNWIND_WALKS], frames = r->stats[LT_STAT_UNWIND_FRAMES];
+	bool any = false;
+	char b[32];
+
+	if (!r->unwind_rows && !walks)
+		return;
+	fprintf(f, "unwind: %" PRIu64 " stack walks, %.1f frames on average, %.1f%% complete, "
+		   "%.1f%% of frames by frame pointer; tables %zu rows, %s",
+		walks, walks ? (double)frames / walks : 0,
+		walks ? 100.0 * r->stats[LT_STAT_UNWIND_COMPLETE] / walks : 0,
+		frames ? 100.0 * r->stats[LT_STAT_UNWIND_FP_FRAMES] / frames : 0, r->unwind_rows,
+		fmt_bytes(b, sizeof(b), r->unwind_bytes, o->exact, false));
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		if (!r->stats[ends[i].stat])
+			continue;
+		fprintf(f, "%s %" PRIu64 " %s", any ? "," : "; ended early:", r->stats[ends[i].stat],
+			ends[i].what);
+		any = true;
+	}
+	fputc('\n', f);
+}
+
 static void footer(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	bool any = false;
@@ -130,6 +165,7 @@ static void footer(FILE *f, const struct lt_report *r, const struct lt_table_opt
 			fprintf(f, "pid %d (%s): rss %s\n", p->pid, p->comm,
 				fmt_bytes(b, sizeof(b), p->rss, o->exact, false));
 	}
+	unwind_line(f, r, o);
 	fprintf(f, "drops:");
 	for (int i = 0; i < LT_STAT__COUNT; i++) {
 		if (!lt_stat_desc[i] || !r->stats[i])

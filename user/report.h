@@ -57,6 +57,7 @@ struct lt_report {
 	size_t nrows;
 	uint64_t stats[LT_STAT__COUNT];
 	int64_t total_bytes, total_count; /* outstanding, over every stack */
+	size_t unwind_rows, unwind_bytes;  /* CFI unwind tables in the kernel; 0 without */
 };
 
 /* How each drop counter reads in a footer; NULL for counters that are not drops. */

@@ -253,9 +253,13 @@ static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct 
 	out->module = module_basename(mod);
 	name = dwfl_module_addrinfo(mod, ip - 1, &off, &sym, NULL, NULL, NULL);
 	if (name) {
-		char *dm = symbolizer__demangle(name);
+		/* "__libc_start_main@@GLIBC_2.34": the version is not part of the name. */
+		char *plain = strndup(name, strcspn(name, "@"));
+		char *dm = plain ? symbolizer__demangle(plain) : NULL;
 
-		out->func = keep(s, dm ? dm : strdup(name));
+		if (dm)
+			free(plain);
+		out->func = keep(s, dm ? dm : plain);
 		out->offset = off + 1;
 		return;
 	}

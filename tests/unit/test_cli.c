@@ -93,6 +93,8 @@ static void test_errors(void)
 		{ { "-p", "1", "--config", "attach=kprobe" }, "bad --config value 'attach=kprobe'" },
 		{ { "-p", "1", "--config", "speed=11" }, "unknown --config key 'speed'" },
 		{ { "-p", "1", "--config", "stacks" }, "bad --config value 'stacks'" },
+		{ { "-p", "1", "--unwind", "lbr" }, "bad --unwind 'lbr' (auto, dwarf or fp)" },
+		{ { "-p", "1", "--config", "unwind-rows=5" }, "bad --config value 'unwind-rows=5'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -114,11 +116,16 @@ static void test_sampling_and_knobs(void)
 	ASSERT_EQ(parse(&cfg, err, "-p", "1", NULL), CLI_RUN, "defaults");
 	ASSERT_EQ(cfg.sample_bytes, 0, "track everything by default");
 	ASSERT_EQ(cfg.attach, LT_ATTACH_AUTO, "attach auto");
+	ASSERT_EQ(cfg.unwind, LT_UNWIND_AUTO, "unwind auto");
+	ASSERT_EQ(cfg.unwind_rows, 0, "rows map sized from the tables");
 	ASSERT_TRUE(!cfg.entry_offsets && !cfg.empty_probes && !cfg.no_stacks, "knobs off");
 	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--sample-bytes", "524288", "--config",
 			"attach=perf", "--config", "offsets=entry", "--config", "probes=empty",
-			"--config", "stacks=off", NULL),
+			"--config", "stacks=off", "--unwind", "fp", "--config", "unwind-rows=4096",
+			NULL),
 		  CLI_RUN, "run");
+	ASSERT_EQ(cfg.unwind, LT_UNWIND_FP, "unwind fp");
+	ASSERT_EQ(cfg.unwind_rows, 4096, "unwind rows");
 	ASSERT_EQ(cfg.sample_bytes, 524288, "sample bytes");
 	ASSERT_EQ(cfg.attach, LT_ATTACH_PERF, "attach perf");
 	ASSERT_TRUE(cfg.entry_offsets && cfg.empty_probes && cfg.no_stacks, "knobs on");

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfi.h"
+#include "elfobj.h"
+#include "leaktop.h"
+#include "objects.h"
+#include "procmaps.h"
+#include "unwind_tables.h"
+#include "util.h"
+
+struct object {
+	char key[96];		/* "b:<build id>" or "i:<dev>:<ino>" */
+	struct lt_unwind_row *rows; /* until uploaded */
+	size_t nrows;
+	uint32_t first;		/* in the rows map, once uploaded */
+	bool uploaded;
+	bool no_room;
+};
+
+/* A process's mapping before upload: which object it shows. */
+struct pmap {
+	uint64_t start, end, bias;
+	size_t obj;
+};
+
+struct proc {
+	pid_t pid;
+	uint64_t signature;	/* of its executable mappings, to skip unchanged scans */
+	struct pmap *maps;
+	size_t n;
+	bool dirty;		/* its array must be (re)written to the kernel */
+};
+
+struct lt_unwind {
+	struct object *objs;
+	size_t nobjs;
+	struct proc *procs;
+	size_t nprocs;
+	size_t next_row;	/* first free row in the kernel's map */
+	double build_s;
+};
+
+struct lt_unwind *unwind__new(void)
+{
+	return calloc(1, sizeof(struct lt_unwind));
+}
+
+void unwind__free(struct lt_unwind *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->nobjs; i++)
+		free(u->objs[i].rows);
+	for (size_t i = 0; i < u->nprocs; i++)
+		free(u->procs[i].maps);
+	free(u->objs);
+	free(u->procs);
+	free(u);
+}
+
+static struct proc *proc_get(struct lt_unwind *u, pid_t pid)
+{
+	struct proc *tmp;
+
+	for (size_t i = 0; i < u->nprocs; i++) {
+		if (u->procs[i].pid == pid)
+			return &u->procs[i];
+	}
+	tmp = realloc(u->procs, (u->nprocs + 1) * sizeof(*tmp));
+	if (!tmp)
+		return NULL;
+	u->procs = tmp;
+	memset(&u->procs[u->nprocs], 0, sizeof(*tmp));
+	u->procs[u->nprocs].pid = pid;
+	return &u->procs[u->nprocs++];
+}
+
+/* FNV over the executable file mappings: a change means a new scan is worth it. */
+static uint64_t signature(const struct lt_maps *m)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct lt_vma *v = &m->vmas[i];
+
+		if (!v->x || !procmaps__is_file(v))
+			continue;
+		h = (h ^ v->start) * 0x100000001b3ULL;
+		h = (h ^ v->inode) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The separate debug file of a build id, inside the process's root or on this host. */
+static Elf *open_debug(pid_t pid, const char *build_id, int *fd)
+{
+	char path[256], inside[320];
+	Elf *elf;
+
+	*fd = -1;
+	if (strlen(build_id) < 3)
+		return NULL;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
+		 build_id + 2);
+	snprintf(inside, sizeof(inside), "/proc/%d/root%s", pid, path);
+	*fd = open(inside, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!elf) {
+		close(*fd);
+		*fd = -1;
+	}
+	return elf;
+}
+
+/* Find the object of an open ELF, or build its rows. Returns its index, or -errno. */
+static long object_of(struct lt_unwind *u, pid_t pid, struct lt_elf *e, const struct lt_vma *v)
+{
+	char build_id[80], key[96];
+	struct lt_cfi_stats st;
+	struct object *tmp, *o;
+	Elf *debug = NULL;
+	int dfd = -1, err;
+	double t0;
+
+	if (!elfobj__build_id(e, build_id, sizeof(build_id)))
+		snprintf(key, sizeof(key), "b:%s", build_id);
+	else
+		snprintf(key, sizeof(key), "i:%u:%u:%" PRIu64, v->dev_major, v->dev_minor, v->inode);
+	for (size_t i = 0; i < u->nobjs; i++) {
+		if (!strcmp(u->objs[i].key, key))
+			return i;
+	}
+	tmp = realloc(u->objs, (u->nobjs + 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	u->objs = tmp;
+	o = &u->objs[u->nobjs];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->key, sizeof(o->key), "%s", key);
+	if (key[0] == 'b')
+		debug = open_debug(pid, build_id, &dfd);
+	t0 = now_mono();
+	err = cfi__build_rows(elfobj__elf(e), debug, &o->rows, &o->nrows, &st);
+	u->build_s += now_mono() - t0;
+	if (debug)
+		elf_end(debug);
+	if (dfd >= 0)
+		close(dfd);
+	if (err)
+		lt_info(1, "pid %d: no unwind table for %s: %s", pid, v->path, strerror(-err));
+	else
+		lt_info(2, "pid %d: %s: %zu unwind rows from %zu FDEs (%zu from .debug_frame), "
+			"%zu unsupported", pid, v->path, o->nrows, st.fdes, st.debug_frame_fdes,
+			st.unsupported);
+	return u->nobjs++;
+}
+
+static int cmp_pmap(const void *a, const void *b)
+{
+	const struct pmap *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int unwind__scan(struct lt_unwind *u, pid_t pid)
+{
+	struct pmap *maps = NULL;
+	struct lt_maps m;
+	struct proc *p;
+	size_t n = 0;
+	uint64_t sig;
+	int err;
+
+	err = procmaps__read(pid, &m);
+	if (err)
+		return err;
+	p = proc_get(u, pid);
+	sig = signature(&m);
+	if (!p || (p->maps && p->signature == sig) || !m.n) {
+		procmaps__free(&m);
+		return p ? 0 : -ENOMEM;
+	}
+	maps = calloc(m.n, sizeof(*maps));
+	if (!maps) {
+		procmaps__free(&m);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m.n && n < LT_MAX_UNWIND_MAPS; i++) {
+		const struct lt_vma *v = &m.vmas[i];
+		char *path;
+		struct lt_elf *e;
+		uint64_t bias;
+		long obj;
+
+		if (!v->x || !procmaps__is_file(v))
+			continue;
+		path = objects__open_path(pid, v);
+		e = path ? elfobj__open(path) : NULL;
+		free(path);
+		if (!e)
+			continue; /* not an ELF we can read: frame pointers there */
+		obj = elfobj__bias(e, v->start, v->offset, &bias) ? -ENOENT
+								    : object_of(u, pid, e, v);
+		elfobj__close(e);
+		if (obj == -ENOMEM) {
+			err = -ENOMEM;
+			break;
+		}
+		if (obj < 0)
+			continue;
+		maps[n++] = (struct pmap){ v->start, v->end, bias, obj };
+	}
+	procmaps__free(&m);
+	if (err) {
+		free(maps);
+		return err;
+	}
+	qsort(maps, n, sizeof(*maps), cmp_pmap);
+	free(p->maps);
+	p->maps = maps;
+	p->n = n;
+	p->signature = sig;
+	p->dirty = true;
+	return 0;
+}
+
+size_t unwind__rows_needed(const struct lt_unwind *u)
+{
+	size_t rows = 0;
+
+	for (size_t i = 0; i < u->nobjs; i++)
+		rows += u->objs[i].uploaded ? 0 : u->objs[i].nrows;
+	return u->next_row + rows;
+}
+
+/* Write an object's rows at u->next_row, if they fit. */
+static int upload(struct lt_unwind *u, struct object *o, int rows_fd, size_t max_rows)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys;
+	__u32 count = o->nrows;
+	int err = 0;
+
+	o->uploaded = true;
+	if (!o->nrows)
+		return 0;
+	if (u->next_row + o->nrows > max_rows) {
+		o->no_room = true;
+		lt_warn("the unwind rows map is full: an object of %zu rows is walked by frame "
+			"pointers (raise --config unwind-rows)", o->nrows);
+		goto out;
+	}
+	keys = malloc(o->nrows * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->nrows; i++)
+		keys[i] = u->next_row + i;
+	if (bpf_map_update_batch(rows_fd, keys, o->rows, &count, &opts))
+		err = -errno;
+	free(keys);
+	if (err)
+		return err;
+	o->first = u->next_row;
+	u->next_row += o->nrows;
+out:
+	free(o->rows);
+	o->rows = NULL;
+	return 0;
+}
+
+static int write_proc(struct lt_unwind *u, struct proc *p, int procs_fd)
+{
+	struct lt_unwind_proc *val = calloc(1, sizeof(*val));
+	__u32 key = p->pid;
+	int err = 0;
+
+	if (!val)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct object *o = &u->objs[p->maps[i].obj];
+		struct lt_unwind_map *m = &val->maps[val->n++];
+
+		m->start = p->maps[i].start;
+		m->end = p->maps[i].end;
+		m->bias = p->maps[i].bias;
+		if (!o->no_room) {
+			m->first = o->first;
+			m->count = o->nrows;
+		}
+	}
+	if (bpf_map_update_elem(procs_fd, &key, val, BPF_ANY))
+		err = -errno;
+	free(val);
+	p->dirty = false;
+	return err;
+}
+
+int unwind__sync(struct lt_unwind *u, int rows_fd, int procs_fd, size_t max_rows)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < u->nobjs && !err; i++) {
+		if (!u->objs[i].uploaded)
+			err = upload(u, &u->objs[i], rows_fd, max_rows);
+	}
+	for (size_t i = 0; i < u->nprocs && !err; i++) {
+		if (u->procs[i].dirty)
+			err = write_proc(u, &u->procs[i], procs_fd);
+	}
+	return err;
+}
+
+void unwind__forget(struct lt_unwind *u, int procs_fd, pid_t pid)
+{
+	__u32 key = pid;
+
+	for (size_t i = 0; i < u->nprocs; i++) {
+		if (u->procs[i].pid != pid)
+			continue;
+		bpf_map_delete_elem(procs_fd, &key);
+		free(u->procs[i].maps);
+		u->procs[i] = u->procs[--u->nprocs];
+		return;
+	}
+}
+
+void unwind__stats(const struct lt_unwind *u, struct lt_unwind_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < u->nobjs; i++) {
+		st->objects++;
+		st->objects_no_cfi += !u->objs[i].nrows;
+		st->objects_no_room += u->objs[i].no_room;
+	}
+	st->rows = u->next_row;
+	st->procs = u->nprocs;
+	st->bytes = st->rows * sizeof(struct lt_unwind_row) + st->procs * sizeof(struct lt_unwind_proc);
+	st->build_s = u->build_s;
+}
