@@ -6,7 +6,7 @@ set -eu
 # Build: the toolchain, libbpf, elfutils, zlib, libiberty, capstone. Tests: python3, script(1) and
 # setpriv/unshare, and the other allocators the leaker runs on (musl, jemalloc, tcmalloc).
 pkgs="make gcc g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
-libiberty-dev libcapstone-dev libclang-rt-14-dev python3 util-linux bsdutils valgrind musl-tools libjemalloc2 libgoogle-perftools4"
+libiberty-dev libcapstone-dev libclang-rt-14-dev libc6-dbg python3 util-linux bsdutils valgrind musl-tools libjemalloc2 libgoogle-perftools4"
 
 missing=""
 for p in $pkgs; do

@@ -8,10 +8,14 @@
  * `leaker --expect` prints the table the tests assert against: "function bytes count" per
  * leaking function, so the expected numbers live in one place, next to the code that leaks.
  *
- * Other modes, for the tests of leaktop's limits (same ready/USR1/done protocol):
+ * Other modes (same ready/USR1/done protocol):
  *   leaker --flood N   leak N blocks of 100 bytes from one stack (leak_flood)
  *   leaker --deep N    leak one 1000-byte block from each of N distinct stacks (leak_deep)
+ *   leaker --chain     leak 3000 bytes through chain_1 -> chain_2 -> ... -> chain_8
+ *   leaker --dlopen LIB  after the signal, dlopen LIB, wait 2 s (for leaktop's next rescan),
+ *                      then leak 4321 bytes through its cfi_plt_calls()
  */
+#include <dlfcn.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,6 +173,42 @@ NOINLINE int leak_deep(int depth)
 	return 0;
 }
 
+/* A chain of eight frames between main and malloc, none of them inlined or tail-called. */
+NOINLINE void *chain_8(size_t n)
+{
+	void *p = malloc(n);
+
+	kept[1] = p;
+	return p;
+}
+#define CHAIN(k, next)                                                                          \
+	NOINLINE void *chain_##k(size_t n)                                                      \
+	{                                                                                       \
+		void *p = next(n + 0);                                                          \
+		__asm__ volatile("" ::: "memory"); /* no tail call */                           \
+		return p;                                                                       \
+	}
+CHAIN(7, chain_8)
+CHAIN(6, chain_7)
+CHAIN(5, chain_6)
+CHAIN(4, chain_5)
+CHAIN(3, chain_4)
+CHAIN(2, chain_3)
+CHAIN(1, chain_2)
+
+NOINLINE void leak_dlopened(const char *lib)
+{
+	void *(*site)(size_t);
+	void *h = dlopen(lib, RTLD_NOW);
+
+	if (!h || !(site = (void *(*)(size_t))dlsym(h, "cfi_plt_calls"))) {
+		fprintf(stderr, "leaker: %s\n", dlerror());
+		exit(3);
+	}
+	sleep(2);
+	kept[2] = site(4321);
+}
+
 static void wait_for(int sig)
 {
 	sigset_t set;
@@ -181,7 +221,8 @@ static void wait_for(int sig)
 
 int main(int argc, char **argv)
 {
-	int rounds = 2000, flood = 0, deep = 0;
+	int rounds = 2000, flood = 0, deep = 0, chain = 0;
+	const char *dl = NULL;
 	sigset_t set;
 
 	if (argc > 1 && !strcmp(argv[1], "--expect")) {
@@ -193,6 +234,10 @@ int main(int argc, char **argv)
 		flood = atoi(argv[2]);
 	else if (argc > 2 && !strcmp(argv[1], "--deep"))
 		deep = atoi(argv[2]);
+	else if (argc > 1 && !strcmp(argv[1], "--chain"))
+		chain = 1;
+	else if (argc > 2 && !strcmp(argv[1], "--dlopen"))
+		dl = argv[2];
 	else if (argc > 1)
 		rounds = atoi(argv[1]);
 	/* Block the signals we wait for, so they queue instead of killing us early. */
@@ -204,7 +249,11 @@ int main(int argc, char **argv)
 	printf("ready %d\n", getpid());
 	wait_for(SIGUSR1);
 
-	if (flood) {
+	if (chain) {
+		chain_1(3000);
+	} else if (dl) {
+		leak_dlopened(dl);
+	} else if (flood) {
 		leak_flood(flood);
 	} else if (deep) {
 		for (int d = 0; d < deep; d++)
