@@ -7,6 +7,9 @@
 #   d0 leaktop tracking everything, without the stack walk: probes + maps
 #   d  leaktop tracking everything, frame-pointer stacks
 #   e  leaktop --sample-bytes 524288
+# Then the stack walks by depth: the C loop 8, 24 and 64 frames deep, with no stack, with
+# frame pointers (--unwind fp) and with CFI (--unwind dwarf), and the depth distribution and
+# error rate of CFI walks on python3.
 # Each figure is the median of ROUNDS (5) runs, the configurations interleaved round by round,
 # and every ratio is computed within this one invocation. The workloads use a private copy
 # of libc (a different inode), so no other tracing of the system libc touches them.
@@ -36,7 +39,11 @@ declare -A args=(
 	[d0]="--config stacks=off"
 	[d]=""
 	[e]="--sample-bytes 524288"
+	[nostack]="--config stacks=off"
+	[fp]="--unwind fp"
+	[dwarf]="--unwind dwarf"
 )
+depths=(8 24 64)
 configs=(a b c d0 d e)
 
 wait_for() { # FILE PATTERN
@@ -66,7 +73,7 @@ run() {
 	wait_for "$out/wl.out" '^ready'
 	if [[ $cfg != a ]]; then
 		# shellcheck disable=SC2086
-		./leaktop -p "$wl" --bytes -n 100000 ${args[$cfg]} >"$out/lt.table" 2>"$out/lt.err" &
+		./leaktop -p "$wl" --bytes -n 100000 --frames 127 ${args[$cfg]} >"$out/lt.table" 2>"$out/lt.err" &
 		lt=$!
 		wait_for "$out/lt.err" '^leaktop: attached'
 		c0=$(cpu_ticks "$lt")
@@ -91,7 +98,7 @@ median() {
 	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-declare -A hot py fr
+declare -A hot py fr deep frames
 echo "make bench: $rounds rounds; C hot loop of $pairs pairs, $frees free hits, python3 x$py_rounds" >&2
 for ((r = 1; r <= rounds; r++)); do
 	for cfg in "${configs[@]}"; do
@@ -103,10 +110,17 @@ for ((r = 1; r <= rounds; r++)); do
 			py_allocs=$(awk '/^TOP STACKS BY OUTSTANDING/ { f = 1; next } /^TOP STACKS BY GROWTH/ { f = 0 }
 				f && $1 ~ /^[0-9]+$/ && NF >= 7 { s += $5 } END { print s }' "$out/lt.table")
 			py[allocs]+="$py_allocs "
+			cp "$out/lt.table" "$out/py_d.table"
 		fi
 	done
 	for cfg in a b c; do
 		fr[$cfg]+="$(run "$cfg" "$out/hotloop" free "$frees") "
+	done
+	for depth in "${depths[@]}"; do
+		for cfg in nostack fp dwarf; do
+			deep[$cfg.$depth]+="$(run "$cfg" "$out/hotloop" deep "$depth" $((pairs / 2))) "
+			[[ $cfg == dwarf ]] && frames[$depth]=$(awk '/^unwind:/ { print $5 }' "$out/lt.table" | tail -1)
+		done
 	done
 	echo "  round $r of $rounds done" >&2
 done
@@ -146,6 +160,46 @@ for cfg in a b c; do
 	F[$cfg]=$(median <<<"${fr[$cfg]}")
 done
 py_pairs=$(median <<<"${py[allocs]}")
+
+# Stack walks by depth: each walk's cost over the no-stack run, fitted to a + b * frames.
+walks=""
+for depth in "${depths[@]}"; do
+	ns=$(median <<<"${deep[nostack.$depth]}")
+	nf=$(median <<<"${deep[fp.$depth]}")
+	nd=$(median <<<"${deep[dwarf.$depth]}")
+	walks+="${frames[$depth]} $ns $nf $nd"$'\n'
+done
+walk_report=$(awk '
+	NF == 4 { n++; f[n] = $1; fp[n] = $3 - $2; dw[n] = $4 - $2 }
+	function fit(y, name,    i, sx, sy, sxx, sxy, b, a) {
+		for (i = 1; i <= n; i++) { sx += f[i]; sy += y[i]; sxx += f[i] * f[i]; sxy += f[i] * y[i] }
+		b = (n * sxy - sx * sy) / (n * sxx - sx * sx); a = (sy - b * sx) / n
+		printf "%s stacks: %.0f ns per frame + %.0f ns fixed (least squares over %d depths)\n", name, b, a, n
+	}
+	END {
+		print "| frames | frame-pointer walk, ns | CFI walk, ns |"
+		print "|---|---|---|"
+		for (i = 1; i <= n; i++) printf "| %d | %.0f | %.0f |\n", f[i], fp[i], dw[i]
+		print ""
+		fit(fp, "frame-pointer"); fit(dw, "CFI")
+		print "target for CFI: at most 120 ns per frame + 300 ns fixed"
+	}' <<<"$walks")
+
+# Depth distribution of python3's CFI stacks (row d), weighted by the allocations made.
+depth_report=$(awk '
+	/^TOP STACKS BY OUTSTANDING/ { f = 1; next }
+	/^TOP STACKS BY GROWTH/ { if (f && rows) { d[bucket(nfr)] += w } f = 0; rows = 0 }
+	function bucket(k) { return k <= 8 ? "1-8" : k <= 16 ? "9-16" : k <= 32 ? "17-32" : k <= 64 ? "33-64" : "65-127" }
+	f && $1 ~ /^[0-9]+$/ && NF >= 7 { if (rows) d[bucket(nfr)] += w; rows++; w = $5; nfr = 1; next }
+	f && rows && length($0) > 62 && substr($0, 1, 62) ~ /^ +$/ { nfr++ }
+	/^unwind:/ { u = $0 }
+	END {
+		total = d["1-8"] + d["9-16"] + d["17-32"] + d["33-64"] + d["65-127"]
+		printf "python3 CFI stack depths, weighted by allocations:"
+		split("1-8 9-16 17-32 33-64 65-127", b, " ")
+		for (i = 1; i <= 5; i++) printf " %s: %.1f%%", b[i], total ? 100 * d[b[i]] / total : 0
+		printf "\npython3 %s\n", u
+	}' "$out/py_d.table")
 usage() { # "cpu rss" -> words
 	awk '{ printf "%s%% of a core, peak RSS %.1f MiB", $1, $2 / 1024 }' <<<"$1"
 }
@@ -178,6 +232,10 @@ report=$(
 		printf "leaktop itself while tracking the C loop for ~10 s, -i 1: full tracking %s; sampled %s\n", ud, ue
 		printf "leaktop itself with the target idle, -i 1 for 20 s: %s%% of a core, peak RSS %.1f MiB (target < 1%%)\n", idle, idle_rss / 1024
 	}'
+	echo
+	echo "$walk_report"
+	echo
+	echo "$depth_report"
 )
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
