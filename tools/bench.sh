@@ -5,7 +5,8 @@
 #   b  empty programs at +0 with uprobe+uretprobe (perf links): the naive floor
 #   c  empty programs at leaktop's planned offsets (session links): the floor
 #   d0 leaktop tracking everything, without the stack walk: probes + maps
-#   d  leaktop tracking everything, frame-pointer stacks
+#   d  leaktop tracking everything, frame-pointer stacks (--unwind fp)
+#   dc leaktop tracking everything, CFI stacks (the default)
 #   e  leaktop --sample-bytes 524288
 # Then the stack walks by depth: the C loop 8, 24 and 64 frames deep, with no stack, with
 # frame pointers (--unwind fp) and with CFI (--unwind dwarf), and the depth distribution and
@@ -37,14 +38,15 @@ declare -A args=(
 	[b]="--config attach=perf --config offsets=entry --config probes=empty"
 	[c]="--config probes=empty"
 	[d0]="--config stacks=off"
-	[d]=""
+	[d]="--unwind fp"
+	[dc]=""
 	[e]="--sample-bytes 524288"
 	[nostack]="--config stacks=off"
 	[fp]="--unwind fp"
 	[dwarf]="--unwind dwarf"
 )
 depths=(8 24 64)
-configs=(a b c d0 d e)
+configs=(a b c d0 d dc e)
 
 wait_for() { # FILE PATTERN
 	for ((i = 0; i < 600; i++)); do
@@ -104,7 +106,7 @@ for ((r = 1; r <= rounds; r++)); do
 	for cfg in "${configs[@]}"; do
 		hot[$cfg]+="$(run "$cfg" "$out/hotloop" pairs "$pairs") "
 		py[$cfg]+="$(run "$cfg" /usr/bin/python3 tools/bench/json_work.py "$py_rounds") "
-		if [[ $cfg == d ]]; then
+		if [[ $cfg == dc ]]; then
 			# Each table lists every stack with its ALLOCS in that interval: their sum
 			# over all the tables is the calls made.
 			py_allocs=$(awk '/^TOP STACKS BY OUTSTANDING/ { f = 1; next } /^TOP STACKS BY GROWTH/ { f = 0 }
@@ -185,7 +187,7 @@ walk_report=$(awk '
 		print "target for CFI: at most 120 ns per frame + 300 ns fixed"
 	}' <<<"$walks")
 
-# Depth distribution of python3's CFI stacks (row d), weighted by the allocations made.
+# Depth distribution of python3's CFI stacks (row dc), weighted by the allocations made.
 depth_report=$(awk '
 	/^TOP STACKS BY OUTSTANDING/ { f = 1; next }
 	/^TOP STACKS BY GROWTH/ { if (f && rows) { d[bucket(nfr)] += w } f = 0; rows = 0 }
@@ -209,6 +211,7 @@ ue=$(usage "$busy_e")
 report=$(
 	awk -v ha="${H[a]}" -v hb="${H[b]}" -v hc="${H[c]}" -v hd0="${H[d0]}" -v hd="${H[d]}" -v he="${H[e]}" \
 		-v pa="${P[a]}" -v pb="${P[b]}" -v pc="${P[c]}" -v pd0="${P[d0]}" -v pd="${P[d]}" -v pe="${P[e]}" \
+		-v hdc="${H[dc]}" -v pdc="${P[dc]}" \
 		-v np="$py_pairs" -v fa="${F[a]}" -v fb="${F[b]}" -v fc="${F[c]}" \
 		-v ud="$ud" -v ue="$ue" -v idle="$idle_cpu" -v idle_rss="$idle_rss" '
 	function row(name, what, h, p) {
@@ -222,13 +225,14 @@ report=$(
 		row("c", "floor: empty, planned offsets, session", hc, pc)
 		row("d0", "tracking, no stack walk", hd0, pd0)
 		row("d", "full tracking, frame-pointer stacks", hd, pd)
+		row("dc", "full tracking, CFI stacks (the default)", hdc, pdc)
 		row("e", "--sample-bytes 524288", he, pe)
 		printf "\n"
 		printf "free, per probe hit: naive +0 %.0f ns, planned +3 %.0f ns: %.1fx cheaper (target >= 10x)\n", fb - fa, fc - fa, (fb - fa) / (fc - fa)
 		printf "split of full tracking on the C loop: probes %.0f ns, maps %.0f ns, stack %.0f ns\n", hc - ha, hd0 - hc, hd - hd0
 		printf "(d-a) = %.0f ns vs 1.5 x (c-a) + stack = %.0f ns (target: at most)\n", hd - ha, 1.5 * (hc - ha) + (hd - hd0)
 		printf "(e-a) = %.0f ns vs 1.2 x (c-a) = %.0f ns (target: at most)\n", he - ha, 1.2 * (hc - ha)
-		printf "python3: %d allocator calls per run (counted by row d)\n", np
+		printf "python3: %d allocator calls per run (counted by row dc)\n", np
 		printf "leaktop itself while tracking the C loop for ~10 s, -i 1: full tracking %s; sampled %s\n", ud, ue
 		printf "leaktop itself with the target idle, -i 1 for 20 s: %s%% of a core, peak RSS %.1f MiB (target < 1%%)\n", idle, idle_rss / 1024
 	}'

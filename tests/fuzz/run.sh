@@ -11,8 +11,9 @@ corpus=$out/corpus-$name
 mkdir -p "$corpus"
 cp "$top"/tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
 # ELF seeds are built, not committed: the fixture library, the leaker and libc.
-if [[ $name == elfobj ]]; then
-	cp "$top/.output/tests/libfixture.so" "$top/.output/tests/nolibc" "$corpus"/
+if [[ $name == elfobj || $name == cfi ]]; then
+	cp "$top/.output/tests/libfixture.so" "$top/.output/tests/libcfi_fixture.so" \
+		"$top/.output/tests/nolibc" "$corpus"/
 fi
 cd "$out" || exit 1
 exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
