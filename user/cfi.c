@@ -437,6 +437,7 @@ int cfi__build_rows(Elf *elf, Elf *debug, struct lt_unwind_row **rows, size_t *n
 {
 	struct fde_list eh = {}, dbg = {};
 	struct row_buf b = {};
+	uint64_t covered = 0; /* end of the FDEs taken so far */
 	Dwarf *dwarf = NULL;
 	Dwarf_CFI *eh_cfi, *dbg_cfi = NULL;
 	int err;
@@ -455,7 +456,8 @@ int cfi__build_rows(Elf *elf, Elf *debug, struct lt_unwind_row **rows, size_t *n
 	if (err)
 		goto out;
 	/* .debug_frame only where .eh_frame says nothing. */
-	qsort(eh.v, eh.n, sizeof(*eh.v), cmp_range);
+	if (eh.n)
+		qsort(eh.v, eh.n, sizeof(*eh.v), cmp_range);
 	for (size_t i = 0; i < dbg.n && !err; i++) {
 		const struct fde_range key = dbg.v[i];
 		const struct fde_range *hit = NULL;
@@ -469,19 +471,28 @@ int cfi__build_rows(Elf *elf, Elf *debug, struct lt_unwind_row **rows, size_t *n
 		if (!hit)
 			err = push_range(&eh, key.begin, key.end, true);
 	}
-	qsort(eh.v, eh.n, sizeof(*eh.v), cmp_range);
+	if (eh.n)
+		qsort(eh.v, eh.n, sizeof(*eh.v), cmp_range);
 	for (size_t i = 0; i < eh.n && !err; i++) {
 		const struct fde_range *f = &eh.v[i];
 		Dwarf_CFI *cfi = f->debug_frame ? dbg_cfi : eh_cfi;
-		struct lt_unwind_row gap = { .pc = f->end, .cfa = LT_CFA_NONE };
+		struct lt_unwind_row gap = { .pc = covered, .cfa = LT_CFA_NONE };
 
-		if (!cfi || (i && f->begin < eh.v[i - 1].end))
-			continue; /* no CFI handle, or overlaps the FDE before: keep the first */
+		/* No CFI handle, or it overlaps an FDE already taken: keep the first. */
+		if (!cfi || f->begin < covered)
+			continue;
+		/* Code between the last FDE and this one has no CFI. */
+		if (b.n && f->begin > covered)
+			err = emit(&b, &gap);
 		stats->fdes++;
 		stats->debug_frame_fdes += f->debug_frame;
-		err = fde_rows(cfi, f, &b, stats);
-		if (!err && (i + 1 == eh.n || eh.v[i + 1].begin > f->end))
-			err = emit(&b, &gap);
+		err = err ?: fde_rows(cfi, f, &b, stats);
+		covered = f->end;
+	}
+	if (!err && b.n) {
+		struct lt_unwind_row gap = { .pc = covered, .cfa = LT_CFA_NONE };
+
+		err = emit(&b, &gap);
 	}
 out:
 	if (eh_cfi)
