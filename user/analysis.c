@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <math.h>
+#include <string.h>
+
+#include "analysis.h"
+
+/* docs/VERDICTS.md gives the reasons for these numbers. */
+const struct lt_trend_params lt_trend_bytes = {
+	.min_rise = 16 * 1024,
+	.min_rise_frac = 0.05,
+	.fall_frac = 0.5,
+	.steady_frac = 0.10,
+};
+
+const struct lt_trend_params lt_trend_counts = {
+	.min_rise = 2,
+	.min_rise_frac = 0.05,
+	.fall_frac = 0.5,
+	.steady_frac = 0.10,
+};
+
+const char *analysis__trend_name(enum lt_trend t)
+{
+	switch (t) {
+	case LT_TREND_GROWING:
+		return "growing";
+	case LT_TREND_STEADY:
+		return "steady";
+	case LT_TREND_SAWTOOTH:
+		return "sawtooth";
+	case LT_TREND_TRANSIENT:
+		return "transient";
+	default:
+		return "new";
+	}
+}
+
+double analysis__slope(const double *t, const double *v, size_t n)
+{
+	double mt = 0, mv = 0, sxx = 0, sxy = 0;
+
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		mt += t[i];
+		mv += v[i];
+	}
+	mt /= n;
+	mv /= n;
+	for (size_t i = 0; i < n; i++) {
+		sxx += (t[i] - mt) * (t[i] - mt);
+		sxy += (t[i] - mt) * (v[i] - mv);
+	}
+	return sxx > 0 ? sxy / sxx : 0;
+}
+
+static double min_of(const double *v, size_t from, size_t to)
+{
+	double m = v[from];
+
+	for (size_t i = from + 1; i < to; i++)
+		m = fmin(m, v[i]);
+	return m;
+}
+
+/* Rise-then-fall cycles of at least `amp`: a sawtooth has one or more. */
+static size_t cycles(const double *v, size_t n, double amp)
+{
+	double trough = v[0], peak = v[0];
+	bool risen = false;
+	size_t count = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		if (!risen) {
+			trough = fmin(trough, v[i]);
+			if (v[i] - trough >= amp) {
+				risen = true;
+				peak = v[i];
+			}
+		} else {
+			peak = fmax(peak, v[i]);
+			if (peak - v[i] >= amp) {
+				count++;
+				risen = false;
+				trough = v[i];
+			}
+		}
+	}
+	return count;
+}
+
+void analysis__classify(const double *t, const double *v, size_t n,
+			const struct lt_trend_params *p, struct lt_trend_result *out)
+{
+	double peak, range, first, mid, last, need;
+	size_t zeros = 0, third;
+
+	memset(out, 0, sizeof(*out));
+	out->trend = LT_TREND_NEW;
+	if (!n)
+		return;
+	out->slope = analysis__slope(t, v, n);
+	out->min = out->max = peak = v[0];
+	for (size_t i = 0; i < n; i++) {
+		out->min = fmin(out->min, v[i]);
+		out->max = fmax(out->max, v[i]);
+		peak = fmax(peak, v[i]);
+		out->max_fall = fmax(out->max_fall, peak - v[i]);
+		zeros += v[i] == 0;
+	}
+	/* The floor: the lowest level each third of the window comes back to. */
+	third = n / 3 ? n / 3 : 1;
+	first = min_of(v, 0, third);
+	last = min_of(v, n - third, n);
+	out->floor_rise = last - first;
+	if (n < LT_MIN_SAMPLES)
+		return;
+	mid = min_of(v, third, n - third); /* n >= 4: the middle third is not empty */
+
+	range = out->max - out->min;
+	need = fmax(p->min_rise, p->min_rise_frac * out->max);
+	if (zeros * 2 >= n && v[n - 1] <= 0.1 * out->max)
+		out->trend = LT_TREND_TRANSIENT;
+	else if (out->slope > 0 && out->floor_rise >= need &&
+		 mid - first >= 0.15 * out->floor_rise && last - mid >= 0.15 * out->floor_rise)
+		out->trend = LT_TREND_GROWING;
+	else if (range >= fmax(p->min_rise, p->steady_frac * out->max) &&
+		 cycles(v, n, p->fall_frac * range))
+		out->trend = LT_TREND_SAWTOOTH;
+	else
+		out->trend = LT_TREND_STEADY;
+}
+
+void analysis__proc_view(const double *t, const double *rss, const double *tracked, size_t n,
+			 struct lt_proc_view *out)
+{
+	double span, mean = 0, rise, noise;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = LT_PROC_TOO_EARLY;
+	if (n < LT_MIN_SAMPLES)
+		return;
+	out->rss_rate = analysis__slope(t, rss, n);
+	out->tracked_rate = analysis__slope(t, tracked, n);
+	span = t[n - 1] - t[0];
+	for (size_t i = 0; i < n; i++)
+		mean += rss[i] / n;
+	rise = out->rss_rate * span;
+	noise = fmax(1 << 20, 0.02 * mean);
+	if (rise <= -noise)
+		out->verdict = LT_PROC_RSS_SHRINKS;
+	else if (rise < noise)
+		out->verdict = LT_PROC_RSS_STEADY;
+	else if (out->tracked_rate >= 0.5 * out->rss_rate)
+		out->verdict = LT_PROC_TRACKED_EXPLAINS;
+	else
+		out->verdict = LT_PROC_UNTRACKED_GROWTH;
+}
