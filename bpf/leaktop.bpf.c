@@ -13,6 +13,7 @@
  * free_enter is an entry probe only.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "leaktop.h"
@@ -22,6 +23,9 @@ char LICENSE[] SEC("license") = "GPL";
 #ifndef EEXIST
 #define EEXIST 17
 #endif
+
+/* glibc serves requests from 128 KiB up by mmap; jemalloc and tcmalloc from about 64 KiB. */
+#define LT_MMAP_CANDIDATE (64 * 1024)
 
 /* Configuration, written by user space before load. */
 const volatile __u64 cfg_sample_bytes = 0; /* mean bytes between samples; 0 tracks everything */
@@ -76,7 +80,8 @@ struct lt_thread {
 	__u32 pending_record; /* 0: a realloc not sampled, which only releases its old block */
 	__s64 sample_countdown; /* bytes until the next sample point */
 	__u32 sample_ready;	/* sample_countdown has been drawn */
-	__u32 _pad;
+	__u32 sys_in_alloc;	/* the syscall in flight was made by a traced allocator call */
+	__u64 sys_arg[3];	/* the syscall in flight's arguments, for its exit */
 	struct lt_stack scratch;
 };
 
@@ -157,8 +162,16 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 	struct lt_alloc val = { .size = size, .weight = weight };
 	struct lt_totals *t;
 
-	if (!cfg_no_stacks)
-		tkey.stack_id = lt_stack_capture(ctx, &th->scratch);
+	if (!cfg_no_stacks) {
+		struct lt_uregs regs = {
+			.ip = PT_REGS_IP(ctx),
+			.sp = PT_REGS_SP(ctx),
+			.bp = PT_REGS_FP(ctx),
+			.ip_is_return = true,
+		};
+
+		tkey.stack_id = lt_stack_capture(ctx, &regs, &th->scratch);
+	}
 	t = lt_totals_get(&tkey);
 	if (!t) {
 		lt_stat_add(LT_STAT_TOTALS_MAP_FULL, 1);
@@ -307,8 +320,13 @@ static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 fn)
 		return false;
 	}
 	if (!lt_sample(th, c.size, &weight)) {
-		/* Not sampled; but a realloc still releases a block we track, if it succeeds. */
-		if (c.kind != LT_CALL_REALLOC || !c.arg || !lt_tracked(lt_tgid(), c.arg))
+		/*
+		 * Not sampled. Still follow it to its return when it may mmap (so the mapping is
+		 * known as the allocator's own), or when it is a realloc releasing a block we
+		 * track.
+		 */
+		if (c.size < LT_MMAP_CANDIDATE &&
+		    (c.kind != LT_CALL_REALLOC || !c.arg || !lt_tracked(lt_tgid(), c.arg)))
 			return false;
 		record = 0;
 	}
@@ -393,3 +411,6 @@ int BPF_KPROBE(free_enter, __u64 addr)
 		lt_release(lt_tgid(), addr);
 	return 0;
 }
+
+/* Sockets and mappings, from syscall tracepoints. */
+#include "sys.bpf.h"

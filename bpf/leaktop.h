@@ -73,6 +73,9 @@ enum lt_stat {
 	LT_STAT_UNWIND_ERR_RULE,   /* a CFA or rbp rule the walker does not support */
 	LT_STAT_UNWIND_ERR_READ,   /* a saved register could not be read from the stack */
 	LT_STAT_UNWIND_ERR_LOOP,   /* the stack pointer did not move up: a corrupt stack */
+	LT_STAT_EVENTS_LOST,	   /* mmap events lost: the ring buffer was full */
+	LT_STAT_SOCK_MAP_FULL,	   /* sockets not tracked: the sockets map is full */
+	LT_STAT_SOCK_TOTALS_FULL,  /* sockets not tracked: no room for their stack's totals */
 	LT_STAT__COUNT,
 };
 
@@ -107,6 +110,61 @@ struct lt_totals {
 	__u64 free_bytes;
 	__u64 allocs;
 	__u64 frees;
+};
+
+/* Sockets, tracked from syscall tracepoints, per process, stack and kind. */
+enum lt_sock_kind {
+	LT_SOCK_TCP,
+	LT_SOCK_UDP,
+	LT_SOCK_UNIX,
+	LT_SOCK_OTHER,
+	LT_SOCK__KINDS,
+};
+
+struct lt_sock_key {
+	__u32 tgid;
+	__u32 fd;
+};
+
+struct lt_sock {
+	__u64 stack_id;
+	__u64 ts_ns;
+	__u32 kind;
+	__u32 _pad;
+};
+
+struct lt_sock_totals_key {
+	__u32 tgid;
+	__u32 kind;
+	__u64 stack_id;
+};
+
+struct lt_sock_totals {
+	__u64 opened;
+	__u64 closed;
+};
+
+/*
+ * mmap, munmap and mremap reach user space as events: partial and overlapping unmaps need
+ * an interval structure, which user space keeps (regions.c). They are rare next to malloc.
+ */
+enum lt_event_type {
+	LT_EV_MMAP,   /* [addr, addr + len) mapped */
+	LT_EV_MUNMAP, /* [addr, addr + len) unmapped */
+	LT_EV_MREMAP, /* [addr, addr + len) moved to [new_addr, new_addr + new_len) */
+};
+
+#define LT_EV_ANON 1 /* flags: anonymous memory, not a file */
+
+struct lt_event {
+	__u32 type;
+	__u32 tgid;
+	__u64 addr, len;
+	__u64 new_addr, new_len;
+	__u64 stack_id;
+	__u64 ts_ns;
+	__u32 flags;
+	__u32 _pad;
 };
 
 /*

@@ -39,13 +39,14 @@ static __always_inline __u64 lt_stack_hash(const struct lt_stack *st)
  * no need to recover it from *sp as an entry probe must, and no dependence on how far into the
  * prologue the entry probe sits.
  *
- * A process with unwind tables is walked by its CFI (unwind.bpf.h); any other by the kernel's
- * frame-pointer walk.
+ * A process with unwind tables is walked by its CFI (unwind.bpf.h), from `regs`; any other by
+ * the kernel's frame-pointer walk of the current task, with `ctx` (a uprobe's or tracepoint's).
  *
  * `scratch` is per-thread memory: a per-CPU buffer is not safe here, because uprobe programs
  * run with only migration disabled and another task on this CPU may run in between.
  */
-static __always_inline __u64 lt_stack_capture(struct pt_regs *ctx, struct lt_stack *scratch)
+static __always_inline __u64 lt_stack_capture(void *ctx, const struct lt_uregs *regs,
+					      struct lt_stack *scratch)
 {
 	struct lt_unwind_proc *proc = NULL;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -55,7 +56,7 @@ static __always_inline __u64 lt_stack_capture(struct pt_regs *ctx, struct lt_sta
 	if (cfg_unwind_cfi)
 		proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (proc) {
-		n = lt_unwind_cfi(ctx, proc, scratch);
+		n = lt_unwind_cfi(regs, proc, scratch);
 	} else {
 		n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
 		if (n > 0)

@@ -30,6 +30,12 @@ struct {
 /* A frame pointer further than this above sp is not one. */
 #define LT_MAX_FP_GAP (64ULL << 20)
 
+/* Where a walk starts: the user registers, and whether ip is a return address. */
+struct lt_uregs {
+	__u64 ip, sp, bp;
+	bool ip_is_return; /* at an allocator's return; false at a syscall */
+};
+
 struct lt_walk {
 	__u64 pc, sp, bp;
 	__u32 n;
@@ -206,17 +212,18 @@ static long lt_unwind_step(__u32 i, void *ctx)
 }
 
 /*
- * Walk the stack from the registers in `ctx` into st->ips. Returns the number of frames. The
- * registers are the caller's own (this runs at the allocator's return), so frame 0 is the call
- * site, a return address like every frame after it.
+ * Walk the stack from `regs` into st->ips. Returns the number of frames. At an allocator's
+ * return the registers are the caller's own, so frame 0 is the call site, a return address
+ * like every frame after it; at a syscall, frame 0 is the interrupted pc in the wrapper.
  */
-static __always_inline long lt_unwind_cfi(struct pt_regs *ctx, struct lt_unwind_proc *proc,
-					  struct lt_stack *st)
+static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
+					  struct lt_unwind_proc *proc, struct lt_stack *st)
 {
 	struct lt_walk w = {
-		.pc = PT_REGS_IP(ctx),
-		.sp = PT_REGS_SP(ctx),
-		.bp = PT_REGS_FP(ctx),
+		.pc = regs->ip,
+		.sp = regs->sp,
+		.bp = regs->bp,
+		.pc_is_ip = !regs->ip_is_return,
 		.st = st,
 		.proc = proc,
 	};

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Syscall tracepoints: sockets and memory mappings. These also see static and Go binaries,
+ * which have no malloc to probe. Tracepoints fire in every process, so each program first
+ * checks that its process is traced.
+ *
+ * Sockets are aggregated here, like heap blocks: {tgid, fd} -> the stack that opened it, and
+ * per-stack opened/closed counts. Mappings go to user space as events (regions.c).
+ */
+#ifndef LEAKTOP_SYS_BPF_H
+#define LEAKTOP_SYS_BPF_H
+
+#define LT_AF_UNIX 1
+#define LT_AF_INET 2
+#define LT_AF_INET6 10
+#define LT_SOCK_STREAM 1
+#define LT_SOCK_DGRAM 2
+#define LT_CLOSE_RANGE_CLOEXEC (1U << 2)
+#define LT_MAP_ANONYMOUS 0x20
+
+/* The processes being traced: the tracepoints' filter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64); /* resized by user space */
+	__type(key, __u32);
+	__type(value, __u32);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16); /* resized by user space */
+	__type(key, struct lt_sock_key);
+	__type(value, struct lt_sock);
+} sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_DEFAULT_MAX_STACKS); /* resized with `stacks` */
+	__type(key, struct lt_sock_totals_key);
+	__type(value, struct lt_sock_totals);
+} sock_totals SEC(".maps");
+
+/* --per-call: calls of one user function per process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64); /* resized by user space */
+	__type(key, __u32);
+	__type(value, __u64);
+} calls SEC(".maps");
+
+static __always_inline bool lt_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline struct lt_thread *lt_thread_of_current(bool create)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The user registers of a task in a syscall, where its stack walk starts. */
+static __always_inline void lt_syscall_regs(struct lt_uregs *r)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	r->ip = BPF_CORE_READ(regs, ip);
+	r->sp = BPF_CORE_READ(regs, sp);
+	r->bp = BPF_CORE_READ(regs, bp);
+	r->ip_is_return = false;
+}
+
+static __always_inline __u64 lt_syscall_stack(void *ctx, struct lt_thread *th)
+{
+	struct lt_uregs regs;
+
+	if (cfg_no_stacks)
+		return LT_STACK_NONE;
+	lt_syscall_regs(&regs);
+	return lt_stack_capture(ctx, &regs, &th->scratch);
+}
+
+static __always_inline __u32 lt_sock_kind(__u64 family, __u64 type)
+{
+	type &= 0xf; /* without SOCK_NONBLOCK and SOCK_CLOEXEC */
+	if (family == LT_AF_UNIX)
+		return LT_SOCK_UNIX;
+	if (family != LT_AF_INET && family != LT_AF_INET6)
+		return LT_SOCK_OTHER;
+	return type == LT_SOCK_STREAM ? LT_SOCK_TCP : type == LT_SOCK_DGRAM ? LT_SOCK_UDP
+									    : LT_SOCK_OTHER;
+}
+
+/* The kind of the socket behind `fd` of the current task, read from its struct sock. */
+static __always_inline __u32 lt_sock_kind_of_fd(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return LT_SOCK_OTHER;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	return lt_sock_kind(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_type));
+}
+
+static __always_inline void lt_sock_close(__u32 tgid, __u32 fd)
+{
+	struct lt_sock_key key = { .tgid = tgid, .fd = fd };
+	struct lt_sock_totals_key tkey = { .tgid = tgid };
+	struct lt_sock_totals *t;
+	struct lt_sock *s;
+
+	s = bpf_map_lookup_elem(&sockets, &key);
+	if (!s)
+		return;
+	tkey.kind = s->kind;
+	tkey.stack_id = s->stack_id;
+	if (bpf_map_delete_elem(&sockets, &key))
+		return;
+	t = bpf_map_lookup_elem(&sock_totals, &tkey);
+	if (t)
+		__sync_fetch_and_add(&t->closed, 1);
+}
+
+/* Record socket `fd`, opened by the stack `stack_id`. */
+static __always_inline void lt_sock_open(__u32 tgid, __u32 fd, __u32 kind, __u64 stack_id)
+{
+	struct lt_sock_key key = { .tgid = tgid, .fd = fd };
+	struct lt_sock_totals_key tkey = { .tgid = tgid, .kind = kind, .stack_id = stack_id };
+	static const struct lt_sock_totals zero;
+	struct lt_sock val = { .kind = kind };
+	struct lt_sock_totals *t;
+
+	t = bpf_map_lookup_elem(&sock_totals, &tkey);
+	if (!t) {
+		bpf_map_update_elem(&sock_totals, &tkey, &zero, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&sock_totals, &tkey);
+	}
+	if (!t) {
+		lt_stat_add(LT_STAT_SOCK_TOTALS_FULL, 1);
+		return;
+	}
+	lt_sock_close(tgid, fd); /* an fd reused without our seeing its close */
+	val.stack_id = tkey.stack_id;
+	val.ts_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&sockets, &key, &val, BPF_ANY)) {
+		lt_stat_add(LT_STAT_SOCK_MAP_FULL, 1);
+		return;
+	}
+	__sync_fetch_and_add(&t->opened, 1);
+}
+
+/* Remember a syscall's arguments until its exit. Returns false for untraced processes. */
+static __always_inline bool lt_sys_save(__u64 a0, __u64 a1, __u64 a2)
+{
+	struct lt_thread *th;
+
+	if (!lt_traced(lt_tgid()))
+		return false;
+	th = lt_thread_of_current(true);
+	if (!th)
+		return false;
+	th->sys_arg[0] = a0;
+	th->sys_arg[1] = a1;
+	th->sys_arg[2] = a2;
+	/* A mapping made by a traced allocator call is the allocator's own, not the program's. */
+	th->sys_in_alloc = th->pending_sp != 0;
+	return true;
+}
+
+SEC("tracepoint/syscalls/sys_enter_socket")
+int sys_enter_socket(struct trace_event_raw_sys_enter *ctx)
+{
+	lt_sys_save(ctx->args[0], ctx->args[1], 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int sys_exit_socket(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = lt_tgid();
+	struct lt_thread *th;
+
+	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(false)))
+		return 0;
+	lt_sock_open(tgid, ctx->ret, lt_sock_kind(th->sys_arg[0], th->sys_arg[1]),
+		     lt_syscall_stack(ctx, th));
+	return 0;
+}
+
+static __always_inline int lt_accepted(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = lt_tgid();
+	struct lt_thread *th;
+
+	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(true)))
+		return 0;
+	lt_sock_open(tgid, ctx->ret, lt_sock_kind_of_fd(ctx->ret), lt_syscall_stack(ctx, th));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return lt_accepted(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return lt_accepted(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_socketpair")
+int sys_enter_socketpair(struct trace_event_raw_sys_enter *ctx)
+{
+	lt_sys_save(ctx->args[0], ctx->args[1], ctx->args[3]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int sys_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = lt_tgid(), kind;
+	struct lt_thread *th;
+	__u64 stack_id;
+	int sv[2];
+
+	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(false)))
+		return 0;
+	if (bpf_probe_read_user(sv, sizeof(sv), (void *)th->sys_arg[2]))
+		return 0;
+	kind = lt_sock_kind(th->sys_arg[0], th->sys_arg[1]);
+	stack_id = lt_syscall_stack(ctx, th); /* one walk for both ends */
+	lt_sock_open(tgid, sv[0], kind, stack_id);
+	lt_sock_open(tgid, sv[1], kind, stack_id);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid = lt_tgid();
+
+	if (lt_traced(tgid))
+		lt_sock_close(tgid, ctx->args[0]);
+	return 0;
+}
+
+/* dup2 and dup3 close their target fd first. */
+static __always_inline int lt_dup_onto(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid = lt_tgid();
+
+	if (ctx->args[0] != ctx->args[1] && lt_traced(tgid))
+		lt_sock_close(tgid, ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup2")
+int sys_enter_dup2(struct trace_event_raw_sys_enter *ctx)
+{
+	return lt_dup_onto(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup3")
+int sys_enter_dup3(struct trace_event_raw_sys_enter *ctx)
+{
+	return lt_dup_onto(ctx);
+}
+
+struct lt_range_close {
+	__u32 tgid;
+	__u32 first, last;
+};
+
+static long lt_close_in_range(struct bpf_map *map, struct lt_sock_key *key, struct lt_sock *val,
+			      struct lt_range_close *rc)
+{
+	if (key->tgid == rc->tgid && key->fd >= rc->first && key->fd <= rc->last)
+		lt_sock_close(key->tgid, key->fd);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close_range")
+int sys_enter_close_range(struct trace_event_raw_sys_enter *ctx)
+{
+	struct lt_range_close rc = {
+		.tgid = lt_tgid(),
+		.first = ctx->args[0],
+		.last = ctx->args[1],
+	};
+
+	if ((ctx->args[2] & LT_CLOSE_RANGE_CLOEXEC) || !lt_traced(rc.tgid))
+		return 0;
+	bpf_for_each_map_elem(&sockets, lt_close_in_range, &rc, 0);
+	return 0;
+}
+
+/* --- Mappings ------------------------------------------------------------------------ */
+
+static __always_inline void lt_emit(void *ctx, struct lt_thread *th, __u32 type, __u64 addr,
+				    __u64 len, __u64 new_addr, __u64 new_len, __u32 flags,
+				    bool with_stack)
+{
+	struct lt_event *ev;
+	__u64 stack_id = with_stack ? lt_syscall_stack(ctx, th) : LT_STACK_NONE;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		lt_stat_add(LT_STAT_EVENTS_LOST, 1);
+		return;
+	}
+	ev->type = type;
+	ev->tgid = lt_tgid();
+	ev->addr = addr;
+	ev->len = len;
+	ev->new_addr = new_addr;
+	ev->new_len = new_len;
+	ev->stack_id = stack_id;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->flags = flags;
+	ev->_pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline struct lt_thread *lt_sys_done(long ret)
+{
+	struct lt_thread *th;
+
+	if (ret < 0 && ret > -4096)
+		return NULL; /* failed: nothing changed */
+	if (!lt_traced(lt_tgid()))
+		return NULL;
+	th = lt_thread_of_current(false);
+	return th && !th->sys_in_alloc ? th : NULL;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	/* len, flags, fd */
+	lt_sys_save(ctx->args[1], ctx->args[3], ctx->args[4]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct lt_thread *th = lt_sys_done(ctx->ret);
+	bool anon;
+
+	if (!th)
+		return 0;
+	anon = (th->sys_arg[1] & LT_MAP_ANONYMOUS) || (int)th->sys_arg[2] < 0;
+	lt_emit(ctx, th, LT_EV_MMAP, ctx->ret, th->sys_arg[0], 0, 0, anon ? LT_EV_ANON : 0, true);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int sys_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	lt_sys_save(ctx->args[0], ctx->args[1], 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct lt_thread *th = lt_sys_done(ctx->ret);
+
+	if (th)
+		lt_emit(ctx, th, LT_EV_MUNMAP, th->sys_arg[0], th->sys_arg[1], 0, 0, 0, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int sys_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	/* old address, old length, new length */
+	lt_sys_save(ctx->args[0], ctx->args[1], ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct lt_thread *th = lt_sys_done(ctx->ret);
+
+	if (th)
+		lt_emit(ctx, th, LT_EV_MREMAP, th->sys_arg[0], th->sys_arg[1], ctx->ret,
+			th->sys_arg[2], 0, true);
+	return 0;
+}
+
+/* --per-call: count calls of the user's function. */
+SEC("uprobe")
+int per_call(struct pt_regs *ctx)
+{
+	__u32 tgid = lt_tgid();
+	__u64 one = 1, *n;
+
+	n = bpf_map_lookup_elem(&calls, &tgid);
+	if (!n && !bpf_map_update_elem(&calls, &tgid, &one, BPF_NOEXIST))
+		return 0;
+	n = n ?: bpf_map_lookup_elem(&calls, &tgid); /* another thread made it first */
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	return 0;
+}
+
+#endif /* LEAKTOP_SYS_BPF_H */

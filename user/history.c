@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "history.h"
+
+/* A ring of the last `window` values; times are shared by every series. */
+struct ring {
+	struct lt_series_key key;
+	double *v;
+	size_t first;	   /* the sample it started at: no zeros from before it existed */
+	size_t nonzero_at; /* the last sample where it held something */
+	bool used;
+};
+
+struct proc_ring {
+	pid_t pid;
+	double *rss, *tracked;
+	size_t first; /* the sample it started at */
+};
+
+struct lt_history {
+	size_t window;
+	size_t samples;		/* samples taken so far */
+	double *times;		/* ring of sample times */
+	struct lt_hashmap index; /* key fingerprint -> ring index */
+	struct ring *rings;
+	size_t nrings, cap;
+	size_t *free_list;
+	size_t nfree;
+	struct proc_ring *procs;
+	size_t nprocs;
+	/* Scratch for history__get*(): the series in time order. */
+	double *out_t, *out_v, *out_v2;
+};
+
+static uint64_t fingerprint(const struct lt_series_key *k)
+{
+	uint64_t h = k->id * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)k->tgid << 8 | k->kind) * 0xc2b2ae3d27d4eb4fULL;
+	return h ^ (h >> 31);
+}
+
+struct lt_history *history__new(size_t window)
+{
+	struct lt_history *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->window = window < 4 ? 4 : window;
+	h->times = calloc(h->window, sizeof(double));
+	h->out_t = calloc(h->window, sizeof(double));
+	h->out_v = calloc(h->window, sizeof(double));
+	h->out_v2 = calloc(h->window, sizeof(double));
+	if (!h->times || !h->out_t || !h->out_v || !h->out_v2) {
+		history__free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void history__free(struct lt_history *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->nrings; i++)
+		free(h->rings[i].v);
+	for (size_t i = 0; i < h->nprocs; i++) {
+		free(h->procs[i].rss);
+		free(h->procs[i].tracked);
+	}
+	hashmap__free(&h->index);
+	free(h->rings);
+	free(h->free_list);
+	free(h->procs);
+	free(h->times);
+	free(h->out_t);
+	free(h->out_v);
+	free(h->out_v2);
+	free(h);
+}
+
+size_t history__window(const struct lt_history *h)
+{
+	return h->window;
+}
+
+/* The slot of the current sample. */
+static size_t slot(const struct lt_history *h)
+{
+	return (h->samples - 1) % h->window;
+}
+
+static void drop_ring(struct lt_history *h, size_t i)
+{
+	struct ring *r = &h->rings[i];
+	size_t *tmp;
+
+	/* The index keeps no deletions: point the fingerprint at nothing. */
+	hashmap__set(&h->index, fingerprint(&r->key), UINT64_MAX);
+	r->used = false;
+	tmp = realloc(h->free_list, (h->nfree + 1) * sizeof(*tmp));
+	if (tmp) {
+		h->free_list = tmp;
+		h->free_list[h->nfree++] = i;
+	}
+}
+
+void history__begin(struct lt_history *h, double t)
+{
+	h->samples++;
+	h->times[slot(h)] = t;
+	for (size_t i = 0; i < h->nrings; i++) {
+		struct ring *r = &h->rings[i];
+
+		if (!r->used)
+			continue;
+		if (h->samples - r->nonzero_at > h->window) {
+			drop_ring(h, i);
+			continue;
+		}
+		r->v[slot(h)] = 0;
+	}
+	for (size_t i = 0; i < h->nprocs; i++) {
+		h->procs[i].rss[slot(h)] = 0;
+		h->procs[i].tracked[slot(h)] = 0;
+	}
+}
+
+static long find(struct lt_history *h, const struct lt_series_key *k)
+{
+	uint64_t idx;
+
+	if (!hashmap__get(&h->index, fingerprint(k), &idx) || idx == UINT64_MAX)
+		return -1;
+	return (long)idx;
+}
+
+int history__put(struct lt_history *h, const struct lt_series_key *k, double v)
+{
+	long i = find(h, k);
+	struct ring *r;
+
+	if (!h->samples)
+		return -EINVAL;
+	if (i < 0) {
+		if (v == 0)
+			return 0; /* nothing to remember yet */
+		if (h->nfree) {
+			i = h->free_list[--h->nfree];
+		} else {
+			if (h->nrings == h->cap) {
+				size_t cap = h->cap ? h->cap * 2 : 256;
+				struct ring *tmp = realloc(h->rings, cap * sizeof(*tmp));
+
+				if (!tmp)
+					return -ENOMEM;
+				h->rings = tmp;
+				h->cap = cap;
+			}
+			i = h->nrings++;
+			h->rings[i].v = NULL;
+		}
+		r = &h->rings[i];
+		if (!r->v)
+			r->v = calloc(h->window, sizeof(double));
+		if (!r->v)
+			return -ENOMEM;
+		memset(r->v, 0, h->window * sizeof(double));
+		r->key = *k;
+		r->used = true;
+		r->first = h->samples;
+		r->nonzero_at = h->samples;
+		if (hashmap__set(&h->index, fingerprint(k), i))
+			return -ENOMEM;
+	}
+	r = &h->rings[i];
+	r->v[slot(h)] = v;
+	if (v != 0)
+		r->nonzero_at = h->samples;
+	return 0;
+}
+
+static struct proc_ring *proc_of(struct lt_history *h, pid_t pid, bool create)
+{
+	struct proc_ring *tmp, *p;
+
+	for (size_t i = 0; i < h->nprocs; i++) {
+		if (h->procs[i].pid == pid)
+			return &h->procs[i];
+	}
+	if (!create)
+		return NULL;
+	tmp = realloc(h->procs, (h->nprocs + 1) * sizeof(*tmp));
+	if (!tmp)
+		return NULL;
+	h->procs = tmp;
+	p = &h->procs[h->nprocs];
+	p->pid = pid;
+	p->first = h->samples;
+	p->rss = calloc(h->window, sizeof(double));
+	p->tracked = calloc(h->window, sizeof(double));
+	if (!p->rss || !p->tracked) {
+		free(p->rss);
+		free(p->tracked);
+		return NULL;
+	}
+	h->nprocs++;
+	return p;
+}
+
+int history__put_proc(struct lt_history *h, pid_t pid, double rss, double tracked)
+{
+	struct proc_ring *p = proc_of(h, pid, true);
+
+	if (!p || !h->samples)
+		return -ENOMEM;
+	p->rss[slot(h)] = rss;
+	p->tracked[slot(h)] = tracked;
+	return 0;
+}
+
+/* Copy the last n values of a ring into out, oldest first. */
+static size_t unroll(const struct lt_history *h, const double *ring, size_t since, double *out)
+{
+	size_t n = h->samples - since + 1;
+
+	if (n > h->window)
+		n = h->window;
+	if (n > h->samples)
+		n = h->samples;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ring[(h->samples - n + i) % h->window];
+	return n;
+}
+
+void history__get(struct lt_history *h, const struct lt_series_key *k, struct lt_series *out)
+{
+	long i = find(h, k);
+
+	memset(out, 0, sizeof(*out));
+	if (i < 0 || !h->samples)
+		return;
+	out->n = unroll(h, h->rings[i].v, h->rings[i].first, h->out_v);
+	unroll(h, h->times, h->rings[i].first, h->out_t);
+	out->t = h->out_t;
+	out->v = h->out_v;
+}
+
+void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
+		       struct lt_series *tracked)
+{
+	struct proc_ring *p = proc_of(h, pid, false);
+
+	memset(rss, 0, sizeof(*rss));
+	memset(tracked, 0, sizeof(*tracked));
+	if (!p || !h->samples)
+		return;
+	/* Only the samples since the process was first seen. */
+	rss->n = unroll(h, p->rss, p->first, h->out_v);
+	tracked->n = unroll(h, p->tracked, p->first, h->out_v2);
+	unroll(h, h->times, p->first, h->out_t);
+	rss->t = tracked->t = h->out_t;
+	rss->v = h->out_v;
+	tracked->v = h->out_v2;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Time series: one sample per interval of what each stack (heap, mmap, socket) and each
+ * process holds, over a bounded window, for the rates and verdicts of analysis.c. Series that
+ * stay empty for a whole window are dropped, so memory is bounded by what is live.
+ */
+#ifndef LEAKTOP_HISTORY_H
+#define LEAKTOP_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct lt_history;
+
+/* A stack series is named by what it counts, the process and the stack id. */
+struct lt_series_key {
+	uint32_t kind;	/* enum lt_row_kind */
+	uint32_t tgid;
+	uint64_t id;	/* stack id */
+};
+
+/* A series laid out in time order (copied out of the ring). */
+struct lt_series {
+	size_t n;
+	double *t, *v;	/* time (s) and value (bytes, or sockets) */
+};
+
+struct lt_history *history__new(size_t window);
+void history__free(struct lt_history *h);
+
+/*
+ * Start a new sample at time `t`: every series gets a point at `t`, 0 unless
+ * history__put() sets it. Series empty for the whole window are dropped first.
+ */
+void history__begin(struct lt_history *h, double t);
+int history__put(struct lt_history *h, const struct lt_series_key *k, double v);
+
+/* A process's RSS, anonymous memory and tracked (heap + mmap) bytes at the current sample. */
+int history__put_proc(struct lt_history *h, pid_t pid, double rss, double tracked);
+
+/* The series of a key, or n = 0. Valid until the next history__begin(). */
+void history__get(struct lt_history *h, const struct lt_series_key *k, struct lt_series *out);
+/* A process's RSS and tracked series, over the same times. */
+void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
+		       struct lt_series *tracked);
+
+size_t history__window(const struct lt_history *h);
+
+#endif /* LEAKTOP_HISTORY_H */
