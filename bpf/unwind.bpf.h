@@ -46,46 +46,63 @@ struct lt_walk {
 	struct lt_unwind_proc *proc;
 };
 
+/*
+ * The binary searches below are branch-free: each step moves `base` by `half` times a 0/1
+ * comparison result instead of branching on it. Branching on values the verifier must track
+ * precisely multiplies its states at every step; this keeps each walk program's verification
+ * small and quick.
+ */
+
+/* 1 when a <= b, else 0, without a branch (both below 2^63). */
+static __always_inline __u64 lt_le(__u64 a, __u64 b)
+{
+	return ((b - a) >> 63) ^ 1;
+}
+
 static __always_inline struct lt_unwind_map *lt_find_map(struct lt_unwind_proc *proc, __u64 pc)
 {
-	__u32 lo = 0, hi = proc->n;
+	__u32 base = 0, n = proc->n;
+	struct lt_unwind_map *m;
 
-	if (hi > LT_MAX_UNWIND_MAPS)
-		hi = LT_MAX_UNWIND_MAPS;
-	for (int k = 0; k < LT_MAPS_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = (lo + hi) / 2;
-		struct lt_unwind_map *m = &proc->maps[mid & (LT_MAX_UNWIND_MAPS - 1)];
+	if (n > LT_MAX_UNWIND_MAPS)
+		n = LT_MAX_UNWIND_MAPS;
+	if (!n)
+		return NULL;
+	/* The last mapping starting at or below pc. */
+	for (int k = 0; k < LT_MAPS_SEARCH_STEPS; k++) {
+		__u32 half = n / 2;
 
-		if (pc < m->start)
-			hi = mid;
-		else if (pc >= m->end)
-			lo = mid + 1;
-		else
-			return m;
+		if (n <= 1)
+			break;
+		m = &proc->maps[(base + half) & (LT_MAX_UNWIND_MAPS - 1)];
+		base += half * lt_le(m->start, pc);
+		n -= half;
 	}
-	return NULL;
+	m = &proc->maps[base & (LT_MAX_UNWIND_MAPS - 1)];
+	return pc >= m->start && pc < m->end ? m : NULL;
 }
 
 /* The row in force at table address `key`: the last one starting at or below it. */
 static __always_inline struct lt_unwind_row *lt_find_row(struct lt_unwind_map *m, __u64 key)
 {
-	__u32 first = m->first, lo = first, hi = first + m->count, idx;
+	__u32 base = m->first, n = m->count;
+	struct lt_unwind_row *r;
 
-	for (int k = 0; k < LT_ROWS_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = lo + (hi - lo) / 2;
-		struct lt_unwind_row *r = bpf_map_lookup_elem(&unwind_rows, &mid);
+	if (!n)
+		return NULL;
+	for (int k = 0; k < LT_ROWS_SEARCH_STEPS; k++) {
+		__u32 half = n / 2, idx = base + half;
 
+		if (n <= 1)
+			break;
+		r = bpf_map_lookup_elem(&unwind_rows, &idx);
 		if (!r)
 			return NULL;
-		if (r->pc <= key)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base += half * lt_le(r->pc, key);
+		n -= half;
 	}
-	if (lo == first)
-		return NULL;
-	idx = lo - 1;
-	return bpf_map_lookup_elem(&unwind_rows, &idx);
+	r = bpf_map_lookup_elem(&unwind_rows, &base);
+	return r && r->pc <= key ? r : NULL;
 }
 
 static __always_inline bool lt_read(__u64 *dst, __u64 addr)

@@ -109,8 +109,8 @@ for ((r = 1; r <= rounds; r++)); do
 		if [[ $cfg == dc ]]; then
 			# Each table lists every stack with its ALLOCS in that interval: their sum
 			# over all the tables is the calls made.
-			py_allocs=$(awk '/^TOP STACKS BY OUTSTANDING/ { f = 1; next } /^TOP STACKS BY GROWTH/ { f = 0 }
-				f && $1 ~ /^[0-9]+$/ && NF >= 7 { s += $5 } END { print s }' "$out/lt.table")
+			py_allocs=$(awk '/^HEAP: STACKS BY/ { f = 1; next } /^HEAP: GROWTH SINCE/ { f = 0 }
+				f && $1 ~ /^[0-9]+$/ && NF >= 9 { s += $5 } END { print s }' "$out/lt.table")
 			py[allocs]+="$py_allocs "
 			cp "$out/lt.table" "$out/py_d.table"
 		fi
@@ -189,11 +189,11 @@ walk_report=$(awk '
 
 # Depth distribution of python3's CFI stacks (row dc), weighted by the allocations made.
 depth_report=$(awk '
-	/^TOP STACKS BY OUTSTANDING/ { f = 1; next }
-	/^TOP STACKS BY GROWTH/ { if (f && rows) { d[bucket(nfr)] += w } f = 0; rows = 0 }
+	/^HEAP: STACKS BY/ { f = 1; next }
+	/^HEAP: GROWTH SINCE/ { if (f && rows) { d[bucket(nfr)] += w } f = 0; rows = 0 }
 	function bucket(k) { return k <= 8 ? "1-8" : k <= 16 ? "9-16" : k <= 32 ? "17-32" : k <= 64 ? "33-64" : "65-127" }
-	f && $1 ~ /^[0-9]+$/ && NF >= 7 { if (rows) d[bucket(nfr)] += w; rows++; w = $5; nfr = 1; next }
-	f && rows && length($0) > 62 && substr($0, 1, 62) ~ /^ +$/ { nfr++ }
+	f && $1 ~ /^[0-9]+$/ && NF >= 9 { if (rows) d[bucket(nfr)] += w; rows++; w = $5; nfr = 1; next }
+	f && rows && length($0) > 94 && substr($0, 1, 94) ~ /^ +$/ { nfr++ }
 	/^unwind:/ { u = $0 }
 	END {
 		total = d["1-8"] + d["9-16"] + d["17-32"] + d["33-64"] + d["65-127"]

@@ -29,6 +29,12 @@ enum {
 	OPT_SAMPLE_BYTES,
 	OPT_CONFIG,
 	OPT_UNWIND,
+	OPT_NO_HEAP,
+	OPT_NO_SOCKETS,
+	OPT_WINDOW,
+	OPT_SORT,
+	OPT_PER_CALL,
+	OPT_JSON,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -47,6 +53,12 @@ static const struct option long_opts[] = {
 	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "no-heap", no_argument, NULL, OPT_NO_HEAP },
+	{ "no-sockets", no_argument, NULL, OPT_NO_SOCKETS },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "per-call", required_argument, NULL, OPT_PER_CALL },
+	{ "json", required_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -67,6 +79,14 @@ void cli__usage(FILE *out)
 		"  -n, --top N             stacks per table section (default 10)\n"
 		"      --frames N          frames shown per stack in the table (default 8)\n"
 		"      --folded FILE       at exit, write folded stacks of outstanding bytes\n"
+		"      --json FILE         one JSON object per table, and a final one (docs/JSON.md)\n"
+		"      --sort KEY          growth (default: by growth rate) or outstanding\n"
+		"      --window N          samples the rates and verdicts look at (default 60)\n"
+		"      --per-call BINARY:FUNCTION\n"
+		"                          count calls of FUNCTION in BINARY (a path or the basename\n"
+		"                          of an object the target maps): bytes leaked per call\n"
+		"      --no-heap           do not trace malloc and mappings\n"
+		"      --no-sockets        do not trace sockets\n"
 		"      --bytes             exact byte counts instead of KiB/MiB\n"
 		"      --max-tracked N     live allocations tracked at once (default %d)\n"
 		"      --max-stacks N      distinct stacks kept (default %d)\n"
@@ -226,6 +246,8 @@ static void defaults(struct lt_config *cfg)
 	cfg->table_frames = 8;
 	cfg->max_allocs = LT_DEFAULT_MAX_ALLOCS;
 	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
+	cfg->heap = cfg->sockets = true;
+	cfg->window = 60;
 }
 
 enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *err,
@@ -288,6 +310,37 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			else
 				return fail(err, errlen, "bad --unwind '%s' (auto, dwarf or fp)", optarg);
 			break;
+		case OPT_NO_HEAP:
+			cfg->heap = false;
+			break;
+		case OPT_NO_SOCKETS:
+			cfg->sockets = false;
+			break;
+		case OPT_WINDOW:
+			if (!count_opt(err, errlen, "--window", 4, 100000, &v))
+				return CLI_ERROR;
+			cfg->window = v;
+			break;
+		case OPT_SORT:
+			if (strcmp(optarg, "growth") && strcmp(optarg, "outstanding"))
+				return fail(err, errlen, "bad --sort '%s' (growth or outstanding)",
+					    optarg);
+			cfg->sort_outstanding = !strcmp(optarg, "outstanding");
+			break;
+		case OPT_PER_CALL: {
+			const char *colon = strrchr(optarg, ':');
+
+			if (!colon || colon == optarg || !colon[1])
+				return fail(err, errlen, "bad --per-call '%s' (BINARY:FUNCTION)",
+					    optarg);
+			cfg->per_call = optarg;
+			break;
+		}
+		case OPT_JSON:
+			if (!*optarg)
+				return fail(err, errlen, "--json needs a file name");
+			cfg->json_path = optarg;
+			break;
 		case OPT_CONFIG:
 			if (set_knob(cfg, optarg, err, errlen))
 				return CLI_ERROR;
@@ -321,5 +374,7 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 		return fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 	if (!cfg->npids)
 		return fail(err, errlen, "nothing to trace: give -p PID (see --help)");
+	if (!cfg->heap && !cfg->sockets)
+		return fail(err, errlen, "--no-heap and --no-sockets leave nothing to trace");
 	return CLI_RUN;
 }

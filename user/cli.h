@@ -38,6 +38,11 @@ struct lt_config {
 	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */
 	enum lt_unwind_mode unwind;	 /* --unwind */
 	unsigned long unwind_rows;	 /* unwind-rows=: rows map size; 0 sizes it from the tables */
+	bool heap, sockets;		 /* --no-heap, --no-sockets turn a side off */
+	unsigned int window;		 /* --window: samples in the rates' window */
+	bool sort_outstanding;		 /* --sort outstanding */
+	const char *per_call;		 /* --per-call BINARY:FUNCTION */
+	const char *json_path;		 /* --json FILE */
 };
 
 enum cli_result {

@@ -10,8 +10,11 @@
 #include "leaktop.skel.h"
 #include "util.h"
 
+/* Live allocations are read this many at a time, for their ages. */
+#define ALLOCS_CHUNK 4096
+
 struct lt_collector {
-	int totals_fd, stacks_fd, stats_fd, allocs_fd;
+	int totals_fd, stacks_fd, stats_fd, allocs_fd, sock_totals_fd, sockets_fd, calls_fd;
 	size_t max_rows;
 	/* Batch buffers, sized for the whole map so one call reads it all. */
 	struct lt_totals_key *keys;
@@ -19,6 +22,14 @@ struct lt_collector {
 	struct lt_stack_row *rows, *prev;
 	size_t nrows, nprev;
 	struct lt_hashmap stack_cache; /* stack id -> struct lt_stack * */
+	struct lt_hashmap oldest;      /* (tgid, stack) -> oldest live block's ts */
+	struct lt_alloc_key *akeys;
+	struct lt_alloc *avals;
+	struct lt_sock_totals_key *skeys;
+	struct lt_sock_totals *svals;
+	struct lt_sock_row *srows, *sprev;
+	size_t nsrows, nsprev;
+	struct lt_hashmap calls;       /* tgid -> calls */
 	uint64_t stats[LT_STAT__COUNT];
 	int ncpus;
 	uint64_t *percpu;
@@ -34,6 +45,9 @@ struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows)
 	c->stacks_fd = bpf_map__fd(skel->maps.stacks);
 	c->stats_fd = bpf_map__fd(skel->maps.stats);
 	c->allocs_fd = bpf_map__fd(skel->maps.allocs);
+	c->sock_totals_fd = bpf_map__fd(skel->maps.sock_totals);
+	c->sockets_fd = bpf_map__fd(skel->maps.sockets);
+	c->calls_fd = bpf_map__fd(skel->maps.calls);
 	c->max_rows = max_rows;
 	c->ncpus = libbpf_num_possible_cpus();
 	c->keys = calloc(max_rows, sizeof(*c->keys));
@@ -41,7 +55,14 @@ struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows)
 	c->rows = calloc(max_rows, sizeof(*c->rows));
 	c->prev = calloc(max_rows, sizeof(*c->prev));
 	c->percpu = calloc(c->ncpus > 0 ? c->ncpus : 1, sizeof(*c->percpu));
-	if (c->ncpus <= 0 || !c->keys || !c->vals || !c->rows || !c->prev || !c->percpu) {
+	c->akeys = calloc(ALLOCS_CHUNK, sizeof(*c->akeys));
+	c->avals = calloc(ALLOCS_CHUNK, sizeof(*c->avals));
+	c->skeys = calloc(max_rows, sizeof(*c->skeys));
+	c->svals = calloc(max_rows, sizeof(*c->svals));
+	c->srows = calloc(max_rows, sizeof(*c->srows));
+	c->sprev = calloc(max_rows, sizeof(*c->sprev));
+	if (c->ncpus <= 0 || !c->keys || !c->vals || !c->rows || !c->prev || !c->percpu ||
+	    !c->akeys || !c->avals || !c->skeys || !c->svals || !c->srows || !c->sprev) {
 		collector__free(c);
 		return NULL;
 	}
@@ -57,6 +78,14 @@ void collector__free(struct lt_collector *c)
 	for (size_t i = 0; hashmap__next(&c->stack_cache, &i, &k, &v);)
 		free((void *)(uintptr_t)v);
 	hashmap__free(&c->stack_cache);
+	hashmap__free(&c->oldest);
+	hashmap__free(&c->calls);
+	free(c->akeys);
+	free(c->avals);
+	free(c->skeys);
+	free(c->svals);
+	free(c->srows);
+	free(c->sprev);
 	free(c->keys);
 	free(c->vals);
 	free(c->rows);
@@ -76,32 +105,166 @@ static int cmp_row(const void *a, const void *b)
 	return 0;
 }
 
+/* Where a batched read of a hash map has got to. */
+struct batch_cursor {
+	__u64 token;
+	bool started, done;
+};
+
+/*
+ * Read up to `max` entries of a hash map with batched lookups, going on from the cursor.
+ * Returns how many were read (0 at the end), or -errno.
+ */
+static long read_batch(int fd, struct batch_cursor *cur, void *keys, size_t ksize, void *vals,
+		       size_t vsize, size_t max)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t total = 0;
+
+	while (!cur->done && total < max) {
+		__u32 count = max - total;
+		__u64 out = 0;
+		int err;
+
+		err = bpf_map_lookup_batch(fd, cur->started ? &cur->token : NULL, &out,
+					   (char *)keys + total * ksize, (char *)vals + total * vsize,
+					   &count, &opts);
+		err = err ? -errno : 0;
+		total += count;
+		if (err == -ENOENT) {
+			cur->done = true; /* the end of the map */
+			break;
+		}
+		/* The next bucket does not fit what is left of the buffer: take it next time. */
+		if (err == -ENOSPC && total)
+			break;
+		if (err)
+			return err;
+		cur->token = out;
+		cur->started = true;
+	}
+	return total;
+}
+
 /* Read the whole totals map into keys/vals; returns the entry count or -errno. */
 static long read_totals(struct lt_collector *c)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u64 in = 0, out = 0;
-	size_t total = 0;
-	bool first = true;
+	struct batch_cursor cur = {};
 
-	for (;;) {
-		__u32 count = c->max_rows - total;
-		int err;
+	return read_batch(c->totals_fd, &cur, c->keys, sizeof(*c->keys), c->vals,
+			  sizeof(*c->vals), c->max_rows);
+}
 
-		if (!count)
-			break;
-		err = bpf_map_lookup_batch(c->totals_fd, first ? NULL : &in, &out, c->keys + total,
-					   c->vals + total, &count, &opts);
-		err = err ? -errno : 0;
-		total += count;
-		if (err == -ENOENT)
-			break; /* the end of the map */
-		if (err)
-			return err;
-		in = out;
-		first = false;
+static uint64_t age_key(uint32_t tgid, uint32_t kind, uint64_t stack_id)
+{
+	uint64_t h = stack_id * 0x9e3779b97f4a7c15ULL;
+
+	return h ^ (((uint64_t)tgid << 8 | kind) * 0xc2b2ae3d27d4eb4fULL);
+}
+
+static void note_oldest(struct lt_hashmap *m, uint64_t key, uint64_t ts)
+{
+	uint64_t old;
+
+	if (!ts)
+		return;
+	if (!hashmap__get(m, key, &old) || ts < old)
+		hashmap__set(m, key, ts);
+}
+
+/* The oldest live block of each heap stack: one pass over the allocs map, in chunks. */
+static void read_ages(struct lt_collector *c)
+{
+	struct batch_cursor cur = {};
+	long n;
+
+	hashmap__clear(&c->oldest);
+	while ((n = read_batch(c->allocs_fd, &cur, c->akeys, sizeof(*c->akeys), c->avals,
+			       sizeof(*c->avals), ALLOCS_CHUNK)) > 0) {
+		for (long i = 0; i < n; i++)
+			note_oldest(&c->oldest, age_key(c->akeys[i].tgid, 0, c->avals[i].stack_id),
+				    c->avals[i].ts_ns);
 	}
-	return total;
+}
+
+static int cmp_sock_row(const void *a, const void *b)
+{
+	const struct lt_sock_row *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+/* Socket totals, with the previous sample for deltas, and the oldest open socket per row. */
+static int read_sockets(struct lt_collector *c)
+{
+	struct lt_sock_key key, next;
+	struct lt_sock_row *tmp;
+	struct lt_hashmap ages = {};
+	struct batch_cursor cur = {};
+	bool have = false;
+	long n;
+
+	n = read_batch(c->sock_totals_fd, &cur, c->skeys, sizeof(*c->skeys), c->svals,
+		       sizeof(*c->svals), c->max_rows);
+	if (n < 0)
+		return n;
+	/* The sockets map is small next to allocs: walk it for ages. */
+	while (!bpf_map_get_next_key(c->sockets_fd, have ? &key : NULL, &next)) {
+		struct lt_sock s;
+
+		key = next;
+		have = true;
+		if (!bpf_map_lookup_elem(c->sockets_fd, &key, &s))
+			note_oldest(&ages, age_key(key.tgid, s.kind + 1, s.stack_id), s.ts_ns);
+	}
+	tmp = c->sprev;
+	c->sprev = c->srows;
+	c->nsprev = c->nsrows;
+	c->srows = tmp;
+	for (long i = 0; i < n; i++) {
+		struct lt_sock_row *r = &c->srows[i];
+		uint64_t ts = 0;
+
+		*r = (struct lt_sock_row){
+			.tgid = c->skeys[i].tgid,
+			.kind = c->skeys[i].kind,
+			.stack_id = c->skeys[i].stack_id,
+			.now = c->svals[i],
+		};
+		hashmap__get(&ages, age_key(r->tgid, r->kind + 1, r->stack_id), &ts);
+		r->oldest_ns = ts;
+	}
+	c->nsrows = n;
+	hashmap__free(&ages);
+	qsort(c->srows, c->nsrows, sizeof(*c->srows), cmp_sock_row);
+	for (size_t i = 0; i < c->nsrows; i++) {
+		struct lt_sock_row *p = bsearch(&c->srows[i], c->sprev, c->nsprev, sizeof(*c->sprev),
+						cmp_sock_row);
+
+		if (p)
+			c->srows[i].prev = p->now;
+	}
+	return 0;
+}
+
+static void read_calls(struct lt_collector *c)
+{
+	__u32 key, next;
+	bool have = false;
+
+	hashmap__clear(&c->calls);
+	while (!bpf_map_get_next_key(c->calls_fd, have ? &key : NULL, &next)) {
+		__u64 v;
+
+		key = next;
+		have = true;
+		if (!bpf_map_lookup_elem(c->calls_fd, &key, &v))
+			hashmap__set(&c->calls, key, v);
+	}
 }
 
 static void read_stats(struct lt_collector *c)
@@ -121,10 +284,16 @@ int collector__sample(struct lt_collector *c)
 {
 	struct lt_stack_row *tmp;
 	long n = read_totals(c);
+	int err;
 
 	if (n < 0)
 		return n;
 	read_stats(c);
+	read_ages(c);
+	read_calls(c);
+	err = read_sockets(c);
+	if (err)
+		return err;
 	/* The current rows become the previous ones. */
 	tmp = c->prev;
 	c->prev = c->rows;
@@ -153,6 +322,28 @@ size_t collector__rows(const struct lt_collector *c, const struct lt_stack_row *
 {
 	*rows = c->rows;
 	return c->nrows;
+}
+
+size_t collector__sock_rows(const struct lt_collector *c, const struct lt_sock_row **rows)
+{
+	*rows = c->srows;
+	return c->nsrows;
+}
+
+uint64_t collector__oldest(const struct lt_collector *c, uint32_t tgid, uint64_t stack_id)
+{
+	uint64_t ts = 0;
+
+	hashmap__get(&c->oldest, age_key(tgid, 0, stack_id), &ts);
+	return ts;
+}
+
+uint64_t collector__calls(const struct lt_collector *c, uint32_t tgid)
+{
+	uint64_t v = 0;
+
+	hashmap__get(&c->calls, tgid, &v);
+	return v;
 }
 
 const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_id)
@@ -223,7 +414,8 @@ int collector__purge(struct lt_collector *c, uint32_t tgid)
 {
 	int err = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), tgid);
 
-	if (!err)
-		err = purge_map(c->totals_fd, sizeof(struct lt_totals_key), tgid);
+	err = err ?: purge_map(c->totals_fd, sizeof(struct lt_totals_key), tgid);
+	err = err ?: purge_map(c->sockets_fd, sizeof(struct lt_sock_key), tgid);
+	err = err ?: purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key), tgid);
 	return err;
 }

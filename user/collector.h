@@ -22,6 +22,15 @@ struct lt_stack_row {
 	struct lt_totals prev;	/* at the previous sample; zero for a stack new since then */
 };
 
+/* One {tgid, kind, stack}'s sockets now and at the previous sample. */
+struct lt_sock_row {
+	uint32_t tgid;
+	uint32_t kind;	/* enum lt_sock_kind */
+	uint64_t stack_id;
+	struct lt_sock_totals now, prev;
+	uint64_t oldest_ns; /* of its sockets still open; 0 when none */
+};
+
 struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows);
 void collector__free(struct lt_collector *c);
 
@@ -30,6 +39,15 @@ int collector__sample(struct lt_collector *c);
 
 /* The rows of the latest sample, sorted by (tgid, stack_id). */
 size_t collector__rows(const struct lt_collector *c, const struct lt_stack_row **rows);
+
+/* The socket rows of the latest sample. */
+size_t collector__sock_rows(const struct lt_collector *c, const struct lt_sock_row **rows);
+
+/* When the oldest live block of a heap stack was made (bpf_ktime_get_ns), 0 if unknown. */
+uint64_t collector__oldest(const struct lt_collector *c, uint32_t tgid, uint64_t stack_id);
+
+/* Calls of the --per-call function made by `tgid` so far. */
+uint64_t collector__calls(const struct lt_collector *c, uint32_t tgid);
 
 /* The frames of a stack (cached; stacks never change). NULL for LT_STACK_NONE or unknown. */
 const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_id);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * leaktop: attach to running processes and show which stacks hold memory and how it grows.
- * This file is the lifecycle only: check, find, load, attach, poll, report, clean up.
+ * leaktop: attach to running processes and show which stacks hold memory and sockets, and how
+ * they grow. This file is the lifecycle only: check, find, load, attach, poll, report, clean up.
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <math.h>
@@ -15,17 +16,24 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "events.h"
+#include "history.h"
 #include "leaktop.skel.h"
 #include "objects.h"
 #include "output.h"
 #include "preflight.h"
 #include "probes.h"
+#include "regions.h"
 #include "report.h"
 #include "sampler.h"
 #include "symbolizer.h"
 #include "target.h"
 #include "unwind_tables.h"
 #include "util.h"
+
+/* Mappings kept over all processes, and open sockets tracked. */
+#define LT_MAX_REGIONS (1 << 20)
+#define LT_MAX_SOCKETS (1 << 16)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -56,6 +64,10 @@ struct session {
 	struct lt_symbolizer *symbolizer;
 	struct lt_unwind *unwind; /* NULL with --unwind fp */
 	size_t unwind_rows_max;
+	struct lt_history *history;
+	struct lt_regions *regions; /* NULL with --no-heap */
+	struct lt_events *events;
+	FILE *json;
 	double start, last;
 };
 
@@ -123,6 +135,8 @@ static int open_targets(struct session *s)
 
 static int find_allocators(struct session *s)
 {
+	if (!s->cfg.heap)
+		return 0;
 	for (int i = 0; i < s->ntargets; i++) {
 		struct lt_target *t = &s->targets[i];
 		struct lt_maps maps;
@@ -142,8 +156,9 @@ static int find_allocators(struct session *s)
 			       "and free (searched: %s; leaktop knows glibc, musl, jemalloc, "
 			       "tcmalloc, any library that exports malloc, and static executables)",
 			       t->pid, t->comm, searched);
-		} else if (err)
+		} else if (err) {
 			lt_err("cannot inspect the objects of pid %d: %s", t->pid, strerror(-err));
+		}
 		procmaps__free(&maps);
 		if (err)
 			return -1;
@@ -153,36 +168,78 @@ static int find_allocators(struct session *s)
 
 static int load_bpf(struct session *s)
 {
+	struct leaktop_bpf *skel;
 	char why[256];
 	int err;
 
-	s->skel = leaktop_bpf__open();
-	if (!s->skel) {
+	s->skel = skel = leaktop_bpf__open();
+	if (!skel) {
 		lt_err("failed to open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	if (probes__prepare(s->skel, s->cfg.attach, &s->mode, why, sizeof(why))) {
+	if (probes__prepare(skel, s->cfg.attach, &s->mode, why, sizeof(why))) {
 		lt_err("%s", why);
 		return -1;
 	}
-	s->skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
-	s->skel->rodata->cfg_empty = s->cfg.empty_probes;
-	s->skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
-	s->skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
-	bpf_map__set_max_entries(s->skel->maps.unwind_rows, s->unwind ? s->unwind_rows_max : 1);
-	bpf_map__set_max_entries(s->skel->maps.unwind_procs, LT_MAX_TARGETS);
-	sampler__exp_table((uint32_t *)s->skel->rodata->cfg_exp_q16);
-	bpf_map__set_max_entries(s->skel->maps.allocs, s->cfg.max_allocs);
-	bpf_map__set_max_entries(s->skel->maps.stacks, s->cfg.max_stacks);
+	probes__select_syscalls(skel, s->cfg.sockets, s->cfg.heap);
+	skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
+	skel->rodata->cfg_empty = s->cfg.empty_probes;
+	skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
+	skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
+	sampler__exp_table((uint32_t *)skel->rodata->cfg_exp_q16);
+	bpf_map__set_max_entries(skel->maps.unwind_rows, s->unwind ? s->unwind_rows_max : 1);
+	bpf_map__set_max_entries(skel->maps.unwind_procs, LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.allocs, s->cfg.max_allocs);
+	bpf_map__set_max_entries(skel->maps.stacks, s->cfg.max_stacks);
 	/* Room for every stack, plus each process's [stack unavailable] row. */
-	bpf_map__set_max_entries(s->skel->maps.totals, s->cfg.max_stacks + LT_MAX_TARGETS);
-	err = leaktop_bpf__load(s->skel);
+	bpf_map__set_max_entries(skel->maps.totals, s->cfg.max_stacks + LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.sock_totals, s->cfg.max_stacks + LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.sockets, LT_MAX_SOCKETS);
+	bpf_map__set_max_entries(skel->maps.targets, LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.calls, LT_MAX_TARGETS);
+	err = leaktop_bpf__load(skel);
 	if (err) {
 		lt_err("failed to load the BPF programs: %s%s", strerror(-err),
 		       verbosity < 1 ? " (-v shows libbpf's log)" : "");
 		return -1;
 	}
+	for (int i = 0; i < s->ntargets; i++) {
+		__u32 tgid = s->targets[i].pid, one = 1;
+
+		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &tgid, &one, BPF_ANY);
+	}
 	return 0;
+}
+
+/* --per-call BINARY:FUNCTION in each target that maps BINARY. */
+static int attach_per_call(struct session *s)
+{
+	char *spec = strdup(s->cfg.per_call), *func = strrchr(spec, ':');
+	int attached = 0, err = 0;
+
+	*func++ = '\0';
+	for (int i = 0; i < s->ntargets && !err; i++) {
+		const struct lt_vma *v;
+		struct lt_maps maps;
+		char *path;
+
+		if (procmaps__read(s->targets[i].pid, &maps))
+			continue;
+		v = objects__find_mapped(&maps, spec);
+		path = v ? objects__open_path(s->targets[i].pid, v) : NULL;
+		if (path)
+			err = probes__attach_per_call(s->probes, s->targets[i].pid, path, v->path,
+						      func);
+		attached += path && !err;
+		free(path);
+		procmaps__free(&maps);
+	}
+	if (!err && !attached) {
+		lt_err("--per-call: no traced process maps %s", spec);
+		err = -ENOENT;
+	}
+	free(spec);
+	return err;
 }
 
 static int attach(struct session *s)
@@ -200,6 +257,36 @@ static int attach(struct session *s)
 				s->targets[i].comm, objects__family_name(o->family), o->path);
 		}
 	}
+	if (probes__attach_syscalls(s->probes, s->cfg.sockets, s->cfg.heap))
+		return -1;
+	return s->cfg.per_call ? attach_per_call(s) : 0;
+}
+
+/* The mapping events' source, and what tells the allocator's own mappings apart. */
+static int start_events(struct session *s)
+{
+	if (!s->cfg.heap)
+		return 0;
+	s->regions = regions__new(LT_MAX_REGIONS);
+	s->events = s->regions ? events__new(bpf_map__fd(s->skel->maps.events), s->regions,
+					     s->collector)
+			       : NULL;
+	if (!s->events) {
+		lt_err("cannot read mapping events: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < s->ntargets; i++) {
+		struct lt_range ranges[64];
+		struct lt_maps maps;
+		size_t n;
+
+		if (procmaps__read(s->targets[i].pid, &maps))
+			continue;
+		n = objects__alloc_ranges(&maps, &s->objects[i], ranges, ARRAY_SIZE(ranges));
+		procmaps__free(&maps);
+		if (events__set_ranges(s->events, s->targets[i].pid, ranges, n))
+			return -1;
+	}
 	return 0;
 }
 
@@ -212,19 +299,23 @@ static bool all_exited(struct session *s)
 	return true;
 }
 
-/* Sleep until `deadline`, a signal, or the exit of every target. */
+/* Sleep until `deadline`, a signal, or the exit of every target, applying events as they come. */
 static void wait_until(struct session *s, double deadline)
 {
-	struct pollfd pfds[LT_MAX_TARGETS];
+	struct pollfd pfds[LT_MAX_TARGETS + 1];
 	int n = 0;
 
 	for (int i = 0; i < s->ntargets; i++) {
 		if (!s->targets[i].exited && s->targets[i].pidfd >= 0)
 			pfds[n++] = (struct pollfd){ .fd = s->targets[i].pidfd, .events = POLLIN };
 	}
+	if (s->events)
+		pfds[n++] = (struct pollfd){ .fd = events__fd(s->events), .events = POLLIN };
 	while (!stop_signal) {
 		double left = deadline - now_mono();
 
+		if (s->events)
+			events__drain(s->events);
 		if (left <= 0 || all_exited(s))
 			return;
 		/* Wake at least every second to notice targets without a pidfd. */
@@ -242,21 +333,38 @@ static int report(struct session *s, bool final)
 		.redraw = isatty(STDOUT_FILENO),
 	};
 	double now = now_mono();
+	struct lt_report_sources src = {
+		.collector = s->collector,
+		.regions = s->regions,
+		.symbolizer = s->symbolizer,
+		.history = s->history,
+		.targets = s->targets,
+		.ntargets = s->ntargets,
+		.now = now,
+		.top_n = s->cfg.top_n,
+		.all_frames = folded || s->json,
+		.sort_outstanding = s->cfg.sort_outstanding,
+		.per_call = s->cfg.per_call ? strrchr(s->cfg.per_call, ':') + 1 : NULL,
+	};
 	struct lt_report r;
 	int err;
 
+	if (s->events)
+		events__drain(s->events);
 	err = collector__sample(s->collector);
 	if (err) {
 		lt_err("failed to read the kernel maps: %s", strerror(-err));
 		return err;
 	}
-	err = report__build(&r, s->collector, s->symbolizer, s->targets, s->ntargets,
-			    s->cfg.top_n, folded);
+	err = report__build(&r, &src);
 	if (err) {
 		lt_err("failed to build the report: %s", strerror(-err));
 		report__free(&r);
 		return err;
 	}
+	r.elapsed_s = now - s->start;
+	r.interval_s = now - s->last;
+	r.final = final;
 	r.sample_bytes = s->cfg.sample_bytes;
 	if (s->unwind) {
 		struct lt_unwind_stats u;
@@ -265,11 +373,12 @@ static int report(struct session *s, bool final)
 		r.unwind_rows = u.rows;
 		r.unwind_bytes = u.bytes;
 	}
-	r.elapsed_s = now - s->start;
-	r.interval_s = now - s->last;
-	r.final = final;
 	s->last = now;
 	err = out_table__write(stdout, &r, &opts);
+	if (s->json && out_json__write(s->json, &r)) {
+		lt_err("failed to write %s", s->cfg.json_path);
+		err = err ?: -EIO;
+	}
 	if (folded) {
 		int e = out_folded__write_file(s->cfg.folded_path, &r);
 
@@ -300,16 +409,13 @@ static int trace(struct session *s)
 {
 	double end = s->cfg.duration_s ? s->start + s->cfg.duration_s : INFINITY;
 	double next = s->start + s->cfg.interval_s;
-	bool announced_exit = false;
 
 	while (!stop_signal) {
 		wait_until(s, fmin(next, end));
 		if (stop_signal || now_mono() >= end)
 			break;
 		if (all_exited(s)) {
-			if (!announced_exit)
-				lt_info(0, "every traced process has exited");
-			announced_exit = true;
+			lt_info(0, "every traced process has exited");
 			break;
 		}
 		refresh_targets(s);
@@ -338,11 +444,12 @@ static void install_signals(void)
 static void announce(struct session *s)
 {
 	for (int i = 0; i < s->ntargets; i++) {
-		fprintf(stderr, "leaktop: tracing pid %d (%s) through", s->targets[i].pid,
+		fprintf(stderr, "leaktop: tracing pid %d (%s)", s->targets[i].pid,
 			s->targets[i].comm);
 		for (size_t k = 0; k < s->objects[i].n; k++)
-			fprintf(stderr, "%s %s", k ? "," : "", s->objects[i].v[k].path);
-		fputc('\n', stderr);
+			fprintf(stderr, "%s %s", k ? "," : " through", s->objects[i].v[k].path);
+		fprintf(stderr, "%s%s\n", s->cfg.heap ? "" : " (heap off)",
+			s->cfg.sockets ? "" : " (sockets off)");
 	}
 	if (s->unwind) {
 		struct lt_unwind_stats u;
@@ -364,10 +471,15 @@ static void cleanup(struct session *s)
 {
 	/* Detach first, so that nothing fires into maps that are going away. */
 	probes__free(s->probes);
+	events__free(s->events);
 	leaktop_bpf__destroy(s->skel);
 	collector__free(s->collector);
 	symbolizer__free(s->symbolizer);
 	unwind__free(s->unwind);
+	history__free(s->history);
+	regions__free(s->regions);
+	if (s->json)
+		fclose(s->json);
 	for (int i = 0; i < s->ntargets; i++) {
 		objects__free(&s->objects[i]);
 		target__close(&s->targets[i]);
@@ -399,16 +511,22 @@ int main(int argc, char **argv)
 	install_signals();
 	if (open_targets(&s) || find_allocators(&s))
 		goto out;
+	if (s.cfg.json_path && !(s.json = fopen(s.cfg.json_path, "w"))) {
+		lt_err("cannot write %s: %s", s.cfg.json_path, strerror(errno));
+		goto out;
+	}
 	preflight__mount_fs();
 	s.symbolizer = symbolizer__new();
-	if (!s.symbolizer || build_unwind_tables(&s) || load_bpf(&s) || sync_unwind_tables(&s))
+	s.history = history__new(s.cfg.window);
+	if (!s.symbolizer || !s.history || build_unwind_tables(&s) || load_bpf(&s) ||
+	    sync_unwind_tables(&s))
 		goto out;
 	s.collector = collector__new(s.skel, s.cfg.max_stacks + LT_MAX_TARGETS);
 	if (!s.collector) {
 		lt_err("out of memory");
 		goto out;
 	}
-	if (attach(&s))
+	if (start_events(&s) || attach(&s))
 		goto out;
 	refresh_targets(&s);
 	announce(&s);

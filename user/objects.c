@@ -212,6 +212,52 @@ void objects__searched(const struct lt_maps *maps, char *buf, size_t len)
 		snprintf(buf, len, "no executable file mappings at all");
 }
 
+size_t objects__alloc_ranges(const struct lt_maps *maps, const struct lt_object_list *list,
+			     struct lt_range *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < list->n; k++) {
+		const struct lt_object *o = &list->v[k];
+		struct lt_elf *e = NULL;
+		uint64_t bias = 0;
+		bool found = false;
+
+		for (size_t i = 0; i < maps->n && !found; i++) {
+			const struct lt_vma *v = &maps->vmas[i];
+
+			if (!v->x || v->inode != o->ino)
+				continue;
+			e = elfobj__open(o->open_path);
+			found = e && !elfobj__bias(e, v->start, v->offset, &bias);
+			elfobj__close(e);
+		}
+		for (int fn = 0; found && fn < LT_FN__COUNT && n < max; fn++) {
+			if (!o->funcs[fn].found)
+				continue;
+			out[n].lo = o->funcs[fn].vaddr + bias;
+			out[n].hi = out[n].lo + (o->funcs[fn].size ? o->funcs[fn].size : 1);
+			n++;
+		}
+	}
+	return n;
+}
+
+const struct lt_vma *objects__find_mapped(const struct lt_maps *maps, const char *name)
+{
+	bool by_path = strchr(name, '/') != NULL;
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct lt_vma *v = &maps->vmas[i];
+
+		if (!v->x || !procmaps__is_file(v))
+			continue;
+		if (by_path ? !strcmp(v->path, name) : !strcmp(basename_of(v->path), name))
+			return v;
+	}
+	return NULL;
+}
+
 void objects__free(struct lt_object_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {

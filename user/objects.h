@@ -51,6 +51,24 @@ struct lt_object_list {
 int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_list *out);
 void objects__free(struct lt_object_list *list);
 
+/* An address range [lo, hi) in a process. */
+struct lt_range {
+	uint64_t lo, hi;
+};
+
+/*
+ * Where the allocator functions of `list` sit in the process whose mappings are `maps`: one
+ * range per function. Returns how many ranges were written (at most `max`).
+ */
+size_t objects__alloc_ranges(const struct lt_maps *maps, const struct lt_object_list *list,
+			     struct lt_range *out, size_t max);
+
+/*
+ * The mapping in `maps` of the object named `name`: its path, or a basename such as
+ * "service" or "libfoo.so.1". NULL when none matches.
+ */
+const struct lt_vma *objects__find_mapped(const struct lt_maps *maps, const char *name);
+
 /*
  * The basenames of the executable file objects in `maps`, comma-separated into buf: what
  * objects__find_allocators() searched, for error messages.

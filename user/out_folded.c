@@ -76,7 +76,7 @@ int out_folded__write(FILE *f, const struct lt_report *r)
 	if (!lines)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->nrows; i++) {
-		if (r->rows[i].bytes <= 0)
+		if (r->rows[i].kind != LT_ROW_HEAP || r->rows[i].bytes <= 0)
 			continue;
 		lines[n].stack = fold(&r->rows[i]);
 		if (!lines[n].stack) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,20 +9,51 @@
 #include "util.h"
 
 /*
- * Column where stack frames start, so continuation lines line up under the first frame: the
- * six number columns of either section, "%3s %13s %13s %10s %8s %8s  ", are 62 wide.
+ * Every section shares the column layout, so stacks start at the same column everywhere:
+ * "%3s %13s %10s %13s %8s %8s %13s %-9s %7s  " is 94 wide.
  */
-#define STACK_COL 62
+#define COLS "%3s %13s %10s %13s %8s %8s %13s %-9s %7s  "
+#define STACK_COL 94
+
+/* "45s", "12m03", "3h05", "2d04h"; "-" when unknown. */
+static const char *fmt_age(char *buf, size_t len, double s)
+{
+	long t = (long)s;
+
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else if (t < 60)
+		snprintf(buf, len, "%lds", t);
+	else if (t < 3600)
+		snprintf(buf, len, "%ldm%02ld", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, "%ldh%02ld", t / 3600, t % 3600 / 60);
+	else
+		snprintf(buf, len, "%ldd%02ldh", t / 86400, t % 86400 / 3600);
+	return buf;
+}
+
+/* A rate per second shown per hour: "+31.2 MiB/h", or "+1.2/h" for sockets. */
+static const char *fmt_rate(char *buf, size_t len, double per_s, bool sockets, bool exact)
+{
+	double per_h = per_s * 3600;
+	char b[32];
+
+	if (sockets)
+		snprintf(buf, len, "%+.*f/h", fabs(per_h) < 10 ? 1 : 0, per_h);
+	else
+		snprintf(buf, len, "%s/h", fmt_bytes(b, sizeof(b), llround(per_h), exact, true));
+	return buf;
+}
 
 static void header(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	char b[32];
 
-	fprintf(f, "leaktop%s  elapsed %.1fs  interval %.1fs  tracked %s in %" PRId64
+	fprintf(f, "leaktop%s  elapsed %.1fs  interval %.1fs  window %.0fs  heap %s in %" PRId64
 		" blocks over %zu stacks\n",
-		r->final ? " final report" : "", r->elapsed_s, r->interval_s,
-		fmt_bytes(b, sizeof(b), r->total_bytes, o->exact, false), r->total_count,
-		r->nrows);
+		r->final ? " final report" : "", r->elapsed_s, r->interval_s, r->window_s,
+		fmt_bytes(b, sizeof(b), r->total_bytes, o->exact, false), r->total_count, r->nrows);
 	if (r->sample_bytes)
 		fprintf(f, "sampled: one point per %s of allocation on average; bytes and counts are "
 			"unbiased estimates\n",
@@ -29,90 +61,203 @@ static void header(FILE *f, const struct lt_report *r, const struct lt_table_opt
 }
 
 /* The frames of a row, the first on the current line and the rest indented under it. */
-static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row, unsigned int max)
+static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row, unsigned int max,
+		   const char *prefix, const char *note)
 {
 	char buf[512];
 
 	if (r->nprocs > 1)
 		fprintf(f, "pid %d (%s): ", row->pid, row->comm);
+	fputs(prefix, f);
 	if (!row->nframes) {
-		fprintf(f, "[stack unavailable: see the drop counters]\n");
+		fprintf(f, "[stack unavailable: see the drop counters]%s\n", note);
 		return;
 	}
 	for (size_t i = 0; i < row->nframes && i < max; i++) {
 		report__frame_str(buf, sizeof(buf), &row->frames[i], true);
 		if (i)
 			fprintf(f, "%*s", STACK_COL, "");
-		fprintf(f, "%s\n", buf);
+		fprintf(f, "%s%s\n", buf, i ? "" : note);
 	}
 	if (row->nframes > max)
 		fprintf(f, "%*s... %zu more frame%s\n", STACK_COL, "", row->nframes - max,
 			row->nframes - max > 1 ? "s" : "");
 }
 
-static void by_bytes(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
-		     const struct lt_row **order)
+/* "  (12.0 KiB per handle_event call)" after a growing row's first frame. */
+static void per_call_note(char *buf, size_t len, const struct lt_report *r, const struct lt_row *row,
+			  bool exact)
 {
-	char out[32], delta[32];
-	size_t shown = 0;
+	char b[32];
 
-	fprintf(f, "\nTOP STACKS BY OUTSTANDING BYTES\n");
-	fprintf(f, "%3s %13s %10s %13s %8s %8s  %s\n", "#", "OUTSTANDING", "COUNT", "DELTA",
-		"ALLOCS", "FREES", "STACK (innermost first)");
-	for (size_t i = 0; i < r->nrows && shown < o->top_n; i++) {
-		const struct lt_row *row = order[i];
+	buf[0] = '\0';
+	if (row->per_call < 0 || !r->per_call)
+		return;
+	if (report__is_socket(row->kind))
+		snprintf(buf, len, "  (%.3g sockets per %s call)", row->per_call, r->per_call);
+	else
+		snprintf(buf, len, "  (%s per %s call)",
+			 fmt_bytes(b, sizeof(b), llround(row->per_call), exact, false), r->per_call);
+}
 
-		fprintf(f, "%3zu %13s %10" PRId64 " %13s %8" PRIu64 " %8" PRIu64 "  ", ++shown,
-			fmt_bytes(out, sizeof(out), row->bytes, o->exact, false), row->count,
-			fmt_bytes(delta, sizeof(delta), row->delta_bytes, o->exact, true),
-			row->allocs, row->frees);
-		frames(f, r, row, o->frames);
+static bool is_heap(const struct lt_row *r)
+{
+	return r->kind == LT_ROW_HEAP;
+}
+
+static bool is_mmap(const struct lt_row *r)
+{
+	return report__is_mmap(r->kind);
+}
+
+static bool is_sock(const struct lt_row *r)
+{
+	return report__is_socket(r->kind);
+}
+
+static bool grew(const struct lt_row *r)
+{
+	return r->kind == LT_ROW_HEAP && r->delta > 0;
+}
+
+/* One section: the rows `keep` accepts, in the table's order. */
+static void section(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+		    const char *what, bool (*keep)(const struct lt_row *), const char *value_col,
+		    const char *count_col, const char *allocs_col, const char *frees_col)
+{
+	int (*cmp)(const void *, const void *) = r->sort_outstanding ? report__cmp_value
+								      : report__cmp_rate;
+	char v[32], d[32], rate[32], age[32], cnt[32], note[128];
+	const struct lt_row **order;
+	size_t n;
+
+	order = report__select(r, keep, cmp, &n);
+	if (!order)
+		return;
+	if (!n && keep != is_heap) {
+		free(order);
+		return; /* an empty mmap or socket section says nothing */
 	}
-	if (!shown)
+	fprintf(f, "\n%s: STACKS BY %s\n", what, r->sort_outstanding ? "OUTSTANDING" : "GROWTH RATE");
+	fprintf(f, COLS "%s\n", "#", value_col, count_col, "DELTA", allocs_col, frees_col, "RATE",
+		"TREND", "AGE", "STACK (innermost first)");
+	for (size_t i = 0; i < n && i < o->top_n; i++) {
+		const struct lt_row *row = order[i];
+		bool sock = report__is_socket(row->kind);
+		char prefix[16] = "";
+
+		if (sock) {
+			snprintf(v, sizeof(v), "%" PRId64, row->count);
+			snprintf(cnt, sizeof(cnt), "%s", report__kind_name(row->kind));
+			snprintf(d, sizeof(d), "%+" PRId64, row->delta);
+		} else {
+			fmt_bytes(v, sizeof(v), row->bytes, o->exact, false);
+			snprintf(cnt, sizeof(cnt), "%" PRId64, row->count);
+			fmt_bytes(d, sizeof(d), row->delta, o->exact, true);
+		}
+		if (report__is_mmap(row->kind))
+			snprintf(prefix, sizeof(prefix), "%s: ", report__kind_name(row->kind));
+		per_call_note(note, sizeof(note), r, row, o->exact);
+		fprintf(f, "%3zu %13s %10s %13s %8" PRIu64 " %8" PRIu64 " %13s %-9s %7s  ", i + 1, v,
+			cnt, d, row->allocs, row->frees,
+			fmt_rate(rate, sizeof(rate), row->rate, sock, o->exact),
+			analysis__trend_name(row->trend), fmt_age(age, sizeof(age), row->age_s));
+		frames(f, r, row, o->frames, prefix, note);
+	}
+	if (!n)
 		fprintf(f, "    (no allocations seen since attach)\n");
+	free(order);
 }
 
-/* Rank of `row` in the outstanding section, or 0 when it is not shown there. */
-static size_t rank_in(const struct lt_row **order, size_t n, const struct lt_row *row)
+/* Heap growth since the last table, newest first; stacks shown above by rank only. */
+static void since_last(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (order[i] == row)
-			return i + 1;
-	}
-	return 0;
-}
+	int (*cmp)(const void *, const void *) = r->sort_outstanding ? report__cmp_value
+								      : report__cmp_rate;
+	const struct lt_row **above, **order;
+	char d[32], v[32], buf[512];
+	size_t nabove, n, shown = 0;
 
-static void by_growth(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
-		      const struct lt_row **by_out, const struct lt_row **order)
-{
-	size_t shown = 0, shown_out = 0;
-	char out[32], delta[32], buf[512];
-
-	shown_out = r->nrows < o->top_n ? r->nrows : o->top_n;
-	fprintf(f, "\nTOP STACKS BY GROWTH SINCE THE LAST TABLE\n");
-	fprintf(f, "%3s %13s %13s %10s %8s %8s  %s\n", "#", "DELTA", "OUTSTANDING", "COUNT",
-		"ALLOCS", "FREES", "STACK");
-	for (size_t i = 0; i < r->nrows && shown < o->top_n; i++) {
+	above = report__select(r, is_heap, cmp, &nabove);
+	order = report__select(r, grew, report__cmp_delta, &n);
+	if (!above || !order)
+		goto out;
+	if (nabove > o->top_n)
+		nabove = o->top_n;
+	fprintf(f, "\nHEAP: GROWTH SINCE THE LAST TABLE\n");
+	for (size_t i = 0; i < n && shown < o->top_n; i++) {
 		const struct lt_row *row = order[i];
-		size_t rank;
+		size_t rank = 0;
 
-		if (row->delta_bytes <= 0)
-			break;
-		fprintf(f, "%3zu %13s %13s %10" PRId64 " %8" PRIu64 " %8" PRIu64 "  ", ++shown,
-			fmt_bytes(delta, sizeof(delta), row->delta_bytes, o->exact, true),
-			fmt_bytes(out, sizeof(out), row->bytes, o->exact, false), row->count,
-			row->allocs, row->frees);
-		rank = rank_in(by_out, shown_out, row);
+		for (size_t k = 0; k < nabove && !rank; k++)
+			rank = above[k] == row ? k + 1 : 0;
+		fprintf(f, "%3zu %13s %13s  ", ++shown, fmt_bytes(d, sizeof(d), row->delta, o->exact, true),
+			fmt_bytes(v, sizeof(v), row->bytes, o->exact, false));
 		if (rank && row->nframes) {
-			/* Shown in full above: its first frame is enough to recognise it. */
 			report__frame_str(buf, sizeof(buf), &row->frames[0], true);
 			fprintf(f, "%s  (#%zu above)\n", buf, rank);
+		} else if (row->nframes) {
+			report__frame_str(buf, sizeof(buf), &row->frames[0], true);
+			fprintf(f, "%s\n", buf);
 		} else {
-			frames(f, r, row, o->frames);
+			fprintf(f, "[stack unavailable]\n");
 		}
 	}
 	if (!shown)
 		fprintf(f, "    (nothing grew)\n");
+out:
+	free(above);
+	free(order);
+}
+
+static const char *verdict(char *buf, size_t len, const struct lt_proc *p, bool exact)
+{
+	char a[32], b[32];
+
+	fmt_rate(a, sizeof(a), p->view.rss_rate, false, exact);
+	fmt_rate(b, sizeof(b), p->view.tracked_rate, false, exact);
+	switch (p->view.verdict) {
+	case LT_PROC_RSS_STEADY:
+		snprintf(buf, len, "RSS is steady");
+		break;
+	case LT_PROC_RSS_SHRINKS:
+		snprintf(buf, len, "RSS shrinks (%s)", a);
+		break;
+	case LT_PROC_TRACKED_EXPLAINS:
+		snprintf(buf, len, "RSS grows %s and the tracked heap and mappings grow %s: they explain "
+			 "the growth", a, b);
+		break;
+	case LT_PROC_UNTRACKED_GROWTH:
+		snprintf(buf, len, "RSS grows %s while the tracked heap is flat (%s): allocator "
+			 "retention or fragmentation, or memory not from malloc/mmap", a, b);
+		break;
+	default:
+		snprintf(buf, len, "too early for a verdict on RSS");
+		break;
+	}
+	return buf;
+}
+
+static void processes(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	char rss[32], anon[32], heap[32], mm[32], v[320];
+
+	fputc('\n', f);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+
+		if (p->exited) {
+			fprintf(f, "pid %d (%s): exited\n", p->pid, p->comm);
+			continue;
+		}
+		fprintf(f, "pid %d (%s): rss %s (anon %s), tracked heap %s + mmap %s, %" PRId64
+			" sockets; %s\n",
+			p->pid, p->comm, fmt_bytes(rss, sizeof(rss), p->rss, o->exact, false),
+			fmt_bytes(anon, sizeof(anon), p->anon, o->exact, false),
+			fmt_bytes(heap, sizeof(heap), p->heap, o->exact, false),
+			fmt_bytes(mm, sizeof(mm), p->mmap, o->exact, false), p->sockets,
+			verdict(v, sizeof(v), p, o->exact));
+	}
 }
 
 /* How the CFI unwinder fared: complete stacks, depth, and why any walk ended early. */
@@ -150,22 +295,11 @@ static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_tabl
 	fputc('\n', f);
 }
 
-static void footer(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	bool any = false;
 	char b[32];
 
-	fputc('\n', f);
-	for (size_t i = 0; i < r->nprocs; i++) {
-		const struct lt_proc *p = &r->procs[i];
-
-		if (p->exited)
-			fprintf(f, "pid %d (%s): exited\n", p->pid, p->comm);
-		else
-			fprintf(f, "pid %d (%s): rss %s\n", p->pid, p->comm,
-				fmt_bytes(b, sizeof(b), p->rss, o->exact, false));
-	}
-	unwind_line(f, r, o);
 	fprintf(f, "drops:");
 	for (int i = 0; i < LT_STAT__COUNT; i++) {
 		if (!lt_stat_desc[i] || !r->stats[i])
@@ -177,31 +311,98 @@ static void footer(FILE *f, const struct lt_report *r, const struct lt_table_opt
 					  o->exact, false));
 		any = true;
 	}
+	if (r->regions_dropped) {
+		fprintf(f, "%s %" PRIu64 " mappings not kept (too many regions)", any ? ";" : "",
+			r->regions_dropped);
+		any = true;
+	}
 	fprintf(f, "%s\n", any ? "" : " none");
+}
+
+/* "f0 <- f1 <- f2": a stack in a line. */
+static void short_stack(char *buf, size_t len, const struct lt_row *row)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!row->nframes) {
+		snprintf(buf, len, "[stack unavailable]");
+		return;
+	}
+	for (size_t i = 0; i < row->nframes && i < 3 && used < len; i++) {
+		if (i)
+			used += snprintf(buf + used, len - used, " <- ");
+		if (used < len)
+			used += report__frame_str(buf + used, len - used, &row->frames[i], !i);
+	}
+}
+
+/* The final report's words: per process, its verdict, what grows, and what does not. */
+static void summary(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	char rate[32], held[32], age[32], call[128], stack[768], v[320];
+
+	fprintf(f, "\nSUMMARY\n");
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+		size_t leaks = 0, saw = 0, transient = 0;
+		const struct lt_row **order;
+		size_t n;
+
+		fprintf(f, "pid %d (%s): %s.\n", p->pid, p->comm,
+			p->exited ? "exited" : verdict(v, sizeof(v), p, o->exact));
+		order = report__select(r, NULL, report__cmp_rate, &n);
+		for (size_t k = 0; order && k < n; k++) {
+			const struct lt_row *row = order[k];
+			bool sock = report__is_socket(row->kind);
+
+			if (row->pid != p->pid)
+				continue;
+			saw += row->trend == LT_TREND_SAWTOOTH;
+			transient += row->trend == LT_TREND_TRANSIENT;
+			if (row->trend != LT_TREND_GROWING)
+				continue;
+			if (!leaks++)
+				fprintf(f, "  growing, likely leaks:\n");
+			short_stack(stack, sizeof(stack), row);
+			per_call_note(call, sizeof(call), r, row, o->exact);
+			if (sock)
+				snprintf(held, sizeof(held), "%" PRId64 " open", row->count);
+			else
+				snprintf(held, sizeof(held), "%s held",
+					 fmt_bytes(v, sizeof(v), row->bytes, o->exact, false));
+			fprintf(f, "    %s %s at %s: %s, oldest %s%s\n",
+				sock ? report__kind_name(row->kind) : report__is_mmap(row->kind) ? "mmap" : "heap",
+				fmt_rate(rate, sizeof(rate), row->rate, sock, o->exact), stack, held,
+				fmt_age(age, sizeof(age), row->age_s), call);
+		}
+		free(order);
+		if (saw)
+			fprintf(f, "  not leaks: %zu stack%s rise and fall back (sawtooth)\n", saw,
+				saw > 1 ? "s" : "");
+		if (transient)
+			fprintf(f, "  not leaks: %zu stack%s hold memory only briefly (transient)\n",
+				transient, transient > 1 ? "s" : "");
+		if (!leaks && p->view.verdict != LT_PROC_UNTRACKED_GROWTH)
+			fprintf(f, "  no leak found.\n");
+	}
 }
 
 int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
-	const struct lt_row **by_out = report__sorted(r, report__cmp_bytes);
-	const struct lt_row **by_growth_order = report__sorted(r, report__cmp_growth);
-	int err = 0;
-
-	if (!by_out || !by_growth_order) {
-		err = -ENOMEM;
-		goto out;
-	}
 	if (o->redraw)
 		fputs("\033[H\033[2J", f);
 	header(f, r, o);
-	by_bytes(f, r, o, by_out);
-	by_growth(f, r, o, by_out, by_growth_order);
-	footer(f, r, o);
+	section(f, r, o, "HEAP", is_heap, "OUTSTANDING", "COUNT", "ALLOCS", "FREES");
+	since_last(f, r, o);
+	section(f, r, o, "MMAP", is_mmap, "MAPPED", "REGIONS", "MAPS", "UNMAPS");
+	section(f, r, o, "SOCKETS", is_sock, "OPEN", "KIND", "OPENED", "CLOSED");
+	processes(f, r, o);
+	unwind_line(f, r, o);
+	drops(f, r, o);
+	if (r->final)
+		summary(f, r, o);
 	if (!o->redraw)
 		fputc('\n', f);
-	if (fflush(f))
-		err = -errno;
-out:
-	free(by_out);
-	free(by_growth_order);
-	return err;
+	return fflush(f) ? -errno : 0;
 }

@@ -24,6 +24,12 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
  */
 int out_folded__write(FILE *f, const struct lt_report *r);
 
+/*
+ * The report as one line of JSON: {"type": "interval" or "final", ...}. docs/JSON.md is its
+ * schema, a public interface: add fields, never change or remove one.
+ */
+int out_json__write(FILE *f, const struct lt_report *r);
+
 /* Write the folded report to `path` atomically (a temporary file, then rename). */
 int out_folded__write_file(const char *path, const struct lt_report *r);
 

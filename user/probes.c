@@ -2,6 +2,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,14 +105,58 @@ struct lt_probes *probes__new(struct leaktop_bpf *skel, enum lt_attach_mode mode
 	return p;
 }
 
+struct detach_job {
+	struct bpf_link *link;
+	int fd;
+};
+
+static void *detach_one(void *arg)
+{
+	struct detach_job *j = arg;
+
+	if (j->link)
+		bpf_link__destroy(j->link);
+	else
+		close(j->fd);
+	return NULL;
+}
+
+/*
+ * Closing a perf-event link waits for an RCU grace period (~70-110 ms here), one after the
+ * other when done in a row. Waiters in parallel share grace periods, so each link gets a
+ * thread: detaching takes one grace period, not one per link.
+ */
 void probes__free(struct lt_probes *p)
 {
+	size_t n, started = 0;
+	struct detach_job *jobs;
+	pthread_t *threads;
+
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
-	for (size_t i = 0; i < p->nfds; i++)
-		close(p->fds[i]);
+	n = p->nlinks + p->nfds;
+	jobs = calloc(n + 1, sizeof(*jobs));
+	threads = calloc(n + 1, sizeof(*threads));
+	for (size_t i = 0; jobs && i < n; i++) {
+		jobs[i].link = i < p->nlinks ? p->links[i] : NULL;
+		jobs[i].fd = i < p->nlinks ? -1 : p->fds[i - p->nlinks];
+	}
+	for (size_t i = 0; jobs && threads && i < n; i++) {
+		if (pthread_create(&threads[i], NULL, detach_one, &jobs[i]))
+			break;
+		started++;
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	/* Whatever no thread took (out of memory or threads): in a row, as before. */
+	for (size_t i = started; i < n; i++) {
+		if (i < p->nlinks)
+			bpf_link__destroy(p->links[i]);
+		else
+			close(p->fds[i - p->nlinks]);
+	}
+	free(jobs);
+	free(threads);
 	free(p->links);
 	free(p->fds);
 	free(p);
@@ -227,11 +272,113 @@ static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retpr
 	if (!link) {
 		err = -errno;
 		lt_err("failed to attach %s to %s:%s (offset %#" PRIx64 ") in pid %d: %s",
-		       retprobe ? "uretprobe" : "uprobe", o->path, lt_fn_names[s->fn], s->offset,
+		       retprobe ? "uretprobe" : "uprobe", o->path,
+		       s->fn < LT_FN__COUNT ? lt_fn_names[s->fn] : bpf_program__name(prog), s->offset,
 		       pid, strerror(-err));
 		return err;
 	}
 	return keep_link(p, link);
+}
+
+/* The syscall programs, by side. */
+static struct bpf_program **syscall_progs(struct leaktop_bpf *skel, bool sockets, size_t *n)
+{
+	static struct bpf_program *socks[8], *maps[6];
+
+	socks[0] = skel->progs.sys_enter_socket;
+	socks[1] = skel->progs.sys_exit_socket;
+	socks[2] = skel->progs.sys_exit_accept;
+	socks[3] = skel->progs.sys_exit_accept4;
+	socks[4] = skel->progs.sys_enter_socketpair;
+	socks[5] = skel->progs.sys_exit_socketpair;
+	socks[6] = skel->progs.sys_enter_close;
+	socks[7] = skel->progs.sys_enter_close_range;
+	maps[0] = skel->progs.sys_enter_mmap;
+	maps[1] = skel->progs.sys_exit_mmap;
+	maps[2] = skel->progs.sys_enter_munmap;
+	maps[3] = skel->progs.sys_exit_munmap;
+	maps[4] = skel->progs.sys_enter_mremap;
+	maps[5] = skel->progs.sys_exit_mremap;
+	*n = sockets ? ARRAY_SIZE(socks) : ARRAY_SIZE(maps);
+	return sockets ? socks : maps;
+}
+
+void probes__select_syscalls(struct leaktop_bpf *skel, bool sockets, bool mmap)
+{
+	struct bpf_program **progs;
+	size_t n;
+
+	progs = syscall_progs(skel, true, &n);
+	for (size_t i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], sockets);
+	bpf_program__set_autoload(skel->progs.sys_enter_dup2, sockets);
+	bpf_program__set_autoload(skel->progs.sys_enter_dup3, sockets);
+	progs = syscall_progs(skel, false, &n);
+	for (size_t i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], mmap);
+}
+
+static int attach_tracepoint(struct lt_probes *p, struct bpf_program *prog)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+	int err;
+
+	if (!link) {
+		err = -errno;
+		lt_err("failed to attach the tracepoint of %s: %s%s", bpf_program__name(prog),
+		       strerror(-err), err == -ENOENT ? " (is tracefs mounted?)" : "");
+		return err;
+	}
+	return keep_link(p, link);
+}
+
+int probes__attach_syscalls(struct lt_probes *p, bool sockets, bool mmap)
+{
+	struct bpf_program **progs;
+	int err = 0;
+	size_t n;
+
+	if (sockets) {
+		progs = syscall_progs(p->skel, true, &n);
+		for (size_t i = 0; i < n && !err; i++)
+			err = attach_tracepoint(p, progs[i]);
+		err = err ?: attach_tracepoint(p, p->skel->progs.sys_enter_dup2);
+		err = err ?: attach_tracepoint(p, p->skel->progs.sys_enter_dup3);
+	}
+	if (mmap && !err) {
+		progs = syscall_progs(p->skel, false, &n);
+		for (size_t i = 0; i < n && !err; i++)
+			err = attach_tracepoint(p, progs[i]);
+	}
+	return err;
+}
+
+int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_path,
+			    const char *path, const char *func)
+{
+	const char *const names[] = { func };
+	struct lt_plan plan = { .why = "offsets=entry" };
+	struct lt_elf_func f;
+	struct lt_elf *e = elfobj__open(open_path);
+	struct site s;
+
+	if (!e || elfobj__find_funcs(e, names, 1, &f) != 1) {
+		lt_err("--per-call: %s has no function %s", path, func);
+		elfobj__close(e);
+		return -ENOENT;
+	}
+	elfobj__close(e);
+	if (p->plan_offsets)
+		planner__plan_func(open_path, &f, 0, false, &plan);
+	s.fn = LT_FN__COUNT; /* not an allocator function: the cookie is unused */
+	s.offset = f.file_offset + plan.delta;
+	lt_info(1, "pid %d: counting calls of %s at %s+%u (%s)", pid, func, path, plan.delta,
+		plan.why);
+	{
+		struct lt_object o = { .path = (char *)path, .open_path = (char *)open_path };
+
+		return attach_perf(p, p->skel->progs.per_call, false, pid, &o, &s);
+	}
 }
 
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o)

@@ -51,4 +51,17 @@ int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object
 /* Functions probed, over all objects and processes. */
 size_t probes__count(const struct lt_probes *p);
 
+/* Before load: load only the syscall programs that will be attached. */
+void probes__select_syscalls(struct leaktop_bpf *skel, bool sockets, bool mmap);
+
+/* Attach the syscall tracepoints for sockets and for mappings. 0 or -errno, with a message. */
+int probes__attach_syscalls(struct lt_probes *p, bool sockets, bool mmap);
+
+/*
+ * --per-call: count calls of `func` in the object at `open_path` (shown as `path`) in `pid`,
+ * probed where the planner says. 0 or -errno, with a message.
+ */
+int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_path,
+			    const char *path, const char *func);
+
 #endif /* LEAKTOP_PROBES_H */

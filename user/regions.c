@@ -262,6 +262,15 @@ size_t regions__totals(struct lt_regions *r, const struct lt_region_totals **out
 	return r->ntotals;
 }
 
+void regions__mark(struct lt_regions *r)
+{
+	for (size_t i = 0; i < r->ntotals; i++) {
+		r->totals[i].prev_bytes = r->totals[i].bytes;
+		r->totals[i].prev_maps = r->totals[i].maps;
+		r->totals[i].prev_unmaps = r->totals[i].unmaps;
+	}
+}
+
 void regions__purge(struct lt_regions *r, uint32_t tgid)
 {
 	struct proc *p = proc_of(r, tgid, false);

@@ -26,6 +26,9 @@ struct lt_region_totals {
 	int64_t count;		/* regions now (a middle unmap makes two) */
 	uint64_t maps, unmaps;	/* events so far: mmap calls, and regions fully unmapped */
 	uint64_t oldest_ns;	/* bpf_ktime_get_ns() of its oldest region still mapped */
+	/* The same at the last regions__mark(), for interval deltas. */
+	int64_t prev_bytes;
+	uint64_t prev_maps, prev_unmaps;
 };
 
 /* `max_regions` bounds the regions kept over all processes; more are counted, not kept. */
@@ -36,6 +39,9 @@ void regions__apply(struct lt_regions *r, const struct lt_event *ev);
 
 /* Every (process, stack, kind) with regions now or ever; valid until the next apply. */
 size_t regions__totals(struct lt_regions *r, const struct lt_region_totals **out);
+
+/* Remember the current figures as the previous ones: call once per report. */
+void regions__mark(struct lt_regions *r);
 
 /* Forget a process (it exited or exec'ed). */
 void regions__purge(struct lt_regions *r, uint32_t tgid);

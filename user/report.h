@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The report model: one interval's view of every traced process and stack, symbolized. The
- * writers (out_*.c) only read this model; nothing here prints.
+ * The report model: one interval's view of every traced process and of every stack holding
+ * heap, mappings or sockets, with growth rates, trends and symbolized frames. The writers
+ * (out_*.c) only read this model; nothing here prints.
  */
 #ifndef LEAKTOP_REPORT_H
 #define LEAKTOP_REPORT_H
@@ -13,11 +14,23 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "analysis.h"
 #include "leaktop.h"
 
 struct lt_collector;
+struct lt_history;
+struct lt_regions;
 struct lt_symbolizer;
 struct lt_target;
+
+/* What a row counts. Sockets come in LT_SOCK__KINDS kinds, in enum lt_sock_kind order. */
+enum lt_row_kind {
+	LT_ROW_HEAP,
+	LT_ROW_MMAP_ANON,
+	LT_ROW_MMAP_FILE,
+	LT_ROW_SOCK, /* + enum lt_sock_kind */
+	LT_ROW__KINDS = LT_ROW_SOCK + LT_SOCK__KINDS,
+};
 
 struct lt_frame {
 	uint64_t ip;
@@ -27,14 +40,19 @@ struct lt_frame {
 };
 
 struct lt_row {
+	enum lt_row_kind kind;
 	pid_t pid;
 	const char *comm;
 	uint64_t stack_id;
-	int64_t bytes;		/* outstanding */
-	int64_t count;		/* outstanding */
-	int64_t delta_bytes;	/* change in outstanding bytes since the previous report */
-	uint64_t allocs, frees; /* in the interval */
+	int64_t bytes;		/* outstanding bytes (heap, mmap); 0 for sockets */
+	int64_t count;		/* outstanding blocks, regions or sockets */
+	int64_t delta;		/* change of the row's value (bytes, or sockets) since the last report */
+	uint64_t allocs, frees; /* in the interval: allocations, maps or opens; and their reverse */
 	uint64_t total_allocs, total_frees, total_alloc_bytes; /* since attach */
+	double rate;		/* growth of the value over the window, per second */
+	enum lt_trend trend;
+	double age_s;		/* age of the oldest outstanding block, region or socket; < 0 unknown */
+	double per_call;	/* held per --per-call call, both since attach; < 0 none */
 	size_t nframes;
 	struct lt_frame *frames; /* innermost first: frames[0] called the allocator */
 };
@@ -42,43 +60,70 @@ struct lt_row {
 struct lt_proc {
 	pid_t pid;
 	char comm[17];
-	uint64_t rss;		/* bytes; 0 once exited */
 	bool exited;
+	uint64_t rss, anon;	/* bytes; 0 once exited */
+	int64_t heap, mmap, sockets; /* tracked: heap bytes, mapped bytes, open sockets */
+	struct lt_proc_view view; /* RSS against the tracked memory */
+	uint64_t calls;		/* --per-call calls so far */
 };
 
 struct lt_report {
 	double elapsed_s;	/* since attach */
 	double interval_s;	/* since the previous report */
+	double window_s;	/* span of the rates' window */
 	bool final;
-	uint64_t sample_bytes;	/* non-zero: the figures are estimates from sampling */
+	bool sort_outstanding;	/* sections by outstanding value, not by growth */
+	uint64_t sample_bytes;	/* non-zero: heap figures are estimates from sampling */
+	const char *per_call;	/* the --per-call function's name, or NULL */
 	struct lt_proc *procs;
 	size_t nprocs;
-	struct lt_row *rows;	/* every stack with outstanding bytes or activity */
+	struct lt_row *rows;	/* every row with something held or some activity */
 	size_t nrows;
 	uint64_t stats[LT_STAT__COUNT];
-	int64_t total_bytes, total_count; /* outstanding, over every stack */
+	int64_t total_bytes, total_count; /* heap outstanding, over every stack */
 	size_t unwind_rows, unwind_bytes;  /* CFI unwind tables in the kernel; 0 without */
+	uint64_t regions_dropped;	   /* mappings not kept: too many regions */
+};
+
+/* Everything a report is built from. */
+struct lt_report_sources {
+	struct lt_collector *collector;
+	struct lt_regions *regions;	/* NULL without mapping tracking */
+	struct lt_symbolizer *symbolizer;
+	struct lt_history *history;
+	const struct lt_target *targets;
+	size_t ntargets;
+	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
+	size_t top_n;			/* rows per section to symbolize, unless all_frames */
+	bool all_frames;
+	bool sort_outstanding;
+	const char *per_call;
 };
 
 /* How each drop counter reads in a footer; NULL for counters that are not drops. */
 extern const char *const lt_stat_desc[LT_STAT__COUNT];
 
-/*
- * Build a report from the collector's latest sample. Frames are symbolized for every row when
- * `all_frames`, else only for the top `top_n` rows by bytes and by growth, which is all the
- * table shows.
- */
-int report__build(struct lt_report *r, struct lt_collector *c, struct lt_symbolizer *sym,
-		  const struct lt_target *targets, size_t ntargets, size_t top_n, bool all_frames);
+int report__build(struct lt_report *r, const struct lt_report_sources *src);
 void report__free(struct lt_report *r);
 
-/* Row order: by outstanding bytes, or by growth, both descending with stable ties. */
-int report__cmp_bytes(const void *a, const void *b);
-int report__cmp_growth(const void *a, const void *b);
+/* Which section a row belongs to. */
+bool report__is_socket(enum lt_row_kind k);
+bool report__is_mmap(enum lt_row_kind k);
+/* "heap", "anon", "file", "tcp", "udp", "unix", "other" */
+const char *report__kind_name(enum lt_row_kind k);
 
-/* Pointers to the rows in `cmp` order; free() the array. NULL on ENOMEM. */
-const struct lt_row **report__sorted(const struct lt_report *r,
-				     int (*cmp)(const void *, const void *));
+/* Row orders, descending with stable ties: by outstanding value, by growth rate, by delta. */
+int report__cmp_value(const void *a, const void *b);
+int report__cmp_rate(const void *a, const void *b);
+int report__cmp_delta(const void *a, const void *b);
+
+/*
+ * Pointers to the rows that `keep` accepts (all when NULL), in `cmp` order; *n gets how many.
+ * free() the array. NULL on ENOMEM.
+ */
+const struct lt_row **report__select(const struct lt_report *r,
+				     bool (*keep)(const struct lt_row *),
+				     int (*cmp)(const void *, const void *), size_t *n);
 
 /* The process a row belongs to, or NULL. */
 const struct lt_proc *report__proc(const struct lt_report *r, pid_t pid);

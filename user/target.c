@@ -112,6 +112,31 @@ bool target__exited(struct lt_target *t)
 	return t->exited;
 }
 
+/* A "Name:   1234 kB" field of a /proc status-like file, in bytes. */
+static bool kb_field(const char *text, const char *name, uint64_t *bytes)
+{
+	const char *p = strstr(text, name);
+
+	if (!p || (p != text && p[-1] != '\n'))
+		return false;
+	*bytes = strtoull(p + strlen(name), NULL, 10) * 1024;
+	return true;
+}
+
+int target__memory(pid_t pid, uint64_t *rss, uint64_t *anon)
+{
+	char path[64], *text;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	ok = kb_field(text, "Rss:", rss) && kb_field(text, "Anonymous:", anon);
+	free(text);
+	return ok ? 0 : -EINVAL;
+}
+
 int target__rss(pid_t pid, uint64_t *bytes)
 {
 	unsigned long size, resident;

@@ -29,4 +29,7 @@ bool target__exited(struct lt_target *t);
 /* Resident set size in bytes, from /proc/PID/statm. 0 or -errno. */
 int target__rss(pid_t pid, uint64_t *bytes);
 
+/* RSS and anonymous memory in bytes, from /proc/PID/smaps_rollup. 0 or -errno. */
+int target__memory(pid_t pid, uint64_t *rss, uint64_t *anon);
+
 #endif /* LEAKTOP_TARGET_H */

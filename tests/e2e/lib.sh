@@ -117,19 +117,30 @@ folded_bytes() {
 	} END { print sum + 0 }' "$1"
 }
 
-# table_sum FILE FUNC FIELD: sum a column (2 outstanding, 3 count, 5 allocs, 6 frees) over
-# the rows of the first table section whose first frame is in FUNC. Needs --bytes.
+# Table layout: every section's rows put their first frame at column STACK_COL + 1.
+STACK_COL=94
+
+# table_sum FILE FUNC FIELD [SECTION]: sum a column over the rows of the first table section
+# named SECTION (HEAP, MMAP or SOCKETS; default HEAP) whose first frame is in FUNC. Columns:
+# 2 outstanding (bytes, or open sockets), 3 count (blocks, regions; the kind for sockets),
+# 5 allocs (maps, opened), 6 frees (unmaps, closed). Needs --bytes for byte columns.
 table_sum() {
-	awk -v fn="$2" -v col="$3" '
-		/^TOP STACKS BY GROWTH/ { exit }
-		$1 ~ /^[0-9]+$/ && NF >= 7 && index($7, fn "+") == 1 { sum += $col }
+	awk -v fn="$2" -v col="$3" -v sec="${4:-HEAP}" -v sc="$STACK_COL" '
+		index($0, sec ": STACKS BY") == 1 { if (done) exit; f = 1; next }
+		f && /^$/ { f = 0; done = 1 }
+		f && $1 ~ /^[0-9]+$/ && NF >= 9 {
+			fr = substr($0, sc + 1); sub(/^pid [0-9]+ \([^)]*\): /, "", fr)
+			sub(/^(anon|file): /, "", fr)
+			if (index(fr, fn "+") == 1) sum += $col
+		}
 		END { print sum + 0 }' "$1"
 }
 
-# final_top_frame FILE: the first frame of the top stack in the final table. Frames start at
-# column 63 whatever the units of the numbers before them.
+# final_top_frame FILE: the first frame of the top heap stack in the final table.
 final_top_frame() {
-	awk '/final report/ { f = 1 } f && $1 == "1" { print substr($0, 63); exit }' "$1"
+	awk -v sc="$STACK_COL" '/final report/ { f = 1 }
+		f && /^HEAP: STACKS BY/ { h = 1; next }
+		h && $1 == "1" { print substr($0, sc + 1); exit }' "$1"
 }
 
 # check_exact_leaks NAME ROUNDS: run the leaker (LEAKER, LEAKER_ENV) under leaktop (with

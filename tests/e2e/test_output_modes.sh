@@ -7,7 +7,7 @@ require_root
 start_leaker leaker 10
 "$LEAKTOP" -p "$LEAKER_PID" -d 2.2 -i 0.5 >"$WORK/pipe.table" 2>"$WORK/pipe.err"
 assert_eq "$?" 0 "-d exit status"
-n=$(grep -c '^TOP STACKS BY OUTSTANDING' "$WORK/pipe.table")
+n=$(grep -c '^HEAP: STACKS BY' "$WORK/pipe.table")
 ((n >= 4 && n <= 6)) || fail "$n tables in 2.2 s at -i 0.5, want 4 to 6 (the last one final)"
 assert_eq "$(grep -c 'final report' "$WORK/pipe.table")" 1 "one final table"
 assert_not_contains "$WORK/pipe.table" $'\033' "no escape codes when piped"

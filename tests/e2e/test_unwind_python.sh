@@ -21,11 +21,11 @@ complete=$(sed -E 's/.* ([0-9.]+)% complete.*/\1/' <<<"$line")
 awk -v c="$complete" 'BEGIN { exit !(c >= 95) }' || fail "only $complete% of walks complete: $line"
 
 # Each row of the final table is a distinct stack; its last frame line is the outermost one.
-read -r stacks at_start < <(awk '
+read -r stacks at_start < <(awk -v sc="$STACK_COL" '
 	/final report/ { f = 1 }
-	/^TOP STACKS BY GROWTH/ { if (f) { if (last != "") { n++; if (last ~ /^_start\+/) s++ } exit } }
-	f && $1 ~ /^[0-9]+$/ && NF >= 7 { if (last != "") { n++; if (last ~ /^_start\+/) s++ } last = substr($0, 63); next }
-	f && last != "" && length($0) > 62 && substr($0, 1, 62) ~ /^ +$/ { last = substr($0, 63) }
+	f && /^HEAP: GROWTH SINCE/ { if (last != "") { n++; if (last ~ /^_start\+/) s++ } exit }
+	f && $1 ~ /^[0-9]+$/ && NF >= 9 { if (last != "") { n++; if (last ~ /^_start\+/) s++ } last = substr($0, sc + 1); next }
+	f && last != "" && length($0) > sc && substr($0, 1, sc) ~ /^ +$/ { last = substr($0, sc + 1) }
 	END { print n + 0, s + 0 }' "$WORK/py.table")
 ((stacks >= 20)) || fail "only $stacks distinct stacks in the final table"
 share=$(awk -v a="$at_start" -v t="$stacks" 'BEGIN { printf "%.1f", 100 * a / t }')

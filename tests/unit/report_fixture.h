@@ -27,29 +27,55 @@ static struct lt_frame fx_stripped[] = {
 	{ 0x5a3b21, NULL, 0x5a3b21, "python3.11" },
 	{ 0xdeadbeef, NULL, 0, NULL },
 };
+static struct lt_frame fx_mmap[] = {
+	{ 0x7f0000110020, "mmap64", 0x2a, "libc.so.6" },
+	{ 0x401400, "grow_arena", 0x31, "service" },
+};
+static struct lt_frame fx_socket[] = {
+	{ 0x7f0000120030, "socket", 0xb, "libc.so.6" },
+	{ 0x401500, "graphql_connect \"pool\"", 0x44, "service" },
+};
 
 static struct lt_row fx_rows[] = {
-	{ .pid = 4242, .comm = "service", .stack_id = 11, .bytes = 31457280, .count = 480,
-	  .delta_bytes = 1048576, .allocs = 16, .frees = 0, .nframes = 4,
+	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = 11, .bytes = 31457280,
+	  .count = 480, .delta = 1048576, .allocs = 16, .frees = 0, .rate = 31.2e6 / 3600,
+	  .trend = LT_TREND_GROWING, .age_s = 723, .per_call = 65536, .nframes = 4,
 	  .frames = fx_write_jsonl },
-	{ .pid = 4242, .comm = "service", .stack_id = 12, .bytes = 65536, .count = 1,
-	  .delta_bytes = 0, .allocs = 0, .frees = 0, .nframes = 4, .frames = fx_write_jsonl2 },
-	{ .pid = 4242, .comm = "service", .stack_id = 13, .bytes = 2000, .count = 20,
-	  .delta_bytes = 2000, .allocs = 20, .frees = 0, .nframes = 3, .frames = fx_cpp },
-	{ .pid = 4242, .comm = "service", .stack_id = 14, .bytes = 0, .count = 0,
-	  .delta_bytes = -4096, .allocs = 100, .frees = 101, .nframes = 2,
+	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = 12, .bytes = 65536,
+	  .count = 1, .delta = 0, .allocs = 0, .frees = 0, .rate = 0, .trend = LT_TREND_STEADY,
+	  .age_s = 4000, .per_call = -1, .nframes = 4, .frames = fx_write_jsonl2 },
+	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = 13, .bytes = 2000,
+	  .count = 20, .delta = 2000, .allocs = 20, .frees = 0, .rate = 10,
+	  .trend = LT_TREND_SAWTOOTH, .age_s = 3, .per_call = -1, .nframes = 3, .frames = fx_cpp },
+	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = 14, .bytes = 0,
+	  .count = 0, .delta = -4096, .allocs = 100, .frees = 101, .rate = -50,
+	  .trend = LT_TREND_TRANSIENT, .age_s = -1, .per_call = -1, .nframes = 2,
 	  .frames = fx_stripped },
-	{ .pid = 4242, .comm = "service", .stack_id = LT_STACK_NONE, .bytes = 512, .count = 2,
-	  .delta_bytes = 512, .allocs = 2, .frees = 0, .nframes = 0, .frames = NULL },
+	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = LT_STACK_NONE,
+	  .bytes = 512, .count = 2, .delta = 512, .allocs = 2, .frees = 0, .rate = 0,
+	  .trend = LT_TREND_NEW, .age_s = 100000, .per_call = -1 },
+	{ .kind = LT_ROW_MMAP_ANON, .pid = 4242, .comm = "service", .stack_id = 15,
+	  .bytes = 8 << 20, .count = 2, .delta = 4 << 20, .allocs = 1, .frees = 0,
+	  .rate = 4.0 * (1 << 20) / 60, .trend = LT_TREND_GROWING, .age_s = 90, .per_call = -1,
+	  .nframes = 2, .frames = fx_mmap },
+	{ .kind = LT_ROW_SOCK + LT_SOCK_TCP, .pid = 4242, .comm = "service", .stack_id = 16,
+	  .count = 987, .delta = 12, .allocs = 12, .frees = 0, .rate = 0.33,
+	  .trend = LT_TREND_GROWING, .age_s = 7300, .per_call = 0.5, .nframes = 2,
+	  .frames = fx_socket },
 };
 
 static struct lt_proc fx_procs[] = {
-	{ .pid = 4242, .comm = "service", .rss = 48 << 20, .exited = false },
+	{ .pid = 4242, .comm = "service", .rss = 48 << 20, .anon = 40 << 20, .heap = 31525328,
+	  .mmap = 8 << 20, .sockets = 987, .calls = 480,
+	  .view = { .verdict = LT_PROC_TRACKED_EXPLAINS, .rss_rate = 9000,
+		    .tracked_rate = 8800 } },
 };
 
 static const struct lt_report fx_report = {
 	.elapsed_s = 15.0,
 	.interval_s = 5.0,
+	.window_s = 15.0,
+	.per_call = "handle_event",
 	.procs = fx_procs,
 	.nprocs = 1,
 	.rows = fx_rows,

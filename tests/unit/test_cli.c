@@ -94,6 +94,11 @@ static void test_errors(void)
 		{ { "-p", "1", "--config", "speed=11" }, "unknown --config key 'speed'" },
 		{ { "-p", "1", "--config", "stacks" }, "bad --config value 'stacks'" },
 		{ { "-p", "1", "--unwind", "lbr" }, "bad --unwind 'lbr' (auto, dwarf or fp)" },
+		{ { "-p", "1", "--sort", "size" }, "bad --sort 'size' (growth or outstanding)" },
+		{ { "-p", "1", "--window", "2" }, "bad --window '2': out of range" },
+		{ { "-p", "1", "--per-call", "handle" }, "bad --per-call 'handle' (BINARY:FUNCTION)" },
+		{ { "-p", "1", "--per-call", "svc:" }, "bad --per-call 'svc:'" },
+		{ { "-p", "1", "--no-heap", "--no-sockets" }, "leave nothing to trace" },
 		{ { "-p", "1", "--config", "unwind-rows=5" }, "bad --config value 'unwind-rows=5'" },
 	};
 
@@ -117,6 +122,9 @@ static void test_sampling_and_knobs(void)
 	ASSERT_EQ(cfg.sample_bytes, 0, "track everything by default");
 	ASSERT_EQ(cfg.attach, LT_ATTACH_AUTO, "attach auto");
 	ASSERT_EQ(cfg.unwind, LT_UNWIND_AUTO, "unwind auto");
+	ASSERT_TRUE(cfg.heap && cfg.sockets, "both sides on");
+	ASSERT_EQ(cfg.window, 60, "60 samples");
+	ASSERT_TRUE(!cfg.sort_outstanding && !cfg.per_call && !cfg.json_path, "growth order");
 	ASSERT_EQ(cfg.unwind_rows, 0, "rows map sized from the tables");
 	ASSERT_TRUE(!cfg.entry_offsets && !cfg.empty_probes && !cfg.no_stacks, "knobs off");
 	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--sample-bytes", "524288", "--config",
@@ -129,6 +137,15 @@ static void test_sampling_and_knobs(void)
 	ASSERT_EQ(cfg.sample_bytes, 524288, "sample bytes");
 	ASSERT_EQ(cfg.attach, LT_ATTACH_PERF, "attach perf");
 	ASSERT_TRUE(cfg.entry_offsets && cfg.empty_probes && cfg.no_stacks, "knobs on");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--no-sockets", "--window", "10", "--sort",
+			"outstanding", "--per-call", "/opt/svc:handle_event", "--json", "o.json",
+			NULL),
+		  CLI_RUN, "issue 5 options");
+	ASSERT_TRUE(cfg.heap && !cfg.sockets, "sockets off");
+	ASSERT_EQ(cfg.window, 10, "window");
+	ASSERT_TRUE(cfg.sort_outstanding, "sort outstanding");
+	ASSERT_STREQ(cfg.per_call, "/opt/svc:handle_event", "per-call");
+	ASSERT_STREQ(cfg.json_path, "o.json", "json");
 }
 
 static void test_help_version(void)

@@ -35,6 +35,12 @@ static int table(FILE *f, const void *r, const void *o)
 	return out_table__write(f, r, o);
 }
 
+static int json(FILE *f, const void *r, const void *unused)
+{
+	(void)unused;
+	return out_json__write(f, r);
+}
+
 static void test_folded(void)
 {
 	char *got = capture(folded, &fx_report, NULL);
@@ -80,6 +86,42 @@ static void test_table_exact_top2(void)
 	free(got);
 }
 
+static void test_table_final_summary(void)
+{
+	struct lt_report r = fx_report;
+	struct lt_table_opts o = { .top_n = 10, .frames = 2 };
+	char *got;
+
+	r.final = true;
+	got = capture(table, &r, &o);
+	test_golden(got, GOLDEN_DIR "table_final.txt");
+	ASSERT_CONTAINS(got, "SUMMARY\npid 4242 (service): RSS grows +30.9 MiB/h and the tracked",
+			"verdict in words");
+	ASSERT_CONTAINS(got, "heap +29.8 MiB/h at write_jsonl+0x26 [service] <- handle_event <- main",
+			"the leak in words");
+	ASSERT_CONTAINS(got, "64.0 KiB per handle_event call", "bytes per call");
+	ASSERT_CONTAINS(got, "tcp +1188/h at socket+0xb [libc.so.6] <- graphql_connect \"pool\": 987 open,",
+			"the socket leak");
+	ASSERT_CONTAINS(got, "1 stack rise and fall back (sawtooth)", "sawtooth named");
+	ASSERT_TRUE(!strstr(got, "no leak found"), "leaks found");
+	free(got);
+}
+
+static void test_json(void)
+{
+	char *got = capture(json, &fx_report, NULL);
+
+	test_golden(got, GOLDEN_DIR "report.json");
+	ASSERT_TRUE(got && got[strlen(got) - 1] == '\n' && !strchr(got, '\n')[1],
+		    "one line per report");
+	ASSERT_CONTAINS(got, "\"function\":\"graphql_connect \\\"pool\\\"\"",
+			"quotes in names escaped");
+	ASSERT_CONTAINS(got, "\"kind\":\"tcp\"", "socket kind");
+	ASSERT_CONTAINS(got, "\"age_s\":null", "unknown age is null");
+	ASSERT_CONTAINS(got, "\"verdict\":\"tracked_explains\"", "process verdict");
+	free(got);
+}
+
 static void test_table_redraw(void)
 {
 	struct lt_table_opts o = { .top_n = 1, .frames = 1, .redraw = true };
@@ -90,4 +132,5 @@ static void test_table_redraw(void)
 }
 
 TEST_MAIN(TEST(test_folded), TEST(test_folded_empty), TEST(test_table_human),
-	  TEST(test_table_exact_top2), TEST(test_table_redraw))
+	  TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_json),
+	  TEST(test_table_redraw))

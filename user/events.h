@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The mapping events the kernel sends on its ring buffer, into regions.c. A mapping that the
+ * allocator made for itself (its stack passes through malloc, calloc, realloc...) is left
+ * out: those bytes are already the heap's.
+ */
+#ifndef LEAKTOP_EVENTS_H
+#define LEAKTOP_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "objects.h"
+
+struct lt_collector;
+struct lt_events;
+struct lt_regions;
+
+struct lt_events *events__new(int ringbuf_fd, struct lt_regions *regions,
+			      struct lt_collector *collector);
+void events__free(struct lt_events *e);
+
+/* The allocator functions of process `pid`, for telling the allocator's own mappings. */
+int events__set_ranges(struct lt_events *e, pid_t pid, const struct lt_range *ranges, size_t n);
+
+/* An fd that polls readable when events wait. */
+int events__fd(const struct lt_events *e);
+
+/* Apply every waiting event. 0 or -errno. */
+int events__drain(struct lt_events *e);
+
+/* Mappings left out as the allocator's own. */
+uint64_t events__allocator_maps(const struct lt_events *e);
+
+#endif /* LEAKTOP_EVENTS_H */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "output.h"
+#include "util.h"
+
+/* A JSON string, or null. */
+static void str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* A number, or null when it is not one JSON can hold. */
+static void num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.17g", v);
+	else
+		fputs("null", f);
+}
+
+static const char *verdict_name(enum lt_proc_verdict v)
+{
+	switch (v) {
+	case LT_PROC_RSS_STEADY:
+		return "rss_steady";
+	case LT_PROC_RSS_SHRINKS:
+		return "rss_shrinks";
+	case LT_PROC_TRACKED_EXPLAINS:
+		return "tracked_explains";
+	case LT_PROC_UNTRACKED_GROWTH:
+		return "untracked_growth";
+	default:
+		return "too_early";
+	}
+}
+
+static void procs(FILE *f, const struct lt_report *r)
+{
+	fputs(",\"processes\":[", f);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+
+		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", p->pid);
+		str(f, p->comm);
+		fprintf(f, ",\"exited\":%s,\"rss\":%" PRIu64 ",\"anon\":%" PRIu64 ",\"heap_bytes\":%" PRId64
+			",\"mmap_bytes\":%" PRId64 ",\"sockets\":%" PRId64 ",\"rss_rate\":",
+			p->exited ? "true" : "false", p->rss, p->anon, p->heap, p->mmap, p->sockets);
+		num(f, p->view.rss_rate);
+		fputs(",\"tracked_rate\":", f);
+		num(f, p->view.tracked_rate);
+		fprintf(f, ",\"verdict\":\"%s\",\"calls\":%" PRIu64 "}", verdict_name(p->view.verdict),
+			p->calls);
+	}
+	fputc(']', f);
+}
+
+static void frames(FILE *f, const struct lt_row *row)
+{
+	fputs(",\"frames\":[", f);
+	for (size_t i = 0; i < row->nframes; i++) {
+		const struct lt_frame *fr = &row->frames[i];
+
+		fprintf(f, "%s{\"ip\":\"%#" PRIx64 "\",\"function\":", i ? "," : "", fr->ip);
+		str(f, fr->func);
+		fprintf(f, ",\"offset\":%" PRIu64 ",\"module\":", fr->offset);
+		str(f, fr->module);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void stacks(FILE *f, const struct lt_report *r)
+{
+	fputs(",\"stacks\":[", f);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct lt_row *row = &r->rows[i];
+
+		fprintf(f, "%s{\"pid\":%d,\"kind\":\"%s\",\"stack_id\":\"%#" PRIx64 "\",\"bytes\":%" PRId64
+			",\"count\":%" PRId64 ",\"delta\":%" PRId64 ",\"allocs\":%" PRIu64
+			",\"frees\":%" PRIu64 ",\"total_allocs\":%" PRIu64 ",\"total_frees\":%" PRIu64
+			",\"rate_per_s\":",
+			i ? "," : "", row->pid, report__kind_name(row->kind), row->stack_id, row->bytes,
+			row->count, row->delta, row->allocs, row->frees, row->total_allocs,
+			row->total_frees);
+		num(f, row->rate);
+		fprintf(f, ",\"trend\":\"%s\",\"age_s\":", analysis__trend_name(row->trend));
+		num(f, row->age_s < 0 ? NAN : row->age_s);
+		fputs(",\"per_call\":", f);
+		num(f, row->per_call < 0 ? NAN : row->per_call);
+		frames(f, row);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void counters(FILE *f, const struct lt_report *r)
+{
+	static const struct {
+		int stat;
+		const char *name;
+	} drops[] = {
+		{ LT_STAT_ALLOC_MAP_FULL, "alloc_map_full" },
+		{ LT_STAT_ALLOC_MAP_FULL_BYTES, "alloc_map_full_bytes" },
+		{ LT_STAT_TOTALS_MAP_FULL, "totals_map_full" },
+		{ LT_STAT_STACK_MAP_FULL, "stack_map_full" },
+		{ LT_STAT_STACK_FAILED, "stack_failed" },
+		{ LT_STAT_THREAD_STATE_FAILED, "thread_state_failed" },
+		{ LT_STAT_EVENTS_LOST, "events_lost" },
+		{ LT_STAT_SOCK_MAP_FULL, "socket_map_full" },
+		{ LT_STAT_SOCK_TOTALS_FULL, "socket_totals_full" },
+	}, unwind[] = {
+		{ LT_STAT_UNWIND_WALKS, "walks" },
+		{ LT_STAT_UNWIND_FRAMES, "frames" },
+		{ LT_STAT_UNWIND_FP_FRAMES, "fp_frames" },
+		{ LT_STAT_UNWIND_COMPLETE, "complete" },
+		{ LT_STAT_UNWIND_TRUNCATED, "truncated" },
+		{ LT_STAT_UNWIND_ERR_NO_CFI, "err_no_cfi" },
+		{ LT_STAT_UNWIND_ERR_RULE, "err_rule" },
+		{ LT_STAT_UNWIND_ERR_READ, "err_read" },
+		{ LT_STAT_UNWIND_ERR_LOOP, "err_loop" },
+	};
+
+	fputs(",\"drops\":{", f);
+	for (size_t i = 0; i < ARRAY_SIZE(drops); i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", drops[i].name, r->stats[drops[i].stat]);
+	fprintf(f, ",\"regions_not_kept\":%" PRIu64 "},\"unwind\":{", r->regions_dropped);
+	for (size_t i = 0; i < ARRAY_SIZE(unwind); i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", unwind[i].name,
+			r->stats[unwind[i].stat]);
+	fprintf(f, ",\"table_rows\":%zu,\"table_bytes\":%zu}", r->unwind_rows, r->unwind_bytes);
+}
+
+int out_json__write(FILE *f, const struct lt_report *r)
+{
+	fprintf(f, "{\"type\":\"%s\",\"elapsed_s\":", r->final ? "final" : "interval");
+	num(f, r->elapsed_s);
+	fputs(",\"interval_s\":", f);
+	num(f, r->interval_s);
+	fputs(",\"window_s\":", f);
+	num(f, r->window_s);
+	fprintf(f, ",\"sample_bytes\":%" PRIu64 ",\"per_call\":", r->sample_bytes);
+	str(f, r->per_call);
+	procs(f, r);
+	stacks(f, r);
+	counters(f, r);
+	fputs("}\n", f);
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}
