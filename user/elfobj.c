@@ -163,6 +163,68 @@ int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
 	return found;
 }
 
+/* How well a symbol's name and binding match a user function's name; 0 not at all. */
+static int user_match(const char *sym, int bind, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(sym, name, len))
+		return 0;
+	if (!sym[len])
+		return bind == STB_LOCAL ? 2 : 3;
+	/* A compiler's clone of a static function: handle_event.constprop.0, .isra.0, .part.0 */
+	return sym[len] == '.' && bind == STB_LOCAL ? 1 : 0;
+}
+
+int elfobj__find_user_func(struct lt_elf *e, const char *name, struct lt_elf_func *out)
+{
+	static const Elf64_Word types[] = { SHT_DYNSYM, SHT_SYMTAB };
+	int best = 0;
+	bool ambiguous = false;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+		Elf_Scn *scn = find_section(e->elf, types[t]);
+		Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+		GElf_Shdr sh;
+
+		if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+			continue;
+		for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *sname;
+			GElf_Sym sym;
+			uint64_t off;
+			int rank;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
+			    !sym.st_value || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			sname = elf_strptr(e->elf, sh.sh_link, sym.st_name);
+			rank = sname ? user_match(sname, GELF_ST_BIND(sym.st_info), name) : 0;
+			if (!rank || rank < best || elfobj__vaddr_to_offset(e, sym.st_value, &off))
+				continue;
+			if (rank == best) {
+				/* The same function in .dynsym and .symtab is one; two are ambiguous. */
+				ambiguous |= sym.st_value != out->vaddr;
+				continue;
+			}
+			best = rank;
+			ambiguous = false;
+			*out = (struct lt_elf_func){
+				.found = true,
+				.vaddr = sym.st_value,
+				.size = sym.st_size,
+				.file_offset = off,
+			};
+		}
+	}
+	if (ambiguous) {
+		memset(out, 0, sizeof(*out));
+		return -EEXIST;
+	}
+	return best ? 0 : -ENOENT;
+}
+
 int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset)
 {
 	size_t nph;

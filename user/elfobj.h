@@ -32,6 +32,14 @@ void elfobj__close(struct lt_elf *e);
 int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
 		       struct lt_elf_func *out);
 
+/*
+ * A user's function by name, for probes such as --per-call: a global or weak symbol, else a
+ * static one, else a compiler's clone of a static one ("name.constprop.0"). 0; -ENOENT when
+ * there is none; -EEXIST when several different functions match equally well (static
+ * functions of the same name in two files).
+ */
+int elfobj__find_user_func(struct lt_elf *e, const char *name, struct lt_elf_func *out);
+
 /* The file offset that holds `vaddr`, from the PT_LOAD segments. 0 or -ENOENT. */
 int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset);
 

@@ -356,18 +356,25 @@ int probes__attach_syscalls(struct lt_probes *p, bool sockets, bool mmap)
 int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_path,
 			    const char *path, const char *func)
 {
-	const char *const names[] = { func };
 	struct lt_plan plan = { .why = "offsets=entry" };
-	struct lt_elf_func f;
 	struct lt_elf *e = elfobj__open(open_path);
+	struct lt_elf_func f;
 	struct site s;
+	int err;
 
-	if (!e || elfobj__find_funcs(e, names, 1, &f) != 1) {
-		lt_err("--per-call: %s has no function %s", path, func);
-		elfobj__close(e);
-		return -ENOENT;
+	if (!e) {
+		err = -errno;
+		lt_err("--per-call: cannot read %s: %s", path, strerror(errno));
+		return err;
 	}
+	err = elfobj__find_user_func(e, func, &f);
 	elfobj__close(e);
+	if (err == -EEXIST)
+		lt_err("--per-call: %s has several functions named %s", path, func);
+	else if (err)
+		lt_err("--per-call: %s has no function %s", path, func);
+	if (err)
+		return err;
 	if (p->plan_offsets)
 		planner__plan_func(open_path, &f, 0, false, &plan);
 	s.fn = LT_FN__COUNT; /* not an allocator function: the cookie is unused */

@@ -58,6 +58,33 @@ static void test_fixture_lib(void)
 	dlclose(h);
 }
 
+/* --per-call's lookup: globals, statics, compiler clones of statics, and ambiguity. */
+static void test_user_funcs(void)
+{
+	static const char *const global[] = { "fixture_alloc_site" };
+	struct lt_elf *e = elfobj__open(FIXTURE_LIB);
+	struct lt_elf_func f, g;
+
+	if (!ASSERT_TRUE(e, "open fixture"))
+		return;
+	elfobj__find_funcs(e, global, 1, &g);
+	ASSERT_EQ(elfobj__find_user_func(e, "fixture_alloc_site", &f), 0, "a global");
+	ASSERT_TRUE(f.found && f.vaddr == g.vaddr && f.file_offset == g.file_offset,
+		    "the same symbol find_funcs gives");
+	ASSERT_EQ(elfobj__find_funcs(e, (const char *const[]){ "fixture_static_step" }, 1, &g), 0,
+		  "allocator lookup ignores statics");
+	ASSERT_EQ(elfobj__find_user_func(e, "fixture_static_step", &f), 0, "a static function");
+	ASSERT_TRUE(f.found && f.size > 0, "with its size");
+	ASSERT_EQ(elfobj__find_user_func(e, "fixture_cloned", &f), 0, "a clone's name");
+	ASSERT_TRUE(f.found, "found by the name before the dot");
+	ASSERT_EQ(elfobj__find_user_func(e, "fixture_clone", &f), -ENOENT, "a prefix is not a name");
+	ASSERT_EQ(elfobj__find_user_func(e, "fixture_twice", &f), -EEXIST,
+		  "two statics of one name are ambiguous");
+	ASSERT_TRUE(!f.found, "and nothing is returned");
+	ASSERT_EQ(elfobj__find_user_func(e, "no_such_function", &f), -ENOENT, "none");
+	elfobj__close(e);
+}
+
 static void test_not_elf(void)
 {
 	errno = 0;
@@ -153,5 +180,5 @@ static void test_deleted_file(void)
 	munmap(m, 4096);
 }
 
-TEST_MAIN(TEST(test_fixture_lib), TEST(test_not_elf), TEST(test_libc_allocators),
+TEST_MAIN(TEST(test_fixture_lib), TEST(test_user_funcs), TEST(test_not_elf), TEST(test_libc_allocators),
 	  TEST(test_no_allocator), TEST(test_deleted_file))
