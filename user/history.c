@@ -109,6 +109,11 @@ static void drop_ring(struct lt_history *h, size_t i)
 	}
 }
 
+size_t history__samples(const struct lt_history *h)
+{
+	return h->samples;
+}
+
 void history__begin(struct lt_history *h, double t)
 {
 	h->samples++;

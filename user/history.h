@@ -41,6 +41,8 @@ int history__put_proc(struct lt_history *h, pid_t pid, double rss, double tracke
 
 /* The series of a key, or n = 0. Valid until the next history__begin(). */
 void history__get(struct lt_history *h, const struct lt_series_key *k, struct lt_series *out);
+/* Samples taken so far (history__begin calls). */
+size_t history__samples(const struct lt_history *h);
 /* A process's RSS and tracked series, over the same times. */
 void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
 		       struct lt_series *tracked);

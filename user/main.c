@@ -345,6 +345,7 @@ static int report(struct session *s, bool final)
 		.all_frames = folded || s->json,
 		.sort_outstanding = s->cfg.sort_outstanding,
 		.per_call = s->cfg.per_call ? strrchr(s->cfg.per_call, ':') + 1 : NULL,
+		.final = final,
 	};
 	struct lt_report r;
 	int err;
@@ -365,6 +366,8 @@ static int report(struct session *s, bool final)
 	r.elapsed_s = now - s->start;
 	r.interval_s = now - s->last;
 	r.final = final;
+	r.no_heap = !s->cfg.heap;
+	r.no_sockets = !s->cfg.sockets;
 	r.sample_bytes = s->cfg.sample_bytes;
 	if (s->unwind) {
 		struct lt_unwind_stats u;

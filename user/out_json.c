@@ -151,7 +151,8 @@ static void counters(FILE *f, const struct lt_report *r)
 
 int out_json__write(FILE *f, const struct lt_report *r)
 {
-	fprintf(f, "{\"type\":\"%s\",\"elapsed_s\":", r->final ? "final" : "interval");
+	fprintf(f, "{\"type\":\"%s\",\"version\":%d,\"elapsed_s\":", r->final ? "final" : "interval",
+		LT_JSON_VERSION);
 	num(f, r->elapsed_s);
 	fputs(",\"interval_s\":", f);
 	num(f, r->interval_s);
@@ -159,6 +160,9 @@ int out_json__write(FILE *f, const struct lt_report *r)
 	num(f, r->window_s);
 	fprintf(f, ",\"sample_bytes\":%" PRIu64 ",\"per_call\":", r->sample_bytes);
 	str(f, r->per_call);
+	fprintf(f, ",\"traced\":{\"heap\":%s,\"mmap\":%s,\"sockets\":%s}",
+		r->no_heap ? "false" : "true", r->no_heap ? "false" : "true",
+		r->no_sockets ? "false" : "true");
 	procs(f, r);
 	stacks(f, r);
 	counters(f, r);

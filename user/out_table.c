@@ -58,6 +58,9 @@ static void header(FILE *f, const struct lt_report *r, const struct lt_table_opt
 		fprintf(f, "sampled: one point per %s of allocation on average; bytes and counts are "
 			"unbiased estimates\n",
 			fmt_bytes(b, sizeof(b), r->sample_bytes, o->exact, false));
+	if (r->final)
+		fprintf(f, "allocs and frees (maps and unmaps, opened and closed) are counted since "
+			"attach\n");
 }
 
 /* The frames of a row, the first on the current line and the rest indented under it. */
@@ -159,7 +162,8 @@ static void section(FILE *f, const struct lt_report *r, const struct lt_table_op
 			snprintf(prefix, sizeof(prefix), "%s: ", report__kind_name(row->kind));
 		per_call_note(note, sizeof(note), r, row, o->exact);
 		fprintf(f, "%3zu %13s %10s %13s %8" PRIu64 " %8" PRIu64 " %13s %-9s %7s  ", i + 1, v,
-			cnt, d, row->allocs, row->frees,
+			cnt, d, r->final ? row->total_allocs : row->allocs,
+			r->final ? row->total_frees : row->frees,
 			fmt_rate(rate, sizeof(rate), row->rate, sock, o->exact),
 			analysis__trend_name(row->trend), fmt_age(age, sizeof(age), row->age_s));
 		frames(f, r, row, o->frames, prefix, note);
@@ -250,13 +254,20 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 			fprintf(f, "pid %d (%s): exited\n", p->pid, p->comm);
 			continue;
 		}
-		fprintf(f, "pid %d (%s): rss %s (anon %s), tracked heap %s + mmap %s, %" PRId64
-			" sockets; %s\n",
-			p->pid, p->comm, fmt_bytes(rss, sizeof(rss), p->rss, o->exact, false),
-			fmt_bytes(anon, sizeof(anon), p->anon, o->exact, false),
-			fmt_bytes(heap, sizeof(heap), p->heap, o->exact, false),
-			fmt_bytes(mm, sizeof(mm), p->mmap, o->exact, false), p->sockets,
-			verdict(v, sizeof(v), p, o->exact));
+		fprintf(f, "pid %d (%s): rss %s (anon %s), ", p->pid, p->comm,
+			fmt_bytes(rss, sizeof(rss), p->rss, o->exact, false),
+			fmt_bytes(anon, sizeof(anon), p->anon, o->exact, false));
+		if (r->no_heap)
+			fprintf(f, "heap and mappings not traced, ");
+		else
+			fprintf(f, "tracked heap %s + mmap %s, ",
+				fmt_bytes(heap, sizeof(heap), p->heap, o->exact, false),
+				fmt_bytes(mm, sizeof(mm), p->mmap, o->exact, false));
+		if (r->no_sockets)
+			fprintf(f, "sockets not traced; ");
+		else
+			fprintf(f, "%" PRId64 " sockets; ", p->sockets);
+		fprintf(f, "%s\n", verdict(v, sizeof(v), p, o->exact));
 	}
 }
 
@@ -378,13 +389,15 @@ static void summary(FILE *f, const struct lt_report *r, const struct lt_table_op
 		}
 		free(order);
 		if (saw)
-			fprintf(f, "  not leaks: %zu stack%s rise and fall back (sawtooth)\n", saw,
-				saw > 1 ? "s" : "");
+			fprintf(f, "  not leaks: %zu %s back (sawtooth)\n", saw,
+				saw > 1 ? "stacks rise and fall" : "stack rises and falls");
 		if (transient)
-			fprintf(f, "  not leaks: %zu stack%s hold memory only briefly (transient)\n",
-				transient, transient > 1 ? "s" : "");
+			fprintf(f, "  not leaks: %zu %s only briefly (transient)\n", transient,
+				transient > 1 ? "stacks hold memory" : "stack holds memory");
 		if (!leaks && p->view.verdict != LT_PROC_UNTRACKED_GROWTH)
-			fprintf(f, "  no leak found.\n");
+			fprintf(f, "  no leak found%s.\n",
+				r->no_heap ? " in sockets (heap and mappings not traced)"
+				: r->no_sockets ? " in the heap and mappings (sockets not traced)" : "");
 	}
 }
 
@@ -393,10 +406,17 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 	if (o->redraw)
 		fputs("\033[H\033[2J", f);
 	header(f, r, o);
-	section(f, r, o, "HEAP", is_heap, "OUTSTANDING", "COUNT", "ALLOCS", "FREES");
-	since_last(f, r, o);
-	section(f, r, o, "MMAP", is_mmap, "MAPPED", "REGIONS", "MAPS", "UNMAPS");
-	section(f, r, o, "SOCKETS", is_sock, "OPEN", "KIND", "OPENED", "CLOSED");
+	if (r->no_heap) {
+		fprintf(f, "\nHEAP: not traced (--no-heap), nor mappings\n");
+	} else {
+		section(f, r, o, "HEAP", is_heap, "OUTSTANDING", "COUNT", "ALLOCS", "FREES");
+		since_last(f, r, o);
+		section(f, r, o, "MMAP", is_mmap, "MAPPED", "REGIONS", "MAPS", "UNMAPS");
+	}
+	if (r->no_sockets)
+		fprintf(f, "\nSOCKETS: not traced (--no-sockets)\n");
+	else
+		section(f, r, o, "SOCKETS", is_sock, "OPEN", "KIND", "OPENED", "CLOSED");
 	processes(f, r, o);
 	unwind_line(f, r, o);
 	drops(f, r, o);

@@ -26,8 +26,10 @@ int out_folded__write(FILE *f, const struct lt_report *r);
 
 /*
  * The report as one line of JSON: {"type": "interval" or "final", ...}. docs/JSON.md is its
- * schema, a public interface: add fields, never change or remove one.
+ * schema, a public interface: add fields, never change or remove one without raising
+ * LT_JSON_VERSION.
  */
+#define LT_JSON_VERSION 1
 int out_json__write(FILE *f, const struct lt_report *r);
 
 /* Write the folded report to `path` atomically (a temporary file, then rename). */

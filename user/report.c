@@ -323,6 +323,9 @@ static void annotate(struct lt_report *r, const struct lt_report_sources *src)
 				   &tr);
 		row->rate = tr.slope;
 		row->trend = tr.trend;
+		if (!s.n && !row_value(row) && row->total_allocs &&
+		    history__samples(src->history) >= LT_MIN_SAMPLES)
+			row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */
 		if (s.n)
 			r->window_s = fmax(r->window_s, s.t[s.n - 1] - s.t[0]);
 		if (src->per_call && tr.trend == LT_TREND_GROWING)
@@ -354,8 +357,12 @@ static void sum_procs(struct lt_report *r)
 	}
 }
 
-/* Drop rows that hold nothing and saw nothing; name each remaining row's process. */
-static void prune(struct lt_report *r)
+/*
+ * Drop rows that hold nothing and saw nothing in the interval, or, in the final report, since
+ * attach: there a balanced stack (200 opened, 200 closed) is evidence. Name each kept row's
+ * process.
+ */
+static void prune(struct lt_report *r, bool final)
 {
 	size_t kept = 0;
 
@@ -363,7 +370,8 @@ static void prune(struct lt_report *r)
 		struct lt_row *row = &r->rows[i];
 		const struct lt_proc *p;
 
-		if (!row->bytes && !row->count && !row->allocs && !row->frees && !row->delta)
+		if (!row->bytes && !row->count && !row->allocs && !row->frees && !row->delta &&
+		    !(final && (row->total_allocs || row->total_frees)))
 			continue;
 		p = report__proc(r, row->pid);
 		row->comm = p ? p->comm : "?";
@@ -459,7 +467,7 @@ int report__build(struct lt_report *r, const struct lt_report_sources *src)
 	sum_procs(r);
 	record(r, src);
 	annotate(r, src);
-	prune(r);
+	prune(r, src->final);
 	return symbolize(r, src);
 }
 

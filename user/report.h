@@ -73,11 +73,14 @@ struct lt_report {
 	double window_s;	/* span of the rates' window */
 	bool final;
 	bool sort_outstanding;	/* sections by outstanding value, not by growth */
+	bool no_heap;		/* --no-heap: neither heap nor mappings traced */
+	bool no_sockets;	/* --no-sockets */
 	uint64_t sample_bytes;	/* non-zero: heap figures are estimates from sampling */
 	const char *per_call;	/* the --per-call function's name, or NULL */
 	struct lt_proc *procs;
 	size_t nprocs;
-	struct lt_row *rows;	/* every row with something held or some activity */
+	struct lt_row *rows;	/* every row with something held or some activity (since attach,
+				   in the final report) */
 	size_t nrows;
 	uint64_t stats[LT_STAT__COUNT];
 	int64_t total_bytes, total_count; /* heap outstanding, over every stack */
@@ -98,6 +101,7 @@ struct lt_report_sources {
 	bool all_frames;
 	bool sort_outstanding;
 	const char *per_call;
+	bool final;			/* the last report: keeps every row active since attach */
 };
 
 /* How each drop counter reads in a footer; NULL for counters that are not drops. */

@@ -44,6 +44,7 @@ static void test_zero_fill_and_drop(void)
 	history__put(h, &a, 3);
 	history__get(h, &a, &s);
 	ASSERT_TRUE(s.n == 1 && s.v[0] == 3, "and starts afresh when it comes back");
+	ASSERT_EQ(history__samples(h), 7, "samples counted");
 	history__free(h);
 }
 

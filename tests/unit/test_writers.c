@@ -102,7 +102,7 @@ static void test_table_final_summary(void)
 	ASSERT_CONTAINS(got, "64.0 KiB per handle_event call", "bytes per call");
 	ASSERT_CONTAINS(got, "tcp +1188/h at socket+0xb [libc.so.6] <- graphql_connect \"pool\": 987 open,",
 			"the socket leak");
-	ASSERT_CONTAINS(got, "1 stack rise and fall back (sawtooth)", "sawtooth named");
+	ASSERT_CONTAINS(got, "1 stack rises and falls back (sawtooth)", "sawtooth named");
 	ASSERT_TRUE(!strstr(got, "no leak found"), "leaks found");
 	free(got);
 }
