@@ -19,8 +19,9 @@ svc=$!
 trap 'kill $svc 2>/dev/null; wait $svc 2>/dev/null || true' EXIT
 sleep 0.5
 
-echo "== leaktop -p $svc -d $seconds -i 3 --folded $out.folded"
-./leaktop -p "$svc" -d "$seconds" -i 3 -n 5 --frames 6 --folded "$out.folded"
+echo "== leaktop -p $svc -d $seconds -i 3 --per-call leaky_service:handle_event --folded $out.folded"
+./leaktop -p "$svc" -d "$seconds" -i 3 -n 5 --frames 6 --per-call leaky_service:handle_event \
+	--folded "$out.folded"
 
 echo
 echo "== $out.folded: outstanding bytes per stack, heaviest first"

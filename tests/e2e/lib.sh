@@ -120,14 +120,14 @@ folded_bytes() {
 # Table layout: every section's rows put their first frame at column STACK_COL + 1.
 STACK_COL=94
 
-# table_sum FILE FUNC FIELD [SECTION]: sum a column over the rows of the first table section
+# table_sum FILE FUNC FIELD [SECTION]: sum a column over the rows of the last table section
 # named SECTION (HEAP, MMAP or SOCKETS; default HEAP) whose first frame is in FUNC. Columns:
 # 2 outstanding (bytes, or open sockets), 3 count (blocks, regions; the kind for sockets),
 # 5 allocs (maps, opened), 6 frees (unmaps, closed). Needs --bytes for byte columns.
 table_sum() {
 	awk -v fn="$2" -v col="$3" -v sec="${4:-HEAP}" -v sc="$STACK_COL" '
-		index($0, sec ": STACKS BY") == 1 { if (done) exit; f = 1; next }
-		f && /^$/ { f = 0; done = 1 }
+		index($0, sec ": STACKS BY") == 1 { f = 1; sum = 0; next }
+		f && /^$/ { f = 0 }
 		f && $1 ~ /^[0-9]+$/ && NF >= 9 {
 			fr = substr($0, sc + 1); sub(/^pid [0-9]+ \([^)]*\): /, "", fr)
 			sub(/^(anon|file): /, "", fr)
@@ -174,4 +174,42 @@ check_exact_leaks() {
 # Programs leaktop loads, still in the kernel: none may remain after leaktop exits.
 leaktop_progs_loaded() {
 	bpftool prog show 2>/dev/null | grep -cE ' name (malloc_enter|free_enter|alloc_exit) '
+}
+
+# Queries over --json output (see tests/e2e/ltjson.py).
+ltjson() {
+	python3 "$TOP/tests/e2e/ltjson.py" "$@" || fail "ltjson.py $* failed"
+}
+
+# run_growth NAME MODE SECONDS [LEAKTOP ARGS...]: run `growth MODE` under leaktop -i 0.5,
+# JSON in $WORK/NAME.json and the table in $WORK/NAME-lt.table. The continuous modes run for
+# SECONDS; the sockets and percall modes run SECONDS and then get SIGUSR2; the mmaps mode runs
+# once. Then leaktop is stopped: its final report reads everything done so far. Sets DONE to
+# the number after "done", if any.
+run_growth() {
+	local name=$1 mode=$2 secs=$3
+	shift 3
+	LEAKER=$BIN/growth start_leaker "$name" "$mode"
+	start_leaktop "$name-lt" -p "$LEAKER_PID" -i 0.5 --bytes --json "$WORK/$name.json" "$@"
+	kill -USR1 "$LEAKER_PID"
+	DONE=
+	case $mode in
+	steady | sawtooth | fragment) sleep "$secs" ;;
+	mmaps) wait_for "$WORK/$name.out" '^done' 20 || fail "growth $mode did not finish" ;;
+	*)
+		sleep "$secs"
+		kill -USR2 "$LEAKER_PID"
+		wait_for "$WORK/$name.out" '^done' 20 || fail "growth $mode did not finish"
+		;;
+	esac
+	DONE=$(awk '/^done/ { print $2 }' "$WORK/$name.out")
+	stop_leaktop INT
+	assert_eq "$LT_RC" 0 "$name: leaktop exit status"
+	ltjson "$WORK/$name.json" validate >/dev/null
+	kill "$LEAKER_PID"
+}
+
+# within PCT GOT WANT: |GOT / WANT - 1| <= PCT%.
+within() {
+	awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g / w - 1; exit !(d <= p / 100 && d >= -p / 100) }'
 }

@@ -40,6 +40,12 @@ expect_error bad_top 2 "bad --top 'many'" "$LEAKTOP" -p "$LEAKER_PID" -n many
 expect_error bad_pid 2 "bad pid 'self'" "$LEAKTOP" -p self
 expect_error no_target 2 'nothing to trace' "$LEAKTOP"
 expect_error unknown_option 2 "unknown option '--frobnicate'" "$LEAKTOP" -p 1 --frobnicate
+expect_error per_call_no_function 1 "--per-call: $BIN/leaker has no function no_such_fn" \
+	"$LEAKTOP" -p "$LEAKER_PID" --per-call leaker:no_such_fn
+expect_error per_call_not_mapped 1 '--per-call: no traced process maps libnothere.so' \
+	"$LEAKTOP" -p "$LEAKER_PID" --per-call libnothere.so:f
+expect_error json_unwritable 1 'cannot write /nonexistent/x.json: No such file or directory' \
+	"$LEAKTOP" -p "$LEAKER_PID" --json /nonexistent/x.json
 
 # Not root: an unprivileged user without capabilities.
 expect_error not_root 1 'permission denied: leaktop needs root, or CAP_BPF and CAP_PERFMON' \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo's script, shortened: the demo's leaking function is the top stack and the
-# heaviest line of the folded file.
+# heaviest line of the folded file, and its socket leak is in the sockets section.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -10,4 +10,7 @@ top=$(final_top_frame "$WORK/demo.table")
 [[ $top == write_jsonl+* ]] || fail "top stack of the final table is '$top', want write_jsonl"
 heaviest=$(sort -t' ' -k2 -nr "$WORK/demo.folded" | head -1)
 [[ $heaviest == *";handle_event;write_jsonl "* ]] || fail "heaviest folded line: $heaviest"
-pass "demo: write_jsonl on top ($heaviest)"
+sockets=$(awk '/final report/ { f = 1 } f && /^SOCKETS: STACKS BY/ { s = 1; next }
+	s && $1 == "1" { getline; print $1; exit }' "$WORK/demo.table")
+[[ $sockets == connect_upstream+* ]] || fail "the final table's socket stack is in '$sockets', want connect_upstream"
+pass "demo: write_jsonl on top ($heaviest); sockets from connect_upstream"

@@ -2,17 +2,20 @@
 /*
  * The bundled demo for `make demo`: a small "service" with an event loop. Each event is
  * parsed into a request buffer (freed: balanced churn), looked up in a bounded cache (steady),
- * and written as a JSON line into a stream buffer that nobody ever releases: the leak, about
- * 4 KiB per event, in write_jsonl().
+ * added to a batch that is flushed every 1000 events (a sawtooth, not a leak), and written as a
+ * JSON line into a stream buffer that nobody ever releases: the leak, 4112 bytes per event,
+ * in write_jsonl(). Every 50th event also opens an upstream connection it never closes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
 #define CACHE_SLOTS 64
+#define BATCH 1000
 
 struct event {
 	unsigned long id;
@@ -27,6 +30,8 @@ struct chunk {
 
 static struct chunk *stream; /* grows forever: every chunk stays reachable, never freed */
 static char *cache[CACHE_SLOTS];
+static char *batch[BATCH];
+static int batched;
 
 NOINLINE static char *parse_request(const struct event *ev)
 {
@@ -57,12 +62,36 @@ NOINLINE static void write_jsonl(const char *req)
 	stream = c;
 }
 
+/* Batched for a bulk insert: held until the batch is full, then all released. */
+NOINLINE static void batch_add(const char *req)
+{
+	char *rec = malloc(256);
+
+	strncpy(rec, req, 256);
+	batch[batched++] = rec;
+	if (batched == BATCH) {
+		while (batched)
+			free(batch[--batched]);
+	}
+}
+
+/* The "connection pool" that forgets to close: a TCP socket every 50th event. */
+NOINLINE static void connect_upstream(unsigned long id)
+{
+	static volatile int pool[64]; /* kept, never closed */
+
+	if (id % 50 == 0)
+		pool[id / 50 % 64] = socket(AF_INET, SOCK_STREAM, 0);
+}
+
 NOINLINE static void handle_event(const struct event *ev)
 {
 	char *req = parse_request(ev);
 
 	cache_put(ev->id, req);
+	batch_add(req);
 	write_jsonl(req);
+	connect_upstream(ev->id);
 	free(req);
 }
 

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Workloads for the growth, verdict, mapping, socket and per-call tests. Each prints "ready",
+ * waits for SIGUSR1 (sent once leaktop is attached), runs, and stops at SIGTERM. The other
+ * modes print "done" when their work is over.
+ *
+ *   growth steady     leak 102400 bytes every 100 ms from leak_steady (1,024,000 B/s)
+ *   growth sawtooth   add 200 KiB every 100 ms in sawtooth_step, free it all every 1.3 s
+ *   growth fragment   each 100 ms, 50 buffers of a size that keeps growing, shrunk to 64
+ *                     bytes each: the freed tails are holes too small for the next round, so
+ *                     RSS grows about 10 MB/s while the heap grows 32 KB/s
+ *   growth mmaps      mappings with known sizes (see mmaps), then "done"
+ *   growth sockets    three UDP sockets kept, five closed by dup2 and close_range; then, every
+ *                     100 ms until SIGUSR2, one TCP socket kept and two unix socket pairs
+ *                     closed; then "done ROUNDS"
+ *   growth percall    call handle_event every 20 ms, each leaking 3000 bytes, until SIGUSR2;
+ *                     then "done CALLS" (no call is left half-way)
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+#define PAGE 4096
+
+static sigset_t waitset;
+static void *volatile sink;
+
+/* Sleep `ms`; return the signal that cut it short (SIGTERM or SIGUSR2), or 0. */
+static int nap(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+	int sig = sigtimedwait(&waitset, NULL, &ts);
+
+	return sig < 0 ? 0 : sig;
+}
+
+static void fail(const char *what)
+{
+	perror(what);
+	exit(3);
+}
+
+NOINLINE void leak_steady(void)
+{
+	char *p = malloc(102400);
+
+	if (!p)
+		fail("malloc");
+	memset(p, 1, 102400);
+	sink = p;
+}
+
+static void steady(void)
+{
+	do
+		leak_steady();
+	while (nap(100) != SIGTERM);
+}
+
+static void *teeth[64];
+static int nteeth;
+
+NOINLINE void sawtooth_step(void)
+{
+	teeth[nteeth] = malloc(200 * 1024);
+	if (!teeth[nteeth])
+		fail("malloc");
+	memset(teeth[nteeth++], 2, 200 * 1024);
+}
+
+static void sawtooth(void)
+{
+	do {
+		sawtooth_step();
+		if (nteeth == 13) {
+			while (nteeth)
+				free(teeth[--nteeth]);
+		}
+	} while (nap(100) != SIGTERM);
+}
+
+/*
+ * Each round: 50 buffers of a size that grows by 512 bytes a round, filled, then shrunk in
+ * place to 64 bytes by realloc. The allocator keeps each freed tail as a hole between two
+ * live heads, and every later buffer is too big for the holes: RSS grows by about 1 MB a
+ * round while the tracked heap grows by 3.2 KB.
+ */
+NOINLINE void fragment_round(int round)
+{
+	static void *buf[50];
+	size_t size = 20000 + round * 512;
+
+	for (int i = 0; i < 50; i++) {
+		buf[i] = malloc(size);
+		if (!buf[i])
+			fail("malloc");
+		memset(buf[i], 3, size);
+	}
+	for (int i = 0; i < 50; i++)
+		sink = realloc(buf[i], 64); /* shrinks in place */
+}
+
+static void fragment(void)
+{
+	int round = 0;
+
+	do
+		fragment_round(round++);
+	while (nap(100) != SIGTERM);
+}
+
+static void *map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap");
+	return p;
+}
+
+/* Three 64 KiB anonymous regions, kept: 196608 bytes. */
+NOINLINE void leak_anon_maps(void)
+{
+	for (int i = 0; i < 3; i++)
+		sink = map(16 * PAGE);
+}
+
+/* Two pages of a file, kept: 8192 bytes, file-backed. */
+NOINLINE void leak_file_map(void)
+{
+	char path[] = "/tmp/leaktop-growth-XXXXXX";
+	int fd = mkstemp(path);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, 2 * PAGE))
+		fail("mkstemp");
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		fail("mmap file");
+	unlink(path);
+	close(fd);
+	sink = p;
+}
+
+NOINLINE void balanced_maps(void)
+{
+	for (int i = 0; i < 100; i++)
+		munmap(map(4 * PAGE), 4 * PAGE);
+}
+
+/* 16 pages; the head, the tail and two middle pages unmapped: 12 pages in 2 regions. */
+NOINLINE void partial_region(void)
+{
+	char *p = map(16 * PAGE);
+
+	munmap(p, PAGE);
+	munmap(p + 15 * PAGE, PAGE);
+	munmap(p + 5 * PAGE, 2 * PAGE);
+}
+
+/*
+ * Three adjacent 4-page regions laid over a reservation, then one unmap from the middle of
+ * the first to the middle of the third: 2 pages of the first and 2 of the third remain.
+ */
+NOINLINE void several_regions(void)
+{
+	char *r = mmap(NULL, 12 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		fail("mmap reserve");
+	for (int i = 0; i < 3; i++) {
+		if (mmap(r + i * 4 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			fail("mmap fixed");
+	}
+	munmap(r + 2 * PAGE, 8 * PAGE);
+}
+
+/* A 4 MiB malloc, which glibc serves with its own mmap: heap bytes, not a mapping. */
+NOINLINE void leak_big_malloc(void)
+{
+	char *p = malloc(4 << 20);
+
+	if (!p)
+		fail("malloc");
+	p[0] = 1;
+	sink = p;
+}
+
+static void mmaps(void)
+{
+	leak_anon_maps();
+	leak_file_map();
+	balanced_maps();
+	partial_region();
+	several_regions();
+	leak_big_malloc();
+}
+
+/* One TCP socket, kept open. */
+NOINLINE void leak_tcp(void)
+{
+	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+		fail("socket");
+}
+
+/* Three UDP sockets, kept open. */
+NOINLINE void leak_udp(void)
+{
+	for (int i = 0; i < 3; i++) {
+		if (socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0) < 0)
+			fail("socket");
+	}
+}
+
+/* Two unix socket pairs, each end closed. */
+NOINLINE void balanced_pairs(void)
+{
+	for (int i = 0; i < 2; i++) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			fail("socketpair");
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
+/* A socket closed by dup2 over it, and four closed by close_range. */
+NOINLINE void closed_otherwise(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), first = -1, last = -1;
+
+	if (s < 0)
+		fail("socket");
+	if (dup2(STDERR_FILENO, s) != s) /* closes the socket */
+		fail("dup2");
+	close(s);
+	for (int i = 0; i < 4; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (fd < 0)
+			fail("socket");
+		first = first < 0 || fd < first ? fd : first;
+		last = fd > last ? fd : last;
+	}
+	if (syscall(SYS_close_range, first, last, 0))
+		fail("close_range");
+}
+
+/* Returns the number of rounds, each of which leaked one TCP socket. */
+static int sockets(void)
+{
+	int rounds = 0;
+
+	leak_udp();
+	closed_otherwise();
+	do {
+		leak_tcp();
+		balanced_pairs();
+		rounds++;
+	} while (!nap(100));
+	return rounds;
+}
+
+NOINLINE void handle_event(int i)
+{
+	char *p = malloc(3000);
+
+	if (!p)
+		fail("malloc");
+	p[0] = i;
+	sink = p;
+}
+
+/* Returns the number of calls. */
+static int percall(void)
+{
+	int i = 0;
+
+	do
+		handle_event(i++);
+	while (!nap(20));
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	sigset_t start;
+	int sig, n = 0;
+
+	sigemptyset(&start);
+	sigaddset(&start, SIGUSR1);
+	sigemptyset(&waitset);
+	sigaddset(&waitset, SIGTERM);
+	sigaddset(&waitset, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &start, NULL);
+	sigprocmask(SIG_BLOCK, &waitset, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready %d\n", getpid());
+	sigwait(&start, &sig);
+
+	/* The continuous modes run until SIGTERM. */
+	if (!strcmp(mode, "steady"))
+		steady();
+	else if (!strcmp(mode, "sawtooth"))
+		sawtooth();
+	else if (!strcmp(mode, "fragment"))
+		fragment();
+	if (!strcmp(mode, "steady") || !strcmp(mode, "sawtooth") || !strcmp(mode, "fragment"))
+		return 0;
+	if (!strcmp(mode, "mmaps"))
+		mmaps();
+	else if (!strcmp(mode, "sockets"))
+		n = sockets();
+	else if (!strcmp(mode, "percall"))
+		n = percall();
+	else
+		fail("mode");
+	printf("done %d\n", n);
+	while (!sigwait(&waitset, &sig) && sig != SIGTERM)
+		;
+	return 0;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Read leaktop's --json output for the end-to-end tests.
+
+  ltjson.py FILE validate                 every line is an object with the documented keys
+  ltjson.py FILE sum KIND FUNC FIELD      FIELD summed over the final report's stacks of KIND
+                                          (heap, anon, file, tcp, udp, unix, other, or mmap
+                                          for both mapping kinds) made in FUNC
+  ltjson.py FILE trends KIND FUNC         the trend of that stack in each report, in order
+  ltjson.py FILE stack KIND FUNC FIELD    FIELD of the final report's largest such stack
+  ltjson.py FILE proc FIELD               FIELD of the final report's first process
+
+A stack is "made in FUNC" when FUNC is its first frame outside the C library and the dynamic
+loader: for a heap block, the allocator's caller; for a socket or mapping, the syscall
+wrapper's caller.
+"""
+import json
+import sys
+
+SYSTEM = ("libc.so.6", "ld-linux-x86-64.so.2", "libc.so", "libpthread.so.0")
+TOP_KEYS = {"type", "version", "elapsed_s", "interval_s", "window_s", "sample_bytes", "per_call",
+            "traced", "processes", "stacks", "drops", "unwind"}
+STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "allocs", "frees",
+              "total_allocs", "total_frees", "rate_per_s", "trend", "age_s", "per_call",
+              "frames"}
+PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",
+             "rss_rate", "tracked_rate", "verdict", "calls"}
+FRAME_KEYS = {"ip", "function", "offset", "module"}
+TRACED_KEYS = {"heap", "mmap", "sockets"}
+DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack_map_full",
+             "stack_failed", "thread_state_failed", "events_lost", "socket_map_full",
+             "socket_totals_full", "regions_not_kept"}
+UNWIND_KEYS = {"walks", "frames", "fp_frames", "complete", "truncated", "err_no_cfi", "err_rule",
+               "err_read", "err_loop", "table_rows", "table_bytes"}
+KINDS = {"heap", "anon", "file", "tcp", "udp", "unix", "other"}
+TRENDS = {"new", "growing", "steady", "sawtooth", "transient"}
+VERDICTS = {"too_early", "rss_steady", "rss_shrinks", "tracked_explains", "untracked_growth"}
+
+
+def has(obj, keys, what):
+    assert keys <= set(obj), "%s lacks %s" % (what, keys - set(obj))
+
+
+def reports(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def made_in(stack):
+    for frame in stack["frames"]:
+        if frame["module"] not in SYSTEM:
+            return frame["function"]
+    return None
+
+
+def matches(stack, kind, func):
+    kinds = ("anon", "file") if kind == "mmap" else (kind,)
+    return stack["kind"] in kinds and made_in(stack) == func
+
+
+def main():
+    path, what = sys.argv[1], sys.argv[2]
+    rs = reports(path)
+    final = rs[-1]
+    if what == "validate":
+        assert rs and final["type"] == "final", "the last object is the final report"
+        assert all(r["type"] == "interval" for r in rs[:-1]), "intervals before it"
+        for r in rs:
+            has(r, TOP_KEYS, "a report")
+            assert r["version"] == 1, r["version"]
+            has(r["traced"], TRACED_KEYS, "traced")
+            has(r["drops"], DROP_KEYS, "drops")
+            has(r["unwind"], UNWIND_KEYS, "unwind")
+            for s in r["stacks"]:
+                has(s, STACK_KEYS, "a stack")
+                assert s["kind"] in KINDS and s["trend"] in TRENDS, s
+                assert s["stack_id"].startswith("0") and all(
+                    f["ip"].startswith("0x") for f in s["frames"]), s
+                for f in s["frames"]:
+                    has(f, FRAME_KEYS, "a frame")
+            for p in r["processes"]:
+                has(p, PROC_KEYS, "a process")
+                assert p["verdict"] in VERDICTS, p
+        print(len(rs))
+    elif what == "sum":
+        kind, func, field = sys.argv[3:6]
+        print(sum(s[field] for s in final["stacks"] if matches(s, kind, func)))
+    elif what == "trends":
+        kind, func = sys.argv[3:5]
+        out = []
+        for r in rs:
+            hits = [s for s in r["stacks"] if matches(s, kind, func)]
+            if hits:
+                out.append(max(hits, key=lambda s: s["bytes"] + s["count"])["trend"])
+        print(" ".join(out))
+    elif what == "stack":
+        kind, func, field = sys.argv[3:6]
+        hits = [s for s in final["stacks"] if matches(s, kind, func)]
+        print(max(hits, key=lambda s: s["bytes"] + s["count"])[field] if hits else "none")
+    elif what == "proc":
+        print(final["processes"][0][sys.argv[3]])
+    else:
+        sys.exit("unknown query " + what)
+
+
+if __name__ == "__main__":
+    main()
