@@ -16,6 +16,7 @@
  *   growth percall    call handle_event every 20 ms, each leaking 3000 bytes, until SIGUSR2;
  *                     then "done CALLS" (no call is left half-way)
  */
+#define _GNU_SOURCE /* mremap */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -184,6 +185,17 @@ NOINLINE void several_regions(void)
 	munmap(r + 2 * PAGE, 8 * PAGE);
 }
 
+/* Four pages grown to twelve by mremap, which may move them: 49152 bytes in one region. */
+NOINLINE void grown_region(void)
+{
+	char *p = map(4 * PAGE);
+
+	p = mremap(p, 4 * PAGE, 12 * PAGE, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		fail("mremap");
+	p[11 * PAGE] = 1;
+}
+
 /* A 4 MiB malloc, which glibc serves with its own mmap: heap bytes, not a mapping. */
 NOINLINE void leak_big_malloc(void)
 {
@@ -202,6 +214,7 @@ static void mmaps(void)
 	balanced_maps();
 	partial_region();
 	several_regions();
+	grown_region();
 	leak_big_malloc();
 }
 

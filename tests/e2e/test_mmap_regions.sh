@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mmap regions per stack: anonymous and file-backed apart; partial and multi-region unmaps
-# leave exactly what is still mapped; malloc's own mappings count as heap only.
+# leave exactly what is still mapped; mremap moves and grows; malloc's own mappings count as
+# heap only.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -16,6 +17,7 @@ leak_anon_maps anon 196608 3
 leak_file_map file 8192 1
 partial_region anon 49152 2
 several_regions anon 16384 2
+grown_region anon 49152 1
 balanced_maps mmap 0 0
 leak_big_malloc mmap 0 0
 END
@@ -24,7 +26,7 @@ assert_eq "$(ltjson "$json" sum mmap balanced_maps total_allocs)" 100 "balanced:
 assert_eq "$(ltjson "$json" sum mmap balanced_maps total_frees)" 100 "balanced: unmaps"
 # glibc serves the 4 MiB malloc with its own mmap: heap bytes, not a second count.
 assert_eq "$(ltjson "$json" sum heap leak_big_malloc bytes)" 4194304 "big malloc: heap bytes"
-held=$((196608 + 8192 + 49152 + 16384))
+held=$((196608 + 8192 + 49152 + 16384 + 49152))
 assert_eq "$(ltjson "$json" proc mmap_bytes)" $held "process: mapped bytes"
 assert_eq "$(table_sum "$table" __mmap 2 MMAP)" $held "table: mapped bytes"
 pass "balanced maps 100/100 unmapped; a 4 MiB malloc is 4194304 heap bytes and no mapping"
