@@ -10,7 +10,9 @@
 #   e  leaktop --sample-bytes 524288
 # Then the stack walks by depth: the C loop 8, 24 and 64 frames deep, with no stack, with
 # frame pointers (--unwind fp) and with CFI (--unwind dwarf), and the depth distribution and
-# error rate of CFI walks on python3.
+# error rate of CFI walks on python3. Then the syscall tracepoints, which fire in every
+# process: close(-1), socket+close and mmap+munmap, untraced, in a process leaktop does not
+# trace while it traces another, and in the traced process.
 # Each figure is the median of ROUNDS (5) runs, the configurations interleaved round by round,
 # and every ratio is computed within this one invocation. The workloads use a private copy
 # of libc (a different inode), so no other tracing of the system libc touches them.
@@ -21,6 +23,7 @@ top=$PWD
 rounds=${ROUNDS:-5}
 pairs=${PAIRS:-300000}
 frees=${FREES:-200000}
+syscalls=${SYSCALLS:-200000}
 py_rounds=${PY_ROUNDS:-300}
 out=$top/.output/bench
 mkdir -p "$out/lib"
@@ -100,7 +103,7 @@ median() {
 	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-declare -A hot py fr deep frames
+declare -A hot py fr deep frames sys
 echo "make bench: $rounds rounds; C hot loop of $pairs pairs, $frees free hits, python3 x$py_rounds" >&2
 for ((r = 1; r <= rounds; r++)); do
 	for cfg in "${configs[@]}"; do
@@ -123,6 +126,21 @@ for ((r = 1; r <= rounds; r++)); do
 			deep[$cfg.$depth]+="$(run "$cfg" "$out/hotloop" deep "$depth" $((pairs / 2))) "
 			[[ $cfg == dwarf ]] && frames[$depth]=$(awk '/^unwind:/ { print $5 }' "$out/lt.table" | tail -1)
 		done
+	done
+	for m in close socket mmap; do
+		sys[$m.a]+="$(run a "$out/hotloop" "$m" "$syscalls") "
+		sys[$m.t]+="$(run dc "$out/hotloop" "$m" "$syscalls") "
+		# leaktop tracing a sleeping process; the workload is not traced.
+		sleep 1000 &
+		other=$!
+		./leaktop -p "$other" -i 600 >/dev/null 2>"$out/other.err" &
+		lt=$!
+		wait_for "$out/other.err" '^leaktop: attached'
+		sys[$m.o]+="$(run a "$out/hotloop" "$m" "$syscalls") "
+		kill -INT "$lt"
+		wait "$lt" || true
+		kill "$other"
+		wait "$other" 2>/dev/null || true
 	done
 	echo "  round $r of $rounds done" >&2
 done
@@ -162,6 +180,20 @@ for cfg in a b c; do
 	F[$cfg]=$(median <<<"${fr[$cfg]}")
 done
 py_pairs=$(median <<<"${py[allocs]}")
+sys_report=$(
+	echo "| syscalls (ns per op) | untraced | another process traced | traced, CFI stacks |"
+	echo "|---|---|---|---|"
+	for m in close socket mmap; do
+		a=$(median <<<"${sys[$m.a]}") o=$(median <<<"${sys[$m.o]}") t=$(median <<<"${sys[$m.t]}")
+		case $m in
+		close) what="close(-1)" ;;
+		socket) what="socket + close" ;;
+		mmap) what="mmap + munmap, 1 page" ;;
+		esac
+		awk -v w="$what" -v a="$a" -v o="$o" -v t="$t" \
+			'BEGIN { printf "| %s | %.0f | %.0f (+%.0f) | %.0f (+%.0f) |\n", w, a, o, o - a, t, t - a }'
+	done
+)
 
 # Stack walks by depth: each walk's cost over the no-stack run, fitted to a + b * frames.
 walks=""
@@ -240,6 +272,8 @@ report=$(
 	echo "$walk_report"
 	echo
 	echo "$depth_report"
+	echo
+	echo "$sys_report"
 )
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -247,7 +281,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo
 	echo "## $(date -u +%Y-%m-%d) $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo
-	echo "Command: \`make bench\` (ROUNDS=$rounds PAIRS=$pairs FREES=$frees PY_ROUNDS=$py_rounds)."
+	echo "Command: \`make bench\` (ROUNDS=$rounds PAIRS=$pairs FREES=$frees PY_ROUNDS=$py_rounds SYSCALLS=$syscalls)."
 	echo "Kernel $(uname -r), $cpu, $(nproc) CPUs. Medians of $rounds interleaved runs."
 	echo
 	echo "$report"
