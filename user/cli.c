@@ -35,6 +35,10 @@ enum {
 	OPT_SORT,
 	OPT_PER_CALL,
 	OPT_JSON,
+	OPT_SVG,
+	OPT_SVG_OF,
+	OPT_PPROF,
+	OPT_FOLDED_OF,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -59,6 +63,10 @@ static const struct option long_opts[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "per-call", required_argument, NULL, OPT_PER_CALL },
 	{ "json", required_argument, NULL, OPT_JSON },
+	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "svg-of", required_argument, NULL, OPT_SVG_OF },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "folded-of", required_argument, NULL, OPT_FOLDED_OF },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -78,7 +86,12 @@ void cli__usage(FILE *out)
 		"  -d, --duration SECS     stop after SECS and print the final table\n"
 		"  -n, --top N             stacks per table section (default 10)\n"
 		"      --frames N          frames shown per stack in the table (default 8)\n"
-		"      --folded FILE       at exit, write folded stacks of outstanding bytes\n"
+		"      --folded FILE       at exit, write folded stacks of heap bytes\n"
+		"      --folded-of WHAT    outstanding (default: bytes held at exit) or growth\n"
+		"                          (bytes grown since the first table)\n"
+		"      --svg FILE          at exit, write an interactive flame graph (SVG)\n"
+		"      --svg-of WHAT       outstanding (default) or growth, as --folded-of\n"
+		"      --pprof FILE        at exit, write a gzipped pprof profile (go tool pprof)\n"
 		"      --json FILE         one JSON object per table, and a final one (docs/JSON.md)\n"
 		"      --sort KEY          growth (default: by growth rate) or outstanding\n"
 		"      --window N          samples the rates and verdicts look at (default 60)\n"
@@ -108,7 +121,11 @@ void cli__usage(FILE *out)
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\n"
-		"SIGINT or SIGTERM ends the trace and prints the final table.\n",
+		"SIGINT or SIGTERM ends the trace and prints the final table.\n"
+		"\n"
+		"       leaktop diff [--bytes] [-n N] [--folded OUT] BEFORE.folded AFTER.folded\n"
+		"\n"
+		"The stacks that grew between two folded captures (see leaktop diff --help).\n",
 		LT_MAX_TARGETS, LT_DEFAULT_MAX_ALLOCS, LT_DEFAULT_MAX_STACKS);
 }
 
@@ -341,6 +358,21 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 				return fail(err, errlen, "--json needs a file name");
 			cfg->json_path = optarg;
 			break;
+		case OPT_SVG:
+		case OPT_PPROF:
+			if (!*optarg)
+				return fail(err, errlen, "--%s needs a file name",
+					    opt == OPT_SVG ? "svg" : "pprof");
+			*(opt == OPT_SVG ? &cfg->svg_path : &cfg->pprof_path) = optarg;
+			break;
+		case OPT_SVG_OF:
+		case OPT_FOLDED_OF:
+			if (strcmp(optarg, "outstanding") && strcmp(optarg, "growth"))
+				return fail(err, errlen, "bad --%s '%s' (outstanding or growth)",
+					    opt == OPT_SVG_OF ? "svg-of" : "folded-of", optarg);
+			*(opt == OPT_SVG_OF ? &cfg->svg_growth : &cfg->folded_growth) =
+				!strcmp(optarg, "growth");
+			break;
 		case OPT_CONFIG:
 			if (set_knob(cfg, optarg, err, errlen))
 				return CLI_ERROR;
@@ -376,5 +408,11 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 		return fail(err, errlen, "nothing to trace: give -p PID (see --help)");
 	if (!cfg->heap && !cfg->sockets)
 		return fail(err, errlen, "--no-heap and --no-sockets leave nothing to trace");
+	if (cfg->svg_growth && !cfg->svg_path)
+		return fail(err, errlen, "--svg-of needs --svg FILE");
+	if (cfg->folded_growth && !cfg->folded_path)
+		return fail(err, errlen, "--folded-of needs --folded FILE");
+	if (!cfg->heap && (cfg->svg_path || cfg->pprof_path || cfg->folded_path))
+		return fail(err, errlen, "--no-heap leaves nothing for --folded, --svg or --pprof");
 	return CLI_RUN;
 }

@@ -43,6 +43,10 @@ struct lt_config {
 	bool sort_outstanding;		 /* --sort outstanding */
 	const char *per_call;		 /* --per-call BINARY:FUNCTION */
 	const char *json_path;		 /* --json FILE */
+	const char *svg_path;		 /* --svg FILE: written at exit */
+	const char *pprof_path;		 /* --pprof FILE: written at exit */
+	bool folded_growth;		 /* --folded-of growth */
+	bool svg_growth;		 /* --svg-of growth */
 };
 
 enum cli_result {

@@ -26,6 +26,9 @@ struct lt_history {
 	size_t samples;		/* samples taken so far */
 	double *times;		/* ring of sample times */
 	struct lt_hashmap index; /* key fingerprint -> ring index */
+	struct lt_hashmap baseline; /* key fingerprint -> value (double bits) */
+	bool has_baseline;
+	double baseline_t;
 	struct ring *rings;
 	size_t nrings, cap;
 	size_t *free_list;
@@ -73,6 +76,7 @@ void history__free(struct lt_history *h)
 		free(h->procs[i].tracked);
 	}
 	hashmap__free(&h->index);
+	hashmap__free(&h->baseline);
 	free(h->rings);
 	free(h->free_list);
 	free(h->procs);
@@ -112,6 +116,38 @@ static void drop_ring(struct lt_history *h, size_t i)
 size_t history__samples(const struct lt_history *h)
 {
 	return h->samples;
+}
+
+int history__set_baseline(struct lt_history *h, const struct lt_series_key *k, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	return hashmap__set(&h->baseline, fingerprint(k), bits);
+}
+
+void history__mark_baseline(struct lt_history *h, double t)
+{
+	h->has_baseline = true;
+	h->baseline_t = t;
+}
+
+bool history__has_baseline(const struct lt_history *h, double *t)
+{
+	if (t)
+		*t = h->baseline_t;
+	return h->has_baseline;
+}
+
+double history__baseline(const struct lt_history *h, const struct lt_series_key *k)
+{
+	uint64_t bits;
+	double v;
+
+	if (!hashmap__get(&h->baseline, fingerprint(k), &bits))
+		return 0;
+	memcpy(&v, &bits, sizeof(v));
+	return v;
 }
 
 void history__begin(struct lt_history *h, double t)

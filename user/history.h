@@ -7,6 +7,7 @@
 #ifndef LEAKTOP_HISTORY_H
 #define LEAKTOP_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,6 +44,16 @@ int history__put_proc(struct lt_history *h, pid_t pid, double rss, double tracke
 void history__get(struct lt_history *h, const struct lt_series_key *k, struct lt_series *out);
 /* Samples taken so far (history__begin calls). */
 size_t history__samples(const struct lt_history *h);
+
+/*
+ * The growth baseline: one value per series, kept for the whole session (not the window),
+ * from which `growth` counts. Set it once; a series it does not hold has baseline 0.
+ */
+int history__set_baseline(struct lt_history *h, const struct lt_series_key *k, double v);
+/* Whether a baseline was taken, and when (the time passed to history__begin). */
+bool history__has_baseline(const struct lt_history *h, double *t);
+void history__mark_baseline(struct lt_history *h, double t);
+double history__baseline(const struct lt_history *h, const struct lt_series_key *k);
 /* A process's RSS and tracked series, over the same times. */
 void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
 		       struct lt_series *tracked);

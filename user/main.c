@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "diff.h"
 #include "events.h"
 #include "history.h"
 #include "leaktop.skel.h"
@@ -69,6 +71,7 @@ struct session {
 	struct lt_events *events;
 	FILE *json;
 	double start, last;
+	uint64_t start_ns;	/* attach, CLOCK_REALTIME */
 };
 
 /* Rows map size: what the tables need now, with room for objects mapped later. */
@@ -323,9 +326,59 @@ static void wait_until(struct session *s, double deadline)
 	}
 }
 
+static int write_folded(FILE *f, const struct lt_report *r, const void *what)
+{
+	return out_folded__write(f, r, *(const enum lt_profile_value *)what);
+}
+
+static int write_svg(FILE *f, const struct lt_report *r, const void *opts)
+{
+	return out_svg__write(f, r, opts);
+}
+
+static int write_pprof(FILE *f, const struct lt_report *r, const void *unused)
+{
+	(void)unused;
+	return out_pprof__write(f, r);
+}
+
+/* The files written at exit: folded stacks, the flame graph, the pprof profile. */
+static int write_profiles(struct session *s, const struct lt_report *r)
+{
+	enum lt_profile_value folded_of = s->cfg.folded_growth ? LT_PROFILE_GROWTH
+							       : LT_PROFILE_OUTSTANDING;
+	struct lt_svg_opts svg = {
+		.what = s->cfg.svg_growth ? LT_PROFILE_GROWTH : LT_PROFILE_OUTSTANDING,
+	};
+	const struct {
+		const char *path, *what;
+		lt_writer_fn write;
+		const void *arg;
+	} files[] = {
+		{ s->cfg.folded_path, "folded stacks", write_folded, &folded_of },
+		{ s->cfg.svg_path, "a flame graph", write_svg, &svg },
+		{ s->cfg.pprof_path, "a pprof profile", write_pprof, NULL },
+	};
+	int err = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		int e;
+
+		if (!files[i].path)
+			continue;
+		e = out__write_file(files[i].path, files[i].write, r, files[i].arg);
+		if (e)
+			lt_err("failed to write %s: %s", files[i].path, strerror(-e));
+		else
+			lt_info(0, "wrote %s to %s", files[i].what, files[i].path);
+		err = err ?: e;
+	}
+	return err;
+}
+
 static int report(struct session *s, bool final)
 {
-	bool folded = final && s->cfg.folded_path;
+	bool profiles = final && (s->cfg.folded_path || s->cfg.svg_path || s->cfg.pprof_path);
 	struct lt_table_opts opts = {
 		.top_n = s->cfg.top_n,
 		.frames = s->cfg.table_frames,
@@ -342,12 +395,13 @@ static int report(struct session *s, bool final)
 		.ntargets = s->ntargets,
 		.now = now,
 		.top_n = s->cfg.top_n,
-		.all_frames = folded || s->json,
+		.all_frames = profiles || s->json,
 		.sort_outstanding = s->cfg.sort_outstanding,
 		.per_call = s->cfg.per_call ? strrchr(s->cfg.per_call, ':') + 1 : NULL,
 		.final = final,
 	};
 	struct lt_report r;
+	double baseline;
 	int err;
 
 	if (s->events)
@@ -364,6 +418,9 @@ static int report(struct session *s, bool final)
 		return err;
 	}
 	r.elapsed_s = now - s->start;
+	r.start_ns = s->start_ns;
+	if (history__has_baseline(s->history, &baseline))
+		r.baseline_s = baseline - s->start;
 	r.interval_s = now - s->last;
 	r.final = final;
 	r.no_heap = !s->cfg.heap;
@@ -382,13 +439,9 @@ static int report(struct session *s, bool final)
 		lt_err("failed to write %s", s->cfg.json_path);
 		err = err ?: -EIO;
 	}
-	if (folded) {
-		int e = out_folded__write_file(s->cfg.folded_path, &r);
+	if (profiles) {
+		int e = write_profiles(s, &r);
 
-		if (e)
-			lt_err("failed to write %s: %s", s->cfg.folded_path, strerror(-e));
-		else
-			lt_info(0, "wrote folded stacks to %s", s->cfg.folded_path);
 		err = err ?: e;
 	}
 	report__free(&r);
@@ -489,6 +542,29 @@ static void cleanup(struct session *s)
 	}
 }
 
+/*
+ * The files written at exit go through a temporary file in the same directory: find out now,
+ * not after the whole trace, when that directory cannot be written.
+ */
+static int check_writable(const char *path)
+{
+	char *copy, *dir;
+	int err = 0;
+
+	if (!path)
+		return 0;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK)) {
+		err = -errno;
+		lt_err("cannot write %s: %s", path, strerror(errno));
+	}
+	free(copy);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static struct session s;
@@ -496,6 +572,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret = 1;
 
+	if (argc > 1 && !strcmp(argv[1], "diff"))
+		return diff__main(argc - 1, argv + 1, stdout);
 	cr = cli__parse(&s.cfg, argc, argv, err, sizeof(err), stdout);
 	if (cr == CLI_EXIT_OK)
 		return 0;
@@ -518,6 +596,9 @@ int main(int argc, char **argv)
 		lt_err("cannot write %s: %s", s.cfg.json_path, strerror(errno));
 		goto out;
 	}
+	if (check_writable(s.cfg.folded_path) || check_writable(s.cfg.svg_path) ||
+	    check_writable(s.cfg.pprof_path))
+		goto out;
 	preflight__mount_fs();
 	s.symbolizer = symbolizer__new();
 	s.history = history__new(s.cfg.window);
@@ -534,6 +615,7 @@ int main(int argc, char **argv)
 	refresh_targets(&s);
 	announce(&s);
 	s.start = s.last = now_mono();
+	s.start_ns = now_realtime_ns();
 	ret = trace(&s) ? 1 : 0;
 out:
 	cleanup(&s);

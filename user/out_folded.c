@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "output.h"
 #include "util.h"
@@ -67,7 +66,7 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(((const struct line *)a)->stack, ((const struct line *)b)->stack);
 }
 
-int out_folded__write(FILE *f, const struct lt_report *r)
+int out_folded__write(FILE *f, const struct lt_report *r, enum lt_profile_value what)
 {
 	struct line *lines = calloc(r->nrows + 1, sizeof(*lines));
 	size_t n = 0;
@@ -76,17 +75,27 @@ int out_folded__write(FILE *f, const struct lt_report *r)
 	if (!lines)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->nrows; i++) {
-		if (r->rows[i].kind != LT_ROW_HEAP || r->rows[i].bytes <= 0)
+		const struct lt_row *row = &r->rows[i];
+		int64_t v = out__profile_value(row, what);
+
+		if (v <= 0)
 			continue;
-		lines[n].stack = fold(&r->rows[i]);
+		lines[n].stack = fold(row);
 		if (!lines[n].stack) {
 			err = -ENOMEM;
 			goto out;
 		}
-		lines[n++].bytes = r->rows[i].bytes;
+		lines[n++].bytes = v;
 	}
 	qsort(lines, n, sizeof(*lines), cmp_line);
-	/* flamegraph.pl and `leaktop diff` skip lines that end in no number, like this one. */
+	/* flamegraph.pl and `leaktop diff` skip lines that end in no number, like these. */
+	if (what == LT_PROFILE_GROWTH && r->baseline_s > 0)
+		fprintf(f, "# leaktop: heap bytes grown from the first table (%.1f s after attach) "
+			"to the end (%.1f s); stacks that shrank are left out\n",
+			r->baseline_s, r->elapsed_s);
+	else if (what == LT_PROFILE_GROWTH)
+		fprintf(f, "# leaktop: heap bytes grown since attach (%.1f s); there was no table "
+			"before the end\n", r->elapsed_s);
 	if (r->sample_bytes)
 		fprintf(f, "# leaktop: sampled one point per %" PRIu64 " bytes on average; "
 			"bytes are unbiased estimates\n", r->sample_bytes);
@@ -106,30 +115,5 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(lines[i].stack);
 	free(lines);
-	return err;
-}
-
-int out_folded__write_file(const char *path, const struct lt_report *r)
-{
-	char *tmp = NULL;
-	FILE *f;
-	int err;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, getpid()) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
-	err = out_folded__write(f, r);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
 	return err;
 }

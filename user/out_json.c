@@ -95,11 +95,12 @@ static void stacks(FILE *f, const struct lt_report *r)
 		const struct lt_row *row = &r->rows[i];
 
 		fprintf(f, "%s{\"pid\":%d,\"kind\":\"%s\",\"stack_id\":\"%#" PRIx64 "\",\"bytes\":%" PRId64
-			",\"count\":%" PRId64 ",\"delta\":%" PRId64 ",\"allocs\":%" PRIu64
+			",\"count\":%" PRId64 ",\"delta\":%" PRId64 ",\"growth\":%" PRId64
+			",\"allocs\":%" PRIu64
 			",\"frees\":%" PRIu64 ",\"total_allocs\":%" PRIu64 ",\"total_frees\":%" PRIu64
 			",\"rate_per_s\":",
 			i ? "," : "", row->pid, report__kind_name(row->kind), row->stack_id, row->bytes,
-			row->count, row->delta, row->allocs, row->frees, row->total_allocs,
+			row->count, row->delta, row->growth, row->allocs, row->frees, row->total_allocs,
 			row->total_frees);
 		num(f, row->rate);
 		fprintf(f, ",\"trend\":\"%s\",\"age_s\":", analysis__trend_name(row->trend));
@@ -158,6 +159,8 @@ int out_json__write(FILE *f, const struct lt_report *r)
 	num(f, r->interval_s);
 	fputs(",\"window_s\":", f);
 	num(f, r->window_s);
+	fputs(",\"baseline_s\":", f);
+	num(f, r->baseline_s);
 	fprintf(f, ",\"sample_bytes\":%" PRIu64 ",\"per_call\":", r->sample_bytes);
 	str(f, r->per_call);
 	fprintf(f, ",\"traced\":{\"heap\":%s,\"mmap\":%s,\"sockets\":%s}",

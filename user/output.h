@@ -4,6 +4,8 @@
 #define LEAKTOP_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "report.h"
@@ -18,11 +20,26 @@ struct lt_table_opts {
 /* The live table: top stacks by outstanding bytes and by growth, and a footer. */
 int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_opts *o);
 
+/* What a profile (folded, SVG) counts per stack. */
+enum lt_profile_value {
+	LT_PROFILE_OUTSTANDING,	/* heap bytes held now */
+	LT_PROFILE_GROWTH,	/* heap bytes grown since the baseline (lt_report.baseline_s) */
+};
+
+/* A row's value in a profile: heap bytes held or grown; 0 for mappings and sockets. */
+static inline int64_t out__profile_value(const struct lt_row *row, enum lt_profile_value what)
+{
+	if (row->kind != LT_ROW_HEAP)
+		return 0;
+	return what == LT_PROFILE_GROWTH ? row->growth : row->bytes;
+}
+
 /*
- * Folded stacks: "comm;outermost;...;innermost bytes", one line per distinct stack with
- * outstanding bytes, sorted, for flamegraph.pl, speedscope and similar tools.
+ * Folded stacks: "comm;outermost;...;innermost bytes", one line per distinct stack with bytes
+ * to show, sorted, for flamegraph.pl, speedscope and similar tools. Comment lines start with
+ * '#' and never end in a number, so flamegraph.pl skips them.
  */
-int out_folded__write(FILE *f, const struct lt_report *r);
+int out_folded__write(FILE *f, const struct lt_report *r, enum lt_profile_value what);
 
 /*
  * The report as one line of JSON: {"type": "interval" or "final", ...}. docs/JSON.md is its
@@ -32,7 +49,35 @@ int out_folded__write(FILE *f, const struct lt_report *r);
 #define LT_JSON_VERSION 1
 int out_json__write(FILE *f, const struct lt_report *r);
 
-/* Write the folded report to `path` atomically (a temporary file, then rename). */
-int out_folded__write_file(const char *path, const struct lt_report *r);
+/*
+ * A self-contained interactive flame graph (SVG with inline script and style, no external
+ * resources) of the heap rows: tooltips, click to zoom, search. Frame widths are exact: a
+ * frame's width is its children's plus its own.
+ */
+struct lt_svg_opts {
+	enum lt_profile_value what;
+	const char *title;	/* NULL: one made from the report */
+};
+int out_svg__write(FILE *f, const struct lt_report *r, const struct lt_svg_opts *o);
+
+/*
+ * pprof: profile.proto (github.com/google/pprof/proto/profile.proto) of the heap rows with
+ * sample types alloc_objects/count, alloc_space/bytes, inuse_objects/count and
+ * inuse_space/bytes, Mapping (with build ids), Location and Function entries.
+ * out_pprof__encode() gives the raw message in a buffer to free(); out_pprof__write()
+ * writes it gzip-compressed, as pprof files are.
+ */
+int out_pprof__encode(const struct lt_report *r, uint8_t **buf, size_t *len);
+int out_pprof__write(FILE *f, const struct lt_report *r);
+
+/* Any writer, for out__write_file(). */
+typedef int (*lt_writer_fn)(FILE *f, const struct lt_report *r, const void *arg);
+
+/*
+ * Write `path` atomically: into a temporary file beside it, then rename, so a reader never
+ * sees half a file and a failed write leaves any old file as it was. 0 or -errno.
+ */
+int out__write_file(const char *path, lt_writer_fn write, const struct lt_report *r,
+		    const void *arg);
 
 #endif /* LEAKTOP_OUTPUT_H */

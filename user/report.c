@@ -7,6 +7,7 @@
 
 #include "collector.h"
 #include "history.h"
+#include "objects.h"
 #include "regions.h"
 #include "report.h"
 #include "symbolizer.h"
@@ -57,6 +58,40 @@ const char *report__kind_name(enum lt_row_kind k)
 static double row_value(const struct lt_row *r)
 {
 	return report__is_socket(r->kind) ? r->count : r->bytes;
+}
+
+int64_t report__row_value(const struct lt_row *row)
+{
+	return report__is_socket(row->kind) ? row->count : row->bytes;
+}
+
+/* Functions that allocate for their callers, whatever object holds them. */
+static bool is_alloc_func(const char *func)
+{
+	static const char *const extra[] = {
+		"operator new", "operator new[]", "__strdup", "strdup", "__strndup", "strndup",
+		"__libc_malloc", "__libc_calloc", "__libc_realloc", "__libc_memalign",
+	};
+	size_t len = strcspn(func, "(");
+
+	for (size_t i = 0; i < LT_FN__COUNT; i++) {
+		if (strlen(lt_fn_names[i]) == len && !strncmp(func, lt_fn_names[i], len))
+			return true;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(extra); i++) {
+		if (strlen(extra[i]) == len && !strncmp(func, extra[i], len))
+			return true;
+	}
+	return false;
+}
+
+enum lt_frame_class report__frame_class(const char *func, const struct lt_module *mod)
+{
+	if (func && is_alloc_func(func))
+		return LT_FRAME_ALLOC;
+	if (!mod)
+		return LT_FRAME_UNKNOWN;
+	return mod->is_exe ? LT_FRAME_APP : LT_FRAME_LIB;
 }
 
 static int cmp_ties(const struct lt_row *x, const struct lt_row *y)
@@ -280,14 +315,23 @@ static struct lt_series_key key_of(const struct lt_row *row)
 	return (struct lt_series_key){ row->kind, row->pid, row->stack_id };
 }
 
-/* Record this sample of every row and process. */
+/*
+ * Record this sample of every row and process. The first interval report is also the growth
+ * baseline; a final report that comes first is not (growth then counts from attach).
+ */
 static void record(struct lt_report *r, const struct lt_report_sources *src)
 {
+	bool baseline = !src->final && !history__has_baseline(src->history, NULL);
+
 	history__begin(src->history, src->now);
+	if (baseline)
+		history__mark_baseline(src->history, src->now);
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct lt_series_key k = key_of(&r->rows[i]);
 
 		history__put(src->history, &k, row_value(&r->rows[i]));
+		if (baseline && row_value(&r->rows[i]))
+			history__set_baseline(src->history, &k, row_value(&r->rows[i]));
 	}
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct lt_proc *p = &r->procs[i];
@@ -323,6 +367,7 @@ static void annotate(struct lt_report *r, const struct lt_report_sources *src)
 				   &tr);
 		row->rate = tr.slope;
 		row->trend = tr.trend;
+		row->growth = report__row_value(row) - llround(history__baseline(src->history, &k));
 		if (!s.n && !row_value(row) && row->total_allocs &&
 		    history__samples(src->history) >= LT_MIN_SAMPLES)
 			row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */
@@ -398,6 +443,8 @@ static int symbolize_row(struct lt_row *row, const struct lt_report_sources *src
 		f->func = s.func;
 		f->offset = s.offset;
 		f->module = s.module;
+		f->mod = s.mod;
+		f->cls = report__frame_class(s.func, s.mod);
 	}
 	row->nframes = st->len;
 	return 0;

@@ -19,6 +19,7 @@
 
 struct lt_collector;
 struct lt_history;
+struct lt_module;
 struct lt_regions;
 struct lt_symbolizer;
 struct lt_target;
@@ -32,11 +33,21 @@ enum lt_row_kind {
 	LT_ROW__KINDS = LT_ROW_SOCK + LT_SOCK__KINDS,
 };
 
+/* What a frame's code is, for colouring flame graphs. */
+enum lt_frame_class {
+	LT_FRAME_UNKNOWN,	/* in no known object */
+	LT_FRAME_APP,		/* the process's executable */
+	LT_FRAME_LIB,		/* a shared library */
+	LT_FRAME_ALLOC,		/* an allocation function: malloc's family, operator new, strdup */
+};
+
 struct lt_frame {
 	uint64_t ip;
 	const char *func;	/* NULL when unknown */
 	uint64_t offset;	/* from func, or from the module's base when func is NULL */
 	const char *module;	/* object basename, NULL when unknown */
+	const struct lt_module *mod; /* the object (symbolizer.h), NULL when unknown */
+	enum lt_frame_class cls;
 };
 
 struct lt_row {
@@ -47,6 +58,7 @@ struct lt_row {
 	int64_t bytes;		/* outstanding bytes (heap, mmap); 0 for sockets */
 	int64_t count;		/* outstanding blocks, regions or sockets */
 	int64_t delta;		/* change of the row's value (bytes, or sockets) since the last report */
+	int64_t growth;		/* change of the row's value since the baseline (lt_report) */
 	uint64_t allocs, frees; /* in the interval: allocations, maps or opens; and their reverse */
 	uint64_t total_allocs, total_frees, total_alloc_bytes; /* since attach */
 	double rate;		/* growth of the value over the window, per second */
@@ -69,6 +81,13 @@ struct lt_proc {
 
 struct lt_report {
 	double elapsed_s;	/* since attach */
+	uint64_t start_ns;	/* attach, in CLOCK_REALTIME nanoseconds */
+	/*
+	 * Rows' `growth` counts from the first interval report, `baseline_s` after attach (what
+	 * stacks held then, in flight or cached, is not growth). 0: from attach, when this final
+	 * report is the first.
+	 */
+	double baseline_s;
 	double interval_s;	/* since the previous report */
 	double window_s;	/* span of the rates' window */
 	bool final;
@@ -137,5 +156,11 @@ const struct lt_proc *report__proc(const struct lt_report *r, pid_t pid);
  * split one function into many). Returns the number of characters written, as snprintf.
  */
 int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with_offset);
+
+/* The class of a frame from its function name and object. */
+enum lt_frame_class report__frame_class(const char *func, const struct lt_module *mod);
+
+/* The row's value: bytes for heap and mappings, open sockets for sockets. */
+int64_t report__row_value(const struct lt_row *row);
 
 #endif /* LEAKTOP_REPORT_H */

@@ -31,10 +31,10 @@ struct lt_symbolizer {
 	size_t nstrings, cap_strings;
 };
 
-/* What a module's userdata slot holds: how to open its file. */
+/* What a module's userdata slot holds: how to open its file, and what it is. */
 struct module_file {
 	char *open_path;
-	char *base;	/* basename of the path the process maps it at */
+	struct lt_module info;	/* its strings are owned here */
 };
 
 static char *debuginfo_path;
@@ -80,7 +80,8 @@ static int free_module_file(Dwfl_Module *mod, void **userdata, const char *name,
 	(void)arg;
 	if (mf) {
 		free(mf->open_path);
-		free(mf->base);
+		free((char *)mf->info.path);
+		free((char *)mf->info.build_id);
 		free(mf);
 		*userdata = NULL;
 	}
@@ -150,9 +151,25 @@ static struct proc *proc_get(struct lt_symbolizer *s, pid_t pid, bool create)
 	return &s->procs[s->nprocs++];
 }
 
+/* The build id of an opened module, as lowercase hex; NULL when it has none. */
+static char *build_id_hex(Dwfl_Module *mod)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr);
+	char *hex;
+
+	if (n <= 0)
+		return NULL;
+	hex = malloc(2 * n + 1);
+	for (int i = 0; hex && i < n; i++)
+		sprintf(hex + 2 * i, "%02x", bits[i]);
+	return hex;
+}
+
 /* Report the file mapped at vmas [first, last] as one module spanning all its mappings. */
-static void report_module(Dwfl *dwfl, pid_t pid, const struct lt_maps *m, size_t first,
-			  size_t last)
+static void report_module(Dwfl *dwfl, pid_t pid, const char *exe, const struct lt_maps *m,
+			  size_t first, size_t last)
 {
 	const struct lt_vma *v = &m->vmas[first];
 	struct module_file *mf;
@@ -170,25 +187,34 @@ static void report_module(Dwfl *dwfl, pid_t pid, const struct lt_maps *m, size_t
 	if (!mf)
 		return;
 	mf->open_path = objects__open_path(pid, v);
-	mf->base = strdup(strrchr(v->path, '/') ? strrchr(v->path, '/') + 1 : v->path);
-	if (!mf->open_path || !mf->base) {
+	mf->info.path = strdup(v->path);
+	if (!mf->open_path || !mf->info.path) {
 		free(mf->open_path);
-		free(mf->base);
+		free((char *)mf->info.path);
 		free(mf);
 		return;
 	}
+	mf->info.base = strrchr(mf->info.path, '/') ? strrchr(mf->info.path, '/') + 1
+						     : mf->info.path;
+	mf->info.start = v->start;
+	mf->info.end = m->vmas[last].end;
+	mf->info.offset = v->offset;
+	mf->info.is_exe = exe && !strcmp(exe, v->path);
 	*slot = mf;
 	/*
 	 * Open the file now, while /proc/PID/root still leads to it: once the process exits
 	 * that path is gone, and its stacks must still be named in the final report.
 	 */
-	dwfl_module_getelf(mod, &bias);
+	if (dwfl_module_getelf(mod, &bias))
+		mf->info.build_id = build_id_hex(mod);
 }
 
 int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
 {
+	char link[64], exe[4096];
 	struct lt_maps maps;
 	struct proc *p;
+	ssize_t n;
 	int err;
 
 	p = proc_get(s, pid, true);
@@ -201,6 +227,9 @@ int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
 		procmaps__free(&maps);
 		return -ESRCH; /* a zombie: keep what we know */
 	}
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
 	dwfl_report_begin_add(p->dwfl);
 	for (size_t i = 0; i < maps.n;) {
 		size_t j = i;
@@ -213,7 +242,7 @@ int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
 		while (j + 1 < maps.n && maps.vmas[j + 1].inode == maps.vmas[i].inode &&
 		       !strcmp(maps.vmas[j + 1].path, maps.vmas[i].path))
 			j++;
-		report_module(p->dwfl, pid, &maps, i, j);
+		report_module(p->dwfl, pid, exe[0] ? exe : NULL, &maps, i, j);
 		i = j + 1;
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
@@ -229,14 +258,14 @@ char *symbolizer__demangle(const char *name)
 	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI);
 }
 
-static const char *module_basename(Dwfl_Module *mod)
+static const struct lt_module *module_info(Dwfl_Module *mod)
 {
 	struct module_file *mf;
 	void **slot;
 
 	dwfl_module_info(mod, &slot, NULL, NULL, NULL, NULL, NULL, NULL);
 	mf = *slot;
-	return mf ? mf->base : NULL;
+	return mf ? &mf->info : NULL;
 }
 
 static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct lt_sym *out)
@@ -250,7 +279,8 @@ static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct 
 	memset(out, 0, sizeof(*out));
 	if (!mod)
 		return;
-	out->module = module_basename(mod);
+	out->mod = module_info(mod);
+	out->module = out->mod ? out->mod->base : NULL;
 	name = dwfl_module_addrinfo(mod, ip - 1, &off, &sym, NULL, NULL, NULL);
 	if (name) {
 		/* "__libc_start_main@@GLIBC_2.34": the version is not part of the name. */

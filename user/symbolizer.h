@@ -16,10 +16,21 @@
 
 struct lt_symbolizer;
 
+/* An object a process maps, as pprof's Mapping describes it. */
+struct lt_module {
+	const char *path;	/* as the process maps it (its own mount namespace) */
+	const char *base;	/* the path's basename */
+	const char *build_id;	/* GNU build id in lowercase hex, or NULL */
+	uint64_t start, end;	/* the addresses its mappings span in the process */
+	uint64_t offset;	/* the file offset mapped at `start` */
+	bool is_exe;		/* the process's executable (/proc/PID/exe) */
+};
+
 struct lt_sym {
 	const char *func;	/* demangled name, or NULL when no symbol covers the address */
 	uint64_t offset;	/* from the start of func; from the module's base when func is NULL */
 	const char *module;	/* basename of the object, or NULL outside any known object */
+	const struct lt_module *mod; /* the object, or NULL; lives as long as the symbolizer */
 };
 
 struct lt_symbolizer *symbolizer__new(void);

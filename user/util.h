@@ -43,5 +43,10 @@ char *read_file(const char *path, size_t *len);
 
 /* Time from CLOCK_MONOTONIC, in seconds. */
 double now_mono(void);
+/* FNV-1a, 64 bits, of a string: the first key of string-keyed hash maps. */
+uint64_t str_hash(const char *s);
+
+/* CLOCK_REALTIME in nanoseconds since the epoch. */
+uint64_t now_realtime_ns(void);
 
 #endif /* LEAKTOP_UTIL_H */

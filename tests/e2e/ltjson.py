@@ -17,9 +17,10 @@ import json
 import sys
 
 SYSTEM = ("libc.so.6", "ld-linux-x86-64.so.2", "libc.so", "libpthread.so.0")
-TOP_KEYS = {"type", "version", "elapsed_s", "interval_s", "window_s", "sample_bytes", "per_call",
+TOP_KEYS = {"type", "version", "elapsed_s", "interval_s", "window_s", "baseline_s",
+            "sample_bytes", "per_call",
             "traced", "processes", "stacks", "drops", "unwind"}
-STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "allocs", "frees",
+STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "allocs", "frees",
               "total_allocs", "total_frees", "rate_per_s", "trend", "age_s", "per_call",
               "frames"}
 PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",

@@ -98,6 +98,13 @@ static void test_errors(void)
 		{ { "-p", "1", "--window", "2" }, "bad --window '2': out of range" },
 		{ { "-p", "1", "--per-call", "handle" }, "bad --per-call 'handle' (BINARY:FUNCTION)" },
 		{ { "-p", "1", "--per-call", "svc:" }, "bad --per-call 'svc:'" },
+		{ { "-p", "1", "--svg-of", "peak" }, "bad --svg-of 'peak' (outstanding or growth)" },
+		{ { "-p", "1", "--folded-of", "" }, "bad --folded-of '' (outstanding or growth)" },
+		{ { "-p", "1", "--pprof", "" }, "--pprof needs a file name" },
+		{ { "-p", "1", "--svg", "" }, "--svg needs a file name" },
+		{ { "-p", "1", "--svg-of", "growth" }, "--svg-of needs --svg FILE" },
+		{ { "-p", "1", "--folded-of", "growth" }, "--folded-of needs --folded FILE" },
+		{ { "-p", "1", "--no-heap", "--pprof=x" }, "--no-heap leaves nothing for" },
 		{ { "-p", "1", "--no-heap", "--no-sockets" }, "leave nothing to trace" },
 		{ { "-p", "1", "--config", "unwind-rows=5" }, "bad --config value 'unwind-rows=5'" },
 	};
@@ -146,6 +153,17 @@ static void test_sampling_and_knobs(void)
 	ASSERT_TRUE(cfg.sort_outstanding, "sort outstanding");
 	ASSERT_STREQ(cfg.per_call, "/opt/svc:handle_event", "per-call");
 	ASSERT_STREQ(cfg.json_path, "o.json", "json");
+	ASSERT_TRUE(!cfg.svg_path && !cfg.pprof_path && !cfg.svg_growth && !cfg.folded_growth,
+		    "no profiles by default");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--svg", "f.svg", "--svg-of", "growth", "--pprof",
+			"p.pb.gz", "--folded", "f.folded", "--folded-of", "growth", NULL),
+		  CLI_RUN, "issue 6 options");
+	ASSERT_STREQ(cfg.svg_path, "f.svg", "svg");
+	ASSERT_STREQ(cfg.pprof_path, "p.pb.gz", "pprof");
+	ASSERT_TRUE(cfg.svg_growth && cfg.folded_growth, "growth profiles");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--svg", "f.svg", "--svg-of", "outstanding", NULL),
+		  CLI_RUN, "outstanding");
+	ASSERT_TRUE(!cfg.svg_growth, "svg of outstanding");
 }
 
 static void test_help_version(void)

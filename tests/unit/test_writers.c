@@ -27,7 +27,13 @@ static char *capture(int (*write)(FILE *, const void *, const void *), const voi
 static int folded(FILE *f, const void *r, const void *unused)
 {
 	(void)unused;
-	return out_folded__write(f, r);
+	return out_folded__write(f, r, LT_PROFILE_OUTSTANDING);
+}
+
+static int folded_growth(FILE *f, const void *r, const void *unused)
+{
+	(void)unused;
+	return out_folded__write(f, r, LT_PROFILE_GROWTH);
 }
 
 static int table(FILE *f, const void *r, const void *o)
@@ -53,6 +59,50 @@ static void test_folded(void)
 			"';' in a symbol cannot split frames");
 	ASSERT_CONTAINS(got, "service;[stack unavailable] 512\n", "lost stacks keep their bytes");
 	ASSERT_TRUE(!strstr(got, "python3.11"), "rows holding nothing are left out");
+	free(got);
+}
+
+static void test_folded_growth(void)
+{
+	struct lt_report r = fx_report;
+	char *got = capture(folded_growth, &fx_report, NULL);
+
+	test_golden(got, GOLDEN_DIR "report_growth.folded");
+	/* 20 MiB of write_jsonl's 30 MiB grew after the first table; its other site did not. */
+	ASSERT_CONTAINS(got, "service;__libc_start_call_main;main;handle_event;write_jsonl 20971520\n",
+			"growth, not what is held");
+	ASSERT_CONTAINS(got, "# leaktop: heap bytes grown from the first table (5.0 s after attach) "
+			"to the end (15.0 s); stacks that shrank are left out\n",
+			"the baseline is said");
+	ASSERT_TRUE(!strstr(got, "python3.11"), "stacks that shrank are left out");
+	ASSERT_CONTAINS(got, "cache::Store<int: long>::put(int);operator new(unsigned long) 1500\n",
+			"a stack that grew less than it holds");
+	free(got);
+
+	r.baseline_s = 0;
+	got = capture(folded_growth, &r, NULL);
+	ASSERT_CONTAINS(got, "# leaktop: heap bytes grown since attach (15.0 s); there was no table "
+			"before the end\n", "no baseline: from attach");
+	free(got);
+}
+
+/* No comment line may end in a number: flamegraph.pl would read it as a stack. */
+static void test_folded_comments(void)
+{
+	struct lt_report r = fx_report;
+	char *got, *line;
+
+	r.sample_bytes = 524288;
+	got = capture(folded_growth, &r, NULL);
+	for (line = got; line && *line; line = strchr(line, '\n') + 1) {
+		size_t len = strcspn(line, "\n");
+
+		if (*line == '#')
+			ASSERT_TRUE(len && (line[len - 1] < '0' || line[len - 1] > '9'),
+				    "a comment ends in a word");
+		if (!strchr(line, '\n'))
+			break;
+	}
 	free(got);
 }
 
@@ -131,6 +181,6 @@ static void test_table_redraw(void)
 	free(got);
 }
 
-TEST_MAIN(TEST(test_folded), TEST(test_folded_empty), TEST(test_table_human),
-	  TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_json),
+TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments),
+	  TEST(test_folded_empty), TEST(test_table_human), TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_json),
 	  TEST(test_table_redraw))
