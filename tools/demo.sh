@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the bundled leaky service, trace it with leaktop for DEMO_SECONDS (15) with
-# the live table, then write folded stacks of what it still holds.
+# the live table, then write a flame graph, a pprof profile and folded stacks of what it still
+# holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${DEMO_SECONDS:-15}
@@ -19,12 +20,13 @@ svc=$!
 trap 'kill $svc 2>/dev/null; wait $svc 2>/dev/null || true' EXIT
 sleep 0.5
 
-echo "== leaktop -p $svc -d $seconds -i 3 --per-call leaky_service:handle_event --folded $out.folded"
+echo "== leaktop -p $svc -d $seconds -i 3 --per-call leaky_service:handle_event --svg $out.svg --pprof $out.pb.gz --folded $out.folded"
 ./leaktop -p "$svc" -d "$seconds" -i 3 -n 5 --frames 6 --per-call leaky_service:handle_event \
-	--folded "$out.folded"
+	--svg "$out.svg" --pprof "$out.pb.gz" --folded "$out.folded"
 
 echo
 echo "== $out.folded: outstanding bytes per stack, heaviest first"
 sort -t' ' -k2 -nr "$out.folded" | head -5
 echo
-echo "Render it with flamegraph.pl $out.folded > $out.svg, or open it in speedscope."
+echo "Open $out.svg in a browser: click to zoom, Ctrl-F to search."
+echo "go tool pprof -top $out.pb.gz reads the profile; docs/PROFILES.md shows other viewers."

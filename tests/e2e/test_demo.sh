@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo's script, shortened: the demo's leaking function is the top stack and the
-# heaviest line of the folded file, and its socket leak is in the sockets section.
+# heaviest line of the folded file, its socket leak is in the sockets section, and it writes a
+# flame graph and a pprof profile.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -13,4 +14,9 @@ heaviest=$(sort -t' ' -k2 -nr "$WORK/demo.folded" | head -1)
 sockets=$(awk '/final report/ { f = 1 } f && /^SOCKETS: STACKS BY/ { s = 1; next }
 	s && $1 == "1" { getline; print $1; exit }' "$WORK/demo.table")
 [[ $sockets == connect_upstream+* ]] || fail "the final table's socket stack is in '$sockets', want connect_upstream"
-pass "demo: write_jsonl on top ($heaviest); sockets from connect_upstream"
+for f in demo.svg demo.pb.gz; do
+	[[ -s $WORK/$f ]] || fail "the demo did not write $f"
+done
+xmllint --noout "$WORK/demo.svg" || fail "the demo's flame graph is not well-formed XML"
+grep -q 'data-name="write_jsonl"' "$WORK/demo.svg" || fail "no write_jsonl frame in the flame graph"
+pass "demo: write_jsonl on top ($heaviest); sockets from connect_upstream; flame graph and pprof written"
