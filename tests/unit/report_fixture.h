@@ -22,7 +22,7 @@ static const struct lt_module fx_libstdcxx = {
 	.start = 0x7f0000100000, .end = 0x7f0000200000, .offset = 0,
 };
 static const struct lt_module fx_python = {
-	.path = "/usr/bin/python3.11", .base = "python3.11", .start = 0x400000,
+	.path = "/usr/bin/python3.11", .base = "python3.11", .start = 0x500000,
 	.end = 0x900000, .offset = 0,
 };
 

@@ -591,6 +591,79 @@ static void test_fixture(void)
 	profile_free(p);
 }
 
+/* The decoded profile as text, one line per entry, in the spirit of `go tool pprof -raw`. */
+static char *dump(const struct t_profile *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "time_nanos %" PRIu64 " duration_nanos %" PRIu64 " period %" PRIu64
+		   " %s/%s default %s\n", p->time_nanos, p->duration_nanos, p->period,
+		str_at(p, p->period_type.type), str_at(p, p->period_type.unit),
+		str_at(p, p->default_sample_type));
+	for (size_t i = 0; i < p->ncomment; i++)
+		fprintf(f, "comment %s\n", str_at(p, p->comment[i]));
+	for (size_t i = 0; i < p->nsample_type; i++)
+		fprintf(f, "sample_type %s/%s\n", str_at(p, p->sample_type[i].type),
+			str_at(p, p->sample_type[i].unit));
+	for (size_t i = 0; i < p->nsample; i++) {
+		const struct t_sample *sm = &p->sample[i];
+
+		fprintf(f, "sample");
+		for (size_t k = 0; k < sm->nval; k++)
+			fprintf(f, " %" PRIu64, sm->val[k]);
+		fprintf(f, " @");
+		for (size_t k = 0; k < sm->nloc; k++)
+			fprintf(f, " %" PRIu64, sm->loc[k]);
+		for (size_t k = 0; k < sm->nlabel; k++) {
+			const struct t_label *l = &sm->label[k];
+
+			if (l->str)
+				fprintf(f, " %s=%s", str_at(p, l->key), str_at(p, l->str));
+			else
+				fprintf(f, " %s=%" PRIu64, str_at(p, l->key), l->num);
+		}
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < p->nlocation; i++) {
+		const struct t_location *l = &p->location[i];
+
+		fprintf(f, "location %" PRIu64 " %#" PRIx64 " mapping %" PRIu64, l->id, l->address,
+			l->mapping_id);
+		for (size_t k = 0; k < l->nline; k++)
+			fprintf(f, " function %" PRIu64, l->func[k]);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < p->nfunction; i++)
+		fprintf(f, "function %" PRIu64 " %s (%s) in %s\n", p->function[i].id,
+			str_at(p, p->function[i].name), str_at(p, p->function[i].system_name),
+			p->function[i].filename ? str_at(p, p->function[i].filename) : "-");
+	for (size_t i = 0; i < p->nmapping; i++) {
+		const struct t_mapping *m = &p->mapping[i];
+
+		fprintf(f, "mapping %" PRIu64 " %#" PRIx64 "-%#" PRIx64 " offset %#" PRIx64
+			   " %s build_id %s%s\n", m->id, m->start, m->limit, m->offset,
+			str_at(p, m->filename), m->build_id ? str_at(p, m->build_id) : "-",
+			m->has_functions ? " has_functions" : "");
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The whole profile of the fixture against a golden text dump, to review by eye. */
+static void test_golden_dump(void)
+{
+	struct t_profile *p = encode_decode(&fx_report);
+	char *got = p ? dump(p) : NULL;
+
+	test_golden(got, "tests/unit/golden/report.pprof.txt");
+	free(got);
+	profile_free(p);
+}
+
 static void test_deterministic(void)
 {
 	uint8_t *a = NULL, *b = NULL;
@@ -788,5 +861,6 @@ static void test_many(void)
 	free(frames);
 }
 
-TEST_MAIN(TEST(test_fixture), TEST(test_deterministic), TEST(test_gzip), TEST(test_write_error),
-	  TEST(test_empty), TEST(test_two_processes), TEST(test_hash_collision), TEST(test_many))
+TEST_MAIN(TEST(test_fixture), TEST(test_golden_dump), TEST(test_deterministic), TEST(test_gzip),
+	  TEST(test_write_error), TEST(test_empty), TEST(test_two_processes),
+	  TEST(test_hash_collision), TEST(test_many))
