@@ -25,6 +25,45 @@ const char *const lt_fn_names[LT_FN__COUNT] = {
 	[LT_FN_FREE] = "free",
 };
 
+const struct lt_alloc_sym lt_alloc_syms[] = {
+	{ "malloc", LT_FN_MALLOC },
+	{ "calloc", LT_FN_CALLOC },
+	{ "realloc", LT_FN_REALLOC },
+	{ "reallocarray", LT_FN_REALLOCARRAY },
+	{ "posix_memalign", LT_FN_POSIX_MEMALIGN },
+	{ "aligned_alloc", LT_FN_ALIGNED_ALLOC },
+	{ "memalign", LT_FN_MEMALIGN },
+	{ "valloc", LT_FN_VALLOC },
+	{ "pvalloc", LT_FN_PVALLOC },
+	{ "free", LT_FN_FREE },
+	/* operator new(size), new[], their nothrow and aligned forms: the size comes first. */
+	{ "_Znwm", LT_FN_MALLOC },
+	{ "_Znam", LT_FN_MALLOC },
+	{ "_ZnwmRKSt9nothrow_t", LT_FN_MALLOC },
+	{ "_ZnamRKSt9nothrow_t", LT_FN_MALLOC },
+	{ "_ZnwmSt11align_val_t", LT_FN_MALLOC },
+	{ "_ZnamSt11align_val_t", LT_FN_MALLOC },
+	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", LT_FN_MALLOC },
+	{ "_ZnamSt11align_val_tRKSt9nothrow_t", LT_FN_MALLOC },
+	/* operator delete in all its forms: the pointer comes first. */
+	{ "_ZdlPv", LT_FN_FREE },
+	{ "_ZdaPv", LT_FN_FREE },
+	{ "_ZdlPvm", LT_FN_FREE },
+	{ "_ZdaPvm", LT_FN_FREE },
+	{ "_ZdlPvRKSt9nothrow_t", LT_FN_FREE },
+	{ "_ZdaPvRKSt9nothrow_t", LT_FN_FREE },
+	{ "_ZdlPvSt11align_val_t", LT_FN_FREE },
+	{ "_ZdaPvSt11align_val_t", LT_FN_FREE },
+	{ "_ZdlPvmSt11align_val_t", LT_FN_FREE },
+	{ "_ZdaPvmSt11align_val_t", LT_FN_FREE },
+	/* jemalloc's non-standard API: mallocx(size, flags), rallocx(ptr, size, flags), ... */
+	{ "mallocx", LT_FN_MALLOC },
+	{ "rallocx", LT_FN_REALLOC },
+	{ "dallocx", LT_FN_FREE },
+	{ "sdallocx", LT_FN_FREE },
+};
+_Static_assert(ARRAY_SIZE(lt_alloc_syms) == LT_ALLOC_SYMS, "LT_ALLOC_SYMS counts lt_alloc_syms");
+
 static const struct {
 	const char *pattern; /* fnmatch() over the basename */
 	enum lt_family family;
@@ -156,7 +195,13 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino, struct 
 		free(o.open_path);
 		return 0;
 	}
-	elfobj__find_funcs(elf, lt_fn_names, LT_FN__COUNT, o.funcs);
+	{
+		const char *names[LT_ALLOC_SYMS];
+
+		for (size_t i = 0; i < LT_ALLOC_SYMS; i++)
+			names[i] = lt_alloc_syms[i].name;
+		elfobj__find_funcs(elf, names, LT_ALLOC_SYMS, o.funcs);
+	}
 	elfobj__close(elf);
 	if (!o.funcs[LT_FN_MALLOC].found || !o.funcs[LT_FN_FREE].found) {
 		free(o.open_path);
@@ -232,11 +277,11 @@ size_t objects__alloc_ranges(const struct lt_maps *maps, const struct lt_object_
 			found = e && !elfobj__bias(e, v->start, v->offset, &bias);
 			elfobj__close(e);
 		}
-		for (int fn = 0; found && fn < LT_FN__COUNT && n < max; fn++) {
-			if (!o->funcs[fn].found)
+		for (size_t i = 0; found && i < LT_ALLOC_SYMS && n < max; i++) {
+			if (!o->funcs[i].found)
 				continue;
-			out[n].lo = o->funcs[fn].vaddr + bias;
-			out[n].hi = out[n].lo + (o->funcs[fn].size ? o->funcs[fn].size : 1);
+			out[n].lo = o->funcs[i].vaddr + bias;
+			out[n].hi = out[n].lo + (o->funcs[i].size ? o->funcs[i].size : 1);
 			n++;
 		}
 	}

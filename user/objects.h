@@ -18,6 +18,21 @@
 /* lt_fn_names[fn] spells each enum lt_fn of leaktop.h. */
 extern const char *const lt_fn_names[LT_FN__COUNT];
 
+/*
+ * Every function leaktop probes in an allocator object, with the calling convention (enum
+ * lt_fn: where the size and pointer are) its probe reads. The first LT_FN__COUNT are the C
+ * functions in enum lt_fn order; then the entry points some allocators have of their own:
+ * C++'s operator new and delete (tcmalloc defines them and does not go through malloc) and
+ * jemalloc's *allocx family.
+ */
+struct lt_alloc_sym {
+	const char *name;	/* the symbol (mangled for C++) */
+	enum lt_fn fn;
+};
+
+#define LT_ALLOC_SYMS (LT_FN__COUNT + 22)
+extern const struct lt_alloc_sym lt_alloc_syms[LT_ALLOC_SYMS];
+
 enum lt_family {
 	LT_FAMILY_GLIBC,
 	LT_FAMILY_MUSL,
@@ -35,7 +50,7 @@ struct lt_object {
 	uint64_t ino;
 	unsigned int dev_major, dev_minor;
 	enum lt_family family;
-	struct lt_elf_func funcs[LT_FN__COUNT];
+	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
 };
 
 struct lt_object_list {

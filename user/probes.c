@@ -34,8 +34,9 @@ struct lt_probes {
 
 /* One function's probe in one object. */
 struct site {
-	enum lt_fn fn;
+	enum lt_fn fn;	 /* its calling convention: the probe's cookie */
 	uint64_t offset; /* file offset of the probe */
+	const char *name;
 };
 
 const char *probes__mode_name(enum lt_attach_mode m)
@@ -202,10 +203,10 @@ static int keep_link(struct lt_probes *p, struct bpf_link *l)
 }
 
 /* True when an earlier function of `o` sits at the same address and carries the probe. */
-static bool alias_of_earlier(const struct lt_object *o, enum lt_fn fn)
+static bool alias_of_earlier(const struct lt_object *o, size_t sym)
 {
-	for (int k = 0; k < (int)fn; k++) {
-		if (o->funcs[k].found && o->funcs[k].vaddr == o->funcs[fn].vaddr)
+	for (size_t k = 0; k < sym; k++) {
+		if (o->funcs[k].found && o->funcs[k].vaddr == o->funcs[sym].vaddr)
 			return true;
 	}
 	return false;
@@ -217,22 +218,24 @@ static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object 
 {
 	size_t n = 0;
 
-	for (int fn = 0; fn < LT_FN__COUNT; fn++) {
-		const struct lt_elf_func *f = &o->funcs[fn];
+	for (size_t i = 0; i < LT_ALLOC_SYMS; i++) {
+		const struct lt_elf_func *f = &o->funcs[i];
+		enum lt_fn fn = lt_alloc_syms[i].fn;
 		struct lt_plan plan = { .why = "offsets=entry" };
 
-		if (!f->found || alias_of_earlier(o, fn))
+		if (!f->found || alias_of_earlier(o, i))
 			continue;
 		if (p->plan_offsets)
 			planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
 		sites[n].fn = fn;
 		sites[n].offset = f->file_offset + plan.delta;
+		sites[n].name = lt_alloc_syms[i].name;
 		n++;
-		lt_info(1, "pid %d: %s at %s+%u%s%s (%s)", pid, lt_fn_names[fn], o->path,
+		lt_info(1, "pid %d: %s at %s+%u%s%s (%s)", pid, lt_alloc_syms[i].name, o->path,
 			plan.delta, plan.insn[0] ? ": " : "", plan.insn, plan.why);
 		if (p->plan_offsets && !plan.emulated)
 			lt_info(1, "pid %d: %s is probed at +0, single-stepped: %s", pid,
-				lt_fn_names[fn], plan.why);
+				lt_alloc_syms[i].name, plan.why);
 	}
 	return n;
 }
@@ -241,7 +244,7 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 			unsigned int flags, pid_t pid, const struct lt_object *o,
 			const struct site *sites, size_t n)
 {
-	uint64_t offsets[LT_FN__COUNT], cookies[LT_FN__COUNT];
+	uint64_t offsets[LT_ALLOC_SYMS], cookies[LT_ALLOC_SYMS];
 	int fd;
 
 	if (!n)
@@ -273,7 +276,7 @@ static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retpr
 		err = -errno;
 		lt_err("failed to attach %s to %s:%s (offset %#" PRIx64 ") in pid %d: %s",
 		       retprobe ? "uretprobe" : "uprobe", o->path,
-		       s->fn < LT_FN__COUNT ? lt_fn_names[s->fn] : bpf_program__name(prog), s->offset,
+		       s->name ? s->name : bpf_program__name(prog), s->offset,
 		       pid, strerror(-err));
 		return err;
 	}
@@ -391,20 +394,18 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o)
 {
 	struct leaktop_bpf *skel = p->skel;
-	struct site sites[LT_FN__COUNT], *free_site = NULL;
-	size_t n, nalloc = 0, first_link = p->nlinks, first_fd = p->nfds;
+	struct site sites[LT_ALLOC_SYMS], frees[LT_ALLOC_SYMS];
+	size_t n, nalloc = 0, nfree = 0, first_link = p->nlinks, first_fd = p->nfds;
 	int err = 0;
 
 	n = plan_sites(p, pid, o, sites);
-	/* The allocating functions first, then free, kept apart. */
+	/* The allocating functions and the releasing ones (free, operator delete...) apart. */
 	for (size_t i = 0; i < n; i++) {
 		if (sites[i].fn == LT_FN_FREE)
-			free_site = &sites[i];
+			frees[nfree++] = sites[i];
 		else
 			sites[nalloc++] = sites[i];
 	}
-	if (free_site)
-		sites[nalloc] = *free_site;
 
 	switch (p->mode) {
 	case LT_ATTACH_SESSION:
@@ -425,12 +426,12 @@ int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object
 			      attach_perf(p, skel->progs.alloc_enter, false, pid, o, &sites[i]);
 		break;
 	}
-	if (!err && free_site) {
-		if (p->mode == LT_ATTACH_PERF)
-			err = attach_perf(p, skel->progs.free_enter, false, pid, o, &sites[nalloc]);
-		else
-			err = attach_multi(p, skel->progs.free_enter, LT_BPF_TRACE_UPROBE_MULTI, 0,
-					   pid, o, &sites[nalloc], 1);
+	if (!err && p->mode == LT_ATTACH_PERF) {
+		for (size_t i = 0; i < nfree && !err; i++)
+			err = attach_perf(p, skel->progs.free_enter, false, pid, o, &frees[i]);
+	} else if (!err) {
+		err = attach_multi(p, skel->progs.free_enter, LT_BPF_TRACE_UPROBE_MULTI, 0, pid, o,
+				   frees, nfree);
 	}
 	if (err) {
 		while (p->nlinks > first_link)

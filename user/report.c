@@ -74,8 +74,10 @@ static bool is_alloc_func(const char *func)
 	};
 	size_t len = strcspn(func, "(");
 
-	for (size_t i = 0; i < LT_FN__COUNT; i++) {
-		if (strlen(lt_fn_names[i]) == len && !strncmp(func, lt_fn_names[i], len))
+	for (size_t i = 0; i < LT_ALLOC_SYMS; i++) {
+		const char *name = lt_alloc_syms[i].name;
+
+		if (strlen(name) == len && !strncmp(func, name, len))
 			return true;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(extra); i++) {
