@@ -100,13 +100,9 @@ static __always_inline void lt_stat_add(__u32 which, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
+#include "scope.bpf.h"
 #include "unwind.bpf.h"
 #include "stack.bpf.h"
-
-static __always_inline __u32 lt_tgid(void)
-{
-	return bpf_get_current_pid_tgid() >> 32;
-}
 
 /* Blocks a weight stands for, in 1/LT_COUNT_ONE units: exactly one when it is the size. */
 static __always_inline __u64 lt_count_weight(__u64 size, __u64 weight)
@@ -307,7 +303,7 @@ static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 fn)
 	struct lt_call c;
 	__u32 record = 1;
 
-	if (!lt_decode(ctx, fn, &c))
+	if (!lt_uprobe_in_scope() || !lt_decode(ctx, fn, &c))
 		return false;
 	th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -407,7 +403,7 @@ int alloc_exit(struct pt_regs *ctx)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
-	if (!cfg_empty && addr)
+	if (!cfg_empty && addr && lt_uprobe_in_scope())
 		lt_release(lt_tgid(), addr);
 	return 0;
 }

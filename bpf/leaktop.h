@@ -76,6 +76,7 @@ enum lt_stat {
 	LT_STAT_EVENTS_LOST,	   /* mmap events lost: the ring buffer was full */
 	LT_STAT_SOCK_MAP_FULL,	   /* sockets not tracked: the sockets map is full */
 	LT_STAT_SOCK_TOTALS_FULL,  /* sockets not tracked: no room for their stack's totals */
+	LT_STAT_PROC_EVENTS_LOST,  /* exec, exit or fork events lost: the ring buffer was full */
 	LT_STAT__COUNT,
 };
 
@@ -152,6 +153,17 @@ enum lt_event_type {
 	LT_EV_MMAP,   /* [addr, addr + len) mapped */
 	LT_EV_MUNMAP, /* [addr, addr + len) unmapped */
 	LT_EV_MREMAP, /* [addr, addr + len) moved to [new_addr, new_addr + new_len) */
+	/* The life of traced processes, so user space follows them and purges what they leave. */
+	LT_EV_EXEC,   /* tgid ran a new program: its old heap is gone */
+	LT_EV_EXIT,   /* tgid's last thread exited */
+	LT_EV_FORK,   /* tgid is a new process, forked by process `addr` */
+};
+
+/* Which processes the programs trace. */
+enum lt_scope {
+	LT_SCOPE_PIDS,	 /* -p: those in `targets` (uprobes are pid-filtered at attach too) */
+	LT_SCOPE_ALL,	 /* --all: every process but leaktop */
+	LT_SCOPE_CGROUP, /* --cgroup, --container: those whose cgroup is in `scope_cgroups` */
 };
 
 #define LT_EV_ANON 1 /* flags: anonymous memory, not a file */

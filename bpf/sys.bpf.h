@@ -18,14 +18,6 @@
 #define LT_CLOSE_RANGE_CLOEXEC (1U << 2)
 #define LT_MAP_ANONYMOUS 0x20
 
-/* The processes being traced: the tracepoints' filter. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64); /* resized by user space */
-	__type(key, __u32);
-	__type(value, __u32);
-} targets SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
@@ -52,11 +44,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } calls SEC(".maps");
-
-static __always_inline bool lt_traced(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
-}
 
 static __always_inline struct lt_thread *lt_thread_of_current(bool create)
 {
@@ -401,6 +388,59 @@ int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 	if (th)
 		lt_emit(ctx, th, LT_EV_MREMAP, th->sys_arg[0], th->sys_arg[1], ctx->ret,
 			th->sys_arg[2], 0, true);
+	return 0;
+}
+
+/* --- Processes --------------------------------------------------------------------- */
+
+/* Tell user space that a traced process forked, ran a new program or exited. */
+static __always_inline void lt_proc_event(__u32 type, __u32 tgid, __u64 parent)
+{
+	struct lt_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		lt_stat_add(LT_STAT_PROC_EVENTS_LOST, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->tgid = tgid;
+	ev->addr = parent;
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* A new process (not a thread): with a --cgroup scope its probes must be attached. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+
+	/* The child is not running yet; the parent's scope is the child's. */
+	if (tgid == (__u32)BPF_CORE_READ(child, pid) && lt_traced(lt_tgid()))
+		lt_proc_event(LT_EV_FORK, tgid, BPF_CORE_READ(parent, tgid));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = lt_tgid();
+
+	if (lt_traced(tgid))
+		lt_proc_event(LT_EV_EXEC, tgid, 0);
+	return 0;
+}
+
+/* Fired by each exiting thread; the process is gone with its last one. */
+SEC("tracepoint/sched/sched_process_exit")
+int proc_exit(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = lt_tgid();
+
+	if (!BPF_CORE_READ(task, signal, live.counter) && lt_traced(tgid))
+		lt_proc_event(LT_EV_EXIT, tgid, 0);
 	return 0;
 }
 

@@ -16,9 +16,13 @@ struct {
 	__type(value, struct lt_unwind_row);
 } unwind_rows SEC(".maps");
 
-/* Per process: its executable mappings and their tables. No entry: frame pointers only. */
+/*
+ * Per process: its executable mappings and their tables. No entry: frame pointers only.
+ * Entries are 16 KiB, and --all may size the map for thousands: allocate them as they come.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 64); /* resized by user space */
 	__type(key, __u32);
 	__type(value, struct lt_unwind_proc);

@@ -39,6 +39,10 @@ enum {
 	OPT_SVG_OF,
 	OPT_PPROF,
 	OPT_FOLDED_OF,
+	OPT_ALL,
+	OPT_CGROUP,
+	OPT_CONTAINER,
+	OPT_GROUP_BY,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -67,6 +71,10 @@ static const struct option long_opts[] = {
 	{ "svg-of", required_argument, NULL, OPT_SVG_OF },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "folded-of", required_argument, NULL, OPT_FOLDED_OF },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -76,12 +84,18 @@ static const struct option long_opts[] = {
 void cli__usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: leaktop -p PID[,PID...] [options]\n"
+		"Usage: leaktop -p PID[,PID...] | --all | --cgroup PATH | --container ID [options]\n"
 		"\n"
 		"Attach to running processes and show which call stacks hold memory, and how it\n"
 		"grows, without restarting them.\n"
 		"\n"
 		"  -p, --pid PID[,PID...]  processes to trace (up to %d)\n"
+		"      --all               every user process on the host, and those started later\n"
+		"      --cgroup PATH|ID    the processes of a cgroup v2 and its descendants (a path\n"
+		"                          under the cgroup2 mount, or a cgroup id)\n"
+		"      --container ID      the processes of the container whose id starts with ID\n"
+		"                          (docker, containerd, cri-o, podman, Kubernetes)\n"
+		"      --group-by WHAT     table rows: stack (default), process or container\n"
 		"  -i, --interval SECS     seconds between tables (default 5)\n"
 		"  -d, --duration SECS     stop after SECS and print the final table\n"
 		"  -n, --top N             stacks per table section (default 10)\n"
@@ -373,6 +387,27 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			*(opt == OPT_SVG_OF ? &cfg->svg_growth : &cfg->folded_growth) =
 				!strcmp(optarg, "growth");
 			break;
+		case OPT_ALL:
+			cfg->all = true;
+			break;
+		case OPT_CGROUP:
+		case OPT_CONTAINER:
+			if (!*optarg)
+				return fail(err, errlen, "--%s needs a value",
+					    opt == OPT_CGROUP ? "cgroup" : "container");
+			*(opt == OPT_CGROUP ? &cfg->cgroup : &cfg->container) = optarg;
+			break;
+		case OPT_GROUP_BY:
+			if (!strcmp(optarg, "stack"))
+				cfg->group_by = LT_GROUP_STACK;
+			else if (!strcmp(optarg, "process"))
+				cfg->group_by = LT_GROUP_PROCESS;
+			else if (!strcmp(optarg, "container"))
+				cfg->group_by = LT_GROUP_CONTAINER;
+			else
+				return fail(err, errlen,
+					    "bad --group-by '%s' (stack, process or container)", optarg);
+			break;
 		case OPT_CONFIG:
 			if (set_knob(cfg, optarg, err, errlen))
 				return CLI_ERROR;
@@ -404,8 +439,14 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (!cfg->npids)
-		return fail(err, errlen, "nothing to trace: give -p PID (see --help)");
+	if (!cfg->npids && !cfg->all && !cfg->cgroup && !cfg->container)
+		return fail(err, errlen, "nothing to trace: give -p PID, --all, --cgroup or "
+				     "--container (see --help)");
+	if ((cfg->npids > 0) + cfg->all + !!cfg->cgroup + !!cfg->container > 1)
+		return fail(err, errlen, "give one of -p, --all, --cgroup and --container");
+	if (cfg->all && cfg->per_call)
+		return fail(err, errlen, "--per-call needs -p, --cgroup or --container: with --all "
+				     "its binary could be any program");
 	if (!cfg->heap && !cfg->sockets)
 		return fail(err, errlen, "--no-heap and --no-sockets leave nothing to trace");
 	if (cfg->svg_growth && !cfg->svg_path)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "probes.h"
+#include "report.h"
 
 #define LT_MAX_TARGETS 64
 
@@ -21,6 +22,10 @@ enum lt_unwind_mode {
 struct lt_config {
 	pid_t pids[LT_MAX_TARGETS];
 	int npids;
+	bool all;		/* --all: every user process */
+	const char *cgroup;	/* --cgroup PATH|ID */
+	const char *container;	/* --container ID-PREFIX */
+	enum lt_group_by group_by; /* --group-by */
 	double interval_s;	/* -i: seconds between tables */
 	double duration_s;	/* -d: 0 runs until a signal or the targets exit */
 	unsigned int top_n;	/* -n: stacks per table section */

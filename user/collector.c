@@ -364,6 +364,9 @@ const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_i
 	}
 	if (st->len > LT_MAX_FRAMES)
 		st->len = LT_MAX_FRAMES;
+	/* The kernel's frame-pointer walk may end in a zero return address: not a frame. */
+	while (st->len > 1 && !st->ips[st->len - 1])
+		st->len--;
 	if (hashmap__set(&c->stack_cache, stack_id, (uintptr_t)st)) {
 		free(st);
 		return NULL;
@@ -376,46 +379,89 @@ const uint64_t *collector__stats(const struct lt_collector *c)
 	return c->stats;
 }
 
-/* Delete every key of `fd` whose leading __u32 is `tgid`: collect them first, then delete. */
-static int purge_map(int fd, size_t key_size, uint32_t tgid)
+/*
+ * Delete every key of `fd` whose leading __u32 (the tgid) is in `gone`: read the keys a chunk
+ * at a time with the batch API, then delete what matched. Returns how many were deleted, or
+ * -errno.
+ */
+static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone)
 {
-	size_t n = 0, cap = 0;
-	char *keys = NULL, *tmp;
-	char cur[64], next[64];
-	bool have = false;
-	int err = 0;
+	enum { CHUNK = 4096 };
+	char *keys = malloc(CHUNK * key_size), *vals = malloc(CHUNK * val_size), *del = NULL;
+	size_t ndel = 0, cap = 0;
+	__u64 cursor = 0;
+	bool first = true;
+	long err = 0;
 
-	if (key_size > sizeof(cur))
-		return -EINVAL;
-	while (!bpf_map_get_next_key(fd, have ? cur : NULL, next)) {
-		memcpy(cur, next, key_size);
-		have = true;
-		if (*(uint32_t *)cur != tgid)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			tmp = realloc(keys, cap * key_size);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out;
-			}
-			keys = tmp;
-		}
-		memcpy(keys + n++ * key_size, cur, key_size);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, keys + i * key_size);
+	for (;;) {
+		__u32 count = CHUNK;
+		uint64_t v;
+		int r = bpf_map_lookup_batch(fd, first ? NULL : &cursor, &cursor, keys, vals, &count,
+					     NULL);
+
+		if (r && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		first = false;
+		for (__u32 i = 0; i < count; i++) {
+			const char *k = keys + i * key_size;
+
+			if (!hashmap__get(gone, *(const uint32_t *)k, &v))
+				continue;
+			if (ndel == cap) {
+				char *tmp = realloc(del, (cap = cap ? cap * 2 : 256) * key_size);
+
+				if (!tmp) {
+					err = -ENOMEM;
+					goto out;
+				}
+				del = tmp;
+			}
+			memcpy(del + ndel++ * key_size, k, key_size);
+		}
+		if (r) /* ENOENT: that was the last chunk */
+			break;
+	}
+	for (size_t i = 0; i < ndel; i++)
+		bpf_map_delete_elem(fd, del + i * key_size);
+	err = ndel;
 out:
 	free(keys);
+	free(vals);
+	free(del);
 	return err;
 }
 
-int collector__purge(struct lt_collector *c, uint32_t tgid)
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs)
 {
-	int err = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), tgid);
+	struct lt_hashmap gone = { 0 };
+	long a, r = 0;
 
-	err = err ?: purge_map(c->totals_fd, sizeof(struct lt_totals_key), tgid);
-	err = err ?: purge_map(c->sockets_fd, sizeof(struct lt_sock_key), tgid);
-	err = err ?: purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key), tgid);
-	return err;
+	*allocs = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (hashmap__set(&gone, tgids[i], 1)) {
+			hashmap__free(&gone);
+			return -ENOMEM;
+		}
+	}
+	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone);
+	if (a >= 0)
+		*allocs = a;
+	r = a < 0 ? a : r;
+	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone);
+	r = a < 0 && !r ? a : r;
+	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone);
+	r = a < 0 && !r ? a : r;
+	a = purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key),
+		      sizeof(struct lt_sock_totals), &gone);
+	r = a < 0 && !r ? a : r;
+	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone);
+	r = a < 0 && !r ? a : r;
+	hashmap__free(&gone);
+	return r;
 }

@@ -55,7 +55,11 @@ const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_i
 /* Drop and event counters summed over CPUs, as of the latest sample. */
 const uint64_t *collector__stats(const struct lt_collector *c);
 
-/* Forget every row of `tgid`, in the kernel maps too: the process is gone and reported. */
-int collector__purge(struct lt_collector *c, uint32_t tgid);
+/*
+ * Delete everything the kernel maps hold for the processes `tgids` (they exited, or ran a new
+ * program): live blocks, per-stack totals, sockets, call counts. *allocs gets how many live
+ * blocks went. 0 or -errno.
+ */
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs);
 
 #endif /* LEAKTOP_COLLECTOR_H */

@@ -81,6 +81,24 @@ static Elf_Scn *find_section(Elf *elf, Elf64_Word type)
 	return NULL;
 }
 
+bool elfobj__has_section(struct lt_elf *e, const char *name)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(e->elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		const char *n = gelf_getshdr(scn, &sh) ? elf_strptr(e->elf, shstrndx, sh.sh_name)
+						     : NULL;
+
+		if (n && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
 /*
  * True when dynamic symbol `i` is a hidden (non-default) version, such as glibc's
  * memcpy@GLIBC_2.2.5 beside the default memcpy@@GLIBC_2.14: a program linked today gets the

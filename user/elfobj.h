@@ -49,6 +49,9 @@ int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset);
  */
 int elfobj__bias(struct lt_elf *e, uint64_t start, uint64_t offset, uint64_t *bias);
 
+/* Whether the object has a section of that name (".go.buildinfo"). */
+bool elfobj__has_section(struct lt_elf *e, const char *name);
+
 /* The GNU build id as lowercase hex into buf (at least 41 bytes). 0 or -ENOENT. */
 int elfobj__build_id(struct lt_elf *e, char *buf, size_t len);
 

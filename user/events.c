@@ -23,6 +23,8 @@ struct lt_events {
 	struct proc_ranges *procs;
 	size_t nprocs;
 	uint64_t allocator_maps;
+	lt_proc_event_fn on_proc;
+	void *ctx;
 };
 
 /* Whether the mapping's stack passes through one of the process's allocator functions. */
@@ -53,6 +55,13 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev))
 		return 0;
+	if (ev->type == LT_EV_EXEC || ev->type == LT_EV_EXIT || ev->type == LT_EV_FORK) {
+		if (e->on_proc)
+			e->on_proc(e->ctx, ev);
+		return 0;
+	}
+	if (!e->regions)
+		return 0;
 	if (ev->type != LT_EV_MUNMAP && by_allocator(e, ev)) {
 		e->allocator_maps++;
 		return 0;
@@ -62,7 +71,7 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 struct lt_events *events__new(int ringbuf_fd, struct lt_regions *regions,
-			      struct lt_collector *collector)
+			      struct lt_collector *collector, lt_proc_event_fn on_proc, void *ctx)
 {
 	struct lt_events *e = calloc(1, sizeof(*e));
 
@@ -70,6 +79,8 @@ struct lt_events *events__new(int ringbuf_fd, struct lt_regions *regions,
 		return NULL;
 	e->regions = regions;
 	e->collector = collector;
+	e->on_proc = on_proc;
+	e->ctx = ctx;
 	e->rb = ring_buffer__new(ringbuf_fd, on_event, e, NULL);
 	if (!e->rb) {
 		free(e);
@@ -89,9 +100,23 @@ void events__free(struct lt_events *e)
 	free(e);
 }
 
+void events__forget(struct lt_events *e, pid_t pid)
+{
+	for (size_t i = 0; i < e->nprocs; i++) {
+		if (e->procs[i].pid != pid)
+			continue;
+		free(e->procs[i].v);
+		e->procs[i] = e->procs[--e->nprocs];
+		return;
+	}
+}
+
 int events__set_ranges(struct lt_events *e, pid_t pid, const struct lt_range *ranges, size_t n)
 {
-	struct proc_ranges *tmp = realloc(e->procs, (e->nprocs + 1) * sizeof(*tmp));
+	struct proc_ranges *tmp;
+
+	events__forget(e, pid); /* a process looked at again (exec) gets its new ranges */
+	tmp = realloc(e->procs, (e->nprocs + 1) * sizeof(*tmp));
 
 	if (!tmp)
 		return -ENOMEM;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * leaktop: attach to running processes and show which stacks hold memory and sockets, and how
- * they grow. This file is the lifecycle only: check, find, load, attach, poll, report, clean up.
+ * they grow. This file is the lifecycle: check, find, load, attach, poll, report, clean up;
+ * and, with a scope (--all, --cgroup, --container), following processes as they come and go.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,8 +14,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "collector.h"
 #include "diff.h"
@@ -25,6 +28,7 @@
 #include "output.h"
 #include "preflight.h"
 #include "probes.h"
+#include "procs.h"
 #include "regions.h"
 #include "report.h"
 #include "sampler.h"
@@ -36,6 +40,15 @@
 /* Mappings kept over all processes, and open sockets tracked. */
 #define LT_MAX_REGIONS (1 << 20)
 #define LT_MAX_SOCKETS (1 << 16)
+/* Processes a scope traces at once: sizes the per-process maps (beyond, they degrade, counted). */
+#define LT_MAX_SCOPE_PROCS 4096
+/* Cgroups a --cgroup scope may span. */
+#define LT_MAX_SCOPE_CGROUPS 4096
+/* A scope looks for new processes this often, and at known ones' mappings (dlopen) less. */
+#define LT_RESCAN_S 2.0
+#define LT_REEXAMINE_S 10.0
+/* A process that ran a new program is looked at this long after, once its libraries are in. */
+#define LT_EXEC_SETTLE_S 0.2
 
 static volatile sig_atomic_t stop_signal;
 
@@ -56,9 +69,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 struct session {
 	struct lt_config cfg;
-	struct lt_target targets[LT_MAX_TARGETS];
-	int ntargets;
-	struct lt_object_list objects[LT_MAX_TARGETS];
+	enum lt_scope_kind scope;
+	char cgroup_mount[LT_CGROUP_PATH_MAX];
+	char cgroup_path[LT_CGROUP_PATH_MAX];	/* --cgroup, --container: the scope's cgroup */
+	char scope_name[LT_NAME_MAX];		/* how the summary names the scope */
+	struct lt_procs procs;
+	struct lt_object_cache *objcache;
+	size_t objects_attached;		/* --all: distinct allocator files attached */
 	struct leaktop_bpf *skel;
 	struct lt_probes *probes;
 	enum lt_attach_mode mode;
@@ -70,9 +87,19 @@ struct session {
 	struct lt_regions *regions; /* NULL with --no-heap */
 	struct lt_events *events;
 	FILE *json;
-	double start, last;
+	double start, last, next_scan, next_reexamine;
 	uint64_t start_ns;	/* attach, CLOCK_REALTIME */
+	pid_t *found;		/* new processes the kernel told of (fork, exec), to look at */
+	size_t nfound, cap_found;
+	uint64_t purged_procs, purged_allocs;
+	double cpu_at, cpu_secs;	/* leaktop's own CPU time, at the previous report */
+	bool loaded;		/* the BPF programs are in: attach as processes are found */
 };
+
+static size_t max_procs(const struct session *s)
+{
+	return s->scope == LT_SCOPE_KIND_PIDS ? LT_MAX_TARGETS : LT_MAX_SCOPE_PROCS;
+}
 
 /* Rows map size: what the tables need now, with room for objects mapped later. */
 static size_t rows_map_size(const struct lt_config *cfg, size_t needed)
@@ -82,31 +109,6 @@ static size_t rows_map_size(const struct lt_config *cfg, size_t needed)
 	if (cfg->unwind_rows)
 		return cfg->unwind_rows;
 	return rows > (1 << 25) ? 1 << 25 : rows;
-}
-
-/* Build the unwind tables of every target before load: they size the rows map. */
-static int build_unwind_tables(struct session *s)
-{
-	if (s->cfg.unwind == LT_UNWIND_FP)
-		return 0;
-	s->unwind = unwind__new();
-	if (!s->unwind)
-		return -1;
-	for (int i = 0; i < s->ntargets; i++) {
-		int err = unwind__scan(s->unwind, s->targets[i].pid);
-
-		if (err && s->cfg.unwind == LT_UNWIND_DWARF) {
-			lt_err("cannot build unwind tables for pid %d: %s", s->targets[i].pid,
-			       strerror(-err));
-			return -1;
-		}
-	}
-	if (s->cfg.unwind == LT_UNWIND_DWARF && !unwind__rows_needed(s->unwind)) {
-		lt_err("--unwind dwarf: no object of the traced processes has CFI (.eh_frame)");
-		return -1;
-	}
-	s->unwind_rows_max = rows_map_size(&s->cfg, unwind__rows_needed(s->unwind));
-	return 0;
 }
 
 static int sync_unwind_tables(struct session *s)
@@ -122,56 +124,523 @@ static int sync_unwind_tables(struct session *s)
 	return err;
 }
 
+/* --- The scope ------------------------------------------------------------------------ */
+
+/* --cgroup, --container: which cgroup. 0, or -1 with the reason said. */
+static int resolve_scope(struct session *s)
+{
+	char err[512];
+	int e;
+
+	if (s->cfg.all) {
+		s->scope = LT_SCOPE_KIND_ALL;
+		snprintf(s->scope_name, sizeof(s->scope_name), "every user process");
+		return 0;
+	}
+	if (!s->cfg.cgroup && !s->cfg.container) {
+		s->scope = LT_SCOPE_KIND_PIDS;
+		return 0;
+	}
+	s->scope = LT_SCOPE_KIND_CGROUP;
+	e = cgroup__mount(s->cgroup_mount, sizeof(s->cgroup_mount));
+	if (e) {
+		lt_err("%s needs cgroup v2, and no cgroup2 file system is mounted%s",
+		       s->cfg.cgroup ? "--cgroup" : "--container",
+		       e == -ENOENT ? "" : " (cannot read /proc/self/mountinfo)");
+		return -1;
+	}
+	if (s->cfg.cgroup)
+		e = cgroup__resolve(s->cgroup_mount, s->cfg.cgroup, s->cgroup_path,
+				    sizeof(s->cgroup_path), err, sizeof(err));
+	else
+		e = cgroup__find_container(s->cgroup_mount, s->cfg.container, s->cgroup_path,
+					   sizeof(s->cgroup_path), err, sizeof(err));
+	if (e) {
+		lt_err("%s", err);
+		return -1;
+	}
+	{
+		struct lt_container c;
+		const char *rel = s->cgroup_path + strlen(s->cgroup_mount);
+
+		if (cgroup__container(rel, &c))
+			snprintf(s->scope_name, sizeof(s->scope_name), "%s", c.name);
+		else
+			snprintf(s->scope_name, sizeof(s->scope_name), "cgroup %s", *rel ? rel : "/");
+	}
+	return 0;
+}
+
+static int add_cgroup_id(const char *abs_path, uint64_t id, void *arg)
+{
+	struct session *s = arg;
+	__u8 one = 1;
+
+	(void)abs_path;
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.scope_cgroups), &id, &one, BPF_ANY) &&
+	    errno == E2BIG)
+		lt_info(1, "more than %d cgroups under the scope: the rest are not traced",
+			LT_MAX_SCOPE_CGROUPS);
+	return 0;
+}
+
+/* The ids of the scope's cgroups for the BPF check: its own and its descendants', new ones too. */
+static void sync_scope_cgroups(struct session *s)
+{
+	if (s->scope == LT_SCOPE_KIND_CGROUP)
+		cgroup__walk(s->cgroup_path, add_cgroup_id, s);
+}
+
+/* --- Processes ------------------------------------------------------------------------ */
+
+/*
+ * Find a process's allocator objects. With -p, a process leaktop cannot trace is an error
+ * (no allocator, unless it is a Go program); a scope passes such processes over.
+ */
+static int examine(struct session *s, struct lt_proc_ent *e)
+{
+	struct lt_maps maps;
+	int err;
+
+	objects__free(&e->objects);
+	e->examined = true;
+	e->go = false;
+	if (!s->cfg.heap)
+		return 0;
+	err = procmaps__read(e->t.pid, &maps);
+	if (err) {
+		if (s->scope != LT_SCOPE_KIND_PIDS)
+			return 0; /* gone meanwhile */
+		lt_err("cannot read /proc/%d/maps: %s", e->t.pid, strerror(-err));
+		return -1;
+	}
+	err = objects__find_allocators(e->t.pid, &maps, s->objcache, &e->objects);
+	if (err == -ENOENT && objects__is_go(e->t.pid)) {
+		e->go = true;
+		err = 0;
+		if (s->scope == LT_SCOPE_KIND_PIDS)
+			lt_info(0, "pid %d (%s) is a Go program: Go's heap is its own, not malloc's, so "
+				"leaktop does not trace it; its sockets and mappings are traced",
+				e->t.pid, e->t.comm);
+	} else if (err == -ENOENT && s->scope == LT_SCOPE_KIND_PIDS) {
+		char searched[256];
+
+		objects__searched(&maps, searched, sizeof(searched));
+		lt_err("no allocator found in pid %d (%s): no object it maps defines malloc "
+		       "and free (searched: %s; leaktop knows glibc, musl, jemalloc, "
+		       "tcmalloc, any library that exports malloc, and static executables)",
+		       e->t.pid, e->t.comm, searched);
+	} else if (err == -ENOENT) {
+		err = 0; /* nothing to probe here; its sockets and mappings are still traced */
+	} else if (err) {
+		lt_err("cannot inspect the objects of pid %d: %s", e->t.pid, strerror(-err));
+	}
+	procmaps__free(&maps);
+	if (err && s->scope != LT_SCOPE_KIND_PIDS) {
+		lt_info(1, "pid %d (%s): %s", e->t.pid, e->t.comm, strerror(-err));
+		return 0;
+	}
+	return err ? -1 : 0;
+}
+
+/* --per-call BINARY:FUNCTION in one process, when it maps BINARY. Returns 1 when attached. */
+static int attach_per_call(struct session *s, pid_t pid)
+{
+	char *spec = strdup(s->cfg.per_call), *func;
+	const struct lt_vma *v;
+	struct lt_maps maps;
+	char *path = NULL;
+	int ret = 0;
+
+	if (!spec)
+		return -ENOMEM;
+	func = strrchr(spec, ':');
+	*func++ = '\0';
+	if (!procmaps__read(pid, &maps)) {
+		v = objects__find_mapped(&maps, spec);
+		path = v ? objects__open_path(pid, v) : NULL;
+		if (path)
+			ret = probes__attach_per_call(s->probes, pid, path, v->path, func) ?: 1;
+		procmaps__free(&maps);
+	}
+	free(path);
+	free(spec);
+	return ret;
+}
+
+/*
+ * Probe a process's allocator objects: for it alone (-p, --cgroup), or, with --all, each file
+ * once for every process that maps it.
+ */
+static int attach_proc(struct session *s, struct lt_proc_ent *e)
+{
+	struct lt_maps maps;
+
+	/* Where its allocator functions are, to tell the mappings they make from the program's. */
+	if (s->events && e->objects.n && !procmaps__read(e->t.pid, &maps)) {
+		struct lt_range ranges[64];
+		size_t n = objects__alloc_ranges(&maps, &e->objects, ranges, ARRAY_SIZE(ranges));
+
+		events__set_ranges(s->events, e->t.pid, ranges, n);
+		procmaps__free(&maps);
+	}
+	for (size_t k = 0; k < e->objects.n; k++) {
+		const struct lt_object *o = &e->objects.v[k];
+		int err;
+
+		if (s->scope == LT_SCOPE_KIND_ALL) {
+			if (objects__cache_attached(s->objcache, o))
+				continue;
+			err = probes__attach_object(s->probes, LT_ALL_PIDS, o);
+			if (!err) {
+				objects__cache_set_attached(s->objcache, o);
+				s->objects_attached++;
+				if (s->loaded)
+					lt_info(0, "probing %s allocator %s, found in pid %d (%s)",
+						objects__family_name(o->family), o->path, e->t.pid,
+						e->t.comm);
+			}
+		} else {
+			err = probes__attach_object(s->probes, e->t.pid, o);
+			if (!err)
+				lt_info(1, "pid %d (%s): probing %s allocator %s", e->t.pid,
+					e->t.comm, objects__family_name(o->family), o->path);
+		}
+		if (err && s->scope == LT_SCOPE_KIND_PIDS)
+			return -1;
+	}
+	e->attached = true;
+	if (s->cfg.per_call && s->scope != LT_SCOPE_KIND_ALL)
+		attach_per_call(s, e->t.pid);
+	return 0;
+}
+
+/* A process found by a scope: open it, look at it, and once loaded, attach and table it. */
+static void add_found(struct session *s, pid_t pid)
+{
+	struct lt_proc_ent *e;
+	struct lt_target t;
+	char why[256];
+
+	if (procs__find(&s->procs, pid) || s->procs.n >= max_procs(s))
+		return;
+	if (target__open_found(&t, pid, why, sizeof(why)))
+		return; /* a kernel thread, or gone already */
+	e = procs__add(&s->procs, &t);
+	if (!e)
+		return;
+	procs__read_container(e);
+	examine(s, e);
+	if (s->loaded) {
+		attach_proc(s, e);
+		if (s->unwind)
+			unwind__scan(s->unwind, pid);
+		if (s->scope == LT_SCOPE_KIND_CGROUP)
+			lt_info(0, "tracing pid %d (%s), new in %s", pid, e->t.comm, s->scope_name);
+		else
+			lt_info(1, "tracing pid %d (%s), new", pid, e->t.comm);
+	}
+}
+
+static int cmp_pid_t(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int list_scope(struct session *s, pid_t **pids, size_t *n)
+{
+	if (s->scope == LT_SCOPE_KIND_ALL)
+		return procs__list_all(getpid(), pids, n);
+	return procs__list_cgroup(s->cgroup_path, pids, n);
+}
+
+/* The processes of the scope now: new ones added, vanished ones marked gone. */
+static void scan_scope(struct session *s)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (s->scope == LT_SCOPE_KIND_PIDS)
+		return;
+	sync_scope_cgroups(s);
+	if (list_scope(s, &pids, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		add_found(s, pids[i]);
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct lt_proc_ent *e = &s->procs.v[i];
+		pid_t key = e->t.pid;
+
+		/* Not in the scope's list any more: exited (an event may have been lost), or moved out. */
+		if (!bsearch(&key, pids, n, sizeof(*pids), cmp_pid_t) || target__exited(&e->t))
+			e->gone = true;
+	}
+	free(pids);
+	sync_unwind_tables(s);
+}
+
+/* Known processes' mappings again: libraries loaded since (dlopen), for probes and names. */
+static void reexamine(struct session *s)
+{
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct lt_proc_ent *e = &s->procs.v[i];
+
+		if (e->gone || e->t.exited)
+			continue;
+		if (s->scope != LT_SCOPE_KIND_PIDS && s->cfg.heap) {
+			examine(s, e);
+			attach_proc(s, e);
+		}
+		if (s->scope == LT_SCOPE_KIND_PIDS || symbolizer__knows(s->symbolizer, e->t.pid))
+			symbolizer__refresh(s->symbolizer, e->t.pid);
+		if (s->unwind)
+			unwind__scan(s->unwind, e->t.pid);
+	}
+	sync_unwind_tables(s);
+}
+
+/* What the kernel tells of the processes, as they go (events__drain calls this). */
+static void on_proc_event(void *ctx, const struct lt_event *ev)
+{
+	struct session *s = ctx;
+	struct lt_proc_ent *e = procs__find(&s->procs, ev->tgid);
+
+	switch (ev->type) {
+	case LT_EV_EXIT:
+		if (e) {
+			e->t.exited = true;
+			e->gone = s->scope != LT_SCOPE_KIND_PIDS;
+		}
+		break;
+	case LT_EV_EXEC:
+	case LT_EV_FORK:
+		if (e && ev->type == LT_EV_EXEC) {
+			e->exec_seen = true;
+			e->exec_at = now_mono();
+		}
+		/* A process new to the table: a scope looks at it at once. */
+		if (e || s->scope == LT_SCOPE_KIND_PIDS)
+			break;
+		if (s->nfound == s->cap_found) {
+			size_t cap = s->cap_found ? s->cap_found * 2 : 64;
+			pid_t *tmp = realloc(s->found, cap * sizeof(*tmp));
+
+			if (!tmp)
+				break;
+			s->found = tmp;
+			s->cap_found = cap;
+		}
+		s->found[s->nfound++] = ev->tgid;
+		break;
+	}
+}
+
+/* Forget everything of the processes marked gone: kernel maps, tables, names, links. */
+static void purge_gone(struct session *s)
+{
+	uint32_t *tgids = calloc(s->procs.n + 1, sizeof(*tgids));
+	uint64_t allocs = 0;
+	size_t n = 0;
+
+	if (!tgids)
+		return;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		if (s->procs.v[i].gone)
+			tgids[n++] = s->procs.v[i].t.pid;
+	}
+	if (n && !collector__purge(s->collector, tgids, n, &allocs))
+		s->purged_allocs += allocs;
+	for (size_t i = s->procs.n; i-- > 0;) {
+		struct lt_proc_ent *e = &s->procs.v[i];
+
+		if (!e->gone)
+			continue;
+		lt_info(1, "pid %d (%s) is gone: its entries are purged", e->t.pid, e->t.comm);
+		probes__detach_pid(s->probes, e->t.pid);
+		if (s->regions)
+			regions__purge(s->regions, e->t.pid);
+		if (s->events)
+			events__forget(s->events, e->t.pid);
+		if (s->unwind)
+			unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), e->t.pid);
+		symbolizer__forget(s->symbolizer, e->t.pid);
+		procs__remove(&s->procs, i);
+		s->purged_procs++;
+	}
+	free(tgids);
+}
+
+/*
+ * A process that ran a new program: what it held is gone with its old address space, and its
+ * objects may be others. Purge it, then look at it and attach again.
+ */
+static void restart_proc(struct session *s, struct lt_proc_ent *e)
+{
+	uint32_t tgid = e->t.pid;
+	uint64_t allocs = 0;
+	char why[256];
+	struct lt_target t;
+
+	e->exec_seen = false;
+	if (!collector__purge(s->collector, &tgid, 1, &allocs))
+		s->purged_allocs += allocs;
+	probes__detach_pid(s->probes, tgid);
+	if (s->regions)
+		regions__purge(s->regions, tgid);
+	symbolizer__forget(s->symbolizer, tgid);
+	if (s->unwind)
+		unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), tgid);
+	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
+	if (!target__open_found(&t, tgid, why, sizeof(why))) {
+		memcpy(e->t.comm, t.comm, sizeof(t.comm));
+		target__close(&t);
+	}
+	procs__read_container(e);
+	examine(s, e);
+	attach_proc(s, e);
+	if (s->unwind) {
+		unwind__scan(s->unwind, tgid);
+		sync_unwind_tables(s);
+	}
+	if (s->scope == LT_SCOPE_KIND_PIDS)
+		symbolizer__refresh(s->symbolizer, tgid);
+	/* Said once it is attached: a caller may wait for this line. */
+	lt_info(s->scope == LT_SCOPE_KIND_ALL ? 1 : 0,
+		"pid %d ran a new program (%s): its old heap is gone; tracing the new one", tgid,
+		e->t.comm);
+}
+
+/* Act on what the process events and the clock say: new, exec'd and gone processes. */
+static void service(struct session *s)
+{
+	double now = now_mono();
+
+	for (size_t i = 0; i < s->nfound; i++)
+		add_found(s, s->found[i]);
+	if (s->nfound)
+		sync_unwind_tables(s);
+	s->nfound = 0;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct lt_proc_ent *e = &s->procs.v[i];
+
+		if (e->exec_seen && !e->gone && now - e->exec_at >= LT_EXEC_SETTLE_S)
+			restart_proc(s, e);
+	}
+	if (s->scope != LT_SCOPE_KIND_PIDS && now >= s->next_scan) {
+		scan_scope(s);
+		s->next_scan = now + LT_RESCAN_S;
+	}
+	if (now >= s->next_reexamine) {
+		reexamine(s);
+		s->next_reexamine = now + (s->scope == LT_SCOPE_KIND_PIDS ? s->cfg.interval_s
+									 : LT_REEXAMINE_S);
+	}
+	purge_gone(s);
+}
+
+/* The next time service() has something to do. */
+static double next_service(const struct session *s)
+{
+	double t = s->scope == LT_SCOPE_KIND_PIDS ? INFINITY : s->next_scan;
+
+	t = fmin(t, s->next_reexamine);
+	for (size_t i = 0; i < s->procs.n; i++) {
+		if (s->procs.v[i].exec_seen)
+			t = fmin(t, s->procs.v[i].exec_at + LT_EXEC_SETTLE_S);
+	}
+	return t;
+}
+
+/* -p: the processes named, each checked; any error is fatal. */
 static int open_targets(struct session *s)
 {
 	char err[256];
 
 	for (int i = 0; i < s->cfg.npids; i++) {
-		if (target__open(&s->targets[i], s->cfg.pids[i], err, sizeof(err))) {
+		struct lt_target t;
+
+		if (target__open(&t, s->cfg.pids[i], err, sizeof(err))) {
 			lt_err("%s", err);
 			return -1;
 		}
-		s->ntargets++;
+		if (procs__find(&s->procs, t.pid)) {
+			target__close(&t); /* named twice, or a thread and its process */
+			continue;
+		}
+		if (!procs__add(&s->procs, &t)) {
+			target__close(&t);
+			lt_err("out of memory");
+			return -1;
+		}
+		procs__read_container(&s->procs.v[s->procs.n - 1]);
 	}
 	return 0;
 }
 
-static int find_allocators(struct session *s)
+/* Before load: the processes there are, their objects, and their unwind tables. */
+static int find_processes(struct session *s)
 {
-	if (!s->cfg.heap)
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int err;
+
+	s->objcache = objects__cache_new();
+	if (!s->objcache)
+		return -1;
+	if (s->scope == LT_SCOPE_KIND_PIDS) {
+		if (open_targets(s))
+			return -1;
+		for (size_t i = 0; i < s->procs.n; i++) {
+			if (examine(s, &s->procs.v[i]))
+				return -1;
+		}
 		return 0;
-	for (int i = 0; i < s->ntargets; i++) {
-		struct lt_target *t = &s->targets[i];
-		struct lt_maps maps;
-		int err;
-
-		err = procmaps__read(t->pid, &maps);
-		if (err) {
-			lt_err("cannot read /proc/%d/maps: %s", t->pid, strerror(-err));
-			return -1;
-		}
-		err = objects__find_allocators(t->pid, &maps, &s->objects[i]);
-		if (err == -ENOENT) {
-			char searched[256];
-
-			objects__searched(&maps, searched, sizeof(searched));
-			lt_err("no allocator found in pid %d (%s): no object it maps defines malloc "
-			       "and free (searched: %s; leaktop knows glibc, musl, jemalloc, "
-			       "tcmalloc, any library that exports malloc, and static executables)",
-			       t->pid, t->comm, searched);
-		} else if (err) {
-			lt_err("cannot inspect the objects of pid %d: %s", t->pid, strerror(-err));
-		}
-		procmaps__free(&maps);
-		if (err)
-			return -1;
 	}
+	err = list_scope(s, &pids, &n);
+	if (err) {
+		lt_err("cannot list the processes of %s: %s", s->scope_name, strerror(-err));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		add_found(s, pids[i]);
+	free(pids);
+	if (s->scope == LT_SCOPE_KIND_CGROUP && !s->procs.n)
+		lt_info(0, "%s has no process yet: leaktop waits for them", s->scope_name);
+	return 0;
+}
+
+/* Build the unwind tables of every process before load: they size the rows map. */
+static int build_unwind_tables(struct session *s)
+{
+	if (s->cfg.unwind == LT_UNWIND_FP)
+		return 0;
+	s->unwind = unwind__new();
+	if (!s->unwind)
+		return -1;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		int err = unwind__scan(s->unwind, s->procs.v[i].t.pid);
+
+		if (err && s->cfg.unwind == LT_UNWIND_DWARF && s->scope == LT_SCOPE_KIND_PIDS) {
+			lt_err("cannot build unwind tables for pid %d: %s", s->procs.v[i].t.pid,
+			       strerror(-err));
+			return -1;
+		}
+	}
+	if (s->cfg.unwind == LT_UNWIND_DWARF && s->scope == LT_SCOPE_KIND_PIDS &&
+	    !unwind__rows_needed(s->unwind)) {
+		lt_err("--unwind dwarf: no object of the traced processes has CFI (.eh_frame)");
+		return -1;
+	}
+	s->unwind_rows_max = rows_map_size(&s->cfg, unwind__rows_needed(s->unwind));
 	return 0;
 }
 
 static int load_bpf(struct session *s)
 {
 	struct leaktop_bpf *skel;
+	size_t procs = max_procs(s);
 	char why[256];
 	int err;
 
@@ -189,140 +658,141 @@ static int load_bpf(struct session *s)
 	skel->rodata->cfg_empty = s->cfg.empty_probes;
 	skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
 	skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
+	skel->rodata->cfg_scope = s->scope == LT_SCOPE_KIND_ALL	   ? LT_SCOPE_ALL
+				  : s->scope == LT_SCOPE_KIND_CGROUP ? LT_SCOPE_CGROUP
+								     : LT_SCOPE_PIDS;
+	skel->rodata->cfg_self_tgid = getpid();
 	sampler__exp_table((uint32_t *)skel->rodata->cfg_exp_q16);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, s->unwind ? s->unwind_rows_max : 1);
-	bpf_map__set_max_entries(skel->maps.unwind_procs, LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.unwind_procs, procs);
 	bpf_map__set_max_entries(skel->maps.allocs, s->cfg.max_allocs);
 	bpf_map__set_max_entries(skel->maps.stacks, s->cfg.max_stacks);
 	/* Room for every stack, plus each process's [stack unavailable] row. */
-	bpf_map__set_max_entries(skel->maps.totals, s->cfg.max_stacks + LT_MAX_TARGETS);
-	bpf_map__set_max_entries(skel->maps.sock_totals, s->cfg.max_stacks + LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.totals, s->cfg.max_stacks + procs);
+	bpf_map__set_max_entries(skel->maps.sock_totals, s->cfg.max_stacks + procs);
 	bpf_map__set_max_entries(skel->maps.sockets, LT_MAX_SOCKETS);
 	bpf_map__set_max_entries(skel->maps.targets, LT_MAX_TARGETS);
-	bpf_map__set_max_entries(skel->maps.calls, LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.scope_cgroups, LT_MAX_SCOPE_CGROUPS);
+	bpf_map__set_max_entries(skel->maps.calls, procs);
 	err = leaktop_bpf__load(skel);
 	if (err) {
 		lt_err("failed to load the BPF programs: %s%s", strerror(-err),
 		       verbosity < 1 ? " (-v shows libbpf's log)" : "");
 		return -1;
 	}
-	for (int i = 0; i < s->ntargets; i++) {
-		__u32 tgid = s->targets[i].pid, one = 1;
+	for (size_t i = 0; s->scope == LT_SCOPE_KIND_PIDS && i < s->procs.n; i++) {
+		__u32 tgid = s->procs.v[i].t.pid, one = 1;
 
 		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &tgid, &one, BPF_ANY);
 	}
+	sync_scope_cgroups(s);
 	return 0;
-}
-
-/* --per-call BINARY:FUNCTION in each target that maps BINARY. */
-static int attach_per_call(struct session *s)
-{
-	char *spec = strdup(s->cfg.per_call), *func = strrchr(spec, ':');
-	int attached = 0, err = 0;
-
-	*func++ = '\0';
-	for (int i = 0; i < s->ntargets && !err; i++) {
-		const struct lt_vma *v;
-		struct lt_maps maps;
-		char *path;
-
-		if (procmaps__read(s->targets[i].pid, &maps))
-			continue;
-		v = objects__find_mapped(&maps, spec);
-		path = v ? objects__open_path(s->targets[i].pid, v) : NULL;
-		if (path)
-			err = probes__attach_per_call(s->probes, s->targets[i].pid, path, v->path,
-						      func);
-		attached += path && !err;
-		free(path);
-		procmaps__free(&maps);
-	}
-	if (!err && !attached) {
-		lt_err("--per-call: no traced process maps %s", spec);
-		err = -ENOENT;
-	}
-	free(spec);
-	return err;
 }
 
 static int attach(struct session *s)
 {
+	int per_call = 0;
+
 	s->probes = probes__new(s->skel, s->mode, !s->cfg.entry_offsets);
 	if (!s->probes)
 		return -1;
-	for (int i = 0; i < s->ntargets; i++) {
-		for (size_t k = 0; k < s->objects[i].n; k++) {
-			const struct lt_object *o = &s->objects[i].v[k];
+	/* The process events first, so that no process found from here on is missed. */
+	if (probes__attach_proc_events(s->probes))
+		return -1;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct lt_proc_ent *e = &s->procs.v[i];
 
-			if (probes__attach_object(s->probes, s->targets[i].pid, o))
-				return -1;
-			lt_info(1, "pid %d (%s): probing %s allocator %s", s->targets[i].pid,
-				s->targets[i].comm, objects__family_name(o->family), o->path);
-		}
+		if (attach_proc(s, e))
+			return -1;
+		for (size_t k = 0; k < e->objects.n && s->scope == LT_SCOPE_KIND_PIDS; k++)
+			lt_info(1, "pid %d (%s): probing %s allocator %s", e->t.pid, e->t.comm,
+				objects__family_name(e->objects.v[k].family), e->objects.v[k].path);
 	}
 	if (probes__attach_syscalls(s->probes, s->cfg.sockets, s->cfg.heap))
 		return -1;
-	return s->cfg.per_call ? attach_per_call(s) : 0;
+	s->loaded = true;
+	if (s->cfg.per_call && s->scope == LT_SCOPE_KIND_PIDS) {
+		for (size_t i = 0; i < s->procs.n; i++) {
+			/* attach_proc() did it; count where it took */
+			struct lt_maps maps;
+			char *spec = strdup(s->cfg.per_call);
+
+			if (spec && !procmaps__read(s->procs.v[i].t.pid, &maps)) {
+				*strrchr(spec, ':') = '\0';
+				per_call += objects__find_mapped(&maps, spec) != NULL;
+				procmaps__free(&maps);
+			}
+			free(spec);
+		}
+		if (!per_call) {
+			char *spec = strdup(s->cfg.per_call);
+
+			if (spec)
+				*strrchr(spec, ':') = '\0';
+			lt_err("--per-call: no traced process maps %s", spec ? spec : "it");
+			free(spec);
+			return -1;
+		}
+	}
+	return 0;
 }
 
-/* The mapping events' source, and what tells the allocator's own mappings apart. */
+/* The mapping and process events' source, and what tells the allocator's own mappings apart. */
 static int start_events(struct session *s)
 {
-	if (!s->cfg.heap)
-		return 0;
-	s->regions = regions__new(LT_MAX_REGIONS);
-	s->events = s->regions ? events__new(bpf_map__fd(s->skel->maps.events), s->regions,
-					     s->collector)
-			       : NULL;
-	if (!s->events) {
-		lt_err("cannot read mapping events: %s", strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < s->ntargets; i++) {
-		struct lt_range ranges[64];
-		struct lt_maps maps;
-		size_t n;
-
-		if (procmaps__read(s->targets[i].pid, &maps))
-			continue;
-		n = objects__alloc_ranges(&maps, &s->objects[i], ranges, ARRAY_SIZE(ranges));
-		procmaps__free(&maps);
-		if (events__set_ranges(s->events, s->targets[i].pid, ranges, n))
+	if (s->cfg.heap) {
+		s->regions = regions__new(LT_MAX_REGIONS);
+		if (!s->regions) {
+			lt_err("out of memory");
 			return -1;
+		}
+	}
+	s->events = events__new(bpf_map__fd(s->skel->maps.events), s->regions, s->collector,
+				on_proc_event, s);
+	if (!s->events) {
+		lt_err("cannot read the kernel's events: %s", strerror(errno));
+		return -1;
 	}
 	return 0;
 }
 
 static bool all_exited(struct session *s)
 {
-	for (int i = 0; i < s->ntargets; i++) {
-		if (!target__exited(&s->targets[i]))
+	if (s->scope != LT_SCOPE_KIND_PIDS)
+		return false; /* a scope waits for processes to come */
+	for (size_t i = 0; i < s->procs.n; i++) {
+		if (!target__exited(&s->procs.v[i].t))
 			return false;
 	}
 	return true;
 }
 
-/* Sleep until `deadline`, a signal, or the exit of every target, applying events as they come. */
+/*
+ * Sleep until `deadline`, a signal, or the exit of every target, applying events as they come
+ * and looking after the processes when service() is due.
+ */
 static void wait_until(struct session *s, double deadline)
 {
 	struct pollfd pfds[LT_MAX_TARGETS + 1];
 	int n = 0;
 
-	for (int i = 0; i < s->ntargets; i++) {
-		if (!s->targets[i].exited && s->targets[i].pidfd >= 0)
-			pfds[n++] = (struct pollfd){ .fd = s->targets[i].pidfd, .events = POLLIN };
+	for (size_t i = 0; s->scope == LT_SCOPE_KIND_PIDS && i < s->procs.n; i++) {
+		if (!s->procs.v[i].t.exited && s->procs.v[i].t.pidfd >= 0)
+			pfds[n++] = (struct pollfd){ .fd = s->procs.v[i].t.pidfd, .events = POLLIN };
 	}
-	if (s->events)
-		pfds[n++] = (struct pollfd){ .fd = events__fd(s->events), .events = POLLIN };
+	pfds[n++] = (struct pollfd){ .fd = events__fd(s->events), .events = POLLIN };
 	while (!stop_signal) {
-		double left = deadline - now_mono();
+		double now, left;
 
-		if (s->events)
-			events__drain(s->events);
-		if (left <= 0 || all_exited(s))
+		events__drain(s->events);
+		if (now_mono() >= next_service(s) || s->nfound)
+			service(s);
+		now = now_mono();
+		left = fmin(deadline, next_service(s)) - now;
+		if (deadline - now <= 0 || all_exited(s))
 			return;
 		/* Wake at least every second to notice targets without a pidfd. */
-		poll(pfds, n, (int)ceil(fmin(left, 1.0) * 1000));
+		poll(pfds, n, (int)ceil(fmax(0.001, fmin(left, 1.0)) * 1000));
 	}
 }
 
@@ -376,6 +846,42 @@ static int write_profiles(struct session *s, const struct lt_report *r)
 	return err;
 }
 
+/* leaktop's own CPU since the previous report, memory, and its BPF maps' memory. */
+static void self_cost(struct session *s, struct lt_self *out)
+{
+	struct rusage ru;
+	double now = now_mono(), secs;
+	struct bpf_map *map;
+	uint64_t rss = 0;
+
+	getrusage(RUSAGE_SELF, &ru);
+	secs = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+	if (now > s->cpu_at)
+		out->cpu_pct = 100 * (secs - s->cpu_secs) / (now - s->cpu_at);
+	s->cpu_at = now;
+	s->cpu_secs = secs;
+	if (!target__rss(getpid(), &rss))
+		out->rss = rss;
+	bpf_object__for_each_map(map, s->skel->obj) {
+		char path[64], *text, *line;
+		int fd = bpf_map__fd(map);
+
+		if (fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		text = read_file(path, NULL);
+		line = text ? strstr(text, "memlock:") : NULL;
+		if (line)
+			out->bpf_bytes += strtoull(line + 8, NULL, 10);
+		free(text);
+	}
+	out->purged_procs = s->purged_procs;
+	out->purged_allocs = s->purged_allocs;
+	out->procs_seen = s->procs.n;
+	out->objects = s->objects_attached;
+}
+
 static int report(struct session *s, bool final)
 {
 	bool profiles = final && (s->cfg.folded_path || s->cfg.svg_path || s->cfg.pprof_path);
@@ -385,14 +891,17 @@ static int report(struct session *s, bool final)
 		.exact = s->cfg.exact_bytes,
 		.redraw = isatty(STDOUT_FILENO),
 	};
+	struct lt_report_target *targets = calloc(s->procs.n + 1, sizeof(*targets));
 	double now = now_mono();
 	struct lt_report_sources src = {
 		.collector = s->collector,
 		.regions = s->regions,
 		.symbolizer = s->symbolizer,
 		.history = s->history,
-		.targets = s->targets,
-		.ntargets = s->ntargets,
+		.targets = targets,
+		.ntargets = s->procs.n,
+		.scope = s->scope,
+		.group_by = s->cfg.group_by,
 		.now = now,
 		.top_n = s->cfg.top_n,
 		.all_frames = profiles || s->json,
@@ -404,14 +913,30 @@ static int report(struct session *s, bool final)
 	double baseline;
 	int err;
 
-	if (s->events)
-		events__drain(s->events);
+	if (!targets) {
+		lt_err("out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct lt_proc_ent *e = &s->procs.v[i];
+
+		targets[i] = (struct lt_report_target){
+			.pid = e->t.pid,
+			.comm = e->t.comm,
+			.exited = e->t.exited,
+			.go = e->go,
+			.container = e->in_container ? e->container.name : NULL,
+		};
+	}
+	events__drain(s->events);
 	err = collector__sample(s->collector);
 	if (err) {
 		lt_err("failed to read the kernel maps: %s", strerror(-err));
+		free(targets);
 		return err;
 	}
 	err = report__build(&r, &src);
+	free(targets);
 	if (err) {
 		lt_err("failed to build the report: %s", strerror(-err));
 		report__free(&r);
@@ -426,6 +951,7 @@ static int report(struct session *s, bool final)
 	r.no_heap = !s->cfg.heap;
 	r.no_sockets = !s->cfg.sockets;
 	r.sample_bytes = s->cfg.sample_bytes;
+	r.scope_name = s->scope == LT_SCOPE_KIND_PIDS ? NULL : s->scope_name;
 	if (s->unwind) {
 		struct lt_unwind_stats u;
 
@@ -433,6 +959,7 @@ static int report(struct session *s, bool final)
 		r.unwind_rows = u.rows;
 		r.unwind_bytes = u.bytes;
 	}
+	self_cost(s, &r.self);
 	s->last = now;
 	err = out_table__write(stdout, &r, &opts);
 	if (s->json && out_json__write(s->json, &r)) {
@@ -448,19 +975,6 @@ static int report(struct session *s, bool final)
 	return err;
 }
 
-/* Pick up objects the targets mapped since the last look (dlopen): names and tables. */
-static void refresh_targets(struct session *s)
-{
-	for (int i = 0; i < s->ntargets; i++) {
-		if (s->targets[i].exited)
-			continue;
-		symbolizer__refresh(s->symbolizer, s->targets[i].pid);
-		if (s->unwind)
-			unwind__scan(s->unwind, s->targets[i].pid);
-	}
-	sync_unwind_tables(s);
-}
-
 static int trace(struct session *s)
 {
 	double end = s->cfg.duration_s ? s->start + s->cfg.duration_s : INFINITY;
@@ -474,16 +988,16 @@ static int trace(struct session *s)
 			lt_info(0, "every traced process has exited");
 			break;
 		}
-		refresh_targets(s);
 		if (report(s, false))
 			return -1;
 		next += s->cfg.interval_s;
 		if (next < now_mono())
 			next = now_mono() + s->cfg.interval_s;
 	}
-	for (int i = 0; i < s->ntargets; i++)
-		target__exited(&s->targets[i]);
-	refresh_targets(s);
+	for (size_t i = 0; i < s->procs.n; i++)
+		target__exited(&s->procs.v[i].t);
+	events__drain(s->events);
+	reexamine(s);
 	return report(s, true) ? -1 : 0;
 }
 
@@ -499,13 +1013,29 @@ static void install_signals(void)
 
 static void announce(struct session *s)
 {
-	for (int i = 0; i < s->ntargets; i++) {
-		fprintf(stderr, "leaktop: tracing pid %d (%s)", s->targets[i].pid,
-			s->targets[i].comm);
-		for (size_t k = 0; k < s->objects[i].n; k++)
-			fprintf(stderr, "%s %s", k ? "," : " through", s->objects[i].v[k].path);
-		fprintf(stderr, "%s%s\n", s->cfg.heap ? "" : " (heap off)",
-			s->cfg.sockets ? "" : " (sockets off)");
+	const char *side = !s->cfg.heap ? " (heap off)" : !s->cfg.sockets ? " (sockets off)" : "";
+
+	if (s->scope == LT_SCOPE_KIND_PIDS) {
+		for (size_t i = 0; i < s->procs.n; i++) {
+			const struct lt_proc_ent *e = &s->procs.v[i];
+
+			fprintf(stderr, "leaktop: tracing pid %d (%s)", e->t.pid, e->t.comm);
+			for (size_t k = 0; k < e->objects.n; k++)
+				fprintf(stderr, "%s %s", k ? "," : " through", e->objects.v[k].path);
+			fprintf(stderr, "%s%s\n", e->go ? " (a Go program: sockets and mappings)" : "",
+				side);
+		}
+	} else {
+		size_t files = 0, allocators = 0, in = 0;
+
+		objects__cache_counts(s->objcache, &files, &allocators);
+		for (size_t i = 0; i < s->procs.n; i++)
+			in += s->procs.v[i].objects.n > 0;
+		fprintf(stderr, "leaktop: tracing %s%s%s: %zu processes, %zu with an allocator "
+			"leaktop probes (%zu distinct allocator files among %zu files)%s\n",
+			s->scope_name, s->scope == LT_SCOPE_KIND_CGROUP ? " at " : "",
+			s->scope == LT_SCOPE_KIND_CGROUP ? s->cgroup_path : "", s->procs.n, in,
+			allocators, files, side);
 	}
 	if (s->unwind) {
 		struct lt_unwind_stats u;
@@ -536,10 +1066,9 @@ static void cleanup(struct session *s)
 	regions__free(s->regions);
 	if (s->json)
 		fclose(s->json);
-	for (int i = 0; i < s->ntargets; i++) {
-		objects__free(&s->objects[i]);
-		target__close(&s->targets[i]);
-	}
+	procs__free(&s->procs);
+	objects__cache_free(s->objcache);
+	free(s->found);
 }
 
 /*
@@ -590,7 +1119,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	install_signals();
-	if (open_targets(&s) || find_allocators(&s))
+	if (resolve_scope(&s) || find_processes(&s))
 		goto out;
 	if (s.cfg.json_path && !(s.json = fopen(s.cfg.json_path, "w"))) {
 		lt_err("cannot write %s: %s", s.cfg.json_path, strerror(errno));
@@ -605,17 +1134,21 @@ int main(int argc, char **argv)
 	if (!s.symbolizer || !s.history || build_unwind_tables(&s) || load_bpf(&s) ||
 	    sync_unwind_tables(&s))
 		goto out;
-	s.collector = collector__new(s.skel, s.cfg.max_stacks + LT_MAX_TARGETS);
+	s.collector = collector__new(s.skel, s.cfg.max_stacks + max_procs(&s));
 	if (!s.collector) {
 		lt_err("out of memory");
 		goto out;
 	}
 	if (start_events(&s) || attach(&s))
 		goto out;
-	refresh_targets(&s);
+	for (size_t i = 0; s.scope == LT_SCOPE_KIND_PIDS && i < s.procs.n; i++)
+		symbolizer__refresh(s.symbolizer, s.procs.v[i].t.pid);
 	announce(&s);
-	s.start = s.last = now_mono();
+	s.start = s.last = s.cpu_at = now_mono();
 	s.start_ns = now_realtime_ns();
+	s.next_scan = s.start + LT_RESCAN_S;
+	s.next_reexamine = s.start + (s.scope == LT_SCOPE_KIND_PIDS ? s.cfg.interval_s
+								      : LT_REEXAMINE_S);
 	ret = trace(&s) ? 1 : 0;
 out:
 	cleanup(&s);

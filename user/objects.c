@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "hashmap.h"
 #include "objects.h"
 #include "util.h"
 
@@ -173,8 +174,109 @@ static int add_object(struct lt_object_list *list, const struct lt_object *o)
 	return 0;
 }
 
+/* A file examined: an allocator or not, its functions, and whether it is attached. */
+struct cache_entry {
+	uint64_t ino;
+	unsigned int dev_major, dev_minor;
+	bool alloc, attached;
+	struct lt_elf_func funcs[LT_ALLOC_SYMS];
+};
+
+struct lt_object_cache {
+	struct lt_hashmap index; /* file key, then key + 1... on collision -> entry index */
+	struct cache_entry *v;
+	size_t n, cap;
+};
+
+struct lt_object_cache *objects__cache_new(void)
+{
+	return calloc(1, sizeof(struct lt_object_cache));
+}
+
+void objects__cache_free(struct lt_object_cache *c)
+{
+	if (!c)
+		return;
+	hashmap__free(&c->index);
+	free(c->v);
+	free(c);
+}
+
+static uint64_t file_key(uint64_t ino, unsigned int major, unsigned int minor)
+{
+	uint64_t h = ino * 0x9e3779b97f4a7c15ULL ^ ((uint64_t)major << 32 | minor);
+
+	return h ^ (h >> 29);
+}
+
+/* The entry of a file, or NULL. Keys that collide take the next free key, so compare. */
+static struct cache_entry *cache_find(const struct lt_object_cache *c, uint64_t ino,
+				      unsigned int major, unsigned int minor)
+{
+	uint64_t i;
+
+	if (!c)
+		return NULL;
+	for (uint64_t key = file_key(ino, major, minor); hashmap__get(&c->index, key, &i); key++) {
+		struct cache_entry *e = &c->v[i];
+
+		if (e->ino == ino && e->dev_major == major && e->dev_minor == minor)
+			return e;
+	}
+	return NULL;
+}
+
+static struct cache_entry *cache_add(struct lt_object_cache *c, uint64_t ino, unsigned int major,
+				     unsigned int minor)
+{
+	uint64_t key = file_key(ino, major, minor), i;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct cache_entry *tmp = realloc(c->v, cap * sizeof(*tmp));
+
+		if (!tmp)
+			return NULL;
+		c->v = tmp;
+		c->cap = cap;
+	}
+	while (hashmap__get(&c->index, key, &i))
+		key++;
+	if (hashmap__set(&c->index, key, c->n))
+		return NULL;
+	memset(&c->v[c->n], 0, sizeof(c->v[c->n]));
+	c->v[c->n].ino = ino;
+	c->v[c->n].dev_major = major;
+	c->v[c->n].dev_minor = minor;
+	return &c->v[c->n++];
+}
+
+bool objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o)
+{
+	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
+
+	return e && e->attached;
+}
+
+void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_object *o)
+{
+	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
+
+	if (e)
+		e->attached = true;
+}
+
+void objects__cache_counts(const struct lt_object_cache *c, size_t *files, size_t *allocators)
+{
+	*files = c->n;
+	*allocators = 0;
+	for (size_t i = 0; i < c->n; i++)
+		*allocators += c->v[i].alloc;
+}
+
 /* Examine one executable file mapping; adds it to `out` when it is an allocator. */
-static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino, struct lt_object_list *out)
+static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
+		    struct lt_object_cache *cache, struct lt_object_list *out)
 {
 	struct lt_object o = {
 		.ino = v->inode,
@@ -184,25 +286,37 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino, struct 
 	struct lt_elf *elf;
 	int err;
 
+	struct cache_entry *known = cache_find(cache, v->inode, v->dev_major, v->dev_minor);
+
+	if (known && !known->alloc)
+		return 0;
 	o.open_path = objects__open_path(pid, v);
 	if (!o.open_path) {
 		lt_info(1, "pid %d: cannot reach %s: %s", pid, v->path, strerror(errno));
 		return 0;
 	}
-	elf = elfobj__open(o.open_path);
-	if (!elf) {
-		lt_info(1, "pid %d: cannot read %s as ELF: %s", pid, v->path, strerror(errno));
-		free(o.open_path);
-		return 0;
-	}
-	{
+	if (known) {
+		memcpy(o.funcs, known->funcs, sizeof(o.funcs));
+	} else {
 		const char *names[LT_ALLOC_SYMS];
 
+		elf = elfobj__open(o.open_path);
+		if (!elf) {
+			lt_info(1, "pid %d: cannot read %s as ELF: %s", pid, v->path,
+				strerror(errno));
+			free(o.open_path);
+			return 0;
+		}
 		for (size_t i = 0; i < LT_ALLOC_SYMS; i++)
 			names[i] = lt_alloc_syms[i].name;
 		elfobj__find_funcs(elf, names, LT_ALLOC_SYMS, o.funcs);
+		elfobj__close(elf);
+		known = cache ? cache_add(cache, v->inode, v->dev_major, v->dev_minor) : NULL;
+		if (known) {
+			known->alloc = o.funcs[LT_FN_MALLOC].found && o.funcs[LT_FN_FREE].found;
+			memcpy(known->funcs, o.funcs, sizeof(o.funcs));
+		}
 	}
-	elfobj__close(elf);
 	if (!o.funcs[LT_FN_MALLOC].found || !o.funcs[LT_FN_FREE].found) {
 		free(o.open_path);
 		return 0;
@@ -221,7 +335,8 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino, struct 
 	return err;
 }
 
-int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_list *out)
+int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_cache *cache,
+			     struct lt_object_list *out)
 {
 	uint64_t exe_ino = exe_inode(pid);
 
@@ -233,11 +348,27 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 
 		if (!v->x || !procmaps__is_file(v) || seen(maps, i, v))
 			continue;
-		err = consider(pid, v, exe_ino, out);
+		err = consider(pid, v, exe_ino, cache, out);
 		if (err)
 			return err;
 	}
 	return out->n ? 0 : -ENOENT;
+}
+
+bool objects__is_go(pid_t pid)
+{
+	char path[64];
+	struct lt_elf *e;
+	bool go;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	e = elfobj__open(path);
+	if (!e)
+		return false;
+	/* Every Go binary since 1.18 has its build information here; older ones, the note. */
+	go = elfobj__has_section(e, ".go.buildinfo") || elfobj__has_section(e, ".note.go.buildid");
+	elfobj__close(e);
+	return go;
 }
 
 void objects__searched(const struct lt_maps *maps, char *buf, size_t len)

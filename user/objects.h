@@ -59,12 +59,35 @@ struct lt_object_list {
 };
 
 /*
- * Find the allocator objects among what `pid` maps (parsed from its /proc/PID/maps into
- * `maps`). An object qualifies when it defines both malloc and free. Returns 0, -ENOENT when
- * nothing qualifies, or another -errno. objects__free() the list in every case.
+ * What is known of every file examined so far, by device and inode, so that each is read
+ * once however many processes map it: with --all, hundreds map the same libc. It also
+ * remembers which allocator files are attached, since one attachment covers every process.
  */
-int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_list *out);
+struct lt_object_cache;
+
+struct lt_object_cache *objects__cache_new(void);
+void objects__cache_free(struct lt_object_cache *c);
+/* Whether an allocator file is attached (system-wide), and marking it so. */
+bool objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o);
+void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_object *o);
+/* Distinct files examined, and how many are allocators. */
+void objects__cache_counts(const struct lt_object_cache *c, size_t *files, size_t *allocators);
+
+/*
+ * Find the allocator objects among what `pid` maps (parsed from its /proc/PID/maps into
+ * `maps`). An object qualifies when it defines both malloc and free. `cache` (may be NULL)
+ * saves reading a file seen before. Returns 0, -ENOENT when nothing qualifies, or another
+ * -errno. objects__free() the list in every case.
+ */
+int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_cache *cache,
+			     struct lt_object_list *out);
 void objects__free(struct lt_object_list *list);
+
+/*
+ * Whether `pid` runs a Go program: Go's runtime has its own garbage-collected heap and no
+ * malloc, so leaktop can trace its sockets and mappings, not its heap.
+ */
+bool objects__is_go(pid_t pid);
 
 /* An address range [lo, hi) in a process. */
 struct lt_range {

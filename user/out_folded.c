@@ -41,13 +41,20 @@ static int append(char **buf, size_t *len, size_t *cap, const char *s, bool is_f
 	return 0;
 }
 
-static char *fold(const struct lt_row *row)
+static char *fold(const struct lt_report *r, const struct lt_row *row)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL, frame[512];
-	int err;
+	int err = 0;
 
-	err = append(&buf, &len, &cap, row->comm ? row->comm : "?", true);
+	/* --group-by container: the container first, so that the flame graph groups by it. */
+	if (r->group_by == LT_GROUP_CONTAINER) {
+		const struct lt_proc *p = report__proc(r, row->pid);
+
+		err = append(&buf, &len, &cap, p && p->container[0] ? p->container : "host", true) ?:
+		      append(&buf, &len, &cap, ";", false);
+	}
+	err = err ?: append(&buf, &len, &cap, row->comm ? row->comm : "?", true);
 	if (!row->nframes)
 		err = err ?: append(&buf, &len, &cap, ";[stack unavailable]", false);
 	for (size_t i = row->nframes; i-- > 0 && !err;) {
@@ -80,7 +87,7 @@ int out_folded__write(FILE *f, const struct lt_report *r, enum lt_profile_value 
 
 		if (v <= 0)
 			continue;
-		lines[n].stack = fold(row);
+		lines[n].stack = fold(r, row);
 		if (!lines[n].stack) {
 			err = -ENOMEM;
 			goto out;

@@ -67,8 +67,10 @@ static void procs(FILE *f, const struct lt_report *r)
 		num(f, p->view.rss_rate);
 		fputs(",\"tracked_rate\":", f);
 		num(f, p->view.tracked_rate);
-		fprintf(f, ",\"verdict\":\"%s\",\"calls\":%" PRIu64 "}", verdict_name(p->view.verdict),
-			p->calls);
+		fprintf(f, ",\"verdict\":\"%s\",\"calls\":%" PRIu64 ",\"go\":%s,\"container\":",
+			verdict_name(p->view.verdict), p->calls, p->go ? "true" : "false");
+		str(f, p->container[0] ? p->container : NULL);
+		fputc('}', f);
 	}
 	fputc(']', f);
 }
@@ -79,11 +81,51 @@ static void frames(FILE *f, const struct lt_row *row)
 	for (size_t i = 0; i < row->nframes; i++) {
 		const struct lt_frame *fr = &row->frames[i];
 
-		fprintf(f, "%s{\"ip\":\"%#" PRIx64 "\",\"function\":", i ? "," : "", fr->ip);
+		fprintf(f, "%s{\"ip\":\"0x%" PRIx64 "\",\"function\":", i ? "," : "", fr->ip);
 		str(f, fr->func);
 		fprintf(f, ",\"offset\":%" PRIu64 ",\"module\":", fr->offset);
 		str(f, fr->module);
 		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void containers(FILE *f, const struct lt_report *r)
+{
+	fputs(",\"containers\":[", f);
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		const struct lt_container_sum *c = &r->containers[i];
+
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		str(f, c->name);
+		fprintf(f, ",\"processes\":%zu,\"rss\":%" PRIu64 ",\"heap_bytes\":%" PRId64
+			",\"mmap_bytes\":%" PRId64 ",\"sockets\":%" PRId64 ",\"rss_rate\":",
+			c->nprocs, c->rss, c->heap, c->mmap, c->sockets);
+		num(f, c->view.rss_rate);
+		fputs(",\"tracked_rate\":", f);
+		num(f, c->view.tracked_rate);
+		fprintf(f, ",\"verdict\":\"%s\"}", verdict_name(c->view.verdict));
+	}
+	fputc(']', f);
+}
+
+/* The rows of a --group-by: a group's name instead of frames. */
+static void groups(FILE *f, const struct lt_report *r)
+{
+	static const char *const by[] = { "stack", "process", "container" };
+
+	fprintf(f, ",\"group_by\":\"%s\",\"groups\":[", by[r->group_by]);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct lt_row *g = &r->groups[i];
+
+		fprintf(f, "%s{\"group\":", i ? "," : "");
+		str(f, g->group);
+		fprintf(f, ",\"pid\":%d,\"kind\":\"%s\",\"stacks\":%zu,\"bytes\":%" PRId64
+			",\"count\":%" PRId64 ",\"delta\":%" PRId64 ",\"growth\":%" PRId64
+			",\"rate_per_s\":", g->pid, report__kind_name(g->kind), g->members, g->bytes,
+			g->count, g->delta, g->growth);
+		num(f, g->rate);
+		fprintf(f, ",\"trend\":\"%s\"}", analysis__trend_name(g->trend));
 	}
 	fputc(']', f);
 }
@@ -166,9 +208,21 @@ int out_json__write(FILE *f, const struct lt_report *r)
 	fprintf(f, ",\"traced\":{\"heap\":%s,\"mmap\":%s,\"sockets\":%s}",
 		r->no_heap ? "false" : "true", r->no_heap ? "false" : "true",
 		r->no_sockets ? "false" : "true");
+	fprintf(f, ",\"scope\":{\"kind\":\"%s\",\"name\":",
+		r->scope == LT_SCOPE_KIND_ALL ? "all" : r->scope == LT_SCOPE_KIND_CGROUP ? "cgroup"
+											     : "pids");
+	str(f, r->scope_name);
+	fprintf(f, ",\"processes\":%zu}", r->self.procs_seen);
 	procs(f, r);
+	containers(f, r);
+	groups(f, r);
 	stacks(f, r);
 	counters(f, r);
+	fputs(",\"self\":{\"cpu_pct\":", f);
+	num(f, r->self.cpu_pct);
+	fprintf(f, ",\"rss\":%" PRIu64 ",\"bpf_bytes\":%" PRIu64 ",\"purged_processes\":%" PRIu64
+		",\"purged_allocations\":%" PRIu64 ",\"allocator_files\":%zu}", r->self.rss,
+		r->self.bpf_bytes, r->self.purged_procs, r->self.purged_allocs, r->self.objects);
 	fputs("}\n", f);
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }

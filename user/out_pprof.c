@@ -438,8 +438,9 @@ static bool is_sample(const struct lt_row *row)
 	       (row->bytes > 0 || row->count > 0 || row->total_allocs > 0);
 }
 
-static void add_sample(struct enc *e, const struct lt_row *row)
+static void add_sample(struct enc *e, const struct lt_report *r, const struct lt_row *row)
 {
+	const struct lt_proc *p = report__proc(r, row->pid);
 	/* In sample_types order; int64 values as their two's complement. */
 	const uint64_t vals[] = { row->total_allocs, row->total_alloc_bytes, (uint64_t)row->count,
 				  (uint64_t)row->bytes };
@@ -466,6 +467,11 @@ static void add_sample(struct enc *e, const struct lt_row *row)
 	if (row->comm) {
 		pb_uint(&e->sub, LABEL_KEY, S_COMM);
 		pb_uint(&e->sub, LABEL_STR, intern(e, row->comm));
+		pb_msg(m, SAMPLE_LABEL, &e->sub);
+	}
+	if (p && p->container[0]) {
+		pb_uint(&e->sub, LABEL_KEY, intern(e, "container"));
+		pb_uint(&e->sub, LABEL_STR, intern(e, p->container));
 		pb_msg(m, SAMPLE_LABEL, &e->sub);
 	}
 	pb_msg(&e->samples, PROFILE_SAMPLE, m);
@@ -532,7 +538,7 @@ int out_pprof__encode(const struct lt_report *r, uint8_t **buf, size_t *len)
 	}
 	for (size_t i = 0; i < r->nrows && !e.err; i++) {
 		if (is_sample(&r->rows[i]))
-			add_sample(&e, &r->rows[i]);
+			add_sample(&e, r, &r->rows[i]);
 	}
 	assemble(&e, r, comments, ncomments, &out);
 	err = e.err ?: out.nomem ? -ENOMEM : 0;

@@ -48,12 +48,15 @@ struct node {
 	size_t nkids, cap;
 };
 
-/* A heap row to draw: names[0] is its process, then its frames from the outermost. */
+/*
+ * A heap row to draw: names[0] is its process (after its container, with --group-by
+ * container), then its frames from the outermost; `top` counts the levels before the frames.
+ */
 struct stack {
 	const struct lt_row *row;
 	int64_t value;
 	char **names;
-	size_t n;
+	size_t n, top;
 };
 
 struct svg {
@@ -231,10 +234,15 @@ static void stacks_free(struct stack *s, size_t n)
 	free(s);
 }
 
-/* The names of a row's levels below the root, outermost first, cut at MAX_DEPTH levels. */
-static int stack_init(struct stack *s, const struct lt_row *row)
+/*
+ * The names of a row's levels below the root, outermost first, cut at MAX_DEPTH levels: its
+ * container (with --group-by container), its process, then its frames.
+ */
+static int stack_init(struct stack *s, const struct lt_report *r, const struct lt_row *row)
 {
-	size_t n = 1 + (row->nframes ? row->nframes : 1);
+	const struct lt_proc *p = report__proc(r, row->pid);
+	size_t top = r->group_by == LT_GROUP_CONTAINER ? 2 : 1;
+	size_t n = top + (row->nframes ? row->nframes : 1);
 	char buf[FRAME_BUF];
 
 	if (n > MAX_DEPTH - 1)
@@ -243,11 +251,15 @@ static int stack_init(struct stack *s, const struct lt_row *row)
 	if (!s->names)
 		return -ENOMEM;
 	s->n = n;
+	s->top = top;
+	if (top == 2)
+		s->names[0] = clean_utf8(p && p->container[0] ? p->container : "host");
 	snprintf(buf, sizeof(buf), "%s (%d)", row->comm ? row->comm : "?", (int)row->pid);
-	s->names[0] = clean_utf8(buf);
-	for (size_t k = 1; k < n; k++) {
+	s->names[top - 1] = clean_utf8(buf);
+	for (size_t k = top; k < n; k++) {
 		if (row->nframes)
-			report__frame_str(buf, sizeof(buf), &row->frames[row->nframes - k], false);
+			report__frame_str(buf, sizeof(buf), &row->frames[row->nframes - 1 - (k - top)],
+					  false);
 		else
 			snprintf(buf, sizeof(buf), "[stack unavailable]");
 		s->names[k] = clean_utf8(buf);
@@ -290,7 +302,7 @@ static int collect(const struct lt_report *r, enum lt_profile_value what, struct
 			continue;
 		s[n].row = row;
 		s[n].value = v;
-		if (stack_init(&s[n++], row)) {
+		if (stack_init(&s[n++], r, row)) {
 			stacks_free(s, n);
 			return -ENOMEM;
 		}
@@ -350,12 +362,13 @@ static int build(struct node *root, const struct stack *s, size_t n)
 		       !strcmp(s[i].names[k], s[i - 1].names[k]))
 			k++;
 		for (; k < s[i].n; k++) {
-			struct node *c = node_add(path[k], k ? N_FRAME : N_PROC, s[i].names[k]);
+			struct node *c = node_add(path[k], k >= s[i].top ? N_FRAME : N_PROC,
+						  s[i].names[k]);
 
 			if (!c)
 				return -ENOMEM;
-			if (k && row->nframes) {
-				const struct lt_frame *fr = &row->frames[row->nframes - k];
+			if (k >= s[i].top && row->nframes) {
+				const struct lt_frame *fr = &row->frames[row->nframes - 1 - (k - s[i].top)];
 
 				c->cls = fr->cls;
 				c->module = fr->module ?: (fr->mod ? fr->mod->base : NULL);

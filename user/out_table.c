@@ -58,6 +58,9 @@ static void header(FILE *f, const struct lt_report *r, const struct lt_table_opt
 		fprintf(f, "sampled: one point per %s of allocation on average; bytes and counts are "
 			"unbiased estimates\n",
 			fmt_bytes(b, sizeof(b), r->sample_bytes, o->exact, false));
+	if (r->scope_name)
+		fprintf(f, "tracing %s: %zu processes in scope, %zu with something traced\n",
+			r->scope_name, r->self.procs_seen, r->nprocs);
 	if (r->final)
 		fprintf(f, "allocs and frees (maps and unmaps, opened and closed) are counted since "
 			"attach\n");
@@ -69,8 +72,19 @@ static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row,
 {
 	char buf[512];
 
-	if (r->nprocs > 1)
-		fprintf(f, "pid %d (%s): ", row->pid, row->comm);
+	if (row->group) {
+		fprintf(f, "%s%s (%zu stack%s)%s\n", prefix, row->group, row->members,
+			row->members > 1 ? "s" : "", note);
+		return;
+	}
+	if (r->nprocs > 1 || r->scope != LT_SCOPE_KIND_PIDS) {
+		const struct lt_proc *p = report__proc(r, row->pid);
+
+		if (p)
+			fprintf(f, "%s: ", p->label);
+		else
+			fprintf(f, "pid %d (%s): ", row->pid, row->comm);
+	}
 	fputs(prefix, f);
 	if (!row->nframes) {
 		fprintf(f, "[stack unavailable: see the drop counters]%s\n", note);
@@ -134,16 +148,26 @@ static void section(FILE *f, const struct lt_report *r, const struct lt_table_op
 	const struct lt_row **order;
 	size_t n;
 
-	order = report__select(r, keep, cmp, &n);
+	static const char *const groups[] = {
+		[LT_GROUP_STACK] = "STACKS", [LT_GROUP_PROCESS] = "PROCESSES",
+		[LT_GROUP_CONTAINER] = "CONTAINERS",
+	};
+	bool grouped = r->group_by != LT_GROUP_STACK;
+
+	order = grouped ? report__select_rows(r->groups, r->ngroups, keep, cmp, &n)
+			: report__select(r, keep, cmp, &n);
 	if (!order)
 		return;
 	if (!n && keep != is_heap) {
 		free(order);
 		return; /* an empty mmap or socket section says nothing */
 	}
-	fprintf(f, "\n%s: STACKS BY %s\n", what, r->sort_outstanding ? "OUTSTANDING" : "GROWTH RATE");
-	fprintf(f, COLS "%s\n", "#", value_col, count_col, "DELTA", allocs_col, frees_col, "RATE",
-		"TREND", "AGE", "STACK (innermost first)");
+	fprintf(f, "\n%s: %s BY %s\n", what, groups[r->group_by],
+		r->sort_outstanding ? "OUTSTANDING" : "GROWTH RATE");
+	fprintf(f, COLS "%s\n", "#", value_col, grouped && !strcmp(count_col, "KIND") ? "KIND" : count_col,
+		"DELTA", allocs_col, frees_col, "RATE", "TREND", "AGE",
+		grouped ? (r->group_by == LT_GROUP_PROCESS ? "PROCESS" : "CONTAINER")
+			: "STACK (innermost first)");
 	for (size_t i = 0; i < n && i < o->top_n; i++) {
 		const struct lt_row *row = order[i];
 		bool sock = report__is_socket(row->kind);
@@ -214,13 +238,13 @@ out:
 	free(order);
 }
 
-static const char *verdict(char *buf, size_t len, const struct lt_proc *p, bool exact)
+static const char *view_verdict(char *buf, size_t len, const struct lt_proc_view *v, bool exact)
 {
 	char a[32], b[32];
 
-	fmt_rate(a, sizeof(a), p->view.rss_rate, false, exact);
-	fmt_rate(b, sizeof(b), p->view.tracked_rate, false, exact);
-	switch (p->view.verdict) {
+	fmt_rate(a, sizeof(a), v->rss_rate, false, exact);
+	fmt_rate(b, sizeof(b), v->tracked_rate, false, exact);
+	switch (v->verdict) {
 	case LT_PROC_RSS_STEADY:
 		snprintf(buf, len, "RSS is steady");
 		break;
@@ -242,10 +266,115 @@ static const char *verdict(char *buf, size_t len, const struct lt_proc *p, bool 
 	return buf;
 }
 
+static const char *verdict(char *buf, size_t len, const struct lt_proc *p, bool exact)
+{
+	return view_verdict(buf, len, &p->view, exact);
+}
+
+/* The verdict in a few words, for the host summary's column. */
+static const char *short_verdict(const struct lt_proc_view *v, bool go)
+{
+	switch (v->verdict) {
+	case LT_PROC_RSS_STEADY:
+		return go ? "steady (Go heap)" : "RSS steady";
+	case LT_PROC_RSS_SHRINKS:
+		return "RSS shrinks";
+	case LT_PROC_TRACKED_EXPLAINS:
+		return "tracked explains";
+	case LT_PROC_UNTRACKED_GROWTH:
+		return go ? "grows (Go heap)" : "untracked growth";
+	default:
+		return "too early";
+	}
+}
+
+static int cmp_proc_growth(const void *a, const void *b)
+{
+	const struct lt_proc *x = *(const struct lt_proc *const *)a;
+	const struct lt_proc *y = *(const struct lt_proc *const *)b;
+	double gx = report__proc_growth(&x->view), gy = report__proc_growth(&y->view);
+
+	if (gx != gy)
+		return gx > gy ? -1 : 1;
+	return x->heap + x->mmap > y->heap + y->mmap ? -1 : x->heap + x->mmap < y->heap + y->mmap;
+}
+
+static int cmp_container_growth(const void *a, const void *b)
+{
+	const struct lt_container_sum *x = *(const struct lt_container_sum *const *)a;
+	const struct lt_container_sum *y = *(const struct lt_container_sum *const *)b;
+	double gx = report__proc_growth(&x->view), gy = report__proc_growth(&y->view);
+
+	if (gx != gy)
+		return gx > gy ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+#define HOST_COLS "%14s %10s %10s %14s %8s %6s  %-17s "
+
+/*
+ * The host summary (a scope, or several processes): containers, then processes, each sorted
+ * by growth, so that the worst offender on the host is the first line.
+ */
+static void host_summary(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	const struct lt_container_sum **cs = calloc(r->ncontainers + 1, sizeof(*cs));
+	const struct lt_proc **ps = calloc(r->nprocs + 1, sizeof(*ps));
+	char g[32], t[32], rss[32], rg[32], sock[32], n[16];
+
+	if (!cs || !ps)
+		goto out;
+	for (size_t i = 0; i < r->ncontainers; i++)
+		cs[i] = &r->containers[i];
+	for (size_t i = 0; i < r->nprocs; i++)
+		ps[i] = &r->procs[i];
+	qsort(cs, r->ncontainers, sizeof(*cs), cmp_container_growth);
+	qsort(ps, r->nprocs, sizeof(*ps), cmp_proc_growth);
+	if (r->ncontainers) {
+		fprintf(f, "\nHOST: CONTAINERS BY GROWTH\n");
+		fprintf(f, HOST_COLS "%s\n", "GROWTH", "TRACKED", "RSS", "RSS GROWTH", "SOCKETS",
+			"PROCS", "VERDICT", "CONTAINER");
+	}
+	for (size_t i = 0; i < r->ncontainers && i < o->top_n; i++) {
+		const struct lt_container_sum *c = cs[i];
+
+		snprintf(n, sizeof(n), "%zu", c->nprocs);
+		snprintf(sock, sizeof(sock), "%" PRId64, c->sockets);
+		fprintf(f, HOST_COLS "%s\n", fmt_rate(g, sizeof(g), c->view.tracked_rate, false, o->exact),
+			fmt_bytes(t, sizeof(t), c->heap + c->mmap, o->exact, false),
+			fmt_bytes(rss, sizeof(rss), c->rss, o->exact, false),
+			fmt_rate(rg, sizeof(rg), c->view.rss_rate, false, o->exact), sock, n,
+			short_verdict(&c->view, false), c->name);
+	}
+	if (r->ncontainers > o->top_n)
+		fprintf(f, "    ... %zu more containers\n", r->ncontainers - o->top_n);
+	fprintf(f, "\nHOST: PROCESSES BY GROWTH\n");
+	fprintf(f, HOST_COLS "%s\n", "GROWTH", "TRACKED", "RSS", "RSS GROWTH", "SOCKETS", "",
+		"VERDICT", "PROCESS");
+	for (size_t i = 0; i < r->nprocs && i < o->top_n; i++) {
+		const struct lt_proc *p = ps[i];
+
+		snprintf(sock, sizeof(sock), "%" PRId64, p->sockets);
+		fprintf(f, HOST_COLS "%s%s\n", fmt_rate(g, sizeof(g), p->view.tracked_rate, false, o->exact),
+			fmt_bytes(t, sizeof(t), p->heap + p->mmap, o->exact, false),
+			p->exited ? "-" : fmt_bytes(rss, sizeof(rss), p->rss, o->exact, false),
+			fmt_rate(rg, sizeof(rg), p->view.rss_rate, false, o->exact), sock, "",
+			p->exited ? "exited" : short_verdict(&p->view, p->go), p->label,
+			p->go ? " (Go: heap not traced)" : "");
+	}
+	if (r->nprocs > o->top_n)
+		fprintf(f, "    ... %zu more processes\n", r->nprocs - o->top_n);
+out:
+	free(cs);
+	free(ps);
+}
+
 static void processes(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	char rss[32], anon[32], heap[32], mm[32], v[320];
 
+	if (r->scope != LT_SCOPE_KIND_PIDS)
+		return; /* the host summary has them */
 	fputc('\n', f);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct lt_proc *p = &r->procs[i];
@@ -254,11 +383,14 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 			fprintf(f, "pid %d (%s): exited\n", p->pid, p->comm);
 			continue;
 		}
-		fprintf(f, "pid %d (%s): rss %s (anon %s), ", p->pid, p->comm,
+		fprintf(f, "%s: rss %s (anon %s), ", p->label,
 			fmt_bytes(rss, sizeof(rss), p->rss, o->exact, false),
 			fmt_bytes(anon, sizeof(anon), p->anon, o->exact, false));
 		if (r->no_heap)
 			fprintf(f, "heap and mappings not traced, ");
+		else if (p->go)
+			fprintf(f, "a Go program: heap not traced, mmap %s, ",
+				fmt_bytes(mm, sizeof(mm), p->mmap, o->exact, false));
 		else
 			fprintf(f, "tracked heap %s + mmap %s, ",
 				fmt_bytes(heap, sizeof(heap), p->heap, o->exact, false),
@@ -348,57 +480,119 @@ static void short_stack(char *buf, size_t len, const struct lt_row *row)
 	}
 }
 
-/* The final report's words: per process, its verdict, what grows, and what does not. */
-static void summary(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+/* Per process, in one pass over the rows: its growing, sawtooth and transient stacks. */
+struct proc_counts {
+	size_t leaks, saw, transient;
+};
+
+/* One process's words: its verdict, what grows, and what does not. */
+static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+			 const struct lt_proc *p, const struct proc_counts *c,
+			 const struct lt_row *const *order, size_t n)
 {
 	char rate[32], held[32], age[32], call[128], stack[768], v[320];
+	bool first = true;
 
-	fprintf(f, "\nSUMMARY\n");
+	fprintf(f, "%s: %s.\n", p->label, p->exited ? "exited" : verdict(v, sizeof(v), p, o->exact));
+	if (p->go)
+		fprintf(f, "  a Go program: its heap is Go's own, not traced; its sockets and "
+			   "mappings are.\n");
+	for (size_t k = 0; c->leaks && k < n; k++) {
+		const struct lt_row *row = order[k];
+		bool sock = report__is_socket(row->kind);
+
+		if (row->pid != p->pid || row->trend != LT_TREND_GROWING)
+			continue;
+		if (first)
+			fprintf(f, "  growing, likely leaks:\n");
+		first = false;
+		short_stack(stack, sizeof(stack), row);
+		per_call_note(call, sizeof(call), r, row, o->exact);
+		if (sock)
+			snprintf(held, sizeof(held), "%" PRId64 " open", row->count);
+		else
+			snprintf(held, sizeof(held), "%s held",
+				 fmt_bytes(v, sizeof(v), row->bytes, o->exact, false));
+		fprintf(f, "    %s %s at %s: %s, oldest %s%s\n",
+			sock ? report__kind_name(row->kind) : report__is_mmap(row->kind) ? "mmap" : "heap",
+			fmt_rate(rate, sizeof(rate), row->rate, sock, o->exact), stack, held,
+			fmt_age(age, sizeof(age), row->age_s), call);
+	}
+	if (c->saw)
+		fprintf(f, "  not leaks: %zu %s back (sawtooth)\n", c->saw,
+			c->saw > 1 ? "stacks rise and fall" : "stack rises and falls");
+	if (c->transient)
+		fprintf(f, "  not leaks: %zu %s only briefly (transient)\n", c->transient,
+			c->transient > 1 ? "stacks hold memory" : "stack holds memory");
+	if (!c->leaks && p->view.verdict != LT_PROC_UNTRACKED_GROWTH)
+		fprintf(f, "  no leak found%s.\n",
+			r->no_heap ? " in sockets (heap and mappings not traced)"
+			: r->no_sockets ? " in the heap and mappings (sockets not traced)" : "");
+}
+
+/*
+ * The final report's words. With -p, for each process; with a scope, for the processes that
+ * grow (a host has hundreds that do not), then a count of the others.
+ */
+static void summary(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	struct proc_counts *counts = calloc(r->nprocs + 1, sizeof(*counts));
+	const struct lt_row **order;
+	size_t n, quiet = 0;
+
+	order = report__select(r, NULL, report__cmp_rate, &n);
+	if (!counts || !order)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		const struct lt_proc *p = report__proc(r, order[k]->pid);
+		struct proc_counts *c = p ? &counts[p - r->procs] : NULL;
+
+		if (!c)
+			continue;
+		c->leaks += order[k]->trend == LT_TREND_GROWING;
+		c->saw += order[k]->trend == LT_TREND_SAWTOOTH;
+		c->transient += order[k]->trend == LT_TREND_TRANSIENT;
+	}
+	fprintf(f, "\nSUMMARY");
+	if (r->scope_name)
+		fprintf(f, " of %s: %zu processes with something traced", r->scope_name, r->nprocs);
+	fputc('\n', f);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct lt_proc *p = &r->procs[i];
-		size_t leaks = 0, saw = 0, transient = 0;
-		const struct lt_row **order;
-		size_t n;
 
-		fprintf(f, "pid %d (%s): %s.\n", p->pid, p->comm,
-			p->exited ? "exited" : verdict(v, sizeof(v), p, o->exact));
-		order = report__select(r, NULL, report__cmp_rate, &n);
-		for (size_t k = 0; order && k < n; k++) {
-			const struct lt_row *row = order[k];
-			bool sock = report__is_socket(row->kind);
-
-			if (row->pid != p->pid)
-				continue;
-			saw += row->trend == LT_TREND_SAWTOOTH;
-			transient += row->trend == LT_TREND_TRANSIENT;
-			if (row->trend != LT_TREND_GROWING)
-				continue;
-			if (!leaks++)
-				fprintf(f, "  growing, likely leaks:\n");
-			short_stack(stack, sizeof(stack), row);
-			per_call_note(call, sizeof(call), r, row, o->exact);
-			if (sock)
-				snprintf(held, sizeof(held), "%" PRId64 " open", row->count);
-			else
-				snprintf(held, sizeof(held), "%s held",
-					 fmt_bytes(v, sizeof(v), row->bytes, o->exact, false));
-			fprintf(f, "    %s %s at %s: %s, oldest %s%s\n",
-				sock ? report__kind_name(row->kind) : report__is_mmap(row->kind) ? "mmap" : "heap",
-				fmt_rate(rate, sizeof(rate), row->rate, sock, o->exact), stack, held,
-				fmt_age(age, sizeof(age), row->age_s), call);
+		if (r->scope != LT_SCOPE_KIND_PIDS && !counts[i].leaks &&
+		    p->view.verdict != LT_PROC_UNTRACKED_GROWTH) {
+			quiet++;
+			continue;
 		}
-		free(order);
-		if (saw)
-			fprintf(f, "  not leaks: %zu %s back (sawtooth)\n", saw,
-				saw > 1 ? "stacks rise and fall" : "stack rises and falls");
-		if (transient)
-			fprintf(f, "  not leaks: %zu %s only briefly (transient)\n", transient,
-				transient > 1 ? "stacks hold memory" : "stack holds memory");
-		if (!leaks && p->view.verdict != LT_PROC_UNTRACKED_GROWTH)
-			fprintf(f, "  no leak found%s.\n",
-				r->no_heap ? " in sockets (heap and mappings not traced)"
-				: r->no_sockets ? " in the heap and mappings (sockets not traced)" : "");
+		summary_proc(f, r, o, p, &counts[i], order, n);
 	}
+	if (quiet && quiet == r->nprocs)
+		fprintf(f, "no leak found in any of the %zu processes.\n", quiet);
+	else if (quiet)
+		fprintf(f, "no leak found in the other %zu process%s.\n", quiet, quiet > 1 ? "es" : "");
+out:
+	free(counts);
+	free(order);
+}
+
+/* What leaktop itself costs, and what it purged. */
+static void self_line(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	char rss[32], bpf[32];
+
+	fprintf(f, "leaktop: %.1f%% of a core, RSS %s, BPF maps %s",
+		r->self.cpu_pct, fmt_bytes(rss, sizeof(rss), r->self.rss, o->exact, false),
+		fmt_bytes(bpf, sizeof(bpf), r->self.bpf_bytes, o->exact, false));
+	if (r->scope != LT_SCOPE_KIND_PIDS)
+		fprintf(f, "; %zu processes in scope", r->self.procs_seen);
+	if (r->self.objects)
+		fprintf(f, ", %zu allocator files probed", r->self.objects);
+	if (r->self.purged_procs)
+		fprintf(f, "; purged %" PRIu64 " exited process%s (%" PRIu64 " live blocks)",
+			r->self.purged_procs, r->self.purged_procs > 1 ? "es" : "",
+			r->self.purged_allocs);
+	fputc('\n', f);
 }
 
 int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
@@ -417,9 +611,12 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 		fprintf(f, "\nSOCKETS: not traced (--no-sockets)\n");
 	else
 		section(f, r, o, "SOCKETS", is_sock, "OPEN", "KIND", "OPENED", "CLOSED");
+	if (r->scope != LT_SCOPE_KIND_PIDS || r->nprocs > 1)
+		host_summary(f, r, o);
 	processes(f, r, o);
 	unwind_line(f, r, o);
 	drops(f, r, o);
+	self_line(f, r, o);
 	if (r->final)
 		summary(f, r, o);
 	if (!o->redraw)

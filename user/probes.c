@@ -25,9 +25,11 @@ struct lt_probes {
 	struct leaktop_bpf *skel;
 	enum lt_attach_mode mode;
 	bool plan_offsets;
-	struct bpf_link **links; /* perf mode */
+	struct bpf_link **links; /* perf mode, and the tracepoints */
+	pid_t *link_pids;	 /* the process each is for; LT_ALL_PIDS for all */
 	size_t nlinks, cap_links;
 	int *fds; /* multi and session links */
+	pid_t *fd_pids;
 	size_t nfds, cap_fds;
 	size_t nfuncs;
 };
@@ -159,7 +161,9 @@ void probes__free(struct lt_probes *p)
 	free(jobs);
 	free(threads);
 	free(p->links);
+	free(p->link_pids);
 	free(p->fds);
+	free(p->fd_pids);
 	free(p);
 }
 
@@ -182,24 +186,52 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-static int keep_fd(struct lt_probes *p, int fd)
+static int keep_fd(struct lt_probes *p, int fd, pid_t pid)
 {
-	if (grow((void **)&p->fds, &p->cap_fds, p->nfds, sizeof(*p->fds))) {
+	size_t cap = p->cap_fds;
+
+	if (grow((void **)&p->fds, &cap, p->nfds, sizeof(*p->fds)) ||
+	    grow((void **)&p->fd_pids, &p->cap_fds, p->nfds, sizeof(*p->fd_pids))) {
 		close(fd);
 		return -ENOMEM;
 	}
-	p->fds[p->nfds++] = fd;
+	p->fds[p->nfds] = fd;
+	p->fd_pids[p->nfds++] = pid;
 	return 0;
 }
 
-static int keep_link(struct lt_probes *p, struct bpf_link *l)
+static int keep_link(struct lt_probes *p, struct bpf_link *l, pid_t pid)
 {
-	if (grow((void **)&p->links, &p->cap_links, p->nlinks, sizeof(*p->links))) {
+	size_t cap = p->cap_links;
+
+	if (grow((void **)&p->links, &cap, p->nlinks, sizeof(*p->links)) ||
+	    grow((void **)&p->link_pids, &p->cap_links, p->nlinks, sizeof(*p->link_pids))) {
 		bpf_link__destroy(l);
 		return -ENOMEM;
 	}
-	p->links[p->nlinks++] = l;
+	p->links[p->nlinks] = l;
+	p->link_pids[p->nlinks++] = pid;
 	return 0;
+}
+
+void probes__detach_pid(struct lt_probes *p, pid_t pid)
+{
+	if (pid == LT_ALL_PIDS)
+		return;
+	for (size_t i = p->nfds; i-- > 0;) {
+		if (p->fd_pids[i] != pid)
+			continue;
+		close(p->fds[i]);
+		p->fds[i] = p->fds[--p->nfds];
+		p->fd_pids[i] = p->fd_pids[p->nfds];
+	}
+	for (size_t i = p->nlinks; i-- > 0;) {
+		if (p->link_pids[i] != pid)
+			continue;
+		bpf_link__destroy(p->links[i]);
+		p->links[i] = p->links[--p->nlinks];
+		p->link_pids[i] = p->link_pids[p->nlinks];
+	}
 }
 
 /* True when an earlier function of `o` sits at the same address and carries the probe. */
@@ -256,12 +288,16 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 	fd = ulink__create(bpf_program__fd(prog), type, o->open_path, offsets, cookies, n, pid,
 			   flags);
 	if (fd < 0) {
-		lt_err("failed to attach %s (%s link, %zu functions) to %s in pid %d: %s",
+		char who[32] = "for every process";
+
+		if (pid != LT_ALL_PIDS)
+			snprintf(who, sizeof(who), "in pid %d", pid);
+		lt_err("failed to attach %s (%s link, %zu functions) to %s %s: %s",
 		       bpf_program__name(prog), type == LT_BPF_TRACE_UPROBE_SESSION ? "session" : "multi",
-		       n, o->path, pid, strerror(-fd));
+		       n, o->path, who, strerror(-fd));
 		return fd;
 	}
-	return keep_fd(p, fd);
+	return keep_fd(p, fd, pid);
 }
 
 static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retprobe, pid_t pid,
@@ -271,7 +307,9 @@ static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retpr
 	struct bpf_link *link;
 	int err;
 
-	link = bpf_program__attach_uprobe_opts(prog, pid, o->open_path, s->offset, &opts);
+	/* perf events take -1 for every process */
+	link = bpf_program__attach_uprobe_opts(prog, pid == LT_ALL_PIDS ? -1 : pid, o->open_path,
+					      s->offset, &opts);
 	if (!link) {
 		err = -errno;
 		lt_err("failed to attach %s to %s:%s (offset %#" PRIx64 ") in pid %d: %s",
@@ -280,7 +318,7 @@ static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retpr
 		       pid, strerror(-err));
 		return err;
 	}
-	return keep_link(p, link);
+	return keep_link(p, link, pid);
 }
 
 /* The syscall programs, by side. */
@@ -332,7 +370,7 @@ static int attach_tracepoint(struct lt_probes *p, struct bpf_program *prog)
 		       strerror(-err), err == -ENOENT ? " (is tracefs mounted?)" : "");
 		return err;
 	}
-	return keep_link(p, link);
+	return keep_link(p, link, LT_ALL_PIDS);
 }
 
 int probes__attach_syscalls(struct lt_probes *p, bool sockets, bool mmap)
@@ -354,6 +392,13 @@ int probes__attach_syscalls(struct lt_probes *p, bool sockets, bool mmap)
 			err = attach_tracepoint(p, progs[i]);
 	}
 	return err;
+}
+
+int probes__attach_proc_events(struct lt_probes *p)
+{
+	return attach_tracepoint(p, p->skel->progs.proc_fork) ?:
+	       attach_tracepoint(p, p->skel->progs.proc_exec) ?:
+	       attach_tracepoint(p, p->skel->progs.proc_exit);
 }
 
 int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_path,

@@ -42,11 +42,16 @@ struct lt_probes *probes__new(struct leaktop_bpf *skel, enum lt_attach_mode mode
 void probes__free(struct lt_probes *p);
 
 /*
- * Attach to every allocator function `o` defines, for process `pid` only. Functions that share
- * an address (glibc's memalign and aligned_alloc) are probed once. On failure nothing of this
- * object stays attached, and the error names the object and what failed.
+ * Attach to every allocator function `o` defines, for process `pid` only, or for every
+ * process that maps the file when `pid` is LT_ALL_PIDS. Functions that share an address
+ * (glibc's memalign and aligned_alloc) are probed once. On failure nothing of this object
+ * stays attached, and the error names the object and what failed.
  */
+#define LT_ALL_PIDS 0
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o);
+
+/* Detach every probe attached for `pid` alone (it exited, or ran a new program). */
+void probes__detach_pid(struct lt_probes *p, pid_t pid);
 
 /* Functions probed, over all objects and processes. */
 size_t probes__count(const struct lt_probes *p);
@@ -56,6 +61,9 @@ void probes__select_syscalls(struct leaktop_bpf *skel, bool sockets, bool mmap);
 
 /* Attach the syscall tracepoints for sockets and for mappings. 0 or -errno, with a message. */
 int probes__attach_syscalls(struct lt_probes *p, bool sockets, bool mmap);
+
+/* Attach the process tracepoints (fork, exec, exit) that keep the process table current. */
+int probes__attach_proc_events(struct lt_probes *p);
 
 /*
  * --per-call: count calls of `func` in the object at `open_path` (shown as `path`) in `pid`,

@@ -280,10 +280,14 @@ void regions__purge(struct lt_regions *r, uint32_t tgid)
 		free(p->v);
 		*p = r->procs[--r->nprocs];
 	}
+	/* Everything it did goes, its counts since attach too: the process is gone. */
 	for (size_t i = 0; i < r->ntotals; i++) {
-		if (r->totals[i].tgid == tgid) {
-			r->totals[i].bytes = 0;
-			r->totals[i].count = 0;
+		struct lt_region_totals *t = &r->totals[i];
+
+		if (t->tgid == tgid) {
+			t->bytes = t->count = t->prev_bytes = 0;
+			t->maps = t->unmaps = t->prev_maps = t->prev_unmaps = 0;
+			t->oldest_ns = 0;
 		}
 	}
 }

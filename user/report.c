@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "hashmap.h"
 #include "history.h"
 #include "objects.h"
 #include "regions.h"
@@ -52,6 +53,13 @@ const char *report__kind_name(enum lt_row_kind k)
 	if (k == LT_ROW_MMAP_FILE)
 		return "file";
 	return report__is_socket(k) ? sock[k - LT_ROW_SOCK] : "?";
+}
+
+/* Whether a row has anything to show: see prune(). */
+static bool row_kept(const struct lt_row *row, bool final)
+{
+	return row->bytes || row->count || row->allocs || row->frees || row->delta ||
+	       (final && (row->total_allocs || row->total_frees));
 }
 
 /* What a row's trend and rate are about: bytes, or sockets. */
@@ -134,13 +142,24 @@ int report__cmp_delta(const void *a, const void *b)
 	return report__cmp_value(a, b);
 }
 
+static int cmp_proc(const void *a, const void *b)
+{
+	pid_t x = ((const struct lt_proc *)a)->pid, y = ((const struct lt_proc *)b)->pid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* procs are sorted by pid: a scope may hold thousands of them, each with many rows. */
 const struct lt_proc *report__proc(const struct lt_report *r, pid_t pid)
 {
-	for (size_t i = 0; i < r->nprocs; i++) {
-		if (r->procs[i].pid == pid)
-			return &r->procs[i];
-	}
-	return NULL;
+	struct lt_proc key = { .pid = pid };
+
+	return r->nprocs ? bsearch(&key, r->procs, r->nprocs, sizeof(key), cmp_proc) : NULL;
+}
+
+double report__proc_growth(const struct lt_proc_view *v)
+{
+	return fmax(v->rss_rate, v->tracked_rate);
 }
 
 int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with_offset)
@@ -165,14 +184,21 @@ const struct lt_row **report__select(const struct lt_report *r,
 				     bool (*keep)(const struct lt_row *),
 				     int (*cmp)(const void *, const void *), size_t *n)
 {
-	const struct lt_row **order = malloc(r->nrows * sizeof(*order) + 1);
+	return report__select_rows(r->rows, r->nrows, keep, cmp, n);
+}
+
+const struct lt_row **report__select_rows(const struct lt_row *rows, size_t nrows,
+					  bool (*keep)(const struct lt_row *),
+					  int (*cmp)(const void *, const void *), size_t *n)
+{
+	const struct lt_row **order = malloc(nrows * sizeof(*order) + 1);
 
 	*n = 0;
 	if (!order)
 		return NULL;
-	for (size_t i = 0; i < r->nrows; i++) {
-		if (!keep || keep(&r->rows[i]))
-			order[(*n)++] = &r->rows[i];
+	for (size_t i = 0; i < nrows; i++) {
+		if (!keep || keep(&rows[i]))
+			order[(*n)++] = &rows[i];
 	}
 	qsort_r(order, *n, sizeof(*order), cmp_indirect, (void *)cmp);
 	return order;
@@ -292,29 +318,231 @@ static int add_sockets(struct lt_report *r, const struct lt_report_sources *src,
 	return 0;
 }
 
+static void proc_label(struct lt_proc *p)
+{
+	if (p->container[0])
+		snprintf(p->label, sizeof(p->label), "pid %d (%s) in %s", p->pid, p->comm,
+			 p->container);
+	else
+		snprintf(p->label, sizeof(p->label), "pid %d (%s)", p->pid, p->comm);
+}
+
+/* A process with rows that no target describes: one a scope has not looked at yet. */
+static void unknown_proc(struct lt_proc *p, pid_t pid)
+{
+	char path[64], *comm;
+
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm = read_file(path, NULL);
+	snprintf(p->comm, sizeof(p->comm), "%.*s", comm ? (int)strcspn(comm, "\n") : 1,
+		 comm ? comm : "?");
+	p->exited = !comm;
+	free(comm);
+}
+
+/*
+ * The processes of the report: every target with -p; with a scope, those with rows (a host
+ * has hundreds of processes, and most hold nothing of note), and any process that has rows
+ * but no target yet. Sorted by pid, for report__proc().
+ */
 static int fill_procs(struct lt_report *r, const struct lt_report_sources *src)
 {
-	r->procs = calloc(src->ntargets ? src->ntargets : 1, sizeof(*r->procs));
-	if (!r->procs)
-		return -ENOMEM;
-	for (size_t i = 0; i < src->ntargets; i++) {
-		const struct lt_target *t = &src->targets[i];
-		struct lt_proc *p = &r->procs[i];
+	struct lt_hashmap with_rows = { 0 }, known = { 0 };
+	size_t cap = src->ntargets + 1, n = 0;
+	uint64_t v;
+	int err = 0;
 
+	for (size_t i = 0; i < r->nrows && !err; i++) {
+		if (row_kept(&r->rows[i], src->final))
+			err = hashmap__set(&with_rows, (uint32_t)r->rows[i].pid, 1);
+	}
+	r->procs = calloc(cap, sizeof(*r->procs));
+	if (err || !r->procs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < src->ntargets; i++) {
+		const struct lt_report_target *t = &src->targets[i];
+		struct lt_proc *p = &r->procs[n];
+
+		if (src->scope != LT_SCOPE_KIND_PIDS && !hashmap__get(&with_rows, t->pid, &v))
+			continue;
 		p->pid = t->pid;
-		memcpy(p->comm, t->comm, sizeof(p->comm));
+		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
 		p->exited = t->exited;
-		p->calls = collector__calls(src->collector, t->pid);
-		if (!p->exited && target__memory(p->pid, &p->rss, &p->anon))
+		p->go = t->go;
+		snprintf(p->container, sizeof(p->container), "%s", t->container ?: "");
+		n++;
+		if (hashmap__set(&known, t->pid, 1)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Rows of processes no target names. */
+	for (size_t i = 0; i < r->nrows; i++) {
+		pid_t pid = r->rows[i].pid;
+		uint64_t unused;
+
+		if (!row_kept(&r->rows[i], src->final) || hashmap__get(&known, (uint32_t)pid, &unused))
+			continue;
+		if (n == cap) {
+			struct lt_proc *tmp = realloc(r->procs, (cap *= 2) * sizeof(*tmp));
+
+			if (!tmp) {
+				err = -ENOMEM;
+				goto out;
+			}
+			r->procs = tmp;
+		}
+		memset(&r->procs[n], 0, sizeof(r->procs[n]));
+		unknown_proc(&r->procs[n++], pid);
+		if (hashmap__set(&known, (uint32_t)pid, 1)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lt_proc *p = &r->procs[i];
+		int e;
+
+		proc_label(p);
+		p->calls = collector__calls(src->collector, p->pid);
+		if (p->exited)
+			continue;
+		/* smaps_rollup walks the page tables: fine for a few -p targets, not for a host. */
+		e = src->scope == LT_SCOPE_KIND_PIDS ? target__memory(p->pid, &p->rss, &p->anon)
+						     : target__memory_fast(p->pid, &p->rss, &p->anon);
+		if (e)
 			p->rss = p->anon = 0;
 	}
-	r->nprocs = src->ntargets;
-	return 0;
+	qsort(r->procs, n, sizeof(*r->procs), cmp_proc);
+	r->nprocs = n;
+out:
+	hashmap__free(&with_rows);
+	hashmap__free(&known);
+	return err;
+}
+
+/* A group row's series: its process, or its container, and an id no stack has. */
+#define LT_GROUP_SERIES UINT64_MAX
+
+/* The history key of a container: a pseudo pid (negative, so no process has it). */
+static uint32_t container_key(const char *name)
+{
+	return (uint32_t)-(int32_t)((str_hash(name) & 0x3fffffff) + 1);
 }
 
 static struct lt_series_key key_of(const struct lt_row *row)
 {
-	return (struct lt_series_key){ row->kind, row->pid, row->stack_id };
+	if (!row->group)
+		return (struct lt_series_key){ row->kind, row->pid, row->stack_id };
+	if (row->pid)
+		return (struct lt_series_key){ row->kind, row->pid, LT_GROUP_SERIES };
+	return (struct lt_series_key){ row->kind, container_key(row->group), LT_GROUP_SERIES };
+}
+
+/* The group a row belongs to under --group-by: its process, or its container ("host"). */
+static const char *group_of(const struct lt_report *r, const struct lt_row *row, pid_t *pid)
+{
+	const struct lt_proc *p = report__proc(r, row->pid);
+
+	if (r->group_by == LT_GROUP_PROCESS) {
+		*pid = row->pid;
+		return p ? p->label : "?";
+	}
+	*pid = 0;
+	return p && p->container[0] ? p->container : "host";
+}
+
+/* --group-by process|container: the rows summed per (kind, group). */
+static int build_groups(struct lt_report *r)
+{
+	struct lt_hashmap index = { 0 };
+	size_t cap = 0;
+	int err = 0;
+
+	if (r->group_by == LT_GROUP_STACK)
+		return 0;
+	for (size_t i = 0; i < r->nrows && !err; i++) {
+		const struct lt_row *row = &r->rows[i];
+		pid_t pid;
+		const char *name = group_of(r, row, &pid);
+		uint64_t key = str_hash(name) * 31 + row->kind, gi;
+		struct lt_row *g = NULL;
+
+		/* Colliding keys take the next one: compare the groups to be sure. */
+		for (; hashmap__get(&index, key, &gi); key++) {
+			if (r->groups[gi].kind == row->kind && !strcmp(r->groups[gi].group, name)) {
+				g = &r->groups[gi];
+				break;
+			}
+		}
+		if (!g) {
+			if (r->ngroups == cap) {
+				struct lt_row *tmp;
+
+				cap = cap ? cap * 2 : 64;
+				tmp = realloc(r->groups, cap * sizeof(*tmp));
+				if (!tmp) {
+					err = -ENOMEM;
+					break;
+				}
+				r->groups = tmp;
+			}
+			err = hashmap__set(&index, key, r->ngroups);
+			g = &r->groups[r->ngroups++];
+			memset(g, 0, sizeof(*g));
+			g->kind = row->kind;
+			g->pid = pid;
+			g->group = name;
+			g->age_s = -1;
+			g->per_call = -1;
+		}
+		g->bytes += row->bytes;
+		g->count += row->count;
+		g->delta += row->delta;
+		g->allocs += row->allocs;
+		g->frees += row->frees;
+		g->total_allocs += row->total_allocs;
+		g->total_frees += row->total_frees;
+		g->total_alloc_bytes += row->total_alloc_bytes;
+		g->age_s = fmax(g->age_s, row->age_s);
+		g->members++;
+	}
+	hashmap__free(&index);
+	return err;
+}
+
+/* The containers of the report's processes, summed. */
+static int build_containers(struct lt_report *r)
+{
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+		struct lt_container_sum *c = NULL;
+
+		if (!p->container[0])
+			continue;
+		for (size_t k = 0; k < r->ncontainers && !c; k++)
+			c = !strcmp(r->containers[k].name, p->container) ? &r->containers[k] : NULL;
+		if (!c) {
+			struct lt_container_sum *tmp;
+
+			tmp = realloc(r->containers, (r->ncontainers + 1) * sizeof(*tmp));
+			if (!tmp)
+				return -ENOMEM;
+			r->containers = tmp;
+			c = &r->containers[r->ncontainers++];
+			memset(c, 0, sizeof(*c));
+			snprintf(c->name, sizeof(c->name), "%s", p->container);
+		}
+		c->nprocs++;
+		c->rss += p->rss;
+		c->heap += p->heap;
+		c->mmap += p->mmap;
+		c->sockets += p->sockets;
+	}
+	return 0;
 }
 
 /*
@@ -335,11 +563,24 @@ static void record(struct lt_report *r, const struct lt_report_sources *src)
 		if (baseline && row_value(&r->rows[i]))
 			history__set_baseline(src->history, &k, row_value(&r->rows[i]));
 	}
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct lt_series_key k = key_of(&r->groups[i]);
+
+		history__put(src->history, &k, row_value(&r->groups[i]));
+		if (baseline && row_value(&r->groups[i]))
+			history__set_baseline(src->history, &k, row_value(&r->groups[i]));
+	}
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct lt_proc *p = &r->procs[i];
 
 		if (!p->exited)
 			history__put_proc(src->history, p->pid, p->rss, p->heap + p->mmap);
+	}
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		struct lt_container_sum *c = &r->containers[i];
+
+		history__put_proc(src->history, (pid_t)container_key(c->name), c->rss,
+				  c->heap + c->mmap);
 	}
 }
 
@@ -354,29 +595,41 @@ static double per_call(const struct lt_report *r, const struct lt_row *row)
 	return p && p->calls ? row_value(row) / p->calls : -1;
 }
 
-/* Rate, trend and per-call growth of every row; the verdict of every process. */
+/* A row's rate, trend and growth from its series. */
+static void annotate_row(struct lt_report *r, const struct lt_report_sources *src,
+			 struct lt_row *row, struct lt_trend_result *tr)
+{
+	struct lt_series_key k = key_of(row);
+	struct lt_series s;
+
+	history__get(src->history, &k, &s);
+	analysis__classify(s.t, s.v, s.n,
+			   report__is_socket(row->kind) ? &lt_trend_counts : &lt_trend_bytes, tr);
+	row->rate = tr->slope;
+	row->trend = tr->trend;
+	row->growth = report__row_value(row) - llround(history__baseline(src->history, &k));
+	if (!s.n && !row_value(row) && row->total_allocs &&
+	    history__samples(src->history) >= LT_MIN_SAMPLES)
+		row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */
+	if (s.n)
+		r->window_s = fmax(r->window_s, s.t[s.n - 1] - s.t[0]);
+}
+
+/* Rate, trend and per-call growth of every row and group; the verdicts of processes and containers. */
 static void annotate(struct lt_report *r, const struct lt_report_sources *src)
 {
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct lt_row *row = &r->rows[i];
-		struct lt_series_key k = key_of(row);
 		struct lt_trend_result tr;
-		struct lt_series s;
 
-		history__get(src->history, &k, &s);
-		analysis__classify(s.t, s.v, s.n,
-				   report__is_socket(row->kind) ? &lt_trend_counts : &lt_trend_bytes,
-				   &tr);
-		row->rate = tr.slope;
-		row->trend = tr.trend;
-		row->growth = report__row_value(row) - llround(history__baseline(src->history, &k));
-		if (!s.n && !row_value(row) && row->total_allocs &&
-		    history__samples(src->history) >= LT_MIN_SAMPLES)
-			row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */
-		if (s.n)
-			r->window_s = fmax(r->window_s, s.t[s.n - 1] - s.t[0]);
+		annotate_row(r, src, row, &tr);
 		if (src->per_call && tr.trend == LT_TREND_GROWING)
 			row->per_call = per_call(r, row);
+	}
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct lt_trend_result tr;
+
+		annotate_row(r, src, &r->groups[i], &tr);
 	}
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct lt_proc *p = &r->procs[i];
@@ -384,6 +637,13 @@ static void annotate(struct lt_report *r, const struct lt_report_sources *src)
 
 		history__get_proc(src->history, p->pid, &rss, &tracked);
 		analysis__proc_view(rss.t, rss.v, tracked.v, rss.n, &p->view);
+	}
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		struct lt_container_sum *c = &r->containers[i];
+		struct lt_series rss, tracked;
+
+		history__get_proc(src->history, (pid_t)container_key(c->name), &rss, &tracked);
+		analysis__proc_view(rss.t, rss.v, tracked.v, rss.n, &c->view);
 	}
 }
 
@@ -417,8 +677,7 @@ static void prune(struct lt_report *r, bool final)
 		struct lt_row *row = &r->rows[i];
 		const struct lt_proc *p;
 
-		if (!row->bytes && !row->count && !row->allocs && !row->frees && !row->delta &&
-		    !(final && (row->total_allocs || row->total_frees)))
+		if (!row_kept(row, final))
 			continue;
 		p = report__proc(r, row->pid);
 		row->comm = p ? p->comm : "?";
@@ -507,13 +766,18 @@ int report__build(struct lt_report *r, const struct lt_report_sources *src)
 	r->per_call = src->per_call;
 	if (src->regions)
 		r->regions_dropped = regions__dropped(src->regions);
-	err = fill_procs(r, src);
-	err = err ?: add_heap(r, src, &cap);
+	r->scope = src->scope;
+	r->group_by = src->group_by;
+	err = add_heap(r, src, &cap);
 	err = err ?: add_mmap(r, src, &cap);
 	err = err ?: add_sockets(r, src, &cap);
+	err = err ?: fill_procs(r, src);
 	if (err)
 		return err;
 	sum_procs(r);
+	err = build_groups(r) ?: build_containers(r);
+	if (err)
+		return err;
 	record(r, src);
 	annotate(r, src);
 	prune(r, src->final);
@@ -526,5 +790,7 @@ void report__free(struct lt_report *r)
 		free(r->rows[i].frames);
 	free(r->rows);
 	free(r->procs);
+	free(r->groups);
+	free(r->containers);
 	memset(r, 0, sizeof(*r));
 }

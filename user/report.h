@@ -41,6 +41,13 @@ enum lt_frame_class {
 	LT_FRAME_ALLOC,		/* an allocation function: malloc's family, operator new, strdup */
 };
 
+/* What the table's rows are: stacks, or their sums per process or per container. */
+enum lt_group_by {
+	LT_GROUP_STACK,
+	LT_GROUP_PROCESS,
+	LT_GROUP_CONTAINER,
+};
+
 struct lt_frame {
 	uint64_t ip;
 	const char *func;	/* NULL when unknown */
@@ -67,16 +74,50 @@ struct lt_row {
 	double per_call;	/* held per --per-call call, both since attach; < 0 none */
 	size_t nframes;
 	struct lt_frame *frames; /* innermost first: frames[0] called the allocator */
+	const char *group;	/* a group row's name (--group-by); NULL for a stack */
+	size_t members;		/* a group row's stacks */
 };
+
+#define LT_NAME_MAX 160
 
 struct lt_proc {
 	pid_t pid;
 	char comm[17];
 	bool exited;
+	bool go;		/* a Go program: its heap is not malloc's, and not traced */
+	char container[LT_NAME_MAX]; /* its container's name; "" on the host */
+	char label[LT_NAME_MAX + 48]; /* "pid 4242 (service)", and " in <container>" */
 	uint64_t rss, anon;	/* bytes; 0 once exited */
 	int64_t heap, mmap, sockets; /* tracked: heap bytes, mapped bytes, open sockets */
 	struct lt_proc_view view; /* RSS against the tracked memory */
 	uint64_t calls;		/* --per-call calls so far */
+};
+
+/* A container's processes summed, for the host summary (--all, --cgroup, --container). */
+struct lt_container_sum {
+	char name[LT_NAME_MAX];
+	size_t nprocs;
+	uint64_t rss;
+	int64_t heap, mmap, sockets;
+	struct lt_proc_view view; /* from the sums of its processes' samples */
+};
+
+/* Which processes a session traces. */
+enum lt_scope_kind {
+	LT_SCOPE_KIND_PIDS,	/* -p */
+	LT_SCOPE_KIND_ALL,	/* --all */
+	LT_SCOPE_KIND_CGROUP,	/* --cgroup or --container */
+};
+
+/* leaktop's own cost, for the footer. */
+struct lt_self {
+	double cpu_pct;		/* of one core, since the previous report */
+	uint64_t rss;		/* bytes */
+	uint64_t bpf_bytes;	/* memory charged for its BPF maps */
+	uint64_t purged_procs;	/* processes gone, whose entries were deleted */
+	uint64_t purged_allocs;	/* live blocks deleted with them */
+	size_t procs_seen;	/* processes in scope */
+	size_t objects;		/* distinct allocator files attached */
 };
 
 struct lt_report {
@@ -105,6 +146,23 @@ struct lt_report {
 	int64_t total_bytes, total_count; /* heap outstanding, over every stack */
 	size_t unwind_rows, unwind_bytes;  /* CFI unwind tables in the kernel; 0 without */
 	uint64_t regions_dropped;	   /* mappings not kept: too many regions */
+	enum lt_scope_kind scope;
+	const char *scope_name;		   /* the --cgroup path or --container name, or NULL */
+	enum lt_group_by group_by;
+	struct lt_row *groups;		   /* group_by != STACK: the rows summed per group */
+	size_t ngroups;
+	struct lt_container_sum *containers; /* the containers of the traced processes */
+	size_t ncontainers;
+	struct lt_self self;
+};
+
+/* A traced process, as the report needs it. */
+struct lt_report_target {
+	pid_t pid;
+	const char *comm;
+	bool exited;
+	bool go;
+	const char *container;	/* its container's name; NULL on the host */
 };
 
 /* Everything a report is built from. */
@@ -113,8 +171,10 @@ struct lt_report_sources {
 	struct lt_regions *regions;	/* NULL without mapping tracking */
 	struct lt_symbolizer *symbolizer;
 	struct lt_history *history;
-	const struct lt_target *targets;
+	const struct lt_report_target *targets;
 	size_t ntargets;
+	enum lt_scope_kind scope;	/* a scope keeps only processes with something to show */
+	enum lt_group_by group_by;
 	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
 	size_t top_n;			/* rows per section to symbolize, unless all_frames */
 	bool all_frames;
@@ -147,9 +207,16 @@ int report__cmp_delta(const void *a, const void *b);
 const struct lt_row **report__select(const struct lt_report *r,
 				     bool (*keep)(const struct lt_row *),
 				     int (*cmp)(const void *, const void *), size_t *n);
+/* The same over any rows (the report's groups). */
+const struct lt_row **report__select_rows(const struct lt_row *rows, size_t nrows,
+					  bool (*keep)(const struct lt_row *),
+					  int (*cmp)(const void *, const void *), size_t *n);
 
 /* The process a row belongs to, or NULL. */
 const struct lt_proc *report__proc(const struct lt_report *r, pid_t pid);
+
+/* A process's or container's growth for sorting the host summary: RSS's or the tracked one's. */
+double report__proc_growth(const struct lt_proc_view *v);
 
 /*
  * Write a frame as "func+0x1f [module]" (the table) or "func" (folded, where offsets would

@@ -250,6 +250,29 @@ int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
 	return 0;
 }
 
+bool symbolizer__knows(struct lt_symbolizer *s, pid_t pid)
+{
+	return proc_get(s, pid, false) != NULL;
+}
+
+void symbolizer__forget(struct lt_symbolizer *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct proc *p = &s->procs[i];
+
+		if (p->pid != pid)
+			continue;
+		if (p->dwfl) {
+			dwfl_getmodules(p->dwfl, free_module_file, NULL, 0);
+			dwfl_end(p->dwfl);
+		}
+		hashmap__free(&p->cache);
+		free(p->syms);
+		s->procs[i] = s->procs[--s->nprocs];
+		return;
+	}
+}
+
 char *symbolizer__demangle(const char *name)
 {
 	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
@@ -304,7 +327,13 @@ void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, stru
 	uint64_t idx;
 
 	memset(out, 0, sizeof(*out));
-	if (!p || !ip)
+	if (!ip)
+		return;
+	if (!p) {
+		symbolizer__refresh(s, pid);
+		p = proc_get(s, pid, false);
+	}
+	if (!p)
 		return;
 	if (hashmap__get(&p->cache, ip, &idx)) {
 		*out = p->syms[idx];

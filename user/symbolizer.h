@@ -42,9 +42,16 @@ void symbolizer__free(struct lt_symbolizer *s);
  */
 int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid);
 
+/* Whether the process was refreshed at least once. */
+bool symbolizer__knows(struct lt_symbolizer *s, pid_t pid);
+
+/* Forget a process (it exited, or ran a new program): its names are of no more use. */
+void symbolizer__forget(struct lt_symbolizer *s, pid_t pid);
+
 /*
  * Name `ip`, a return address taken from a stack: the lookup uses ip - 1 so that a call at
- * the very end of a function is attributed to it, and the offset printed is ip's own.
+ * the very end of a function is attributed to it, and the offset printed is ip's own. A
+ * process not refreshed before is refreshed first (scopes meet new processes all the time).
  * The strings in `out` live as long as the symbolizer.
  */
 void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, struct lt_sym *out);

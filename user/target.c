@@ -14,9 +14,11 @@
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
 
 /* Fields of /proc/PID/stat after the parenthesised comm, which may hold spaces. */
-static int read_stat(pid_t pid, char *state, unsigned long *flags, char *comm, size_t commlen)
+static int read_stat(pid_t pid, char *state, unsigned long *flags, char *comm, size_t commlen,
+		     uint64_t *start_time)
 {
 	char path[64], *text, *open, *close;
+	unsigned long long start = 0;
 	int ret = -ESRCH;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -25,13 +27,26 @@ static int read_stat(pid_t pid, char *state, unsigned long *flags, char *comm, s
 		return errno == ENOENT ? -ESRCH : -errno;
 	open = strchr(text, '(');
 	close = strrchr(text, ')');
+	/* state ppid pgrp session tty tpgid flags ... starttime is the 20th after the comm */
 	if (open && close && close > open &&
-	    sscanf(close + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) == 2) {
+	    sscanf(close + 1, " %c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			      "%*d %*d %*d %llu", state, flags, &start) >= 2) {
 		snprintf(comm, commlen, "%.*s", (int)(close - open - 1), open + 1);
+		if (start_time)
+			*start_time = start;
 		ret = 0;
 	}
 	free(text);
 	return ret;
+}
+
+uint64_t target__start_time(pid_t pid)
+{
+	unsigned long flags;
+	uint64_t start = 0;
+	char state, comm[17];
+
+	return read_stat(pid, &state, &flags, comm, sizeof(comm), &start) ? 0 : start;
 }
 
 static pid_t tgid_of(pid_t pid)
@@ -50,7 +65,7 @@ static pid_t tgid_of(pid_t pid)
 	return tgid;
 }
 
-int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen)
+static int open_target(struct lt_target *t, pid_t pid, bool found, char *err, size_t errlen)
 {
 	unsigned long flags = 0;
 	char state = 0;
@@ -59,12 +74,12 @@ int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen)
 
 	memset(t, 0, sizeof(*t));
 	t->pidfd = -1;
-	tgid = tgid_of(pid);
+	tgid = found ? pid : tgid_of(pid);
 	if (tgid <= 0) {
 		snprintf(err, errlen, "no such process: %d", pid);
 		return -ESRCH;
 	}
-	e = read_stat(tgid, &state, &flags, t->comm, sizeof(t->comm));
+	e = read_stat(tgid, &state, &flags, t->comm, sizeof(t->comm), &t->start_time);
 	if (e) {
 		snprintf(err, errlen, "cannot read /proc/%d/stat: %s", tgid, strerror(-e));
 		return e == -ENOENT ? -ESRCH : e;
@@ -82,8 +97,19 @@ int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen)
 		lt_info(0, "pid %d is a thread of process %d (%s): tracing the process", pid, tgid,
 			t->comm);
 	t->pid = tgid;
-	t->pidfd = syscall(SYS_pidfd_open, tgid, 0);
+	if (!found)
+		t->pidfd = syscall(SYS_pidfd_open, tgid, 0);
 	return 0;
+}
+
+int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen)
+{
+	return open_target(t, pid, false, err, errlen);
+}
+
+int target__open_found(struct lt_target *t, pid_t pid, char *err, size_t errlen)
+{
+	return open_target(t, pid, true, err, errlen);
 }
 
 void target__close(struct lt_target *t)
@@ -105,9 +131,13 @@ bool target__exited(struct lt_target *t)
 		/* A pidfd polls readable once the process has exited, zombie or not. */
 		if (poll(&pfd, 1, 0) == 1)
 			t->exited = true;
-	} else if (read_stat(t->pid, &state, &flags, comm, sizeof(comm)) || state == 'Z' ||
-		   state == 'X') {
-		t->exited = true;
+	} else {
+		uint64_t start = 0;
+
+		/* Gone, a zombie, or another process that got the pid since. */
+		if (read_stat(t->pid, &state, &flags, comm, sizeof(comm), &start) || state == 'Z' ||
+		    state == 'X' || (t->start_time && start != t->start_time))
+			t->exited = true;
 	}
 	return t->exited;
 }
@@ -133,6 +163,20 @@ int target__memory(pid_t pid, uint64_t *rss, uint64_t *anon)
 	if (!text)
 		return -errno;
 	ok = kb_field(text, "Rss:", rss) && kb_field(text, "Anonymous:", anon);
+	free(text);
+	return ok ? 0 : -EINVAL;
+}
+
+int target__memory_fast(pid_t pid, uint64_t *rss, uint64_t *anon)
+{
+	char path[64], *text;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	ok = kb_field(text, "VmRSS:", rss) && kb_field(text, "RssAnon:", anon);
 	free(text);
 	return ok ? 0 : -EINVAL;
 }

@@ -11,8 +11,9 @@
 struct lt_target {
 	pid_t pid;		/* the thread group id */
 	char comm[17];
-	int pidfd;		/* readable once the process has exited; -1 if unsupported */
+	int pidfd;		/* readable once the process has exited; -1 if unsupported or unused */
 	bool exited;
+	uint64_t start_time;	/* /proc/PID/stat's starttime: a reused pid has another */
 };
 
 /*
@@ -21,6 +22,12 @@ struct lt_target {
  * thread), -EACCES; `err` then holds a one-line reason.
  */
 int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen);
+
+/*
+ * The same for a process a scope found (--all, --cgroup): no pidfd (there may be thousands;
+ * exits come from the kernel's events and rescans), and no message for threads.
+ */
+int target__open_found(struct lt_target *t, pid_t pid, char *err, size_t errlen);
 void target__close(struct lt_target *t);
 
 /* Poll whether the process is gone; sets t->exited. */
@@ -31,5 +38,14 @@ int target__rss(pid_t pid, uint64_t *bytes);
 
 /* RSS and anonymous memory in bytes, from /proc/PID/smaps_rollup. 0 or -errno. */
 int target__memory(pid_t pid, uint64_t *rss, uint64_t *anon);
+
+/*
+ * The same from /proc/PID/status's counters: no page-table walk, for scopes of many processes.
+ * 0 or -errno.
+ */
+int target__memory_fast(pid_t pid, uint64_t *rss, uint64_t *anon);
+
+/* starttime from /proc/PID/stat, in clock ticks after boot; 0 when it cannot be read. */
+uint64_t target__start_time(pid_t pid);
 
 #endif /* LEAKTOP_TARGET_H */

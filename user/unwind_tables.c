@@ -301,7 +301,8 @@ static int write_proc(struct lt_unwind *u, struct proc *p, int procs_fd)
 			m->count = o->nrows;
 		}
 	}
-	if (bpf_map_update_elem(procs_fd, &key, val, BPF_ANY))
+	/* A full map leaves this process to frame pointers, like an object without room. */
+	if (bpf_map_update_elem(procs_fd, &key, val, BPF_ANY) && errno != E2BIG)
 		err = -errno;
 	free(val);
 	p->dirty = false;

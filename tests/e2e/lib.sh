@@ -13,6 +13,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	declare -F cleanup_cgroups >/dev/null && cleanup_cgroups
 	if [[ ${KEEP_WORK:-0} == 1 ]]; then
 		echo "work files kept in $WORK"
 	else
@@ -129,7 +130,7 @@ table_sum() {
 		index($0, sec ": STACKS BY") == 1 { f = 1; sum = 0; next }
 		f && /^$/ { f = 0 }
 		f && $1 ~ /^[0-9]+$/ && NF >= 9 {
-			fr = substr($0, sc + 1); sub(/^pid [0-9]+ \([^)]*\): /, "", fr)
+			fr = substr($0, sc + 1); sub(/^pid [0-9]+ \([^)]*\)( in .*)?: /, "", fr)
 			sub(/^(anon|file): /, "", fr)
 			if (index(fr, fn "+") == 1) sum += $col
 		}
@@ -212,4 +213,68 @@ run_growth() {
 # within PCT GOT WANT: |GOT / WANT - 1| <= PCT%.
 within() {
 	awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g / w - 1; exit !(d <= p / 100 && d >= -p / 100) }'
+}
+
+# --- Containers made by hand: namespaces, a private root, a cgroup v2 directory. ---
+
+CG_MOUNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+CG_DIRS=()
+
+# make_root DIR BINARY: a root directory holding a copy of BINARY (as /leaker) and of every
+# library it needs: the container's own libc, a different inode from the host's.
+make_root() {
+	local dir=$1 bin=$2 lib
+	mkdir -p "$dir"
+	cp "$bin" "$dir/leaker"
+	for lib in $(ldd "$bin" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$dir$(dirname "$lib")"
+		cp -L "$lib" "$dir$lib"
+	done
+}
+
+# make_cgroup NAME: a new cgroup v2 directory, as a container runtime would name it (NAME is
+# its path under a per-test parent); sets CG_PATH to its absolute path.
+make_cgroup() {
+	[[ -n $CG_MOUNT ]] || skip "no cgroup2 file system is mounted"
+	local parent=$CG_MOUNT/leaktop-e2e-$$ d
+	mkdir -p "$parent/$1" || fail "cannot create a cgroup under $parent"
+	CG_PATH=$parent/$1
+	# Removed deepest first, at exit.
+	d=$CG_PATH
+	while [[ $d != "$CG_MOUNT" && $d != / ]]; do
+		CG_DIRS+=("$d")
+		d=$(dirname "$d")
+	done
+}
+
+# start_container NAME CGROUP ROOT ARGS...: run /leaker ARGS in new mount and pid namespaces,
+# chrooted into ROOT, in cgroup CGROUP; sets LEAKER_PID to its pid as seen from here.
+start_container() {
+	local name=$1 cg=$2 root=$3 i
+	shift 3
+	: >"$WORK/$name.out"
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift 2 && exec unshare --mount --pid --fork chroot "$0" /leaker "$@"' \
+		"$root" "$cg" x "$@" >"$WORK/$name.out" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$WORK/$name.out" '^ready' 10 || fail "container $name did not start: $(cat "$WORK/$name.out")"
+	for ((i = 0; i < 50; i++)); do
+		LEAKER_PID=$(pgrep -P "$!" | head -1)
+		[[ -n $LEAKER_PID ]] && break
+		sleep 0.1
+	done
+	[[ -n $LEAKER_PID ]] || fail "container $name: no leaker under unshare $!"
+	PIDS+=("$LEAKER_PID")
+}
+
+# Containers' cgroups go once their processes have.
+cleanup_cgroups() {
+	local d i
+	for d in "${CG_DIRS[@]}"; do
+		for ((i = 0; i < 50; i++)); do
+			rmdir "$d" 2>/dev/null && break
+			[[ -d $d ]] || break
+			sleep 0.1
+		done
+	done
 }

@@ -96,7 +96,8 @@ static struct lt_row fx_rows[] = {
 };
 
 static struct lt_proc fx_procs[] = {
-	{ .pid = 4242, .comm = "service", .rss = 48 << 20, .anon = 40 << 20, .heap = 31525328,
+	{ .pid = 4242, .comm = "service", .label = "pid 4242 (service)", .rss = 48 << 20,
+	  .anon = 40 << 20, .heap = 31525328,
 	  .mmap = 8 << 20, .sockets = 987, .calls = 480,
 	  .view = { .verdict = LT_PROC_TRACKED_EXPLAINS, .rss_rate = 9000,
 		    .tracked_rate = 8800 } },
@@ -117,6 +118,7 @@ static const struct lt_report fx_report = {
 		   [LT_STAT_STACK_FAILED] = 2, [LT_STAT_NESTED_CALLS] = 9 },
 	.total_bytes = 31457280 + 65536 + 2000 + 512,
 	.total_count = 503,
+	.self = { .cpu_pct = 0.4, .rss = 25 << 20, .bpf_bytes = 45 << 20 },
 };
 
 #endif /* LEAKTOP_REPORT_FIXTURE_H */

@@ -105,6 +105,12 @@ static void test_errors(void)
 		{ { "-p", "1", "--svg-of", "growth" }, "--svg-of needs --svg FILE" },
 		{ { "-p", "1", "--folded-of", "growth" }, "--folded-of needs --folded FILE" },
 		{ { "-p", "1", "--no-heap", "--pprof=x" }, "--no-heap leaves nothing for" },
+		{ { "--all", "-p", "1" }, "give one of -p, --all, --cgroup and --container" },
+		{ { "--cgroup", "/x", "--container", "ab" }, "give one of -p, --all" },
+		{ { "--all", "--per-call", "svc:f" }, "--per-call needs -p, --cgroup or --container" },
+		{ { "--all", "--group-by", "pod" }, "bad --group-by 'pod' (stack, process or container)" },
+		{ { "--cgroup", "" }, "--cgroup needs a value" },
+		{ { "--container", "" }, "--container needs a value" },
 		{ { "-p", "1", "--no-heap", "--no-sockets" }, "leave nothing to trace" },
 		{ { "-p", "1", "--config", "unwind-rows=5" }, "bad --config value 'unwind-rows=5'" },
 	};
@@ -164,6 +170,17 @@ static void test_sampling_and_knobs(void)
 	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--svg", "f.svg", "--svg-of", "outstanding", NULL),
 		  CLI_RUN, "outstanding");
 	ASSERT_TRUE(!cfg.svg_growth, "svg of outstanding");
+	ASSERT_TRUE(!cfg.all && !cfg.cgroup && !cfg.container && cfg.group_by == LT_GROUP_STACK,
+		    "no scope by default");
+	ASSERT_EQ(parse(&cfg, err, "--all", "--group-by", "container", NULL), CLI_RUN, "--all");
+	ASSERT_TRUE(cfg.all && !cfg.npids && cfg.group_by == LT_GROUP_CONTAINER, "all, by container");
+	ASSERT_EQ(parse(&cfg, err, "--cgroup", "system.slice/x.scope", "--group-by", "process",
+			"--per-call", "svc:f", NULL),
+		  CLI_RUN, "--cgroup");
+	ASSERT_STREQ(cfg.cgroup, "system.slice/x.scope", "cgroup path");
+	ASSERT_TRUE(cfg.group_by == LT_GROUP_PROCESS, "by process");
+	ASSERT_EQ(parse(&cfg, err, "--container", "0123ab", NULL), CLI_RUN, "--container");
+	ASSERT_STREQ(cfg.container, "0123ab", "container prefix");
 }
 
 static void test_help_version(void)

@@ -102,7 +102,7 @@ static void test_libc_allocators(void)
 	char want_prefix[64];
 
 	ASSERT_EQ(procmaps__read(getpid(), &maps), 0, "read maps");
-	ASSERT_EQ(objects__find_allocators(getpid(), &maps, &list), 0, "found allocators");
+	ASSERT_EQ(objects__find_allocators(getpid(), &maps, NULL, &list), 0, "found allocators");
 	for (size_t i = 0; i < list.n; i++) {
 		if (list.v[i].family == LT_FAMILY_GLIBC)
 			libc = &list.v[i];
@@ -145,7 +145,7 @@ static void test_no_allocator(void)
 	struct lt_maps maps;
 
 	procmaps__parse(text, sizeof(text) - 1, &maps);
-	ASSERT_EQ(objects__find_allocators(getpid(), &maps, &list), -ENOENT, "nothing found");
+	ASSERT_EQ(objects__find_allocators(getpid(), &maps, NULL, &list), -ENOENT, "nothing found");
 	ASSERT_EQ(list.n, 0, "empty list");
 	objects__free(&list);
 	procmaps__free(&maps);

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Containers built by hand (no docker): new mount and pid namespaces, a private root holding
+# copies of the leaker and its libc (another inode than the host's), and a cgroup v2
+# directory named as docker names its scopes. Then:
+#   --all finds the leaker in it, names its container, resolves its symbols inside its root;
+#   --container (and --cgroup) leave out a leaker outside;
+#   a leaker started after leaktop is traced without a restart;
+#   an exiting process's entries are purged.
+. "$(dirname "$0")/lib.sh"
+require_root
+command -v unshare >/dev/null || fail "unshare is missing (util-linux)"
+
+id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+short=${id:0:12}
+make_cgroup "system.slice/docker-$id.scope"
+cg=$CG_PATH
+root=$WORK/root
+make_root "$root" "$BIN/leaker"
+host_libc=$(stat -c %i /lib/x86_64-linux-gnu/libc.so.6)
+[[ $(stat -c %i "$root/lib/x86_64-linux-gnu/libc.so.6") != "$host_libc" ]] ||
+	fail "the container's libc is the host's inode"
+
+# --all: the leaker in the container, named by its container, exact, symbols resolved.
+start_container c1 "$cg" "$root" 100
+cpid=$LEAKER_PID
+start_leaktop all-lt --all -i 600 --bytes -n 1000 --group-by container --json "$WORK/all.json"
+trigger_leaker c1 "$cpid"
+stop_leaktop INT
+assert_eq "$LT_RC" 0 "--all: exit status"
+json=$WORK/all.json table=$WORK/all-lt.table
+ltjson "$json" validate >/dev/null
+while read -r fn bytes count; do
+	got=$(python3 - "$json" "$cpid" "$fn" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+pid, fn = int(sys.argv[2]), sys.argv[3]
+b = c = 0
+for s in r["stacks"]:
+    if s["pid"] == pid and s["kind"] == "heap" and s["frames"] and s["frames"][0]["function"] == fn:
+        b += s["bytes"]; c += s["count"]
+print(b, c)
+PY
+)
+	assert_eq "$got" "$bytes $count" "--all: $fn in the container"
+done < <("$BIN/leaker" --expect)
+container=$(python3 -c "
+import json
+r = [json.loads(l) for l in open('$json')][-1]
+print([p['container'] for p in r['processes'] if p['pid'] == $cpid][0])")
+assert_eq "$container" "docker:$short" "--all: the process's container"
+assert_contains "$table" "^HEAP: CONTAINERS BY GROWTH RATE" "--all: grouped by container"
+assert_contains "$table" "  docker:$short ([0-9]* stacks)\$" "--all: the container's row"
+assert_contains "$table" "^HOST: CONTAINERS BY GROWTH" "--all: host summary"
+assert_contains "$table" " docker:$short\$" "--all: the container in the host summary"
+assert_contains "$table" "pid $cpid (leaker) in docker:$short\$" "--all: the process in the host summary"
+pass "--all: the container's leaker exact for 9 functions, named docker:$short, symbols from its own root"
+kill -KILL "$cpid"
+
+# --container: only the scope's processes; a leaker outside is not seen.
+start_container c2 "$cg" "$root" 100
+cpid=$LEAKER_PID
+start_leaker outside 100
+opid=$LEAKER_PID
+start_leaktop scope-lt --container "${id:0:8}" -i 600 --bytes -n 1000 --json "$WORK/scope.json"
+# The container's two processes: unshare, and the leaker it forked.
+assert_contains "$WORK/scope-lt.err" "tracing docker:$short at $cg: 2 processes" "--container: the scope"
+trigger_leaker c2 "$cpid"
+trigger_leaker outside "$opid"
+stop_leaktop INT
+assert_eq "$(python3 -c "
+import json
+r = [json.loads(l) for l in open('$WORK/scope.json')][-1]
+print(sorted({s['pid'] for s in r['stacks']}))")" "[$cpid]" "--container: only the container's process"
+assert_eq "$(table_sum "$WORK/scope-lt.table" leak_realloc_chain 2)" 400000 "--container: its leaks"
+pass "--container ${id:0:8}: pid $cpid traced, pid $opid outside left out"
+kill -KILL "$cpid" "$opid"
+
+# --cgroup, before the process exists: found without a restart, then purged when it exits.
+rel=${cg#"$CG_MOUNT"}
+start_leaktop late-lt --cgroup "$rel" -i 0.5 --bytes -n 1000 --json "$WORK/late.json"
+assert_contains "$WORK/late-lt.err" "has no process yet" "--cgroup: an empty scope waits"
+start_container c3 "$cg" "$root" 100
+cpid=$LEAKER_PID
+# Found at its fork or exec; said once its probes are in.
+wait_for "$WORK/late-lt.err" "pid $cpid \((leaker), new\|ran a new program (leaker)\)" 20 ||
+	fail "--cgroup: the new leaker was not picked up: $(cat "$WORK/late-lt.err")"
+trigger_leaker c3 "$cpid"
+sleep 1.2 # two tables with its leaks
+assert_eq "$(ltjson "$WORK/late.json" sum heap leak_realloc_chain bytes)" 400000 \
+	"--cgroup: a process started after leaktop"
+kill -TERM "$cpid"
+# The leaker, and unshare with it: two processes.
+wait_for "$WORK/late.json" '"purged_processes":2' 20 || fail "--cgroup: the exits were not purged"
+# Nothing of it is left in the kernel's allocation map (while leaktop still holds it).
+left=$(bpftool -j map dump name allocs | python3 -c "
+import json, sys
+print(sum(1 for e in json.load(sys.stdin) if e['formatted']['key']['tgid'] == $cpid))") ||
+	fail "--cgroup: cannot read the allocs map with bpftool"
+assert_eq "$left" 0 "--cgroup: its entries in the allocs map"
+sleep 0.6 # one more table
+stop_leaktop INT
+python3 - "$WORK/late.json" "$cpid" <<'PY' || fail "--cgroup: purge: $(tail -c 600 "$WORK/late.json")"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+pid = int(sys.argv[2])
+last = rs[-1]
+assert last["self"]["purged_processes"] == 2, last["self"]
+assert last["self"]["purged_allocations"] == 25, last["self"]  # the 25 blocks it held
+assert not [s for s in last["stacks"] if s["pid"] == pid], "its stacks are gone"
+assert not [p for p in last["processes"] if p["pid"] == pid], "and the process"
+PY
+assert_contains "$WORK/late-lt.table" "purged 2 exited processes (25 live blocks)" "--cgroup: footer"
+pass "--cgroup $rel: a leaker started later traced exactly; its exit purged its 25 blocks"
+
+# --all, before the container exists: its libc, a file no process mapped before, is probed
+# when the container starts, without a restart.
+start_leaktop late-all-lt --all -i 600 --bytes -n 1000 --json "$WORK/late-all.json"
+start_container c4 "$cg" "$root" 100
+cpid=$LEAKER_PID
+wait_for "$WORK/late-all-lt.err" "probing glibc allocator $root/lib/x86_64-linux-gnu/libc.so.6, found in pid $cpid (leaker)" 20 ||
+	fail "--all: the container's libc was not probed: $(cat "$WORK/late-all-lt.err")"
+trigger_leaker c4 "$cpid"
+stop_leaktop INT
+assert_eq "$(python3 - "$WORK/late-all.json" "$cpid" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+print(sum(s["bytes"] for s in r["stacks"] if s["pid"] == int(sys.argv[2]) and s["kind"] == "heap"
+	  and s["frames"] and s["frames"][0]["function"] == "leak_realloc_chain"))
+PY
+)" 400000 "--all: a container started after leaktop"
+pass "--all: a container started later: its own libc probed on sight, leaks exact"
