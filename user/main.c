@@ -310,8 +310,14 @@ static int attach_proc(struct session *s, struct lt_proc_ent *e)
 			return -1;
 	}
 	e->attached = true;
-	if (s->cfg.per_call && s->scope != LT_SCOPE_KIND_ALL)
-		attach_per_call(s, e->t.pid);
+	if (s->cfg.per_call && s->scope != LT_SCOPE_KIND_ALL) {
+		int r = attach_per_call(s, e->t.pid);
+
+		/* With -p, a function that is not there is an error; a scope passes over it. */
+		if (r < 0 && s->scope == LT_SCOPE_KIND_PIDS)
+			return -1;
+		e->per_call = r > 0;
+	}
 	return 0;
 }
 
@@ -712,18 +718,8 @@ static int attach(struct session *s)
 		return -1;
 	s->loaded = true;
 	if (s->cfg.per_call && s->scope == LT_SCOPE_KIND_PIDS) {
-		for (size_t i = 0; i < s->procs.n; i++) {
-			/* attach_proc() did it; count where it took */
-			struct lt_maps maps;
-			char *spec = strdup(s->cfg.per_call);
-
-			if (spec && !procmaps__read(s->procs.v[i].t.pid, &maps)) {
-				*strrchr(spec, ':') = '\0';
-				per_call += objects__find_mapped(&maps, spec) != NULL;
-				procmaps__free(&maps);
-			}
-			free(spec);
-		}
+		for (size_t i = 0; i < s->procs.n; i++)
+			per_call += s->procs.v[i].per_call;
 		if (!per_call) {
 			char *spec = strdup(s->cfg.per_call);
 
@@ -1144,7 +1140,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; s.scope == LT_SCOPE_KIND_PIDS && i < s.procs.n; i++)
 		symbolizer__refresh(s.symbolizer, s.procs.v[i].t.pid);
 	announce(&s);
-	s.start = s.last = s.cpu_at = now_mono();
+	s.start = s.last = now_mono();
+	self_cost(&s, &(struct lt_self){ 0 }); /* leaktop's CPU counts from here, not its start-up */
 	s.start_ns = now_realtime_ns();
 	s.next_scan = s.start + LT_RESCAN_S;
 	s.next_reexamine = s.start + (s.scope == LT_SCOPE_KIND_PIDS ? s.cfg.interval_s

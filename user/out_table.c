@@ -268,6 +268,15 @@ static const char *view_verdict(char *buf, size_t len, const struct lt_proc_view
 
 static const char *verdict(char *buf, size_t len, const struct lt_proc *p, bool exact)
 {
+	char a[32];
+
+	/* A Go program's heap is not traced: its growth would read as "untracked". */
+	if (p->go && p->view.verdict == LT_PROC_UNTRACKED_GROWTH) {
+		snprintf(buf, len, "RSS grows %s, in Go's own heap or elsewhere: leaktop traces a Go "
+			 "program's sockets and mappings, not its heap",
+			 fmt_rate(a, sizeof(a), p->view.rss_rate, false, exact));
+		return buf;
+	}
 	return view_verdict(buf, len, &p->view, exact);
 }
 

@@ -19,12 +19,13 @@ import sys
 SYSTEM = ("libc.so.6", "ld-linux-x86-64.so.2", "libc.so", "libpthread.so.0")
 TOP_KEYS = {"type", "version", "elapsed_s", "interval_s", "window_s", "baseline_s",
             "sample_bytes", "per_call",
-            "traced", "processes", "stacks", "drops", "unwind"}
+            "traced", "scope", "processes", "containers", "group_by", "groups", "stacks",
+            "drops", "unwind", "self"}
 STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "allocs", "frees",
               "total_allocs", "total_frees", "rate_per_s", "trend", "age_s", "per_call",
               "frames"}
 PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",
-             "rss_rate", "tracked_rate", "verdict", "calls"}
+             "rss_rate", "tracked_rate", "verdict", "calls", "go", "container"}
 FRAME_KEYS = {"ip", "function", "offset", "module"}
 TRACED_KEYS = {"heap", "mmap", "sockets"}
 DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack_map_full",
@@ -33,6 +34,13 @@ DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack
 UNWIND_KEYS = {"walks", "frames", "fp_frames", "complete", "truncated", "err_no_cfi", "err_rule",
                "err_read", "err_loop", "table_rows", "table_bytes"}
 KINDS = {"heap", "anon", "file", "tcp", "udp", "unix", "other"}
+SCOPE_KEYS = {"kind", "name", "processes"}
+CONTAINER_KEYS = {"name", "processes", "rss", "heap_bytes", "mmap_bytes", "sockets", "rss_rate",
+                  "tracked_rate", "verdict"}
+GROUP_KEYS = {"group", "pid", "kind", "stacks", "bytes", "count", "delta", "growth", "rate_per_s",
+              "trend"}
+SELF_KEYS = {"cpu_pct", "rss", "bpf_bytes", "purged_processes", "purged_allocations",
+             "allocator_files"}
 TRENDS = {"new", "growing", "steady", "sawtooth", "transient"}
 VERDICTS = {"too_early", "rss_steady", "rss_shrinks", "tracked_explains", "untracked_growth"}
 
@@ -71,6 +79,16 @@ def main():
             has(r["traced"], TRACED_KEYS, "traced")
             has(r["drops"], DROP_KEYS, "drops")
             has(r["unwind"], UNWIND_KEYS, "unwind")
+            has(r["scope"], SCOPE_KEYS, "scope")
+            has(r["self"], SELF_KEYS, "self")
+            assert r["scope"]["kind"] in ("pids", "all", "cgroup"), r["scope"]
+            assert r["group_by"] in ("stack", "process", "container"), r["group_by"]
+            for c in r["containers"]:
+                has(c, CONTAINER_KEYS, "a container")
+                assert c["verdict"] in VERDICTS, c
+            for g in r["groups"]:
+                has(g, GROUP_KEYS, "a group")
+                assert g["kind"] in KINDS and g["trend"] in TRENDS, g
             for s in r["stacks"]:
                 has(s, STACK_KEYS, "a stack")
                 assert s["kind"] in KINDS and s["trend"] in TRENDS, s
