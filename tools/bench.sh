@@ -12,7 +12,9 @@
 # frame pointers (--unwind fp) and with CFI (--unwind dwarf), and the depth distribution and
 # error rate of CFI walks on python3. Then the syscall tracepoints, which fire in every
 # process: close(-1), socket+close and mmap+munmap, untraced, in a process leaktop does not
-# trace while it traces another, and in the traced process.
+# trace while it traces another, and in the traced process. Then scopes: the C loop in a
+# process outside a --cgroup scope while leaktop traces a process inside, and under --all;
+# and leaktop --all's own CPU, memory and BPF memory on this idle host.
 # Each figure is the median of ROUNDS (5) runs, the configurations interleaved round by round,
 # and every ratio is computed within this one invocation. The workloads use a private copy
 # of libc (a different inode), so no other tracing of the system libc touches them.
@@ -47,6 +49,7 @@ declare -A args=(
 	[nostack]="--config stacks=off"
 	[fp]="--unwind fp"
 	[dwarf]="--unwind dwarf"
+	[all]="--all"
 )
 depths=(8 24 64)
 configs=(a b c d0 d dc e)
@@ -77,8 +80,11 @@ run() {
 	wl=$!
 	wait_for "$out/wl.out" '^ready'
 	if [[ $cfg != a ]]; then
+		local target=(-p "$wl")
+		[[ ${args[$cfg]} == *--all* ]] && target=() # the workload is one of every process
 		# shellcheck disable=SC2086
-		./leaktop -p "$wl" --bytes -n 100000 --frames 127 ${args[$cfg]} >"$out/lt.table" 2>"$out/lt.err" &
+		./leaktop "${target[@]}" --bytes -n 100000 --frames 127 ${args[$cfg]} >"$out/lt.table" \
+			2>"$out/lt.err" &
 		lt=$!
 		wait_for "$out/lt.err" '^leaktop: attached'
 		c0=$(cpu_ticks "$lt")
@@ -103,7 +109,8 @@ median() {
 	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-declare -A hot py fr deep frames sys
+declare -A hot py fr deep frames sys scope
+cg_mount=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 echo "make bench: $rounds rounds; C hot loop of $pairs pairs, $frees free hits, python3 x$py_rounds" >&2
 for ((r = 1; r <= rounds; r++)); do
 	for cfg in "${configs[@]}"; do
@@ -142,6 +149,25 @@ for ((r = 1; r <= rounds; r++)); do
 		kill "$other"
 		wait "$other" 2>/dev/null || true
 	done
+	# Scopes. A sleeping process in a cgroup of its own, traced with --cgroup; the loop runs
+	# outside it. Then the loop under --all.
+	scope[a]+="$(run a "$out/hotloop" pairs "$pairs") "
+	if [[ -n $cg_mount ]]; then
+		cg=$cg_mount/leaktop-bench-$$
+		mkdir -p "$cg"
+		sh -c 'echo $$ > "$1/cgroup.procs" && exec sleep 1000' sh "$cg" &
+		inside=$!
+		./leaktop --cgroup "$cg" -i 600 >/dev/null 2>"$out/scope.err" &
+		lt=$!
+		wait_for "$out/scope.err" '^leaktop: attached'
+		scope[outside]+="$(run a "$out/hotloop" pairs "$pairs") "
+		kill -INT "$lt"
+		wait "$lt" || true
+		kill "$inside"
+		wait "$inside" 2>/dev/null || true
+		rmdir "$cg"
+	fi
+	scope[all]+="$(run all "$out/hotloop" pairs "$pairs") "
 	echo "  round $r of $rounds done" >&2
 done
 
@@ -171,6 +197,22 @@ wait "$lt" || true
 kill "$idle"
 idle_cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * c / hz / 20 }')
 
+# leaktop --all on this host, idle but for itself: 20 s at -i 1.
+./leaktop --all -i 1 --bytes >"$out/all_idle.table" 2>"$out/all_idle.err" &
+lt=$!
+wait_for "$out/all_idle.err" '^leaktop: attached'
+c0=$(cpu_ticks "$lt")
+sleep 20
+c1=$(cpu_ticks "$lt")
+all_rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$lt/status")
+kill -INT "$lt"
+wait "$lt" || true
+all_cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * c / hz / 20 }')
+all_foot=$(grep '^leaktop: .* of a core' "$out/all_idle.table" | tail -1)
+all_bpf=$(sed -n 's/.*BPF maps \([0-9]*\);.*/\1/p' <<<"$all_foot")
+all_procs=$(sed -n 's/.*; \([0-9]*\) processes in scope.*/\1/p' <<<"$all_foot")
+all_files=$(sed -n 's/.*, \([0-9]*\) allocator files probed.*/\1/p' <<<"$all_foot")
+
 declare -A H P F
 for cfg in "${configs[@]}"; do
 	H[$cfg]=$(median <<<"${hot[$cfg]}")
@@ -180,6 +222,16 @@ for cfg in a b c; do
 	F[$cfg]=$(median <<<"${fr[$cfg]}")
 done
 py_pairs=$(median <<<"${py[allocs]}")
+scope_report=$(
+	sa=$(median <<<"${scope[a]}") so=$(median <<<"${scope[outside]}") sl=$(median <<<"${scope[all]}")
+	echo "| C loop, ns per malloc+free pair | untraced | outside a --cgroup scope | under --all |"
+	echo "|---|---|---|---|"
+	awk -v a="$sa" -v o="$so" -v l="$sl" \
+		'BEGIN { printf "| hotloop pairs | %.0f | %.0f (%+.0f) | %.0f (%+.0f) |\n", a, o, o - a, l, l - a }'
+	echo
+	awk -v c="$all_cpu" -v r="$all_rss" -v b="$all_bpf" -v p="$all_procs" -v f="$all_files" 'BEGIN {
+		printf "leaktop --all, idle host, -i 1 for 20 s: %s%% of a core, peak RSS %.1f MiB, BPF maps %.1f MiB; %d processes in scope, %d allocator files probed\n", c, r / 1024, b / 1048576, p, f }'
+)
 sys_report=$(
 	echo "| syscalls (ns per op) | untraced | another process traced | traced, CFI stacks |"
 	echo "|---|---|---|---|"
@@ -274,6 +326,8 @@ report=$(
 	echo "$depth_report"
 	echo
 	echo "$sys_report"
+	echo
+	echo "$scope_report"
 )
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
