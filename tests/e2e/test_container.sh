@@ -74,6 +74,7 @@ print(sorted({s['pid'] for s in r['stacks']}))")" "[$cpid]" "--container: only t
 assert_eq "$(table_sum "$WORK/scope-lt.table" leak_realloc_chain 2)" 400000 "--container: its leaks"
 pass "--container ${id:0:8}: pid $cpid traced, pid $opid outside left out"
 kill -KILL "$cpid" "$opid"
+wait "$opid" 2>/dev/null || true # reaped here: no "Killed" line in the log
 
 # --cgroup, before the process exists: found without a restart, then purged when it exits.
 rel=${cg#"$CG_MOUNT"}
