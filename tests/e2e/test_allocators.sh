@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The same exact-bytes check on every allocator leaktop finds: malloc in a static executable,
 # musl's libc, and jemalloc and tcmalloc preloaded beside glibc; and tcmalloc's own operator new.
+# Then the same four under --all, each started after leaktop: found without a restart, exact.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -32,3 +33,44 @@ line=$(grep 'remember_orders' "$WORK/tccxx.folded")
 assert_eq "$(table_sum "$WORK/tccxx-lt.table" 'shop::remember_orders(std::vector<shop::Order*, std::allocator<shop::Order*> >&)' 3)" 32 \
 	"tcmalloc C++: 32 objects"
 pass "tcmalloc's operator new: 4096 bytes in 32 objects from shop::remember_orders"
+
+# --all, started before any of them: each allocator is found in the process that brings it,
+# without a restart, and each process's leaks are exact (the static executable's own malloc,
+# musl's, jemalloc's and tcmalloc's beside the host's glibc).
+# -v: leaktop says when it has attached to a new process (or re-attached after its exec).
+start_leaktop all-lt --all -v -i 600 --bytes -n 1000 --json "$WORK/all.json"
+declare -A apid abin aenv
+abin=([static]=$BIN/leaker_static [musl]=$BIN/leaker_musl [jemalloc]=$BIN/leaker [tcmalloc]=$BIN/leaker)
+aenv=([static]= [musl]="LD_LIBRARY_PATH=$musl_dir" [jemalloc]="LD_PRELOAD=$lib/libjemalloc.so.2"
+	[tcmalloc]="LD_PRELOAD=$lib/libtcmalloc.so.4")
+for name in static musl jemalloc tcmalloc; do
+	LEAKER=${abin[$name]} LEAKER_ENV=${aenv[$name]} start_leaker "a-$name" 100
+	apid[$name]=$LEAKER_PID
+done
+for name in static musl jemalloc tcmalloc; do
+	p=${apid[$name]}
+	wait_for "$WORK/all-lt.err" "pid $p ran a new program (leaker\|tracing pid $p (leaker" 20 ||
+		fail "--all: $name: pid $p not attached: $(grep -v " at /.*+[0-9]*: " "$WORK/all-lt.err")"
+done
+for name in static musl jemalloc tcmalloc; do
+	trigger_leaker "a-$name" "${apid[$name]}"
+done
+stop_leaktop INT
+assert_eq "$LT_RC" 0 "--all: exit status"
+for name in static musl jemalloc tcmalloc; do
+	while read -r fn bytes count; do
+		got=$(python3 - "$WORK/all.json" "${apid[$name]}" "$fn" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+pid, fn = int(sys.argv[2]), sys.argv[3]
+b = c = 0
+for s in r["stacks"]:
+    if s["pid"] == pid and s["kind"] == "heap" and s["frames"] and s["frames"][0]["function"] == fn:
+        b += s["bytes"]; c += s["count"]
+print(b, c)
+PY
+)
+		assert_eq "$got" "$bytes $count" "--all: $name $fn"
+	done < <(env ${aenv[$name]} "${abin[$name]}" --expect) # musl's leaker has no pvalloc
+	pass "--all: $name, started after leaktop, found and exact for every leaking function"
+done
