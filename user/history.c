@@ -19,6 +19,7 @@ struct proc_ring {
 	pid_t pid;
 	double *rss, *tracked;
 	size_t first; /* the sample it started at */
+	size_t last;  /* the last sample it was put in */
 };
 
 struct lt_history {
@@ -85,11 +86,6 @@ void history__free(struct lt_history *h)
 	free(h->out_v);
 	free(h->out_v2);
 	free(h);
-}
-
-size_t history__window(const struct lt_history *h)
-{
-	return h->window;
 }
 
 /* The slot of the current sample. */
@@ -165,9 +161,18 @@ void history__begin(struct lt_history *h, double t)
 		}
 		r->v[slot(h)] = 0;
 	}
-	for (size_t i = 0; i < h->nprocs; i++) {
-		h->procs[i].rss[slot(h)] = 0;
-		h->procs[i].tracked[slot(h)] = 0;
+	for (size_t i = h->nprocs; i-- > 0;) {
+		struct proc_ring *p = &h->procs[i];
+
+		/* Not reported for a whole window: gone, like a series that stays empty. */
+		if (h->samples - p->last > h->window) {
+			free(p->rss);
+			free(p->tracked);
+			*p = h->procs[--h->nprocs];
+			continue;
+		}
+		p->rss[slot(h)] = 0;
+		p->tracked[slot(h)] = 0;
 	}
 }
 
@@ -261,6 +266,7 @@ int history__put_proc(struct lt_history *h, pid_t pid, double rss, double tracke
 		return -ENOMEM;
 	p->rss[slot(h)] = rss;
 	p->tracked[slot(h)] = tracked;
+	p->last = h->samples;
 	return 0;
 }
 

@@ -58,6 +58,4 @@ double history__baseline(const struct lt_history *h, const struct lt_series_key 
 void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
 		       struct lt_series *tracked);
 
-size_t history__window(const struct lt_history *h);
-
 #endif /* LEAKTOP_HISTORY_H */

@@ -76,6 +76,7 @@ struct session {
 	struct lt_procs procs;
 	struct lt_object_cache *objcache;
 	size_t objects_attached;		/* --all: distinct allocator files attached */
+	__u8 cgroup_walk;			/* --cgroup: the walk that last saw each id */
 	struct leaktop_bpf *skel;
 	struct lt_probes *probes;
 	enum lt_attach_mode mode;
@@ -174,21 +175,42 @@ static int resolve_scope(struct session *s)
 static int add_cgroup_id(const char *abs_path, uint64_t id, void *arg)
 {
 	struct session *s = arg;
-	__u8 one = 1;
 
 	(void)abs_path;
-	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.scope_cgroups), &id, &one, BPF_ANY) &&
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.scope_cgroups), &id, &s->cgroup_walk,
+				BPF_ANY) &&
 	    errno == E2BIG)
 		lt_info(1, "more than %d cgroups under the scope: the rest are not traced",
 			LT_MAX_SCOPE_CGROUPS);
 	return 0;
 }
 
-/* The ids of the scope's cgroups for the BPF check: its own and its descendants', new ones too. */
+/*
+ * The ids of the scope's cgroups for the BPF check: its own and its descendants', new ones
+ * too. Each id holds the number of the walk that last saw it; after a complete walk, the ids
+ * of cgroups removed since are deleted, so that the map holds what exists now.
+ */
 static void sync_scope_cgroups(struct session *s)
 {
-	if (s->scope == LT_SCOPE_KIND_CGROUP)
-		cgroup__walk(s->cgroup_path, add_cgroup_id, s);
+	int fd = bpf_map__fd(s->skel->maps.scope_cgroups);
+	__u64 key, next, stale[256];
+	size_t nstale = 0;
+	__u8 walk;
+	int err;
+
+	if (s->scope != LT_SCOPE_KIND_CGROUP)
+		return;
+	s->cgroup_walk = s->cgroup_walk == UINT8_MAX ? 1 : s->cgroup_walk + 1;
+	if (cgroup__walk(s->cgroup_path, add_cgroup_id, s))
+		return; /* incomplete: keep every id */
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && nstale < ARRAY_SIZE(stale);
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &walk) && walk != s->cgroup_walk)
+			stale[nstale++] = key;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
 }
 
 /* --- Processes ------------------------------------------------------------------------ */
@@ -197,24 +219,34 @@ static void sync_scope_cgroups(struct session *s)
  * Find a process's allocator objects. With -p, a process leaktop cannot trace is an error
  * (no allocator, unless it is a Go program); a scope passes such processes over.
  */
+/*
+ * Its allocator objects now. Those it had before keep their `probed` mark, so that a second
+ * look attaches only what is new (a library loaded since).
+ */
 static int examine(struct session *s, struct lt_proc_ent *e)
 {
+	struct lt_object_list old = e->objects;
 	struct lt_maps maps;
 	int err;
 
-	objects__free(&e->objects);
-	e->examined = true;
+	e->objects = (struct lt_object_list){ 0 };
 	e->go = false;
-	if (!s->cfg.heap)
+	if (!s->cfg.heap) {
+		objects__free(&old);
 		return 0;
+	}
 	err = procmaps__read(e->t.pid, &maps);
 	if (err) {
+		e->objects = old;
 		if (s->scope != LT_SCOPE_KIND_PIDS)
 			return 0; /* gone meanwhile */
 		lt_err("cannot read /proc/%d/maps: %s", e->t.pid, strerror(-err));
 		return -1;
 	}
 	err = objects__find_allocators(e->t.pid, &maps, s->objcache, &e->objects);
+	for (size_t k = 0; k < e->objects.n; k++)
+		e->objects.v[k].probed = objects__probed_in(&old, &e->objects.v[k]);
+	objects__free(&old);
 	if (err == -ENOENT && objects__is_go(e->t.pid)) {
 		e->go = true;
 		err = 0;
@@ -285,9 +317,11 @@ static int attach_proc(struct session *s, struct lt_proc_ent *e)
 		procmaps__free(&maps);
 	}
 	for (size_t k = 0; k < e->objects.n; k++) {
-		const struct lt_object *o = &e->objects.v[k];
+		struct lt_object *o = &e->objects.v[k];
 		int err;
 
+		if (o->probed)
+			continue; /* seen at an earlier look */
 		if (s->scope == LT_SCOPE_KIND_ALL) {
 			if (objects__cache_attached(s->objcache, o))
 				continue;
@@ -308,9 +342,9 @@ static int attach_proc(struct session *s, struct lt_proc_ent *e)
 		}
 		if (err && s->scope == LT_SCOPE_KIND_PIDS)
 			return -1;
+		o->probed = !err;
 	}
-	e->attached = true;
-	if (s->cfg.per_call && s->scope != LT_SCOPE_KIND_ALL) {
+	if (s->cfg.per_call && s->scope != LT_SCOPE_KIND_ALL && !e->per_call) {
 		int r = attach_per_call(s, e->t.pid);
 
 		/* With -p, a function that is not there is an error; a scope passes over it. */
@@ -443,6 +477,19 @@ static void on_proc_event(void *ctx, const struct lt_event *ev)
 	}
 }
 
+/* All but the collector's maps of a process: its links, regions, ranges, unwind rows, names. */
+static void forget_proc(struct session *s, pid_t pid)
+{
+	probes__detach_pid(s->probes, pid);
+	if (s->regions)
+		regions__purge(s->regions, pid);
+	if (s->events)
+		events__forget(s->events, pid);
+	if (s->unwind)
+		unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), pid);
+	symbolizer__forget(s->symbolizer, pid);
+}
+
 /* Forget everything of the processes marked gone: kernel maps, tables, names, links. */
 static void purge_gone(struct session *s)
 {
@@ -464,14 +511,7 @@ static void purge_gone(struct session *s)
 		if (!e->gone)
 			continue;
 		lt_info(1, "pid %d (%s) is gone: its entries are purged", e->t.pid, e->t.comm);
-		probes__detach_pid(s->probes, e->t.pid);
-		if (s->regions)
-			regions__purge(s->regions, e->t.pid);
-		if (s->events)
-			events__forget(s->events, e->t.pid);
-		if (s->unwind)
-			unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), e->t.pid);
-		symbolizer__forget(s->symbolizer, e->t.pid);
+		forget_proc(s, e->t.pid);
 		procs__remove(&s->procs, i);
 		s->purged_procs++;
 	}
@@ -492,12 +532,10 @@ static void restart_proc(struct session *s, struct lt_proc_ent *e)
 	e->exec_seen = false;
 	if (!collector__purge(s->collector, &tgid, 1, &allocs))
 		s->purged_allocs += allocs;
-	probes__detach_pid(s->probes, tgid);
-	if (s->regions)
-		regions__purge(s->regions, tgid);
-	symbolizer__forget(s->symbolizer, tgid);
-	if (s->unwind)
-		unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), tgid);
+	forget_proc(s, tgid);
+	/* Its links are gone: everything found from here on is probed anew. */
+	objects__free(&e->objects);
+	e->per_call = false;
 	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
 	if (!target__open_found(&t, tgid, why, sizeof(why))) {
 		memcpy(e->t.comm, t.comm, sizeof(t.comm));
@@ -710,9 +748,6 @@ static int attach(struct session *s)
 
 		if (attach_proc(s, e))
 			return -1;
-		for (size_t k = 0; k < e->objects.n && s->scope == LT_SCOPE_KIND_PIDS; k++)
-			lt_info(1, "pid %d (%s): probing %s allocator %s", e->t.pid, e->t.comm,
-				objects__family_name(e->objects.v[k].family), e->objects.v[k].path);
 	}
 	if (probes__attach_syscalls(s->probes, s->cfg.sockets, s->cfg.heap))
 		return -1;

@@ -434,6 +434,17 @@ const struct lt_vma *objects__find_mapped(const struct lt_maps *maps, const char
 	return NULL;
 }
 
+bool objects__probed_in(const struct lt_object_list *list, const struct lt_object *o)
+{
+	for (size_t k = 0; k < list->n; k++) {
+		const struct lt_object *x = &list->v[k];
+
+		if (x->ino == o->ino && x->dev_major == o->dev_major && x->dev_minor == o->dev_minor)
+			return x->probed;
+	}
+	return false;
+}
+
 void objects__free(struct lt_object_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {

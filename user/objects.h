@@ -51,6 +51,7 @@ struct lt_object {
 	unsigned int dev_major, dev_minor;
 	enum lt_family family;
 	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
+	bool probed; /* the caller's: its probes for this process are attached */
 };
 
 struct lt_object_list {
@@ -82,6 +83,9 @@ void objects__cache_counts(const struct lt_object_cache *c, size_t *files, size_
 int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_object_cache *cache,
 			     struct lt_object_list *out);
 void objects__free(struct lt_object_list *list);
+
+/* True when `list` holds the same file as `o` (device and inode), marked probed. */
+bool objects__probed_in(const struct lt_object_list *list, const struct lt_object *o);
 
 /*
  * Whether `pid` runs a Go program: Go's runtime has its own garbage-collected heap and no

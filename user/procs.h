@@ -19,9 +19,7 @@ struct lt_proc_ent {
 	struct lt_object_list objects;	/* its allocator objects, once examined */
 	struct lt_container container;	/* when in_container */
 	bool in_container;
-	bool examined;			/* its objects were looked for */
 	bool go;			/* a Go program: no malloc to probe */
-	bool attached;			/* its own (pid-filtered) probes are attached */
 	bool per_call;			/* --per-call is counting in it */
 	bool exec_seen;			/* it ran a new program: look at it again */
 	double exec_at;			/* when (CLOCK_MONOTONIC seconds) */

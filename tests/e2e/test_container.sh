@@ -56,6 +56,14 @@ assert_contains "$table" "pid $cpid (leaker) in docker:$short\$" "--all: the pro
 pass "--all: the container's leaker exact for 9 functions, named docker:$short, symbols from its own root"
 kill -KILL "$cpid"
 
+# The uprobe_multi and session links in the kernel (link type 12).
+uprobe_links() {
+	bpftool -j link list | python3 -c "
+import json, sys
+print(sum(1 for l in json.load(sys.stdin) if l.get('type') in (12, 'uprobe_multi')))" ||
+		fail "cannot list links with bpftool"
+}
+
 # --container: only the scope's processes; a leaker outside is not seen.
 start_container c2 "$cg" "$root" 100
 cpid=$LEAKER_PID
@@ -66,6 +74,11 @@ start_leaktop scope-lt --container "${id:0:8}" -i 600 --bytes -n 1000 --json "$W
 assert_contains "$WORK/scope-lt.err" "tracing docker:$short at $cg: 2 processes" "--container: the scope"
 trigger_leaker c2 "$cpid"
 trigger_leaker outside "$opid"
+# leaktop looks at its processes again every 10 s (for libraries loaded since): what it had
+# probed stays as it was, with no second set of links.
+links=$(uprobe_links)
+sleep 11
+assert_eq "$(uprobe_links)" "$links" "--container: uprobe links after a second look"
 stop_leaktop INT
 assert_eq "$(python3 -c "
 import json

@@ -63,6 +63,14 @@ static void test_procs(void)
 	ASSERT_TRUE(rss.v[1] == 1002 && tr.v[1] == 20 && rss.t[0] == 1, "values and times");
 	history__get_proc(h, 43, &rss, &tr);
 	ASSERT_EQ(rss.n, 0, "an unknown process has none");
+	/* Not reported for a whole window (it exited): dropped; if its pid comes back, anew. */
+	for (int i = 3; i < 14; i++)
+		history__begin(h, i);
+	history__get_proc(h, 42, &rss, &tr);
+	ASSERT_EQ(rss.n, 0, "a process not reported for a whole window is dropped");
+	history__put_proc(h, 42, 7, 0);
+	history__get_proc(h, 42, &rss, &tr);
+	ASSERT_TRUE(rss.n == 1 && rss.v[0] == 7 && rss.t[0] == 13, "and a new one starts afresh");
 	history__free(h);
 }
 
