@@ -157,6 +157,7 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 	struct lt_totals_key tkey = { .tgid = tgid };
 	struct lt_alloc val = { .size = size, .weight = weight };
 	struct lt_totals *t;
+	long err;
 
 	if (!cfg_no_stacks) {
 		struct lt_uregs regs = {
@@ -166,21 +167,24 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 			.ip_is_return = true,
 		};
 
-		tkey.stack_id = lt_stack_capture(ctx, &regs, &th->scratch);
+		tkey.stack_id = lt_stack_capture(ctx, tgid, &regs, &th->scratch);
 	}
 	t = lt_totals_get(&tkey);
 	if (!t) {
 		lt_stat_add(LT_STAT_TOTALS_MAP_FULL, 1);
 		return;
 	}
-	if (bpf_map_lookup_elem(&allocs, &key)) {
-		/* Its free went by unseen: settle the old record first so no bytes are counted twice. */
-		lt_stat_add(LT_STAT_ADDR_REUSED, 1);
-		lt_release(tgid, addr);
-	}
 	val.stack_id = tkey.stack_id;
 	val.ts_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&allocs, &key, &val, BPF_ANY)) {
+	/* One insert, which finds an existing entry itself: no lookup before it. */
+	err = bpf_map_update_elem(&allocs, &key, &val, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* Its free went by unseen: settle the old record first so no bytes count twice. */
+		lt_stat_add(LT_STAT_ADDR_REUSED, 1);
+		lt_release(tgid, addr);
+		err = bpf_map_update_elem(&allocs, &key, &val, BPF_ANY);
+	}
+	if (err) {
 		lt_stat_add(LT_STAT_ALLOC_MAP_FULL, 1);
 		lt_stat_add(LT_STAT_ALLOC_MAP_FULL_BYTES, weight);
 		return;
@@ -340,7 +344,7 @@ static __always_inline void lt_alloc_return(struct pt_regs *ctx)
 {
 	struct lt_thread *th;
 	__u64 ret = PT_REGS_RC(ctx), addr = ret, size, arg;
-	__u32 tgid = lt_tgid();
+	__u32 tgid;
 
 	th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
 	if (!th || !th->pending_sp)
@@ -348,6 +352,7 @@ static __always_inline void lt_alloc_return(struct pt_regs *ctx)
 	/* With uretprobes, a nested call's return comes back below the pending call's entry. */
 	if (PT_REGS_SP(ctx) <= th->pending_sp)
 		return;
+	tgid = lt_tgid();
 	size = th->pending_size;
 	arg = th->pending_arg;
 	th->pending_sp = 0;
@@ -403,8 +408,13 @@ int alloc_exit(struct pt_regs *ctx)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
-	if (!cfg_empty && addr && lt_uprobe_in_scope())
-		lt_release(lt_tgid(), addr);
+	__u32 tgid;
+
+	if (cfg_empty || !addr)
+		return 0;
+	tgid = lt_tgid();
+	if (lt_uprobe_tgid_in_scope(tgid))
+		lt_release(tgid, addr);
 	return 0;
 }
 

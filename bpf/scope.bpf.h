@@ -43,13 +43,19 @@ static __always_inline bool lt_cgroup_in_scope(void)
  * scope attaches them to its processes, and the cgroup check is a second guard (a process
  * that moved out since).
  */
-static __always_inline bool lt_uprobe_in_scope(void)
+static __always_inline bool lt_uprobe_tgid_in_scope(__u32 tgid)
 {
 	if (cfg_scope == LT_SCOPE_ALL)
-		return lt_tgid() != cfg_self_tgid;
+		return tgid != cfg_self_tgid;
 	if (cfg_scope == LT_SCOPE_CGROUP)
 		return lt_cgroup_in_scope();
 	return true;
+}
+
+/* The same, for a caller that has no use for the tgid otherwise (only --all reads it). */
+static __always_inline bool lt_uprobe_in_scope(void)
+{
+	return lt_uprobe_tgid_in_scope(cfg_scope == LT_SCOPE_ALL ? lt_tgid() : 0);
 }
 
 /* For tracepoints, which fire in every process. */

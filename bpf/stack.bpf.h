@@ -45,11 +45,11 @@ static __always_inline __u64 lt_stack_hash(const struct lt_stack *st)
  * `scratch` is per-thread memory: a per-CPU buffer is not safe here, because uprobe programs
  * run with only migration disabled and another task on this CPU may run in between.
  */
-static __always_inline __u64 lt_stack_capture(void *ctx, const struct lt_uregs *regs,
+static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
+					      const struct lt_uregs *regs,
 					      struct lt_stack *scratch)
 {
 	struct lt_unwind_proc *proc = NULL;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	long n;
 	__u64 id;
 

@@ -62,14 +62,14 @@ static __always_inline void lt_syscall_regs(struct lt_uregs *r)
 	r->ip_is_return = false;
 }
 
-static __always_inline __u64 lt_syscall_stack(void *ctx, struct lt_thread *th)
+static __always_inline __u64 lt_syscall_stack(void *ctx, __u32 tgid, struct lt_thread *th)
 {
 	struct lt_uregs regs;
 
 	if (cfg_no_stacks)
 		return LT_STACK_NONE;
 	lt_syscall_regs(&regs);
-	return lt_stack_capture(ctx, &regs, &th->scratch);
+	return lt_stack_capture(ctx, tgid, &regs, &th->scratch);
 }
 
 static __always_inline __u32 lt_sock_kind(__u64 family, __u64 type)
@@ -182,7 +182,7 @@ int sys_exit_socket(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(false)))
 		return 0;
 	lt_sock_open(tgid, ctx->ret, lt_sock_kind(th->sys_arg[0], th->sys_arg[1]),
-		     lt_syscall_stack(ctx, th));
+		     lt_syscall_stack(ctx, tgid, th));
 	return 0;
 }
 
@@ -193,7 +193,7 @@ static __always_inline int lt_accepted(struct trace_event_raw_sys_exit *ctx)
 
 	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(true)))
 		return 0;
-	lt_sock_open(tgid, ctx->ret, lt_sock_kind_of_fd(ctx->ret), lt_syscall_stack(ctx, th));
+	lt_sock_open(tgid, ctx->ret, lt_sock_kind_of_fd(ctx->ret), lt_syscall_stack(ctx, tgid, th));
 	return 0;
 }
 
@@ -229,7 +229,7 @@ int sys_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	if (bpf_probe_read_user(sv, sizeof(sv), (void *)th->sys_arg[2]))
 		return 0;
 	kind = lt_sock_kind(th->sys_arg[0], th->sys_arg[1]);
-	stack_id = lt_syscall_stack(ctx, th); /* one walk for both ends */
+	stack_id = lt_syscall_stack(ctx, tgid, th); /* one walk for both ends */
 	lt_sock_open(tgid, sv[0], kind, stack_id);
 	lt_sock_open(tgid, sv[1], kind, stack_id);
 	return 0;
@@ -302,7 +302,8 @@ static __always_inline void lt_emit(void *ctx, struct lt_thread *th, __u32 type,
 				    bool with_stack)
 {
 	struct lt_event *ev;
-	__u64 stack_id = with_stack ? lt_syscall_stack(ctx, th) : LT_STACK_NONE;
+	__u32 tgid = lt_tgid();
+	__u64 stack_id = with_stack ? lt_syscall_stack(ctx, tgid, th) : LT_STACK_NONE;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -310,7 +311,7 @@ static __always_inline void lt_emit(void *ctx, struct lt_thread *th, __u32 type,
 		return;
 	}
 	ev->type = type;
-	ev->tgid = lt_tgid();
+	ev->tgid = tgid;
 	ev->addr = addr;
 	ev->len = len;
 	ev->new_addr = new_addr;
