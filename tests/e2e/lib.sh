@@ -157,19 +157,37 @@ check_exact_leaks() {
 	stop_leaktop INT
 	assert_eq "$LT_RC" 0 "$name: leaktop exit status"
 	[[ -s $WORK/$name.folded ]] || fail "$name: no folded file written"
-	local table=$WORK/$name-lt.table
+	local table=$WORK/$name-lt.table rows=0
 	while read -r fn bytes count; do
 		assert_eq "$(folded_bytes "$WORK/$name.folded" "$fn")" "$bytes" "$name $fn: folded bytes"
 		assert_eq "$(table_sum "$table" "$fn" 2)" "$bytes" "$name $fn: table bytes"
 		assert_eq "$(table_sum "$table" "$fn" 3)" "$count" "$name $fn: table count"
 		pass "$name $fn: $bytes bytes in $count blocks"
+		rows=$((rows + 1))
 	done < <(env ${LEAKER_ENV:-} "${LEAKER:-$BIN/leaker}" --expect)
+	((rows > 0)) || fail "$name: the leaker's --expect listed no leak"
 	assert_eq "$(table_sum "$table" churn 2)" 0 "$name churn: outstanding bytes"
 	assert_eq "$(table_sum "$table" churn 3)" 0 "$name churn: outstanding count"
 	assert_eq "$(folded_bytes "$WORK/$name.folded" churn)" 0 "$name churn: folded"
 	((CHURN_ALLOCS = $(table_sum "$table" churn 5), CHURN_FREES = $(table_sum "$table" churn 6)))
+	((CHURN_ALLOCS > 0 && CHURN_FREES == CHURN_ALLOCS)) ||
+		fail "$name churn: $CHURN_ALLOCS allocations, $CHURN_FREES frees seen"
 	assert_contains "$table" '^drops: none' "$name: nothing dropped"
 	kill "$LEAKER_PID"
+}
+
+# assert_json_leaks JSON PID LABEL CMD...: each leak `CMD --expect` lists is exact (bytes and
+# blocks, by innermost frame) in the final report's heap stacks of process PID.
+assert_json_leaks() {
+	local json=$1 pid=$2 label=$3 got fn bytes count rows=0
+	shift 3
+	got=$(ltjson "$json" leaks "$pid")
+	while read -r fn bytes count; do
+		assert_eq "$(awk -v f="$fn" '$1 == f { print $2, $3 }' <<<"$got")" "$bytes $count" \
+			"$label: $fn (bytes, blocks)"
+		rows=$((rows + 1))
+	done < <("$@" --expect)
+	((rows > 0)) || fail "$label: '$* --expect' listed no leak"
 }
 
 # Programs leaktop loads, still in the kernel: none may remain after leaktop exits.

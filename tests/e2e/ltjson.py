@@ -8,6 +8,8 @@
   ltjson.py FILE trends KIND FUNC         the trend of that stack in each report, in order
   ltjson.py FILE stack KIND FUNC FIELD    FIELD of the final report's largest such stack
   ltjson.py FILE proc FIELD               FIELD of the final report's first process
+  ltjson.py FILE leaks PID                "FUNC BYTES COUNT" per innermost frame of the final
+                                          report's heap stacks in process PID
 
 A stack is "made in FUNC" when FUNC is its first frame outside the C library and the dynamic
 loader: for a heap block, the allocator's caller; for a socket or mapping, the syscall
@@ -117,6 +119,14 @@ def main():
         print(max(hits, key=lambda s: s["bytes"] + s["count"])[field] if hits else "none")
     elif what == "proc":
         print(final["processes"][0][sys.argv[3]])
+    elif what == "leaks":
+        pid, sums = int(sys.argv[3]), {}
+        for s in final["stacks"]:
+            if s["pid"] == pid and s["kind"] == "heap" and s["frames"]:
+                b, c = sums.get(s["frames"][0]["function"], (0, 0))
+                sums[s["frames"][0]["function"]] = (b + s["bytes"], c + s["count"])
+        for func, (b, c) in sorted(sums.items()):
+            print(func, b, c)
     else:
         sys.exit("unknown query " + what)
 

@@ -23,6 +23,9 @@ LEAKER=$BIN/leaker_nofp start_leaker chainfp --chain
 start_leaktop chainfp-lt -p "$LEAKER_PID" -i 600 --unwind fp --folded "$WORK/chainfp.folded"
 trigger_leaker chainfp "$LEAKER_PID"
 stop_leaktop INT
+assert_eq "$LT_RC" 0 "--unwind fp: exit status"
+# The block is there (3000 bytes, from chain_8), but its stack is not the chain.
+assert_contains "$WORK/chainfp.folded" ';chain_8 3000$' "--unwind fp: the chain's block"
 assert_not_contains "$WORK/chainfp.folded" "$chain" "frame pointers cannot find the chain"
 pass "frame pointers, same binary: $(grep 3000 "$WORK/chainfp.folded")"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 extern int test_failures;
+extern int test_skips; /* checks that could not run here: the binary then exits 2 */
 extern int test_checks;
 extern const char *test_current;
 
@@ -57,7 +58,7 @@ struct test_case {
 };
 
 #define TEST_MAIN(...)                                                                          \
-	int test_failures, test_checks;                                                         \
+	int test_failures, test_checks, test_skips;                                             \
 	const char *test_current;                                                               \
 	int main(void)                                                                          \
 	{                                                                                       \
@@ -70,7 +71,9 @@ struct test_case {
 			       cases[i].name);                                                  \
 		}                                                                               \
 		printf("%d checks, %d failed\n", test_checks, test_failures);                   \
-		return test_failures ? 1 : 0;                                                   \
+		if (!test_failures && test_skips)                                               \
+			printf("%d tests skipped some checks (SKIP lines above)\n", test_skips); \
+		return test_failures ? 1 : test_skips ? 2 : 0;                                  \
 	}
 
 #define TEST(fn) { #fn, fn }

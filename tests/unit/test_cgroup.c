@@ -274,6 +274,7 @@ static void pathf(char *buf, const char *fmt, ...)
 static bool skip(const char *why)
 {
 	printf("SKIP: %s: %s: live cgroup checks did not run\n", test_current, why);
+	test_skips++;
 	return false;
 }
 

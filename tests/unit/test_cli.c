@@ -19,6 +19,7 @@ static enum cli_result parse(struct lt_config *cfg, char *err, ...)
 	for (char *a; (a = va_arg(ap, char *));)
 		argv[argc++] = a;
 	va_end(ap);
+	err[0] = '\0'; /* no message from an earlier case */
 	r = cli__parse(cfg, argc, argv, err, 256, out);
 	fclose(out);
 	return r;

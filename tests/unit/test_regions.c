@@ -72,14 +72,16 @@ static void test_several_regions(void)
 	ev(r, LT_EV_MMAP, BASE, 4 * PAGE, 0, 0, 1, true);
 	ev(r, LT_EV_MMAP, BASE + 4 * PAGE, 4 * PAGE, 0, 0, 2, false);
 	ev(r, LT_EV_MMAP, BASE + 8 * PAGE, 4 * PAGE, 0, 0, 1, true);
+	held(r, 2, false, &b2, &c2);
+	ASSERT_TRUE(b2 == 4 * PAGE && c2 == 1, "stack 2's file mapping");
+	held(r, 2, true, &b2, &c2);
+	ASSERT_EQ(b2, 0, "anonymous and file mappings are kept apart");
 	/* One unmap from the middle of the first to the middle of the third. */
 	ev(r, LT_EV_MUNMAP, BASE + 2 * PAGE, 8 * PAGE, 0, 0, 0, false);
 	held(r, 1, true, &b1, &c1);
 	held(r, 2, false, &b2, &c2);
 	ASSERT_TRUE(b1 == 4 * PAGE && c1 == 2, "stack 1 keeps the outer halves");
 	ASSERT_TRUE(b2 == 0 && c2 == 0, "the file mapping between is gone");
-	held(r, 2, true, &b2, &c2);
-	ASSERT_EQ(b2, 0, "anonymous and file mappings are kept apart");
 	regions__free(r);
 }
 

@@ -91,18 +91,22 @@ static void test_folded_comments(void)
 {
 	struct lt_report r = fx_report;
 	char *got, *line;
+	int comments = 0;
 
 	r.sample_bytes = 524288;
 	got = capture(folded_growth, &r, NULL);
 	for (line = got; line && *line; line = strchr(line, '\n') + 1) {
 		size_t len = strcspn(line, "\n");
 
-		if (*line == '#')
+		if (*line == '#') {
+			comments++;
 			ASSERT_TRUE(len && (line[len - 1] < '0' || line[len - 1] > '9'),
 				    "a comment ends in a word");
+		}
 		if (!strchr(line, '\n'))
 			break;
 	}
+	ASSERT_EQ(comments, 2, "two comments: growth, and sampling");
 	free(got);
 }
 
