@@ -117,21 +117,6 @@ static void per_call_note(char *buf, size_t len, const struct lt_report *r, cons
 			 fmt_bytes(b, sizeof(b), llround(row->per_call), exact, false), r->per_call);
 }
 
-static bool is_heap(const struct lt_row *r)
-{
-	return r->kind == LT_ROW_HEAP;
-}
-
-static bool is_mmap(const struct lt_row *r)
-{
-	return report__is_mmap(r->kind);
-}
-
-static bool is_sock(const struct lt_row *r)
-{
-	return report__is_socket(r->kind);
-}
-
 static bool grew(const struct lt_row *r)
 {
 	return r->kind == LT_ROW_HEAP && r->delta > 0;
@@ -158,14 +143,13 @@ static void section(FILE *f, const struct lt_report *r, const struct lt_table_op
 			: report__select(r, keep, cmp, &n);
 	if (!order)
 		return;
-	if (!n && keep != is_heap) {
+	if (!n && keep != report__row_is_heap) {
 		free(order);
 		return; /* an empty mmap or socket section says nothing */
 	}
 	fprintf(f, "\n%s: %s BY %s\n", what, groups[r->group_by],
 		r->sort_outstanding ? "OUTSTANDING" : "GROWTH RATE");
-	fprintf(f, COLS "%s\n", "#", value_col, grouped && !strcmp(count_col, "KIND") ? "KIND" : count_col,
-		"DELTA", allocs_col, frees_col, "RATE", "TREND", "AGE",
+	fprintf(f, COLS "%s\n", "#", value_col, count_col, "DELTA", allocs_col, frees_col, "RATE", "TREND", "AGE",
 		grouped ? (r->group_by == LT_GROUP_PROCESS ? "PROCESS" : "CONTAINER")
 			: "STACK (innermost first)");
 	for (size_t i = 0; i < n && i < o->top_n; i++) {
@@ -206,12 +190,14 @@ static void since_last(FILE *f, const struct lt_report *r, const struct lt_table
 	char d[32], v[32], buf[512];
 	size_t nabove, n, shown = 0;
 
-	above = report__select(r, is_heap, cmp, &nabove);
+	above = report__select(r, report__row_is_heap, cmp, &nabove);
 	order = report__select(r, grew, report__cmp_delta, &n);
 	if (!above || !order)
 		goto out;
 	if (nabove > o->top_n)
 		nabove = o->top_n;
+	if (r->group_by != LT_GROUP_STACK)
+		nabove = 0; /* the section above shows groups, not these stacks: no rank to point at */
 	fprintf(f, "\nHEAP: GROWTH SINCE THE LAST TABLE\n");
 	for (size_t i = 0; i < n && shown < o->top_n; i++) {
 		const struct lt_row *row = order[i];
@@ -221,15 +207,15 @@ static void since_last(FILE *f, const struct lt_report *r, const struct lt_table
 			rank = above[k] == row ? k + 1 : 0;
 		fprintf(f, "%3zu %13s %13s  ", ++shown, fmt_bytes(d, sizeof(d), row->delta, o->exact, true),
 			fmt_bytes(v, sizeof(v), row->bytes, o->exact, false));
-		if (rank && row->nframes) {
-			report__frame_str(buf, sizeof(buf), &row->frames[0], true);
-			fprintf(f, "%s  (#%zu above)\n", buf, rank);
-		} else if (row->nframes) {
-			report__frame_str(buf, sizeof(buf), &row->frames[0], true);
-			fprintf(f, "%s\n", buf);
-		} else {
+		if (!row->nframes) {
 			fprintf(f, "[stack unavailable]\n");
+			continue;
 		}
+		report__frame_str(buf, sizeof(buf), &row->frames[0], true);
+		if (rank)
+			fprintf(f, "%s  (#%zu above)\n", buf, rank);
+		else
+			fprintf(f, "%s\n", buf);
 	}
 	if (!shown)
 		fprintf(f, "    (nothing grew)\n");
@@ -612,14 +598,14 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 	if (r->no_heap) {
 		fprintf(f, "\nHEAP: not traced (--no-heap), nor mappings\n");
 	} else {
-		section(f, r, o, "HEAP", is_heap, "OUTSTANDING", "COUNT", "ALLOCS", "FREES");
+		section(f, r, o, "HEAP", report__row_is_heap, "OUTSTANDING", "COUNT", "ALLOCS", "FREES");
 		since_last(f, r, o);
-		section(f, r, o, "MMAP", is_mmap, "MAPPED", "REGIONS", "MAPS", "UNMAPS");
+		section(f, r, o, "MMAP", report__row_is_mmap, "MAPPED", "REGIONS", "MAPS", "UNMAPS");
 	}
 	if (r->no_sockets)
 		fprintf(f, "\nSOCKETS: not traced (--no-sockets)\n");
 	else
-		section(f, r, o, "SOCKETS", is_sock, "OPEN", "KIND", "OPENED", "CLOSED");
+		section(f, r, o, "SOCKETS", report__row_is_socket, "OPEN", "KIND", "OPENED", "CLOSED");
 	if (r->scope != LT_SCOPE_KIND_PIDS || r->nprocs > 1)
 		host_summary(f, r, o);
 	processes(f, r, o);

@@ -711,17 +711,17 @@ static int symbolize_row(struct lt_row *row, const struct lt_report_sources *src
 	return 0;
 }
 
-static bool is_heap(const struct lt_row *r)
+bool report__row_is_heap(const struct lt_row *r)
 {
 	return r->kind == LT_ROW_HEAP;
 }
 
-static bool is_mmap(const struct lt_row *r)
+bool report__row_is_mmap(const struct lt_row *r)
 {
 	return report__is_mmap(r->kind);
 }
 
-static bool is_sock(const struct lt_row *r)
+bool report__row_is_socket(const struct lt_row *r)
 {
 	return report__is_socket(r->kind);
 }
@@ -729,7 +729,9 @@ static bool is_sock(const struct lt_row *r)
 /* Name the frames of what the writers show: the top rows of each section, or all. */
 static int symbolize(struct lt_report *r, const struct lt_report_sources *src)
 {
-	static bool (*const sections[])(const struct lt_row *) = { is_heap, is_mmap, is_sock };
+	static bool (*const sections[])(const struct lt_row *) = {
+		report__row_is_heap, report__row_is_mmap, report__row_is_socket
+	};
 	static int (*const orders[])(const void *, const void *) = {
 		report__cmp_value, report__cmp_rate, report__cmp_delta
 	};

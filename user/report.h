@@ -192,6 +192,10 @@ void report__free(struct lt_report *r);
 /* Which section a row belongs to. */
 bool report__is_socket(enum lt_row_kind k);
 bool report__is_mmap(enum lt_row_kind k);
+/* The same of rows, as report__select() filters: the table's sections. */
+bool report__row_is_heap(const struct lt_row *r);
+bool report__row_is_mmap(const struct lt_row *r);
+bool report__row_is_socket(const struct lt_row *r);
 /* "heap", "anon", "file", "tcp", "udp", "unix", "other" */
 const char *report__kind_name(enum lt_row_kind k);
 
