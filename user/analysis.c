@@ -92,7 +92,7 @@ static size_t cycles(const double *v, size_t n, double amp)
 void analysis__classify(const double *t, const double *v, size_t n,
 			const struct lt_trend_params *p, struct lt_trend_result *out)
 {
-	double peak, range, first, mid, last, need;
+	double range, first, mid, last, need;
 	size_t zeros = 0, third;
 
 	memset(out, 0, sizeof(*out));
@@ -100,12 +100,10 @@ void analysis__classify(const double *t, const double *v, size_t n,
 	if (!n)
 		return;
 	out->slope = analysis__slope(t, v, n);
-	out->min = out->max = peak = v[0];
+	out->min = out->max = v[0];
 	for (size_t i = 0; i < n; i++) {
 		out->min = fmin(out->min, v[i]);
 		out->max = fmax(out->max, v[i]);
-		peak = fmax(peak, v[i]);
-		out->max_fall = fmax(out->max_fall, peak - v[i]);
 		zeros += v[i] == 0;
 	}
 	/* The floor: the lowest level each third of the window comes back to. */

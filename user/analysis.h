@@ -34,7 +34,6 @@ struct lt_trend_result {
 	enum lt_trend trend;
 	double slope;	      /* least-squares slope, units per second */
 	double floor_rise;    /* rise of the floor: last third's minimum minus the first third's */
-	double max_fall;      /* largest fall from a running peak */
 	double min, max;
 };
 

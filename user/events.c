@@ -22,7 +22,6 @@ struct lt_events {
 	struct lt_collector *collector;
 	struct proc_ranges *procs;
 	size_t nprocs;
-	uint64_t allocator_maps;
 	lt_proc_event_fn on_proc;
 	void *ctx;
 };
@@ -62,10 +61,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (!e->regions)
 		return 0;
-	if (ev->type != LT_EV_MUNMAP && by_allocator(e, ev)) {
-		e->allocator_maps++;
-		return 0;
-	}
+	if (ev->type != LT_EV_MUNMAP && by_allocator(e, ev))
+		return 0; /* the allocator's own: its blocks are counted as heap */
 	regions__apply(e->regions, ev);
 	return 0;
 }
@@ -141,9 +138,4 @@ int events__drain(struct lt_events *e)
 	int n = ring_buffer__consume(e->rb);
 
 	return n < 0 ? n : 0;
-}
-
-uint64_t events__allocator_maps(const struct lt_events *e)
-{
-	return e->allocator_maps;
 }

@@ -41,7 +41,4 @@ int events__fd(const struct lt_events *e);
 /* Apply every waiting event. 0 or -errno. */
 int events__drain(struct lt_events *e);
 
-/* Mappings left out as the allocator's own. */
-uint64_t events__allocator_maps(const struct lt_events *e);
-
 #endif /* LEAKTOP_EVENTS_H */

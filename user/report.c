@@ -68,11 +68,6 @@ static double row_value(const struct lt_row *r)
 	return report__is_socket(r->kind) ? r->count : r->bytes;
 }
 
-int64_t report__row_value(const struct lt_row *row)
-{
-	return report__is_socket(row->kind) ? row->count : row->bytes;
-}
-
 /* Functions that allocate for their callers, whatever object holds them. */
 static bool is_alloc_func(const char *func)
 {
@@ -607,7 +602,7 @@ static void annotate_row(struct lt_report *r, const struct lt_report_sources *sr
 			   report__is_socket(row->kind) ? &lt_trend_counts : &lt_trend_bytes, tr);
 	row->rate = tr->slope;
 	row->trend = tr->trend;
-	row->growth = report__row_value(row) - llround(history__baseline(src->history, &k));
+	row->growth = (int64_t)row_value(row) - llround(history__baseline(src->history, &k));
 	if (!s.n && !row_value(row) && row->total_allocs &&
 	    history__samples(src->history) >= LT_MIN_SAMPLES)
 		row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */

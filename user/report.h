@@ -231,7 +231,4 @@ int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with
 /* The class of a frame from its function name and object. */
 enum lt_frame_class report__frame_class(const char *func, const struct lt_module *mod);
 
-/* The row's value: bytes for heap and mappings, open sockets for sockets. */
-int64_t report__row_value(const struct lt_row *row);
-
 #endif /* LEAKTOP_REPORT_H */

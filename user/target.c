@@ -40,15 +40,6 @@ static int read_stat(pid_t pid, char *state, unsigned long *flags, char *comm, s
 	return ret;
 }
 
-uint64_t target__start_time(pid_t pid)
-{
-	unsigned long flags;
-	uint64_t start = 0;
-	char state, comm[17];
-
-	return read_stat(pid, &state, &flags, comm, sizeof(comm), &start) ? 0 : start;
-}
-
 static pid_t tgid_of(pid_t pid)
 {
 	char path[64], *text, *line;

@@ -45,7 +45,4 @@ int target__memory(pid_t pid, uint64_t *rss, uint64_t *anon);
  */
 int target__memory_fast(pid_t pid, uint64_t *rss, uint64_t *anon);
 
-/* starttime from /proc/PID/stat, in clock ticks after boot; 0 when it cannot be read. */
-uint64_t target__start_time(pid_t pid);
-
 #endif /* LEAKTOP_TARGET_H */
