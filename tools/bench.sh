@@ -182,36 +182,39 @@ busy() { # ARGS...: prints "cpu% rss_kb"
 busy_d=$(busy)
 busy_e=$(busy --sample-bytes 524288)
 
-# Idle: leaktop's own CPU over 20 s against a process that does nothing, at -i 1.
+# leaktop_idle NAME ARGS...: leaktop's own CPU (% of a core) and peak RSS (KiB) over 20 s at
+# -i 1, with its table in $out/NAME.table; sets COST_CPU and COST_RSS.
+leaktop_idle() {
+	local name=$1 lt c0 c1
+	shift
+	./leaktop "$@" -i 1 >"$out/$name.table" 2>"$out/$name.err" &
+	lt=$!
+	wait_for "$out/$name.err" '^leaktop: attached'
+	c0=$(cpu_ticks "$lt")
+	sleep 20
+	c1=$(cpu_ticks "$lt")
+	COST_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$lt/status")
+	kill -INT "$lt"
+	wait "$lt" || true
+	COST_CPU=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * c / hz / 20 }')
+}
+
+# Idle: against a process that does nothing.
 sleep 1000 &
 idle=$!
-./leaktop -p "$idle" -i 1 >/dev/null 2>"$out/idle.err" &
-lt=$!
-wait_for "$out/idle.err" '^leaktop: attached'
-c0=$(cpu_ticks "$lt")
-sleep 20
-c1=$(cpu_ticks "$lt")
-idle_rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$lt/status")
-kill -INT "$lt"
-wait "$lt" || true
+leaktop_idle idle -p "$idle"
+idle_cpu=$COST_CPU idle_rss=$COST_RSS
 kill "$idle"
-idle_cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * c / hz / 20 }')
 
-# leaktop --all on this host, idle but for itself: 20 s at -i 1.
-./leaktop --all -i 1 --bytes >"$out/all_idle.table" 2>"$out/all_idle.err" &
-lt=$!
-wait_for "$out/all_idle.err" '^leaktop: attached'
-c0=$(cpu_ticks "$lt")
-sleep 20
-c1=$(cpu_ticks "$lt")
-all_rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$lt/status")
-kill -INT "$lt"
-wait "$lt" || true
-all_cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * c / hz / 20 }')
+# leaktop --all on this host, idle but for itself.
+leaktop_idle all_idle --all --bytes
+all_cpu=$COST_CPU all_rss=$COST_RSS
 all_foot=$(grep '^leaktop: .* of a core' "$out/all_idle.table" | tail -1)
 all_bpf=$(sed -n 's/.*BPF maps \([0-9]*\);.*/\1/p' <<<"$all_foot")
 all_procs=$(sed -n 's/.*; \([0-9]*\) processes in scope.*/\1/p' <<<"$all_foot")
 all_files=$(sed -n 's/.*, \([0-9]*\) allocator files probed.*/\1/p' <<<"$all_foot")
+[[ -n $all_bpf && -n $all_procs && -n $all_files ]] ||
+	{ echo "bench: cannot read leaktop --all's footer: '$all_foot'" >&2; exit 1; }
 
 declare -A H P F
 for cfg in "${configs[@]}"; do
