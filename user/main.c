@@ -463,16 +463,8 @@ static void on_proc_event(void *ctx, const struct lt_event *ev)
 		/* A process new to the table: a scope looks at it at once. */
 		if (e || s->scope == LT_SCOPE_KIND_PIDS)
 			break;
-		if (s->nfound == s->cap_found) {
-			size_t cap = s->cap_found ? s->cap_found * 2 : 64;
-			pid_t *tmp = realloc(s->found, cap * sizeof(*tmp));
-
-			if (!tmp)
-				break;
-			s->found = tmp;
-			s->cap_found = cap;
-		}
-		s->found[s->nfound++] = ev->tgid;
+		if (!lt_grow((void **)&s->found, &s->cap_found, s->nfound, sizeof(*s->found)))
+			s->found[s->nfound++] = ev->tgid;
 		break;
 	}
 }

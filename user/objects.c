@@ -231,15 +231,8 @@ static struct cache_entry *cache_add(struct lt_object_cache *c, uint64_t ino, un
 {
 	uint64_t key = file_key(ino, major, minor), i;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct cache_entry *tmp = realloc(c->v, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return NULL;
-		c->v = tmp;
-		c->cap = cap;
-	}
+	if (lt_grow((void **)&c->v, &c->cap, c->n, sizeof(*c->v)))
+		return NULL;
 	while (hashmap__get(&c->index, key, &i))
 		key++;
 	if (hashmap__set(&c->index, key, c->n))

@@ -172,26 +172,12 @@ size_t probes__count(const struct lt_probes *p)
 	return p->nfuncs;
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	void *tmp;
-
-	if (n < *cap)
-		return 0;
-	tmp = realloc(*arr, (*cap ? *cap * 2 : 16) * elem);
-	if (!tmp)
-		return -ENOMEM;
-	*arr = tmp;
-	*cap = *cap ? *cap * 2 : 16;
-	return 0;
-}
-
 static int keep_fd(struct lt_probes *p, int fd, pid_t pid)
 {
 	size_t cap = p->cap_fds;
 
-	if (grow((void **)&p->fds, &cap, p->nfds, sizeof(*p->fds)) ||
-	    grow((void **)&p->fd_pids, &p->cap_fds, p->nfds, sizeof(*p->fd_pids))) {
+	if (lt_grow((void **)&p->fds, &cap, p->nfds, sizeof(*p->fds)) ||
+	    lt_grow((void **)&p->fd_pids, &p->cap_fds, p->nfds, sizeof(*p->fd_pids))) {
 		close(fd);
 		return -ENOMEM;
 	}
@@ -204,8 +190,8 @@ static int keep_link(struct lt_probes *p, struct bpf_link *l, pid_t pid)
 {
 	size_t cap = p->cap_links;
 
-	if (grow((void **)&p->links, &cap, p->nlinks, sizeof(*p->links)) ||
-	    grow((void **)&p->link_pids, &p->cap_links, p->nlinks, sizeof(*p->link_pids))) {
+	if (lt_grow((void **)&p->links, &cap, p->nlinks, sizeof(*p->links)) ||
+	    lt_grow((void **)&p->link_pids, &p->cap_links, p->nlinks, sizeof(*p->link_pids))) {
 		bpf_link__destroy(l);
 		return -ENOMEM;
 	}

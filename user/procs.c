@@ -19,15 +19,8 @@ struct lt_proc_ent *procs__find(struct lt_procs *ps, pid_t pid)
 
 struct lt_proc_ent *procs__add(struct lt_procs *ps, const struct lt_target *t)
 {
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 16;
-		struct lt_proc_ent *tmp = realloc(ps->v, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return NULL;
-		ps->v = tmp;
-		ps->cap = cap;
-	}
+	if (lt_grow((void **)&ps->v, &ps->cap, ps->n, sizeof(*ps->v)))
+		return NULL;
 	memset(&ps->v[ps->n], 0, sizeof(ps->v[ps->n]));
 	ps->v[ps->n].t = *t;
 	return &ps->v[ps->n++];
@@ -71,16 +64,9 @@ static void push(struct pid_list *l, pid_t pid)
 {
 	if (l->err)
 		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		pid_t *tmp = realloc(l->v, cap * sizeof(*tmp));
-
-		if (!tmp) {
-			l->err = -ENOMEM;
-			return;
-		}
-		l->v = tmp;
-		l->cap = cap;
+	if (lt_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v))) {
+		l->err = -ENOMEM;
+		return;
 	}
 	l->v[l->n++] = pid;
 }

@@ -175,3 +175,18 @@ uint64_t now_realtime_ns(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+int lt_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *tmp;
+
+	if (n < *cap)
+		return 0;
+	tmp = reallocarray(*arr, c, elem);
+	if (!tmp)
+		return -ENOMEM;
+	*arr = tmp;
+	*cap = c;
+	return 0;
+}

@@ -49,4 +49,10 @@ uint64_t str_hash(const char *s);
 /* CLOCK_REALTIME in nanoseconds since the epoch. */
 uint64_t now_realtime_ns(void);
 
+/*
+ * Make room in the array *arr (of *cap elements of `elem` bytes) for element index n: doubles
+ * *cap (from 16) when n reaches it. 0, or -ENOMEM with the array unchanged.
+ */
+int lt_grow(void **arr, size_t *cap, size_t n, size_t elem);
+
 #endif /* LEAKTOP_UTIL_H */
