@@ -123,8 +123,9 @@ def main():
         pid, sums = int(sys.argv[3]), {}
         for s in final["stacks"]:
             if s["pid"] == pid and s["kind"] == "heap" and s["frames"]:
-                b, c = sums.get(s["frames"][0]["function"], (0, 0))
-                sums[s["frames"][0]["function"]] = (b + s["bytes"], c + s["count"])
+                func = s["frames"][0]["function"] or "[unknown]"  # null: not symbolized
+                b, c = sums.get(func, (0, 0))
+                sums[func] = (b + s["bytes"], c + s["count"])
         for func, (b, c) in sorted(sums.items()):
             print(func, b, c)
     else:
