@@ -191,8 +191,16 @@ assert_json_leaks() {
 }
 
 # Programs leaktop loads, still in the kernel: none may remain after leaktop exits.
+# The kernel frees a program once its last link is released, which for uprobe_multi links
+# waits for an RCU grace period after leaktop has exited: allow it 3 s to reach 0.
 leaktop_progs_loaded() {
-	bpftool prog show 2>/dev/null | grep -cE ' name (malloc_enter|free_enter|alloc_exit) '
+	local n i
+	for ((i = 0; i < 30; i++)); do
+		n=$(bpftool prog show 2>/dev/null | grep -cE ' name (malloc_enter|free_enter|alloc_exit) ')
+		((n == 0)) && break
+		sleep 0.1
+	done
+	echo "$n"
 }
 
 # Queries over --json output (see tests/e2e/ltjson.py).
