@@ -307,9 +307,16 @@ static int attach_per_call(struct session *s, pid_t pid)
 static int attach_proc(struct session *s, struct lt_proc_ent *e)
 {
 	struct lt_maps maps;
+	bool fresh = false;
 
-	/* Where its allocator functions are, to tell the mappings they make from the program's. */
-	if (s->events && e->objects.n && !procmaps__read(e->t.pid, &maps)) {
+	for (size_t k = 0; k < e->objects.n; k++)
+		fresh |= !e->objects.v[k].probed;
+	/*
+	 * Where its allocator functions are, to tell the mappings they make from the program's;
+	 * again only when it maps an allocator object it did not before (a second look at an
+	 * unchanged process costs no maps read and no ELF opened).
+	 */
+	if (s->events && fresh && !procmaps__read(e->t.pid, &maps)) {
 		struct lt_range ranges[64];
 		size_t n = objects__alloc_ranges(&maps, &e->objects, ranges, ARRAY_SIZE(ranges));
 
@@ -318,21 +325,22 @@ static int attach_proc(struct session *s, struct lt_proc_ent *e)
 	}
 	for (size_t k = 0; k < e->objects.n; k++) {
 		struct lt_object *o = &e->objects.v[k];
-		int err;
+		int err = 0;
 
 		if (o->probed)
 			continue; /* seen at an earlier look */
 		if (s->scope == LT_SCOPE_KIND_ALL) {
-			if (objects__cache_attached(s->objcache, o))
-				continue;
-			err = probes__attach_object(s->probes, LT_ALL_PIDS, o);
-			if (!err) {
-				objects__cache_set_attached(s->objcache, o);
-				s->objects_attached++;
-				if (s->loaded)
-					lt_info(0, "probing %s allocator %s, found in pid %d (%s)",
-						objects__family_name(o->family), o->path, e->t.pid,
-						e->t.comm);
+			/* Each file once for every process: another process may have brought it. */
+			if (!objects__cache_attached(s->objcache, o)) {
+				err = probes__attach_object(s->probes, LT_ALL_PIDS, o);
+				if (!err) {
+					objects__cache_set_attached(s->objcache, o);
+					s->objects_attached++;
+					if (s->loaded)
+						lt_info(0, "probing %s allocator %s, found in pid %d (%s)",
+							objects__family_name(o->family), o->path,
+							e->t.pid, e->t.comm);
+				}
 			}
 		} else {
 			err = probes__attach_object(s->probes, e->t.pid, o);
