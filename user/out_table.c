@@ -291,7 +291,9 @@ static int cmp_proc_growth(const void *a, const void *b)
 
 	if (gx != gy)
 		return gx > gy ? -1 : 1;
-	return x->heap + x->mmap > y->heap + y->mmap ? -1 : x->heap + x->mmap < y->heap + y->mmap;
+	if (x->heap + x->mmap != y->heap + y->mmap)
+		return x->heap + x->mmap > y->heap + y->mmap ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid; /* qsort is not stable: a fixed order */
 }
 
 static int cmp_container_growth(const void *a, const void *b)
