@@ -17,7 +17,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror
 CFLAGS	?= -O2 -g
-override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS)
+# user/ is one folder per pipeline stage (docs/ARCHITECTURE.md); headers are named without it.
+USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
+USER_INC  := -Iuser $(addprefix -I,$(USER_DIRS))
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf $(USER_INC) $(PKG_CFLAGS)
 # libiberty's cplus_demangle handles C++, Rust and D symbols; Debian ships it as a PIC archive.
 LDLIBS	+= $(PKG_LIBS) -liberty -lm
 
@@ -28,7 +31,8 @@ CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Ivmlinux -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_SRCS := $(wildcard user/*/*.c)
+USER_HDRS := $(wildcard user/*.h user/*/*.h)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_HDRS  := bpf/leaktop.h $(wildcard bpf/*.bpf.h)
 
@@ -58,7 +62,8 @@ $(OUTPUT)/leaktop.skel.h: $(OUTPUT)/leaktop.bpf.o
 	$(BPFTOOL) gen skeleton $< name leaktop_bpf > $@
 
 # Every user object may include the skeleton through a module header.
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) bpf/leaktop.h $(OUTPUT)/leaktop.skel.h | $(OUTPUT)
+$(OUTPUT)/%.o: user/%.c $(USER_HDRS) bpf/leaktop.h $(OUTPUT)/leaktop.skel.h | $(OUTPUT)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libleaktop.a: $(USER_OBJS)
@@ -93,7 +98,7 @@ bench: deps
 	@tools/bench.sh
 
 fmt:
-	clang-format -i user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i user/*.c user/*/*.c user/*/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
 	rm -rf $(OUTPUT) leaktop $(VMLINUX_H) tests/.run
