@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,4 +89,21 @@ void preflight__mount_fs(void)
 {
 	ensure_mounted("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC, NULL);
 	ensure_mounted("/sys/fs/bpf", "bpf", BPF_FS_MAGIC, "mode=0700");
+}
+
+static int libbpf_verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == LIBBPF_WARN && libbpf_verbosity < 1) ||
+	    (level == LIBBPF_INFO && libbpf_verbosity < 2) ||
+	    (level == LIBBPF_DEBUG && libbpf_verbosity < 3))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void preflight__libbpf_logging(int verbosity)
+{
+	libbpf_verbosity = verbosity;
+	libbpf_set_print(libbpf_print);
 }

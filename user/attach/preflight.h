@@ -18,4 +18,7 @@ int preflight__btf(char *err, size_t errlen);
  */
 void preflight__mount_fs(void);
 
+/* libbpf's messages on stderr: warnings from -v, info from -vv, debug from -vvv. */
+void preflight__libbpf_logging(int verbosity);
+
 #endif /* LEAKTOP_PREFLIGHT_H */

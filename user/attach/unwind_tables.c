@@ -177,27 +177,32 @@ static int cmp_pmap(const void *a, const void *b)
 
 int unwind__scan(struct lt_unwind *u, pid_t pid)
 {
-	struct pmap *maps = NULL;
 	struct lt_maps m;
+	int err = procmaps__read(pid, &m);
+
+	if (err)
+		return err;
+	err = unwind__scan_maps(u, pid, &m);
+	procmaps__free(&m);
+	return err;
+}
+
+int unwind__scan_maps(struct lt_unwind *u, pid_t pid, const struct lt_maps *mp)
+{
+	const struct lt_maps m = *mp;
+	struct pmap *maps = NULL;
 	struct proc *p;
 	size_t n = 0;
 	uint64_t sig;
-	int err;
+	int err = 0;
 
-	err = procmaps__read(pid, &m);
-	if (err)
-		return err;
 	p = proc_get(u, pid);
 	sig = signature(&m);
-	if (!p || (p->maps && p->signature == sig) || !m.n) {
-		procmaps__free(&m);
+	if (!p || (p->maps && p->signature == sig) || !m.n)
 		return p ? 0 : -ENOMEM;
-	}
 	maps = calloc(m.n, sizeof(*maps));
-	if (!maps) {
-		procmaps__free(&m);
+	if (!maps)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < m.n && n < LT_MAX_UNWIND_MAPS; i++) {
 		const struct lt_vma *v = &m.vmas[i];
 		char *path;
@@ -223,7 +228,6 @@ int unwind__scan(struct lt_unwind *u, pid_t pid)
 			continue;
 		maps[n++] = (struct pmap){ v->start, v->end, bias, obj };
 	}
-	procmaps__free(&m);
 	if (err) {
 		free(maps);
 		return err;

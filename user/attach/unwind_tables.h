@@ -33,6 +33,9 @@ void unwind__free(struct lt_unwind *u);
  * nothing changed. Returns 0, or -errno (-ENOENT: the process is gone).
  */
 int unwind__scan(struct lt_unwind *u, pid_t pid);
+/* The same from mappings already read (the registry's snapshot). */
+struct lt_maps;
+int unwind__scan_maps(struct lt_unwind *u, pid_t pid, const struct lt_maps *maps);
 
 /* Rows built so far, uploaded or not: what the rows map must hold. */
 size_t unwind__rows_needed(const struct lt_unwind *u);

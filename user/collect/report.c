@@ -5,14 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
 #include "hashmap.h"
 #include "history.h"
 #include "objects.h"
-#include "regions.h"
 #include "report.h"
-#include "symbolizer.h"
-#include "target.h"
+#include "symbolizer.h" /* struct lt_module, until the model defines it */
 #include "util.h"
 
 const char *const lt_stat_desc[LT_STAT__COUNT] = {
@@ -55,8 +52,7 @@ const char *report__kind_name(enum lt_row_kind k)
 	return report__is_socket(k) ? sock[k - LT_ROW_SOCK] : "?";
 }
 
-/* Whether a row has anything to show: see prune(). */
-static bool row_kept(const struct lt_row *row, bool final)
+bool report__row_kept(const struct lt_row *row, bool final)
 {
 	return row->bytes || row->count || row->allocs || row->frees || row->delta ||
 	       (final && (row->total_allocs || row->total_frees));
@@ -201,118 +197,6 @@ const struct lt_row **report__select_rows(const struct lt_row *rows, size_t nrow
 
 /* --- Building ------------------------------------------------------------------------ */
 
-/* Blocks from the kernel's 1/LT_COUNT_ONE units, rounded to the nearest. */
-static int64_t blocks(uint64_t units)
-{
-	return (int64_t)((units + LT_COUNT_ONE / 2) / LT_COUNT_ONE);
-}
-
-static struct lt_row *new_row(struct lt_report *r, size_t *cap)
-{
-	if (r->nrows == *cap) {
-		size_t c = *cap ? *cap * 2 : 256;
-		struct lt_row *tmp = realloc(r->rows, c * sizeof(*tmp));
-
-		if (!tmp)
-			return NULL;
-		r->rows = tmp;
-		*cap = c;
-	}
-	memset(&r->rows[r->nrows], 0, sizeof(struct lt_row));
-	r->rows[r->nrows].age_s = -1;
-	r->rows[r->nrows].per_call = -1;
-	return &r->rows[r->nrows++];
-}
-
-static double age_of(const struct lt_report_sources *src, uint64_t ts_ns)
-{
-	double age = ts_ns ? src->now - ts_ns / 1e9 : -1;
-
-	return age < 0 && ts_ns ? 0 : age;
-}
-
-static int add_heap(struct lt_report *r, const struct lt_report_sources *src, size_t *cap)
-{
-	const struct lt_stack_row *s;
-	size_t n = collector__rows(src->collector, &s);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct lt_totals *now = &s[i].now, *prev = &s[i].prev;
-		struct lt_row *row = new_row(r, cap);
-
-		if (!row)
-			return -ENOMEM;
-		row->kind = LT_ROW_HEAP;
-		row->pid = s[i].tgid;
-		row->stack_id = s[i].stack_id;
-		row->bytes = (int64_t)(now->alloc_bytes - now->free_bytes);
-		row->count = blocks(now->allocs - now->frees);
-		row->delta = row->bytes - (int64_t)(prev->alloc_bytes - prev->free_bytes);
-		row->allocs = blocks(now->allocs - prev->allocs);
-		row->frees = blocks(now->frees - prev->frees);
-		row->total_allocs = blocks(now->allocs);
-		row->total_frees = blocks(now->frees);
-		row->total_alloc_bytes = now->alloc_bytes;
-		row->age_s = age_of(src, collector__oldest(src->collector, row->pid, row->stack_id));
-		r->total_bytes += row->bytes;
-		r->total_count += row->count;
-	}
-	return 0;
-}
-
-static int add_mmap(struct lt_report *r, const struct lt_report_sources *src, size_t *cap)
-{
-	const struct lt_region_totals *t;
-	size_t n;
-
-	if (!src->regions)
-		return 0;
-	n = regions__totals(src->regions, &t);
-	for (size_t i = 0; i < n; i++) {
-		struct lt_row *row = new_row(r, cap);
-
-		if (!row)
-			return -ENOMEM;
-		row->kind = t[i].anon ? LT_ROW_MMAP_ANON : LT_ROW_MMAP_FILE;
-		row->pid = t[i].tgid;
-		row->stack_id = t[i].stack_id;
-		row->bytes = t[i].bytes;
-		row->count = t[i].count;
-		row->delta = t[i].bytes - t[i].prev_bytes;
-		row->allocs = t[i].maps - t[i].prev_maps;
-		row->frees = t[i].unmaps - t[i].prev_unmaps;
-		row->total_allocs = t[i].maps;
-		row->total_frees = t[i].unmaps;
-		row->age_s = age_of(src, t[i].oldest_ns);
-	}
-	regions__mark(src->regions);
-	return 0;
-}
-
-static int add_sockets(struct lt_report *r, const struct lt_report_sources *src, size_t *cap)
-{
-	const struct lt_sock_row *s;
-	size_t n = collector__sock_rows(src->collector, &s);
-
-	for (size_t i = 0; i < n; i++) {
-		struct lt_row *row = new_row(r, cap);
-
-		if (!row)
-			return -ENOMEM;
-		row->kind = LT_ROW_SOCK + (s[i].kind < LT_SOCK__KINDS ? s[i].kind : LT_SOCK_OTHER);
-		row->pid = s[i].tgid;
-		row->stack_id = s[i].stack_id;
-		row->count = (int64_t)(s[i].now.opened - s[i].now.closed);
-		row->delta = row->count - (int64_t)(s[i].prev.opened - s[i].prev.closed);
-		row->allocs = s[i].now.opened - s[i].prev.opened;
-		row->frees = s[i].now.closed - s[i].prev.closed;
-		row->total_allocs = s[i].now.opened;
-		row->total_frees = s[i].now.closed;
-		row->age_s = age_of(src, s[i].oldest_ns);
-	}
-	return 0;
-}
-
 static void proc_label(struct lt_proc *p)
 {
 	if (p->container[0])
@@ -320,103 +204,6 @@ static void proc_label(struct lt_proc *p)
 			 p->container);
 	else
 		snprintf(p->label, sizeof(p->label), "pid %d (%s)", p->pid, p->comm);
-}
-
-/* A process with rows that no target describes: one a scope has not looked at yet. */
-static void unknown_proc(struct lt_proc *p, pid_t pid)
-{
-	char path[64], *comm;
-
-	p->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	comm = read_file(path, NULL);
-	snprintf(p->comm, sizeof(p->comm), "%.*s", comm ? (int)strcspn(comm, "\n") : 1,
-		 comm ? comm : "?");
-	p->exited = !comm;
-	free(comm);
-}
-
-/*
- * The processes of the report: every target with -p; with a scope, those with rows (a host
- * has hundreds of processes, and most hold nothing of note), and any process that has rows
- * but no target yet. Sorted by pid, for report__proc().
- */
-static int fill_procs(struct lt_report *r, const struct lt_report_sources *src)
-{
-	struct lt_hashmap with_rows = { 0 }, known = { 0 };
-	size_t cap = src->ntargets + 1, n = 0;
-	uint64_t v;
-	int err = 0;
-
-	for (size_t i = 0; i < r->nrows && !err; i++) {
-		if (row_kept(&r->rows[i], src->final))
-			err = hashmap__set(&with_rows, (uint32_t)r->rows[i].pid, 1);
-	}
-	r->procs = calloc(cap, sizeof(*r->procs));
-	if (err || !r->procs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < src->ntargets; i++) {
-		const struct lt_report_target *t = &src->targets[i];
-		struct lt_proc *p = &r->procs[n];
-
-		if (src->scope != LT_SCOPE_KIND_PIDS && !hashmap__get(&with_rows, t->pid, &v))
-			continue;
-		p->pid = t->pid;
-		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
-		p->exited = t->exited;
-		p->go = t->go;
-		snprintf(p->container, sizeof(p->container), "%s", t->container ?: "");
-		n++;
-		if (hashmap__set(&known, t->pid, 1)) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-	/* Rows of processes no target names. */
-	for (size_t i = 0; i < r->nrows; i++) {
-		pid_t pid = r->rows[i].pid;
-		uint64_t unused;
-
-		if (!row_kept(&r->rows[i], src->final) || hashmap__get(&known, (uint32_t)pid, &unused))
-			continue;
-		if (n == cap) {
-			struct lt_proc *tmp = realloc(r->procs, (cap *= 2) * sizeof(*tmp));
-
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out;
-			}
-			r->procs = tmp;
-		}
-		memset(&r->procs[n], 0, sizeof(r->procs[n]));
-		unknown_proc(&r->procs[n++], pid);
-		if (hashmap__set(&known, (uint32_t)pid, 1)) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct lt_proc *p = &r->procs[i];
-		int e;
-
-		proc_label(p);
-		p->calls = collector__calls(src->collector, p->pid);
-		if (p->exited)
-			continue;
-		/* smaps_rollup walks the page tables: fine for a few -p targets, not for a host. */
-		e = src->scope == LT_SCOPE_KIND_PIDS ? target__memory(p->pid, &p->rss, &p->anon)
-						     : target__memory_fast(p->pid, &p->rss, &p->anon);
-		if (e)
-			p->rss = p->anon = 0;
-	}
-	qsort(r->procs, n, sizeof(*r->procs), cmp_proc);
-	r->nprocs = n;
-out:
-	hashmap__free(&with_rows);
-	hashmap__free(&known);
-	return err;
 }
 
 /* A group row's series: its process, or its container, and an id no stack has. */
@@ -474,16 +261,9 @@ static int build_groups(struct lt_report *r)
 			}
 		}
 		if (!g) {
-			if (r->ngroups == cap) {
-				struct lt_row *tmp;
-
-				cap = cap ? cap * 2 : 64;
-				tmp = realloc(r->groups, cap * sizeof(*tmp));
-				if (!tmp) {
-					err = -ENOMEM;
-					break;
-				}
-				r->groups = tmp;
+			if (lt_grow((void **)&r->groups, &cap, r->ngroups, sizeof(*r->groups))) {
+				err = -ENOMEM;
+				break;
 			}
 			err = hashmap__set(&index, key, r->ngroups);
 			g = &r->groups[r->ngroups++];
@@ -512,6 +292,8 @@ static int build_groups(struct lt_report *r)
 /* The containers of the report's processes, summed. */
 static int build_containers(struct lt_report *r)
 {
+	size_t cap = 0;
+
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct lt_proc *p = &r->procs[i];
 		struct lt_container_sum *c = NULL;
@@ -521,12 +303,9 @@ static int build_containers(struct lt_report *r)
 		for (size_t k = 0; k < r->ncontainers && !c; k++)
 			c = !strcmp(r->containers[k].name, p->container) ? &r->containers[k] : NULL;
 		if (!c) {
-			struct lt_container_sum *tmp;
-
-			tmp = realloc(r->containers, (r->ncontainers + 1) * sizeof(*tmp));
-			if (!tmp)
+			if (lt_grow((void **)&r->containers, &cap, r->ncontainers,
+				    sizeof(*r->containers)))
 				return -ENOMEM;
-			r->containers = tmp;
 			c = &r->containers[r->ncontainers++];
 			memset(c, 0, sizeof(*c));
 			snprintf(c->name, sizeof(c->name), "%s", p->container);
@@ -540,42 +319,32 @@ static int build_containers(struct lt_report *r)
 	return 0;
 }
 
-/*
- * Record this sample of every row and process. The first interval report is also the growth
- * baseline; a final report that comes first is not (growth then counts from attach).
- */
-static void record(struct lt_report *r, const struct lt_report_sources *src)
+/* Record this sample of every row, group, process and container (see report__record). */
+static void record(const struct lt_report *r, bool final, double now, struct lt_history *h)
 {
-	bool baseline = !src->final && !history__has_baseline(src->history, NULL);
+	bool baseline = !final && !history__has_baseline(h, NULL);
 
-	history__begin(src->history, src->now);
+	history__begin(h, now);
 	if (baseline)
-		history__mark_baseline(src->history, src->now);
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct lt_series_key k = key_of(&r->rows[i]);
+		history__mark_baseline(h, now);
+	for (size_t i = 0; i < r->nrows + r->ngroups; i++) {
+		const struct lt_row *row = i < r->nrows ? &r->rows[i] : &r->groups[i - r->nrows];
+		struct lt_series_key k = key_of(row);
 
-		history__put(src->history, &k, row_value(&r->rows[i]));
-		if (baseline && row_value(&r->rows[i]))
-			history__set_baseline(src->history, &k, row_value(&r->rows[i]));
-	}
-	for (size_t i = 0; i < r->ngroups; i++) {
-		struct lt_series_key k = key_of(&r->groups[i]);
-
-		history__put(src->history, &k, row_value(&r->groups[i]));
-		if (baseline && row_value(&r->groups[i]))
-			history__set_baseline(src->history, &k, row_value(&r->groups[i]));
+		history__put(h, &k, row_value(row));
+		if (baseline && row_value(row))
+			history__set_baseline(h, &k, row_value(row));
 	}
 	for (size_t i = 0; i < r->nprocs; i++) {
-		struct lt_proc *p = &r->procs[i];
+		const struct lt_proc *p = &r->procs[i];
 
 		if (!p->exited)
-			history__put_proc(src->history, p->pid, p->rss, p->heap + p->mmap);
+			history__put_proc(h, p->pid, p->rss, p->heap + p->mmap);
 	}
 	for (size_t i = 0; i < r->ncontainers; i++) {
-		struct lt_container_sum *c = &r->containers[i];
+		const struct lt_container_sum *c = &r->containers[i];
 
-		history__put_proc(src->history, (pid_t)container_key(c->name), c->rss,
-				  c->heap + c->mmap);
+		history__put_proc(h, (pid_t)container_key(c->name), c->rss, c->heap + c->mmap);
 	}
 }
 
@@ -591,53 +360,53 @@ static double per_call(const struct lt_report *r, const struct lt_row *row)
 }
 
 /* A row's rate, trend and growth from its series. */
-static void annotate_row(struct lt_report *r, const struct lt_report_sources *src,
+static void annotate_row(struct lt_report *r, const struct lt_report_input *in,
 			 struct lt_row *row, struct lt_trend_result *tr)
 {
 	struct lt_series_key k = key_of(row);
 	struct lt_series s;
 
-	history__get(src->history, &k, &s);
+	history__get(in->history, &k, &s);
 	analysis__classify(s.t, s.v, s.n,
 			   report__is_socket(row->kind) ? &lt_trend_counts : &lt_trend_bytes, tr);
 	row->rate = tr->slope;
 	row->trend = tr->trend;
-	row->growth = (int64_t)row_value(row) - llround(history__baseline(src->history, &k));
+	row->growth = (int64_t)row_value(row) - llround(history__baseline(in->history, &k));
 	if (!s.n && !row_value(row) && row->total_allocs &&
-	    history__samples(src->history) >= LT_MIN_SAMPLES)
+	    history__samples(in->history) >= LT_MIN_SAMPLES)
 		row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */
 	if (s.n)
 		r->window_s = fmax(r->window_s, s.t[s.n - 1] - s.t[0]);
 }
 
 /* Rate, trend and per-call growth of every row and group; the verdicts of processes and containers. */
-static void annotate(struct lt_report *r, const struct lt_report_sources *src)
+static void annotate(struct lt_report *r, const struct lt_report_input *in)
 {
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct lt_row *row = &r->rows[i];
 		struct lt_trend_result tr;
 
-		annotate_row(r, src, row, &tr);
-		if (src->per_call && tr.trend == LT_TREND_GROWING)
+		annotate_row(r, in, row, &tr);
+		if (in->per_call && tr.trend == LT_TREND_GROWING)
 			row->per_call = per_call(r, row);
 	}
 	for (size_t i = 0; i < r->ngroups; i++) {
 		struct lt_trend_result tr;
 
-		annotate_row(r, src, &r->groups[i], &tr);
+		annotate_row(r, in, &r->groups[i], &tr);
 	}
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct lt_proc *p = &r->procs[i];
 		struct lt_series rss, tracked;
 
-		history__get_proc(src->history, p->pid, &rss, &tracked);
+		history__get_proc(in->history, p->pid, &rss, &tracked);
 		analysis__proc_view(rss.t, rss.v, tracked.v, rss.n, &p->view);
 	}
 	for (size_t i = 0; i < r->ncontainers; i++) {
 		struct lt_container_sum *c = &r->containers[i];
 		struct lt_series rss, tracked;
 
-		history__get_proc(src->history, (pid_t)container_key(c->name), &rss, &tracked);
+		history__get_proc(in->history, (pid_t)container_key(c->name), &rss, &tracked);
 		analysis__proc_view(rss.t, rss.v, tracked.v, rss.n, &c->view);
 	}
 }
@@ -672,7 +441,7 @@ static void prune(struct lt_report *r, bool final)
 		struct lt_row *row = &r->rows[i];
 		const struct lt_proc *p;
 
-		if (!row_kept(row, final))
+		if (!report__row_kept(row, final))
 			continue;
 		p = report__proc(r, row->pid);
 		row->comm = p ? p->comm : "?";
@@ -681,28 +450,22 @@ static void prune(struct lt_report *r, bool final)
 	r->nrows = kept;
 }
 
-static int symbolize_row(struct lt_row *row, const struct lt_report_sources *src)
+static int symbolize_row(struct lt_row *row, const struct lt_report_input *in)
 {
-	const struct lt_stack *st = collector__stack(src->collector, row->stack_id);
-
-	if (!st || !st->len || row->frames)
+	if (!row->nips || row->frames)
 		return 0;
-	row->frames = calloc(st->len, sizeof(*row->frames));
+	row->frames = calloc(row->nips, sizeof(*row->frames));
 	if (!row->frames)
 		return -ENOMEM;
-	for (__u32 i = 0; i < st->len; i++) {
+	for (uint32_t i = 0; i < row->nips; i++) {
 		struct lt_frame *f = &row->frames[i];
-		struct lt_sym s;
 
-		symbolizer__symbolize(src->symbolizer, row->pid, st->ips[i], &s);
-		f->ip = st->ips[i];
-		f->func = s.func;
-		f->offset = s.offset;
-		f->module = s.module;
-		f->mod = s.mod;
-		f->cls = report__frame_class(s.func, s.mod);
+		f->ip = row->ips[i];
+		if (in->name_frame)
+			in->name_frame(in->namer_ctx, row->pid, f);
+		f->cls = report__frame_class(f->func, f->mod);
 	}
-	row->nframes = st->len;
+	row->nframes = row->nips;
 	return 0;
 }
 
@@ -722,7 +485,7 @@ bool report__row_is_socket(const struct lt_row *r)
 }
 
 /* Name the frames of what the writers show: the top rows of each section, or all. */
-static int symbolize(struct lt_report *r, const struct lt_report_sources *src)
+static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 {
 	static bool (*const sections[])(const struct lt_row *) = {
 		report__row_is_heap, report__row_is_mmap, report__row_is_socket
@@ -732,9 +495,9 @@ static int symbolize(struct lt_report *r, const struct lt_report_sources *src)
 	};
 	int err = 0;
 
-	if (src->all_frames) {
+	if (in->all_frames) {
 		for (size_t i = 0; i < r->nrows && !err; i++)
-			err = symbolize_row(&r->rows[i], src);
+			err = symbolize_row(&r->rows[i], in);
 		return err;
 	}
 	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
@@ -744,41 +507,86 @@ static int symbolize(struct lt_report *r, const struct lt_report_sources *src)
 
 			if (!sel)
 				return -ENOMEM;
-			for (size_t i = 0; i < n && i < src->top_n && !err; i++)
-				err = symbolize_row((struct lt_row *)sel[i], src);
+			for (size_t i = 0; i < n && i < in->top_n && !err; i++)
+				err = symbolize_row((struct lt_row *)sel[i], in);
 			free(sel);
 		}
 	}
 	return err;
 }
 
-int report__build(struct lt_report *r, const struct lt_report_sources *src)
+/* Rows, processes, groups and containers from the input: the model before the history. */
+static int model(struct lt_report *r, const struct lt_report_input *in)
 {
 	size_t cap = 0;
-	int err;
 
 	memset(r, 0, sizeof(*r));
-	memcpy(r->stats, collector__stats(src->collector), sizeof(r->stats));
-	r->sort_outstanding = src->sort_outstanding;
-	r->per_call = src->per_call;
-	if (src->regions)
-		r->regions_dropped = regions__dropped(src->regions);
-	r->scope = src->scope;
-	r->group_by = src->group_by;
-	err = add_heap(r, src, &cap);
-	err = err ?: add_mmap(r, src, &cap);
-	err = err ?: add_sockets(r, src, &cap);
-	err = err ?: fill_procs(r, src);
-	if (err)
-		return err;
+	r->group_by = in->group_by;
+	if (in->nrows) {
+		r->rows = malloc(in->nrows * sizeof(*r->rows));
+		if (!r->rows)
+			return -ENOMEM;
+		memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
+		r->nrows = in->nrows;
+	}
+	if (lt_grow((void **)&r->procs, &cap, in->nprocs, sizeof(*r->procs)))
+		return -ENOMEM;
+	memcpy(r->procs, in->procs, in->nprocs * sizeof(*r->procs));
+	r->nprocs = in->nprocs;
+	for (size_t i = 0; i < r->nprocs; i++)
+		proc_label(&r->procs[i]);
+	qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_proc);
+	for (size_t i = 0; i < r->nrows; i++) {
+		r->rows[i].frames = NULL;
+		r->rows[i].nframes = 0;
+		if (r->rows[i].kind == LT_ROW_HEAP) {
+			r->total_bytes += r->rows[i].bytes;
+			r->total_count += r->rows[i].count;
+		}
+	}
 	sum_procs(r);
-	err = build_groups(r) ?: build_containers(r);
+	return build_groups(r) ?: build_containers(r);
+}
+
+int report__record(const struct lt_report_input *in, struct lt_history *h)
+{
+	struct lt_report r;
+	int err = model(&r, in);
+
+	if (!err)
+		record(&r, in->final, in->now, h);
+	report__free(&r);
+	return err;
+}
+
+int report__build(struct lt_report *r, const struct lt_report_input *in)
+{
+	double baseline;
+	int err = model(r, in);
+
 	if (err)
 		return err;
-	record(r, src);
-	annotate(r, src);
-	prune(r, src->final);
-	return symbolize(r, src);
+	memcpy(r->stats, in->stats, sizeof(r->stats));
+	r->sort_outstanding = in->sort_outstanding;
+	r->per_call = in->per_call;
+	r->regions_dropped = in->regions_dropped;
+	r->scope = in->scope;
+	r->scope_name = in->scope_name;
+	r->elapsed_s = in->now - in->start;
+	r->start_ns = in->start_ns;
+	if (history__has_baseline(in->history, &baseline))
+		r->baseline_s = baseline - in->start;
+	r->interval_s = in->interval_s;
+	r->final = in->final;
+	r->no_heap = in->no_heap;
+	r->no_sockets = in->no_sockets;
+	r->sample_bytes = in->sample_bytes;
+	r->unwind_rows = in->unwind_rows;
+	r->unwind_bytes = in->unwind_bytes;
+	r->self = in->self;
+	annotate(r, in);
+	prune(r, in->final);
+	return symbolize(r, in);
 }
 
 void report__free(struct lt_report *r)

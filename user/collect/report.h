@@ -17,12 +17,8 @@
 #include "analysis.h"
 #include "leaktop.h"
 
-struct lt_collector;
 struct lt_history;
 struct lt_module;
-struct lt_regions;
-struct lt_symbolizer;
-struct lt_target;
 
 /* What a row counts. Sockets come in LT_SOCK__KINDS kinds, in enum lt_sock_kind order. */
 enum lt_row_kind {
@@ -75,6 +71,8 @@ struct lt_row {
 	size_t nframes;
 	struct lt_frame *frames; /* innermost first: frames[0] called the allocator */
 	const char *group;	/* a group row's name (--group-by); NULL for a stack */
+	const __u64 *ips;	/* the raw stack, innermost first (report input; NULL: unknown) */
+	uint32_t nips;
 	size_t members;		/* a group row's stacks */
 };
 
@@ -156,37 +154,63 @@ struct lt_report {
 	struct lt_self self;
 };
 
-/* A traced process, as the report needs it. */
-struct lt_report_target {
-	pid_t pid;
-	const char *comm;
-	bool exited;
-	bool go;
-	const char *container;	/* its container's name; NULL on the host */
-};
+/*
+ * Names a frame: fills `func`, `offset`, `module` and `mod` of `f` from `f->ip`, a return
+ * address in process `pid`. The strings must outlive the report.
+ */
+typedef void (*lt_frame_namer_fn)(void *ctx, pid_t pid, struct lt_frame *f);
 
-/* Everything a report is built from. */
-struct lt_report_sources {
-	struct lt_collector *collector;
-	struct lt_regions *regions;	/* NULL without mapping tracking */
-	struct lt_symbolizer *symbolizer;
-	struct lt_history *history;
-	const struct lt_report_target *targets;
-	size_t ntargets;
-	enum lt_scope_kind scope;	/* a scope keeps only processes with something to show */
+/*
+ * Everything a report is built from, as plain values: the sampling step (sample.h) reads the
+ * kernel maps, the regions and /proc into it, and feeds the history with report__record().
+ */
+struct lt_report_input {
+	const struct lt_row *rows;	/* counters only: no rate, trend, growth or frames yet */
+	size_t nrows;
+	const struct lt_proc *procs;	/* pid, comm, exited, go, container, rss, anon, calls */
+	size_t nprocs;
+	struct lt_history *history;	/* read here; report__record() writes it */
+	lt_frame_namer_fn name_frame;	/* NULL: frames keep their addresses only */
+	void *namer_ctx;
+	uint64_t stats[LT_STAT__COUNT];
+	uint64_t regions_dropped;
+	enum lt_scope_kind scope;
+	const char *scope_name;		/* NULL with -p */
 	enum lt_group_by group_by;
 	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
-	size_t top_n;			/* rows per section to symbolize, unless all_frames */
+	double start;			/* attach, on the same clock */
+	double interval_s;		/* since the previous report */
+	uint64_t start_ns;		/* attach, CLOCK_REALTIME nanoseconds */
+	size_t top_n;			/* rows per section to name, unless all_frames */
 	bool all_frames;
 	bool sort_outstanding;
-	const char *per_call;
 	bool final;			/* the last report: keeps every row active since attach */
+	bool no_heap, no_sockets;
+	const char *per_call;
+	uint64_t sample_bytes;
+	size_t unwind_rows, unwind_bytes;
+	struct lt_self self;
 };
 
 /* How each drop counter reads in a footer; NULL for counters that are not drops. */
 extern const char *const lt_stat_desc[LT_STAT__COUNT];
 
-int report__build(struct lt_report *r, const struct lt_report_sources *src);
+/*
+ * The model of one sample, from plain inputs only: reads nothing but `in` (and the history it
+ * points to), so it is unit-tested on arrays like the writers. 0 or -errno; report__free()
+ * either way.
+ */
+int report__build(struct lt_report *r, const struct lt_report_input *in);
+
+/*
+ * Feed the history this sample of every row, group, process and container, before
+ * report__build(). The first interval report is also the growth baseline; a final report that
+ * comes first is not (growth then counts from attach). 0 or -ENOMEM.
+ */
+int report__record(const struct lt_report_input *in, struct lt_history *h);
+
+/* Whether a row has anything to show: something held, or activity (since attach, when final). */
+bool report__row_kept(const struct lt_row *row, bool final);
 void report__free(struct lt_report *r);
 
 /* Which section a row belongs to. */

@@ -10,6 +10,7 @@
 
 #include "hashmap.h"
 #include "objects.h"
+#include "report.h"
 #include "procmaps.h"
 #include "symbolizer.h"
 #include "util.h"
@@ -211,22 +212,28 @@ static void report_module(Dwfl *dwfl, pid_t pid, const char *exe, const struct l
 
 int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
 {
-	char link[64], exe[4096];
 	struct lt_maps maps;
+	int err = procmaps__read(pid, &maps);
+
+	if (err)
+		return err;
+	err = symbolizer__refresh_maps(s, pid, &maps);
+	procmaps__free(&maps);
+	return err;
+}
+
+int symbolizer__refresh_maps(struct lt_symbolizer *s, pid_t pid, const struct lt_maps *mp)
+{
+	const struct lt_maps maps = *mp;
+	char link[64], exe[4096];
 	struct proc *p;
 	ssize_t n;
-	int err;
 
 	p = proc_get(s, pid, true);
 	if (!p)
 		return -ENOMEM;
-	err = procmaps__read(pid, &maps);
-	if (err)
-		return err;
-	if (!maps.n) {
-		procmaps__free(&maps);
+	if (!maps.n)
 		return -ESRCH; /* a zombie: keep what we know */
-	}
 	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
 	n = readlink(link, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
@@ -246,7 +253,6 @@ int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
 		i = j + 1;
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
-	procmaps__free(&maps);
 	return 0;
 }
 
@@ -352,4 +358,15 @@ void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, stru
 	if (hashmap__set(&p->cache, ip, p->nsyms))
 		return;
 	p->syms[p->nsyms++] = *out;
+}
+
+void symbolizer__name_frame(void *ctx, pid_t pid, struct lt_frame *f)
+{
+	struct lt_sym sym;
+
+	symbolizer__symbolize(ctx, pid, f->ip, &sym);
+	f->func = sym.func;
+	f->offset = sym.offset;
+	f->module = sym.module;
+	f->mod = sym.mod;
 }

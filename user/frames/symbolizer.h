@@ -41,6 +41,9 @@ void symbolizer__free(struct lt_symbolizer *s);
  * when the process cannot be read (it may have exited; what was known stays usable).
  */
 int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid);
+/* The same from mappings already read (the registry's snapshot). */
+struct lt_maps;
+int symbolizer__refresh_maps(struct lt_symbolizer *s, pid_t pid, const struct lt_maps *maps);
 
 /* Whether the process was refreshed at least once. */
 bool symbolizer__knows(struct lt_symbolizer *s, pid_t pid);
@@ -55,6 +58,10 @@ void symbolizer__forget(struct lt_symbolizer *s, pid_t pid);
  * The strings in `out` live as long as the symbolizer.
  */
 void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, struct lt_sym *out);
+
+/* An lt_frame_namer_fn for report__build(): `ctx` is the symbolizer. */
+struct lt_frame;
+void symbolizer__name_frame(void *ctx, pid_t pid, struct lt_frame *f);
 
 /*
  * Demangle a C++ (Itanium) or Rust symbol name. Returns a string to free, or NULL when the

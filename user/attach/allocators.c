@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The allocator concern of the registry: which allocator objects a process maps, and their
+ * probes. A look finds the objects in the registry's maps snapshot and, once the BPF side is
+ * loaded, attaches what is new; forgetting detaches the process's links.
+ */
+#include <errno.h>
+#include <linux/types.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "objects.h"
+#include "procmaps.h"
+#include "registry.h"
+#include "session.h"
+#include "util.h"
+
+/* What the concern keeps of each process, in its registry record. */
+struct proc_allocs {
+	struct lt_object_list objects;	/* its allocator objects, once examined */
+	bool go;			/* a Go program: no malloc to probe */
+	bool per_call;			/* --per-call is counting in it */
+	bool examined;			/* looked at once: -p looks again only after exec */
+};
+
+static struct proc_allocs *state(const struct lt_session *s, const struct lt_proc_rec *p)
+{
+	return p->state[s->allocators_id];
+}
+
+bool allocators__is_go(const struct lt_session *s, const struct lt_proc_rec *p)
+{
+	return state(s, p) && state(s, p)->go;
+}
+
+const struct lt_object_list *allocators__objects(const struct lt_session *s,
+						 const struct lt_proc_rec *p)
+{
+	static const struct lt_object_list none;
+
+	return state(s, p) ? &state(s, p)->objects : &none;
+}
+
+/*
+ * Its allocator objects now. Those it had before keep their `probed` mark, so that a second
+ * look attaches only what is new (a library loaded since). With a strict scope (-p), a
+ * process leaktop cannot trace is an error (no allocator, unless it is a Go program).
+ */
+static int examine(struct lt_session *s, struct lt_proc_rec *p, struct proc_allocs *a,
+		   const struct lt_maps *maps)
+{
+	struct lt_object_list old = a->objects;
+	bool strict = s->scope.ops->strict;
+	int err;
+
+	a->objects = (struct lt_object_list){ 0 };
+	a->go = false;
+	if (!s->cfg.heap) {
+		objects__free(&old);
+		return 0;
+	}
+	err = objects__find_allocators(p->t.pid, maps, s->objcache, &a->objects);
+	for (size_t k = 0; k < a->objects.n; k++)
+		a->objects.v[k].probed = objects__probed_in(&old, &a->objects.v[k]);
+	objects__free(&old);
+	if (err == -ENOENT && objects__is_go(p->t.pid)) {
+		a->go = true;
+		err = 0;
+		if (strict)
+			lt_info(0, "pid %d (%s) is a Go program: Go's heap is its own, not malloc's, so "
+				"leaktop does not trace it; its sockets and mappings are traced",
+				p->t.pid, p->t.comm);
+	} else if (err == -ENOENT && strict) {
+		char searched[256];
+
+		objects__searched(maps, searched, sizeof(searched));
+		lt_err("no allocator found in pid %d (%s): no object it maps defines malloc "
+		       "and free (searched: %s; leaktop knows glibc, musl, jemalloc, "
+		       "tcmalloc, any library that exports malloc, and static executables)",
+		       p->t.pid, p->t.comm, searched);
+	} else if (err == -ENOENT) {
+		err = 0; /* nothing to probe here; its sockets and mappings are still traced */
+	} else if (err) {
+		lt_err("cannot inspect the objects of pid %d: %s", p->t.pid, strerror(-err));
+	}
+	if (err && !strict) {
+		lt_info(1, "pid %d (%s): %s", p->t.pid, p->t.comm, strerror(-err));
+		return 0;
+	}
+	return err;
+}
+
+/* --per-call BINARY:FUNCTION in one process, when it maps BINARY. 1 when attached. */
+static int attach_per_call(struct lt_session *s, pid_t pid, const struct lt_maps *maps)
+{
+	char *spec = strdup(s->cfg.per_call), *func;
+	const struct lt_vma *v;
+	char *path = NULL;
+	int ret = 0;
+
+	if (!spec)
+		return -ENOMEM;
+	func = strrchr(spec, ':');
+	*func++ = '\0';
+	v = objects__find_mapped(maps, spec);
+	path = v ? objects__open_path(pid, v) : NULL;
+	if (path)
+		ret = probes__attach_per_call(s->probes, pid, path, v->path, func) ?: 1;
+	free(path);
+	free(spec);
+	return ret;
+}
+
+/* Probe one object: for this process alone, or once for every process (shared probes). */
+static int attach_object(struct lt_session *s, struct lt_proc_rec *p, struct lt_object *o)
+{
+	int err;
+
+	if (!s->scope.ops->shared_probes) {
+		err = probes__attach_object(s->probes, p->t.pid, o);
+		if (!err)
+			lt_info(1, "pid %d (%s): probing %s allocator %s", p->t.pid, p->t.comm,
+				objects__family_name(o->family), o->path);
+		return err;
+	}
+	/* Another process may have brought this file already. */
+	if (objects__cache_attached(s->objcache, o))
+		return 0;
+	err = probes__attach_object(s->probes, LT_ALL_PIDS, o);
+	if (err)
+		return err;
+	objects__cache_set_attached(s->objcache, o);
+	s->objects_attached++;
+	if (s->loaded)
+		lt_info(0, "probing %s allocator %s, found in pid %d (%s)",
+			objects__family_name(o->family), o->path, p->t.pid, p->t.comm);
+	return 0;
+}
+
+/*
+ * Probe what is new among a process's allocator objects. Where its allocator functions are,
+ * for telling the mappings they make from the program's, is computed again only when it maps
+ * an allocator object it did not before.
+ */
+static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct lt_maps *maps)
+{
+	struct proc_allocs *a = state(s, p);
+	bool fresh = false, strict = s->scope.ops->strict;
+
+	for (size_t k = 0; k < a->objects.n; k++)
+		fresh |= !a->objects.v[k].probed;
+	if (s->events && fresh) {
+		struct lt_range ranges[64];
+		size_t n = objects__alloc_ranges(maps, &a->objects, ranges, ARRAY_SIZE(ranges));
+
+		events__set_ranges(s->events, p->t.pid, ranges, n);
+	}
+	for (size_t k = 0; k < a->objects.n; k++) {
+		struct lt_object *o = &a->objects.v[k];
+		int err;
+
+		if (o->probed)
+			continue; /* seen at an earlier look */
+		err = attach_object(s, p, o);
+		if (err && strict)
+			return err;
+		o->probed = !err;
+	}
+	if (s->cfg.per_call && s->scope.ops->per_call && !a->per_call) {
+		int r = attach_per_call(s, p->t.pid, maps);
+
+		/* With -p, a function that is not there is an error; a scope passes over it. */
+		if (r < 0 && strict)
+			return r;
+		a->per_call = r > 0;
+	}
+	return 0;
+}
+
+int allocators__attach(struct lt_session *s, struct lt_proc_rec *p)
+{
+	struct lt_maps maps;
+	int err;
+
+	if (!state(s, p))
+		return 0;
+	err = procmaps__read(p->t.pid, &maps);
+	if (err)
+		return s->scope.ops->strict ? err : 0;
+	err = attach_maps(s, p, &maps);
+	procmaps__free(&maps);
+	return err;
+}
+
+static int look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
+{
+	struct lt_session *s = ctx;
+	struct proc_allocs *a = state(s, p);
+	int err;
+
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		p->state[s->allocators_id] = a;
+	}
+	/* -p checks its processes once; a scope looks again for dlopen'ed allocators. */
+	err = a->examined && s->scope.ops->strict ? 0 : examine(s, p, a, maps);
+	a->examined = true;
+	if (!err && s->loaded)
+		err = attach_maps(s, p, maps);
+	return err;
+}
+
+/* Its links, and where its allocator functions were: gone with the process or its program. */
+static void forget(void *ctx, struct lt_proc_rec *p)
+{
+	struct lt_session *s = ctx;
+	struct proc_allocs *a = state(s, p);
+
+	if (s->probes)
+		probes__detach_pid(s->probes, p->t.pid);
+	if (s->events)
+		events__forget(s->events, p->t.pid);
+	if (a) {
+		objects__free(&a->objects);
+		free(a);
+	}
+}
+
+int allocators__register(struct lt_session *s)
+{
+	int id = registry__concern(s->reg, &(struct lt_concern){
+		.name = "allocators", .look = look, .forget = forget, .ctx = s });
+
+	if (id < 0)
+		return id;
+	s->allocators_id = id;
+	return 0;
+}
+
+int allocators__check_per_call(const struct lt_session *s)
+{
+	char *spec;
+
+	if (!s->cfg.per_call || !s->scope.ops->strict)
+		return 0;
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		const struct proc_allocs *a = state(s, registry__at(s->reg, i));
+
+		if (a && a->per_call)
+			return 0;
+	}
+	spec = strdup(s->cfg.per_call);
+	if (spec)
+		*strrchr(spec, ':') = '\0';
+	lt_err("--per-call: no traced process maps %s", spec ? spec : "it");
+	free(spec);
+	return -ENOENT;
+}

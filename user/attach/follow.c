@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The session's processes as they come and go: found at start, from the kernel's process
+ * events (fork, exec, exit) and by the scope's rescans; looked at again for dlopen; started
+ * over after exec; purged once gone. Every look and every purge goes through the registry,
+ * so each concern sees one maps snapshot and forgets in one place.
+ */
+#include <errno.h>
+#include <linux/types.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "leaktop.skel.h"
+#include "events.h"
+#include "regions.h"
+#include "registry.h"
+#include "session.h"
+#include "symbolizer.h"
+#include "unwind_tables.h"
+#include "util.h"
+
+/* A scope looks for new processes this often. */
+#define LT_RESCAN_S 2.0
+/* A process that ran a new program is looked at this long after, once its libraries are in. */
+#define LT_EXEC_SETTLE_S 0.2
+
+/* --- The other concerns: unwind tables, names, regions, the kernel maps ------------------- */
+
+static int unwind_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
+{
+	struct lt_session *s = ctx;
+	int err;
+
+	if (!s->unwind)
+		return 0;
+	err = unwind__scan_maps(s->unwind, p->t.pid, maps);
+	/* --unwind dwarf on -p's processes: tables are what was asked for. */
+	if (!err || s->cfg.unwind != LT_UNWIND_DWARF || !s->scope.ops->strict || s->loaded)
+		return 0;
+	lt_err("cannot build unwind tables for pid %d: %s", p->t.pid, strerror(-err));
+	return err;
+}
+
+static void unwind_forget(void *ctx, struct lt_proc_rec *p)
+{
+	struct lt_session *s = ctx;
+
+	if (s->unwind && s->skel)
+		unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), p->t.pid);
+}
+
+/* Names: -p's processes at every look; a scope's once they were named (names are lazy there). */
+static int names_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
+{
+	struct lt_session *s = ctx;
+
+	if (!s->loaded || !s->symbolizer)
+		return 0;
+	if (!s->scope.ops->strict && !symbolizer__knows(s->symbolizer, p->t.pid))
+		return 0;
+	symbolizer__refresh_maps(s->symbolizer, p->t.pid, maps);
+	return 0; /* a process that cannot be read keeps the names it had */
+}
+
+static void names_forget(void *ctx, struct lt_proc_rec *p)
+{
+	struct lt_session *s = ctx;
+
+	if (s->symbolizer)
+		symbolizer__forget(s->symbolizer, p->t.pid);
+}
+
+static void regions_forget(void *ctx, struct lt_proc_rec *p)
+{
+	struct lt_session *s = ctx;
+
+	if (s->regions)
+		regions__purge(s->regions, p->t.pid);
+}
+
+/* The kernel maps' entries of the processes: one batch of deletes for all of them. */
+static void kernel_forget(void *ctx, const pid_t *pids, size_t n)
+{
+	struct lt_session *s = ctx;
+	uint64_t allocs = 0;
+
+	if (s->collector && !collector__purge(s->collector, (const uint32_t *)pids, n, &allocs))
+		s->self.purged_allocs += allocs;
+}
+
+static int register_concerns(struct lt_session *s)
+{
+	const struct lt_concern concerns[] = {
+		{ .name = "kernel maps", .forget_many = kernel_forget, .ctx = s },
+		{ .name = "regions", .forget = regions_forget, .ctx = s },
+		{ .name = "unwind tables", .look = unwind_look, .forget = unwind_forget, .ctx = s },
+		{ .name = "names", .look = names_look, .forget = names_forget, .ctx = s },
+	};
+	int err = allocators__register(s);
+
+	for (size_t i = 0; !err && i < ARRAY_SIZE(concerns); i++)
+		err = registry__concern(s->reg, &concerns[i]) < 0 ? -ENOSPC : 0;
+	return err;
+}
+
+/* --- Finding processes ------------------------------------------------------------------ */
+
+/* A process found by a scope: open it and look at it; once loaded, it is attached. */
+static void add_found(struct lt_session *s, pid_t pid)
+{
+	struct lt_proc_rec *p;
+	struct lt_target t;
+	char why[256];
+
+	if (registry__find(s->reg, pid) || registry__full(s->reg))
+		return;
+	if (target__open_found(&t, pid, why, sizeof(why)))
+		return; /* a kernel thread, or gone already */
+	p = registry__add(s->reg, &t);
+	if (!p) {
+		target__close(&t);
+		return;
+	}
+	registry__look(s->reg, p);
+	if (!s->loaded)
+		return;
+	if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP)
+		lt_info(0, "tracing pid %d (%s), new in %s", pid, p->t.comm, s->scope.name);
+	else
+		lt_info(1, "tracing pid %d (%s), new", pid, p->t.comm);
+}
+
+static int cmp_pid_t(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The processes of the scope now: new ones added, vanished ones marked gone. */
+static void scan_scope(struct lt_session *s)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (s->scope.ops->sync)
+		s->scope.ops->sync(&s->scope, bpf_map__fd(s->skel->maps.scope_cgroups));
+	if (s->scope.ops->list(&s->scope, &pids, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		add_found(s, pids[i]);
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct lt_proc_rec *p = registry__at(s->reg, i);
+		pid_t key = p->t.pid;
+
+		/* Not in the scope's list any more: exited (an event may have been lost), or moved out. */
+		if (!bsearch(&key, pids, n, sizeof(*pids), cmp_pid_t) || target__exited(&p->t))
+			p->gone = true;
+	}
+	free(pids);
+	loader__sync_unwind(s);
+}
+
+void follow__reexamine(struct lt_session *s)
+{
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct lt_proc_rec *p = registry__at(s->reg, i);
+
+		if (!p->gone && !p->t.exited)
+			registry__look(s->reg, p);
+	}
+	loader__sync_unwind(s);
+}
+
+void follow__on_event(void *ctx, const struct lt_event *ev)
+{
+	struct lt_session *s = ctx;
+	struct lt_proc_rec *p = registry__find(s->reg, ev->tgid);
+
+	switch (ev->type) {
+	case LT_EV_EXIT:
+		if (p) {
+			p->t.exited = true;
+			p->gone = s->scope.ops->follows;
+		}
+		break;
+	case LT_EV_EXEC:
+	case LT_EV_FORK:
+		if (p && ev->type == LT_EV_EXEC) {
+			p->exec_seen = true;
+			p->exec_at = now_mono();
+		}
+		/* A process new to the registry: a scope looks at it at once. */
+		if (p || !s->scope.ops->follows)
+			break;
+		if (!lt_grow((void **)&s->found, &s->cap_found, s->nfound, sizeof(*s->found)))
+			s->found[s->nfound++] = ev->tgid;
+		break;
+	}
+}
+
+/*
+ * A process that ran a new program: what it held is gone with its old address space, and its
+ * objects may be others. Every concern forgets it; then it is looked at and attached anew.
+ */
+static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
+{
+	struct lt_target t;
+	char why[256];
+
+	p->exec_seen = false;
+	registry__forget(s->reg, p);
+	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
+	if (!target__open_found(&t, p->t.pid, why, sizeof(why))) {
+		memcpy(p->t.comm, t.comm, sizeof(t.comm));
+		target__close(&t);
+	}
+	p->in_container = cgroup__container_of_pid(p->t.pid, &p->container);
+	registry__look(s->reg, p);
+	loader__sync_unwind(s);
+	/* Said once it is attached: a caller may wait for this line. */
+	lt_info(s->scope.ops->shared_probes ? 1 : 0,
+		"pid %d ran a new program (%s): its old heap is gone; tracing the new one", p->t.pid,
+		p->t.comm);
+}
+
+void follow__service(struct lt_session *s)
+{
+	double now = now_mono();
+
+	for (size_t i = 0; i < s->nfound; i++)
+		add_found(s, s->found[i]);
+	if (s->nfound)
+		loader__sync_unwind(s);
+	s->nfound = 0;
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct lt_proc_rec *p = registry__at(s->reg, i);
+
+		if (p->exec_seen && !p->gone && now - p->exec_at >= LT_EXEC_SETTLE_S)
+			restart_proc(s, p);
+	}
+	if (s->scope.ops->follows && now >= s->next_scan) {
+		scan_scope(s);
+		s->next_scan = now + LT_RESCAN_S;
+	}
+	if (now >= s->next_reexamine) {
+		follow__reexamine(s);
+		s->next_reexamine = now + (s->scope.ops->reexamine_s ?: s->cfg.interval_s);
+	}
+	s->self.purged_procs += registry__purge_gone(s->reg);
+}
+
+double follow__next(const struct lt_session *s)
+{
+	double t = s->scope.ops->follows ? s->next_scan : INFINITY;
+
+	if (s->nfound)
+		return 0;
+	t = fmin(t, s->next_reexamine);
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		const struct lt_proc_rec *p = registry__at(s->reg, i);
+
+		if (p->exec_seen)
+			t = fmin(t, p->exec_at + LT_EXEC_SETTLE_S);
+	}
+	return t;
+}
+
+bool follow__all_exited(const struct lt_session *s)
+{
+	if (s->scope.ops->follows)
+		return false; /* a scope waits for processes to come */
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		if (!target__exited(&registry__at(s->reg, i)->t))
+			return false;
+	}
+	return true;
+}
+
+/* -p: the processes named, each checked and looked at; any error is fatal. */
+static int open_targets(struct lt_session *s)
+{
+	char err[256];
+
+	for (int i = 0; i < s->cfg.npids; i++) {
+		struct lt_proc_rec *p;
+		struct lt_target t;
+		int e;
+
+		if (target__open(&t, s->cfg.pids[i], err, sizeof(err))) {
+			lt_err("%s", err);
+			return -ESRCH;
+		}
+		if (registry__find(s->reg, t.pid)) {
+			target__close(&t); /* named twice, or a thread and its process */
+			continue;
+		}
+		p = registry__add(s->reg, &t);
+		if (!p) {
+			target__close(&t);
+			lt_err("out of memory");
+			return -ENOMEM;
+		}
+		e = registry__look(s->reg, p);
+		if (p->maps_err)
+			lt_err("cannot read /proc/%d/maps: %s", t.pid, strerror(-p->maps_err));
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int follow__start(struct lt_session *s)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int err;
+
+	s->reg = registry__new(s->scope.ops->max_procs);
+	if (!s->reg)
+		return -ENOMEM;
+	err = register_concerns(s);
+	if (err)
+		return err;
+	if (!s->scope.ops->list)
+		return open_targets(s);
+	err = s->scope.ops->list(&s->scope, &pids, &n);
+	if (err) {
+		lt_err("cannot list the processes of %s: %s", s->scope.name, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < n; i++)
+		add_found(s, pids[i]);
+	free(pids);
+	if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP && !registry__count(s->reg))
+		lt_info(0, "%s has no process yet: leaktop waits for them", s->scope.name);
+	return 0;
+}
+
+void follow__arm(struct lt_session *s)
+{
+	s->next_scan = s->start + LT_RESCAN_S;
+	s->next_reexamine = s->start + (s->scope.ops->reexamine_s ?: s->cfg.interval_s);
+}

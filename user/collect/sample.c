@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "hashmap.h"
+#include "regions.h"
+#include "sample.h"
+#include "target.h"
+#include "util.h"
+
+/* Blocks from the kernel's 1/LT_COUNT_ONE units, rounded to the nearest. */
+static int64_t blocks(uint64_t units)
+{
+	return (int64_t)((units + LT_COUNT_ONE / 2) / LT_COUNT_ONE);
+}
+
+static struct lt_row *new_row(struct lt_sample *r, size_t *cap)
+{
+	if (lt_grow((void **)&r->rows, cap, r->nrows, sizeof(*r->rows)))
+		return NULL;
+	memset(&r->rows[r->nrows], 0, sizeof(struct lt_row));
+	r->rows[r->nrows].age_s = -1;
+	r->rows[r->nrows].per_call = -1;
+	return &r->rows[r->nrows++];
+}
+
+/* The row's raw stack, for report__build() to name. */
+static void set_stack(struct lt_row *row, const struct lt_sample_sources *src)
+{
+	const struct lt_stack *st = collector__stack(src->collector, row->stack_id);
+
+	row->ips = st && st->len ? st->ips : NULL;
+	row->nips = st ? st->len : 0;
+}
+
+static double age_of(const struct lt_sample_sources *src, uint64_t ts_ns)
+{
+	double age = ts_ns ? src->now - ts_ns / 1e9 : -1;
+
+	return age < 0 && ts_ns ? 0 : age;
+}
+
+static int add_heap(struct lt_sample *r, const struct lt_sample_sources *src, size_t *cap)
+{
+	const struct lt_stack_row *s;
+	size_t n = collector__rows(src->collector, &s);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_totals *now = &s[i].now, *prev = &s[i].prev;
+		struct lt_row *row = new_row(r, cap);
+
+		if (!row)
+			return -ENOMEM;
+		row->kind = LT_ROW_HEAP;
+		row->pid = s[i].tgid;
+		row->stack_id = s[i].stack_id;
+		set_stack(row, src);
+		row->bytes = (int64_t)(now->alloc_bytes - now->free_bytes);
+		row->count = blocks(now->allocs - now->frees);
+		row->delta = row->bytes - (int64_t)(prev->alloc_bytes - prev->free_bytes);
+		row->allocs = blocks(now->allocs - prev->allocs);
+		row->frees = blocks(now->frees - prev->frees);
+		row->total_allocs = blocks(now->allocs);
+		row->total_frees = blocks(now->frees);
+		row->total_alloc_bytes = now->alloc_bytes;
+		row->age_s = age_of(src, collector__oldest(src->collector, row->pid, row->stack_id));
+	}
+	return 0;
+}
+
+static int add_mmap(struct lt_sample *r, const struct lt_sample_sources *src, size_t *cap)
+{
+	const struct lt_region_totals *t;
+	size_t n;
+
+	if (!src->regions)
+		return 0;
+	n = regions__totals(src->regions, &t);
+	for (size_t i = 0; i < n; i++) {
+		struct lt_row *row = new_row(r, cap);
+
+		if (!row)
+			return -ENOMEM;
+		row->kind = t[i].anon ? LT_ROW_MMAP_ANON : LT_ROW_MMAP_FILE;
+		row->pid = t[i].tgid;
+		row->stack_id = t[i].stack_id;
+		set_stack(row, src);
+		row->bytes = t[i].bytes;
+		row->count = t[i].count;
+		row->delta = t[i].bytes - t[i].prev_bytes;
+		row->allocs = t[i].maps - t[i].prev_maps;
+		row->frees = t[i].unmaps - t[i].prev_unmaps;
+		row->total_allocs = t[i].maps;
+		row->total_frees = t[i].unmaps;
+		row->age_s = age_of(src, t[i].oldest_ns);
+	}
+	regions__mark(src->regions);
+	return 0;
+}
+
+static int add_sockets(struct lt_sample *r, const struct lt_sample_sources *src, size_t *cap)
+{
+	const struct lt_sock_row *s;
+	size_t n = collector__sock_rows(src->collector, &s);
+
+	for (size_t i = 0; i < n; i++) {
+		struct lt_row *row = new_row(r, cap);
+
+		if (!row)
+			return -ENOMEM;
+		row->kind = LT_ROW_SOCK + (s[i].kind < LT_SOCK__KINDS ? s[i].kind : LT_SOCK_OTHER);
+		row->pid = s[i].tgid;
+		row->stack_id = s[i].stack_id;
+		set_stack(row, src);
+		row->count = (int64_t)(s[i].now.opened - s[i].now.closed);
+		row->delta = row->count - (int64_t)(s[i].prev.opened - s[i].prev.closed);
+		row->allocs = s[i].now.opened - s[i].prev.opened;
+		row->frees = s[i].now.closed - s[i].prev.closed;
+		row->total_allocs = s[i].now.opened;
+		row->total_frees = s[i].now.closed;
+		row->age_s = age_of(src, s[i].oldest_ns);
+	}
+	return 0;
+}
+
+/* A process with rows that no target describes: one a scope has not looked at yet. */
+static void unknown_proc(struct lt_proc *p, pid_t pid)
+{
+	char path[64], *comm;
+
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm = read_file(path, NULL);
+	snprintf(p->comm, sizeof(p->comm), "%.*s", comm ? (int)strcspn(comm, "\n") : 1,
+		 comm ? comm : "?");
+	p->exited = !comm;
+	free(comm);
+}
+
+/*
+ * The processes of the report: every target with -p; with a scope, those with rows (a host
+ * has hundreds of processes, and most hold nothing of note), and any process that has rows
+ * but no target yet. Sorted by pid, for report__proc().
+ */
+static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
+{
+	struct lt_hashmap with_rows = { 0 }, known = { 0 };
+	size_t cap = src->ntargets + 1, n = 0;
+	uint64_t v;
+	int err = 0;
+
+	for (size_t i = 0; i < r->nrows && !err; i++) {
+		if (report__row_kept(&r->rows[i], src->final))
+			err = hashmap__set(&with_rows, (uint32_t)r->rows[i].pid, 1);
+	}
+	r->procs = calloc(cap, sizeof(*r->procs));
+	if (err || !r->procs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < src->ntargets; i++) {
+		const struct lt_sample_target *t = &src->targets[i];
+		struct lt_proc *p = &r->procs[n];
+
+		if (src->scope != LT_SCOPE_KIND_PIDS && !hashmap__get(&with_rows, t->pid, &v))
+			continue;
+		p->pid = t->pid;
+		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
+		p->exited = t->exited;
+		p->go = t->go;
+		snprintf(p->container, sizeof(p->container), "%s", t->container ?: "");
+		n++;
+		if (hashmap__set(&known, t->pid, 1)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Rows of processes no target names. */
+	for (size_t i = 0; i < r->nrows; i++) {
+		pid_t pid = r->rows[i].pid;
+		uint64_t unused;
+
+		if (!report__row_kept(&r->rows[i], src->final) || hashmap__get(&known, (uint32_t)pid, &unused))
+			continue;
+		if (lt_grow((void **)&r->procs, &cap, n, sizeof(*r->procs))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memset(&r->procs[n], 0, sizeof(r->procs[n]));
+		unknown_proc(&r->procs[n++], pid);
+		if (hashmap__set(&known, (uint32_t)pid, 1)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lt_proc *p = &r->procs[i];
+		int e;
+
+		p->calls = collector__calls(src->collector, p->pid);
+		if (p->exited)
+			continue;
+		/* smaps_rollup walks the page tables: fine for a few -p targets, not for a host. */
+		e = src->scope == LT_SCOPE_KIND_PIDS ? target__memory(p->pid, &p->rss, &p->anon)
+						     : target__memory_fast(p->pid, &p->rss, &p->anon);
+		if (e)
+			p->rss = p->anon = 0;
+	}
+	r->nprocs = n;
+out:
+	hashmap__free(&with_rows);
+	hashmap__free(&known);
+	return err;
+}
+
+int sample__take(const struct lt_sample_sources *src, struct lt_sample *s,
+		 struct lt_report_input *in)
+{
+	size_t cap = 0;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = add_heap(s, src, &cap);
+	err = err ?: add_mmap(s, src, &cap);
+	err = err ?: add_sockets(s, src, &cap);
+	err = err ?: fill_procs(s, src);
+	in->rows = s->rows;
+	in->nrows = s->nrows;
+	in->procs = s->procs;
+	in->nprocs = s->nprocs;
+	memcpy(in->stats, collector__stats(src->collector), sizeof(in->stats));
+	in->regions_dropped = src->regions ? regions__dropped(src->regions) : 0;
+	return err;
+}
+
+void sample__free(struct lt_sample *s)
+{
+	free(s->rows);
+	free(s->procs);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sampling step: one interval's counters, read from the kernel maps (through the
+ * collector), the regions and /proc into plain arrays for report__record() and
+ * report__build(). Everything the report model needs from the outside world is read here.
+ */
+#ifndef LEAKTOP_SAMPLE_H
+#define LEAKTOP_SAMPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "report.h"
+
+struct lt_collector;
+struct lt_regions;
+
+/* A traced process, as the registry knows it. */
+struct lt_sample_target {
+	pid_t pid;
+	const char *comm;
+	bool exited;
+	bool go;
+	const char *container;	/* its container's name; NULL on the host */
+};
+
+struct lt_sample_sources {
+	struct lt_collector *collector; /* sampled already (collector__sample) */
+	struct lt_regions *regions;	/* NULL without mapping tracking */
+	const struct lt_sample_target *targets;
+	size_t ntargets;
+	enum lt_scope_kind scope;	/* a scope keeps only processes with something to show */
+	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
+	bool final;
+};
+
+/* One sample: rows (with their raw stacks) and processes (with their memory). */
+struct lt_sample {
+	struct lt_row *rows;
+	size_t nrows;
+	struct lt_proc *procs;
+	size_t nprocs;
+};
+
+/*
+ * Read a sample, and point `in`'s rows, procs, stats and regions_dropped at it. The stacks
+ * stay valid until the collector's next sample. 0 or -errno; sample__free() either way.
+ */
+int sample__take(const struct lt_sample_sources *src, struct lt_sample *s,
+		 struct lt_report_input *in);
+void sample__free(struct lt_sample *s);
+
+#endif /* LEAKTOP_SAMPLE_H */

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* leaktop's own cost: its CPU since the previous report, its memory, its BPF maps' memory. */
+#ifndef LEAKTOP_SELFCOST_H
+#define LEAKTOP_SELFCOST_H
+
+#include <stdint.h>
+
+struct bpf_object;
+struct lt_self;
+
+struct lt_selfcost {
+	double cpu_at, cpu_secs;	/* leaktop's own CPU time, at the previous measure */
+	uint64_t purged_procs;		/* processes gone, whose entries were deleted */
+	uint64_t purged_allocs;		/* live blocks deleted with them */
+};
+
+/* Measure into `out` (its CPU share since the previous call); `obj` may be NULL. */
+void selfcost__measure(struct lt_selfcost *c, const struct bpf_object *obj, struct lt_self *out);
+
+#endif /* LEAKTOP_SELFCOST_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A trace session: the options, the scope, the process registry and one handle per pipeline
+ * stage. main.c runs its lifecycle; attach/follow.c keeps its processes current,
+ * attach/allocators.c probes their allocators, attach/loader.c loads and attaches the BPF
+ * side.
+ */
+#ifndef LEAKTOP_SESSION_H
+#define LEAKTOP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "probes.h"
+#include "scope.h"
+#include "selfcost.h"
+
+struct leaktop_bpf;
+struct lt_collector;
+struct lt_events;
+struct lt_history;
+struct lt_object_cache;
+struct lt_proc_rec;
+struct lt_regions;
+struct lt_registry;
+struct lt_symbolizer;
+struct lt_unwind;
+
+struct lt_session {
+	struct lt_config cfg;
+	struct lt_target_scope scope;
+	struct lt_registry *reg;
+	int allocators_id;		/* the allocator concern's slot in each record */
+	struct lt_object_cache *objcache;
+	size_t objects_attached;	/* shared probes: distinct allocator files attached */
+	struct leaktop_bpf *skel;
+	struct lt_probes *probes;
+	enum lt_attach_mode mode;
+	struct lt_collector *collector;
+	struct lt_symbolizer *symbolizer;
+	struct lt_unwind *unwind;	/* NULL with --unwind fp */
+	size_t unwind_rows_max;
+	struct lt_history *history;
+	struct lt_regions *regions;	/* NULL with --no-heap */
+	struct lt_events *events;
+	FILE *json;
+	double start, last, next_scan, next_reexamine;
+	uint64_t start_ns;		/* attach, CLOCK_REALTIME */
+	pid_t *found;			/* new processes the kernel told of (fork, exec), to look at */
+	size_t nfound, cap_found;
+	struct lt_selfcost self;
+	bool loaded;			/* the BPF programs are in: attach as processes are found */
+};
+
+/* attach/follow.c: the processes of the session, as they come and go. */
+int follow__start(struct lt_session *s);	/* find them (before load); 0 or -errno */
+void follow__arm(struct lt_session *s);		/* start the clocks, from s->start */
+void follow__service(struct lt_session *s);	/* act on events and the clock */
+double follow__next(const struct lt_session *s); /* when service() next has work */
+void follow__reexamine(struct lt_session *s);	/* every process's mappings again */
+bool follow__all_exited(const struct lt_session *s);
+struct lt_event;
+void follow__on_event(void *ctx, const struct lt_event *ev); /* the process events' callback */
+
+/* attach/allocators.c: the allocator concern (objects found, probes attached) per process. */
+int allocators__register(struct lt_session *s);
+int allocators__attach(struct lt_session *s, struct lt_proc_rec *p);
+bool allocators__is_go(const struct lt_session *s, const struct lt_proc_rec *p);
+/* The allocator objects leaktop found in a process (for the announce line). */
+const struct lt_object_list *allocators__objects(const struct lt_session *s,
+						 const struct lt_proc_rec *p);
+/* -p with --per-call: an error unless some process maps the binary. */
+int allocators__check_per_call(const struct lt_session *s);
+
+/* attach/announce.c: what is traced, through what, once attached (stderr). */
+void announce__attached(const struct lt_session *s);
+
+/* attach/loader.c: the unwind tables, the BPF object, the links. 0 or -errno, said. */
+int loader__build_unwind(struct lt_session *s);
+int loader__load(struct lt_session *s);
+int loader__sync_unwind(struct lt_session *s);
+int loader__attach(struct lt_session *s);
+
+#endif /* LEAKTOP_SESSION_H */
