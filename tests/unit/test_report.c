@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report model from plain inputs: rows and processes as the sampling step gives them,
+ * a history fed through report__record(), a fake frame namer. No kernel, no /proc.
+ */
+#include <math.h>
+
+#include "history.h"
+#include "report.h"
+#include "test.h"
+
+static const __u64 leak_ips[] = { 0x1010, 0x2020, 0x3030 };
+
+/* Names every frame "fn_<ip>" in module "app", as the symbolizer would. */
+static void fake_namer(void *ctx, pid_t pid, struct lt_frame *f)
+{
+	static char names[8][32];
+	static int next;
+	char *name = names[next++ % 8];
+
+	(*(int *)ctx)++;
+	snprintf(name, 32, "fn_%llx_%d", (unsigned long long)f->ip, pid);
+	f->func = name;
+	f->offset = 4;
+	f->module = "app";
+}
+
+struct fixture {
+	struct lt_row rows[4];
+	struct lt_proc procs[2];
+	struct lt_report_input in;
+	int named;
+};
+
+/* Two processes: 100 leaks 10,000 B a sample on one stack; 200 holds a socket and a steady block. */
+static void sample_at(struct fixture *fx, struct lt_history *h, int t, bool final)
+{
+	memset(fx->rows, 0, sizeof(fx->rows));
+	fx->rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7,
+				       .bytes = 10000 * (t + 1), .count = t + 1, .delta = 10000,
+				       .allocs = 1, .total_allocs = t + 1,
+				       .total_alloc_bytes = 10000 * (t + 1), .age_s = t,
+				       .ips = leak_ips, .nips = 3 };
+	fx->rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 200, .stack_id = 9,
+				       .bytes = 512, .count = 1, .total_allocs = 1,
+				       .total_alloc_bytes = 512, .age_s = -1 };
+	fx->rows[2] = (struct lt_row){ .kind = LT_ROW_SOCK + LT_SOCK_TCP, .pid = 200,
+				       .stack_id = 11, .count = 1, .total_allocs = 1, .age_s = -1 };
+	/* Nothing held, nothing done: pruned (kept only when final, for its activity). */
+	fx->rows[3] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 13,
+				       .total_allocs = 5, .total_frees = 5, .age_s = -1 };
+	memset(fx->procs, 0, sizeof(fx->procs));
+	fx->procs[0] = (struct lt_proc){ .pid = 200, .comm = "db", .rss = 1 << 20 };
+	snprintf(fx->procs[0].container, sizeof(fx->procs[0].container), "docker:abc");
+	fx->procs[1] = (struct lt_proc){ .pid = 100, .comm = "svc", .rss = 2 << 20 };
+	fx->in = (struct lt_report_input){
+		.rows = fx->rows, .nrows = 4, .procs = fx->procs, .nprocs = 2, .history = h,
+		.name_frame = fake_namer, .namer_ctx = &fx->named, .now = 100 + t, .start = 99,
+		.interval_s = 1, .top_n = 5, .final = final, .scope = LT_SCOPE_KIND_ALL,
+		.scope_name = "every user process",
+	};
+	fx->in.stats[LT_STAT_STACK_MAP_FULL] = 3;
+}
+
+static const struct lt_row *find_row(const struct lt_report *r, pid_t pid, uint64_t stack)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		if (r->rows[i].pid == pid && r->rows[i].stack_id == stack)
+			return &r->rows[i];
+	}
+	return NULL;
+}
+
+static void test_build_from_arrays(void)
+{
+	struct lt_history *h = history__new(60);
+	struct fixture fx = { 0 };
+	struct lt_report r;
+	const struct lt_row *leak;
+
+	for (int t = 0; t < 6; t++) {
+		sample_at(&fx, h, t, false);
+		ASSERT_EQ(report__record(&fx.in, h), 0, "record");
+	}
+	ASSERT_EQ(report__build(&r, &fx.in), 0, "build");
+	ASSERT_EQ(r.nrows, 3, "the empty, inactive row is pruned");
+	ASSERT_EQ(r.nprocs, 2, "both processes");
+	ASSERT_EQ(r.procs[0].pid, 100, "processes sorted by pid");
+	ASSERT_STREQ(r.procs[1].label, "pid 200 (db) in docker:abc", "label with the container");
+	ASSERT_EQ(r.procs[0].heap, 60000, "a process's heap is the sum of its rows");
+	ASSERT_EQ(r.procs[1].sockets, 1, "and its sockets");
+	ASSERT_EQ(r.total_bytes, 60512, "heap total");
+	ASSERT_EQ(r.stats[LT_STAT_STACK_MAP_FULL], 3, "counters copied");
+	ASSERT_TRUE(fabs(r.elapsed_s - 6) < 1e-9, "elapsed from start and now");
+	ASSERT_TRUE(fabs(r.baseline_s - 1) < 1e-9, "the baseline is the first record's time");
+	leak = find_row(&r, 100, 7);
+	ASSERT_TRUE(leak != NULL, "the leak's row");
+	if (leak) {
+		ASSERT_EQ(leak->trend, LT_TREND_GROWING, "a steady rise is growing");
+		ASSERT_TRUE(fabs(leak->rate - 10000) < 1e-6, "10,000 B/s");
+		ASSERT_EQ(leak->growth, 50000, "growth since the baseline sample (10,000 B then)");
+		ASSERT_STREQ(leak->comm, "svc", "row named after its process");
+		ASSERT_EQ(leak->nframes, 3, "its frames, from the raw stack");
+		ASSERT_STREQ(leak->frames ? leak->frames[0].func : NULL, "fn_1010_100",
+			     "named by the namer, innermost first");
+	}
+	ASSERT_EQ(r.ncontainers, 1, "one container");
+	ASSERT_STREQ(r.containers[0].name, "docker:abc", "its name");
+	ASSERT_EQ(r.containers[0].heap, 512, "its heap");
+	report__free(&r);
+
+	/* Final: a row balanced since attach is evidence, kept. */
+	sample_at(&fx, h, 6, true);
+	ASSERT_EQ(report__record(&fx.in, h), 0, "record final");
+	ASSERT_EQ(report__build(&r, &fx.in), 0, "build final");
+	ASSERT_EQ(r.nrows, 4, "the balanced row is kept in the final report");
+	report__free(&r);
+	history__free(h);
+}
+
+static void test_groups_and_no_namer(void)
+{
+	struct lt_history *h = history__new(60);
+	struct fixture fx = { 0 };
+	struct lt_report r;
+
+	sample_at(&fx, h, 0, false);
+	fx.in.group_by = LT_GROUP_CONTAINER;
+	fx.in.name_frame = NULL;
+	ASSERT_EQ(report__record(&fx.in, h), 0, "record");
+	ASSERT_EQ(report__build(&r, &fx.in), 0, "build");
+	ASSERT_EQ(fx.named, 0, "no namer: nothing named");
+	ASSERT_TRUE(r.ngroups == 3, "host heap, container heap, container tcp");
+	for (size_t i = 0; i < r.ngroups; i++) {
+		const struct lt_row *g = &r.groups[i];
+
+		if (g->kind == LT_ROW_HEAP && !strcmp(g->group, "host"))
+			ASSERT_EQ(g->bytes, 10000, "the host's heap group");
+		else if (g->kind == LT_ROW_HEAP)
+			ASSERT_EQ(g->bytes, 512, "the container's heap group");
+	}
+	ASSERT_EQ(find_row(&r, 100, 7)->nframes, 3, "frames keep their addresses");
+	ASSERT_TRUE(find_row(&r, 100, 7)->frames[0].func == NULL, "unnamed");
+	ASSERT_EQ(find_row(&r, 100, 7)->frames[0].ip, 0x1010, "the address");
+	report__free(&r);
+	history__free(h);
+}
+
+TEST_MAIN(TEST(test_build_from_arrays), TEST(test_groups_and_no_namer))
