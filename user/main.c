@@ -130,7 +130,6 @@ static int sync_unwind_tables(struct session *s)
 /* --cgroup, --container: which cgroup. 0, or -1 with the reason said. */
 static int resolve_scope(struct session *s)
 {
-	char err[512];
 	int e;
 
 	if (s->cfg.all) {
@@ -152,14 +151,12 @@ static int resolve_scope(struct session *s)
 	}
 	if (s->cfg.cgroup)
 		e = cgroup__resolve(s->cgroup_mount, s->cfg.cgroup, s->cgroup_path,
-				    sizeof(s->cgroup_path), err, sizeof(err));
+				    sizeof(s->cgroup_path));
 	else
 		e = cgroup__find_container(s->cgroup_mount, s->cfg.container, s->cgroup_path,
-					   sizeof(s->cgroup_path), err, sizeof(err));
-	if (e) {
-		lt_err("%s", err);
+					   sizeof(s->cgroup_path));
+	if (e)
 		return -1;
-	}
 	{
 		struct lt_container c;
 		const char *rel = s->cgroup_path + strlen(s->cgroup_mount);
