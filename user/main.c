@@ -365,11 +365,10 @@ static void add_found(struct session *s, pid_t pid)
 {
 	struct lt_proc_ent *e;
 	struct lt_target t;
-	char why[256];
 
 	if (procs__find(&s->procs, pid) || s->procs.n >= max_procs(s))
 		return;
-	if (target__open_found(&t, pid, why, sizeof(why)))
+	if (target__open_found(&t, pid))
 		return; /* a kernel thread, or gone already */
 	e = procs__add(&s->procs, &t);
 	if (!e)
@@ -523,7 +522,6 @@ static void restart_proc(struct session *s, struct lt_proc_ent *e)
 {
 	uint32_t tgid = e->t.pid;
 	uint64_t allocs = 0;
-	char why[256];
 	struct lt_target t;
 
 	e->exec_seen = false;
@@ -534,7 +532,7 @@ static void restart_proc(struct session *s, struct lt_proc_ent *e)
 	objects__free(&e->objects);
 	e->per_call = false;
 	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
-	if (!target__open_found(&t, tgid, why, sizeof(why))) {
+	if (!target__open_found(&t, tgid)) {
 		memcpy(e->t.comm, t.comm, sizeof(t.comm));
 		target__close(&t);
 	}
@@ -597,15 +595,11 @@ static double next_service(const struct session *s)
 /* -p: the processes named, each checked; any error is fatal. */
 static int open_targets(struct session *s)
 {
-	char err[256];
-
 	for (int i = 0; i < s->cfg.npids; i++) {
 		struct lt_target t;
 
-		if (target__open(&t, s->cfg.pids[i], err, sizeof(err))) {
-			lt_err("%s", err);
+		if (target__open(&t, s->cfg.pids[i]))
 			return -1;
-		}
 		if (procs__find(&s->procs, t.pid)) {
 			target__close(&t); /* named twice, or a thread and its process */
 			continue;
