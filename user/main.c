@@ -1136,10 +1136,8 @@ int main(int argc, char **argv)
 	lt_set_verbosity(verbosity);
 	libbpf_set_print(libbpf_print);
 
-	if (preflight__privileges(err, sizeof(err)) || preflight__btf(err, sizeof(err))) {
-		lt_err("%s", err);
+	if (preflight__privileges() || preflight__btf())
 		return 1;
-	}
 	install_signals();
 	if (resolve_scope(&s) || find_processes(&s))
 		goto out;
