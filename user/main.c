@@ -676,7 +676,6 @@ static int load_bpf(struct session *s)
 {
 	struct leaktop_bpf *skel;
 	size_t procs = max_procs(s);
-	char why[256];
 	int err;
 
 	s->skel = skel = leaktop_bpf__open();
@@ -684,10 +683,8 @@ static int load_bpf(struct session *s)
 		lt_err("failed to open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	if (probes__prepare(skel, s->cfg.attach, &s->mode, why, sizeof(why))) {
-		lt_err("%s", why);
+	if (probes__prepare(skel, s->cfg.attach, &s->mode))
 		return -1;
-	}
 	probes__select_syscalls(skel, s->cfg.sockets, s->cfg.heap);
 	skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
 	skel->rodata->cfg_empty = s->cfg.empty_probes;
