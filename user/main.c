@@ -1117,18 +1117,15 @@ int main(int argc, char **argv)
 {
 	static struct session s;
 	enum cli_result cr;
-	char err[512];
 	int ret = 1;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
-	cr = cli__parse(&s.cfg, argc, argv, err, sizeof(err), stdout);
+	cr = cli__parse(&s.cfg, argc, argv, stdout);
 	if (cr == CLI_EXIT_OK)
 		return 0;
-	if (cr == CLI_ERROR) {
-		lt_err("%s", err);
+	if (cr == CLI_ERROR)
 		return 2;
-	}
 	verbosity = s.cfg.verbose;
 	lt_set_verbosity(verbosity);
 	libbpf_set_print(libbpf_print);
