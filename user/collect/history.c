@@ -173,12 +173,13 @@ void history__begin(struct lt_history *h, double t)
 	}
 }
 
+/* The ring of a series, or -ENOENT. */
 static long find(struct lt_history *h, const struct lt_series_key *k)
 {
 	uint64_t idx;
 
 	if (!hashmap__get(&h->index, fingerprint(k), &idx) || idx == UINT64_MAX)
-		return -1;
+		return -ENOENT;
 	return (long)idx;
 }
 
