@@ -239,22 +239,17 @@ static int cmd_trace(int argc, char **argv)
 	static struct lt_session s;
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum cli_result cr;
-	char err[512];
 	int ret = 1;
 
-	cr = cli__parse(&s.cfg, argc, argv, err, sizeof(err), stdout);
+	cr = cli__parse(&s.cfg, argc, argv, stdout);
 	if (cr == CLI_EXIT_OK)
 		return 0;
-	if (cr == CLI_ERROR) {
-		lt_err("%s", err);
+	if (cr == CLI_ERROR)
 		return 2;
-	}
 	lt_set_verbosity(s.cfg.verbose);
 	preflight__libbpf_logging(s.cfg.verbose);
-	if (preflight__privileges(err, sizeof(err)) || preflight__btf(err, sizeof(err))) {
-		lt_err("%s", err);
+	if (preflight__privileges() || preflight__btf())
 		return 1;
-	}
 	/* No SA_RESTART: poll() must return so the loop sees the signal. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

@@ -508,57 +508,48 @@ static void test_live_resolve(void)
 
 	if (!live_setup(&l))
 		goto out;
+	lt_log_capture(err, sizeof(err)); /* the reasons are checked, not printed */
 	rel = l.leaf + strlen(l.mount) + 1;
 
-	ASSERT_EQ(cgroup__resolve(l.mount, l.leaf, path, sizeof(path), err, sizeof(err)), 0,
-		  "absolute");
+	ASSERT_EQ(cgroup__resolve(l.mount, l.leaf, path, sizeof(path)), 0, "absolute");
 	ASSERT_STREQ(path, l.leaf, "absolute");
-	ASSERT_EQ(cgroup__resolve(l.mount, rel, path, sizeof(path), err, sizeof(err)), 0,
-		  "relative");
+	ASSERT_EQ(cgroup__resolve(l.mount, rel, path, sizeof(path)), 0, "relative");
 	ASSERT_STREQ(path, l.leaf, "relative");
 	pathf(arg, "/%s", rel);
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), 0,
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), 0,
 		  "relative with a leading / as /proc/PID/cgroup prints it");
 	ASSERT_STREQ(path, l.leaf, "relative with a leading /");
 	pathf(arg, "%s/", l.leaf);
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), 0,
-		  "trailing slash");
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), 0, "trailing slash");
 	ASSERT_STREQ(path, l.leaf, "trailing slash dropped");
 	ASSERT_EQ(cgroup__id(l.leaf, &id), 0, "leaf id");
 	pathf(arg, "%" PRIu64, id);
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), 0, "id");
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), 0, "id");
 	ASSERT_STREQ(path, l.leaf, "id");
 
 	pathf(arg, "/leaktop-test-%d/missing.scope", getpid());
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), -ENOENT,
-		  "missing");
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), -ENOENT, "missing");
 	ASSERT_CONTAINS(err, "no cgroup /leaktop-test-", "missing: reason");
 	ASSERT_CONTAINS(err, "missing.scope", "missing: names the argument");
 	pathf(arg, "%s/missing", l.base);
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), -ENOENT,
-		  "missing absolute");
-	ASSERT_EQ(cgroup__resolve(l.mount, "/tmp", path, sizeof(path), err, sizeof(err)), -EINVAL,
-		  "not a cgroup");
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), -ENOENT, "missing absolute");
+	ASSERT_EQ(cgroup__resolve(l.mount, "/tmp", path, sizeof(path)), -EINVAL, "not a cgroup");
 	ASSERT_CONTAINS(err, "/tmp is not in the cgroup2 hierarchy", "not a cgroup: reason");
 	pathf(arg, "%s/../../..", l.mount);
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), -EINVAL,
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), -EINVAL,
 		  "out of the mount by ..");
 	pathf(arg, "%s/cgroup.procs", l.leaf);
-	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path), err, sizeof(err)), -EINVAL,
-		  "a file");
+	ASSERT_EQ(cgroup__resolve(l.mount, arg, path, sizeof(path)), -EINVAL, "a file");
 	ASSERT_CONTAINS(err, "not a cgroup directory", "a file: reason");
-	ASSERT_EQ(cgroup__resolve(l.mount, "18446744073709551615", path, sizeof(path), err,
-				  sizeof(err)),
-		  -ENOENT, "no such id");
+	ASSERT_EQ(cgroup__resolve(l.mount, "18446744073709551615", path, sizeof(path)), -ENOENT,
+		  "no such id");
 	ASSERT_CONTAINS(err, "no cgroup has id 18446744073709551615", "no such id: reason");
-	ASSERT_EQ(cgroup__resolve(l.mount, "99999999999999999999", path, sizeof(path), err,
-				  sizeof(err)),
-		  -EINVAL, "id out of range");
-	ASSERT_EQ(cgroup__resolve(l.mount, "0", path, sizeof(path), err, sizeof(err)), -EINVAL,
-		  "id 0");
-	ASSERT_EQ(cgroup__resolve(l.mount, "", path, sizeof(path), err, sizeof(err)), -EINVAL,
-		  "empty");
+	ASSERT_EQ(cgroup__resolve(l.mount, "99999999999999999999", path, sizeof(path)), -EINVAL,
+		  "id out of range");
+	ASSERT_EQ(cgroup__resolve(l.mount, "0", path, sizeof(path)), -EINVAL, "id 0");
+	ASSERT_EQ(cgroup__resolve(l.mount, "", path, sizeof(path)), -EINVAL, "empty");
 out:
+	lt_log_capture(NULL, 0);
 	live_cleanup(&l);
 }
 
@@ -582,8 +573,10 @@ static void check_many(struct live *l)
 			return;
 	}
 	snprintf(prefix, sizeof(prefix), "%.6s", l->id);
-	ASSERT_EQ(cgroup__find_container(l->mount, prefix, path, sizeof(path), err, sizeof(err)),
-		  -EEXIST, "four containers");
+	lt_log_capture(err, sizeof(err));
+	ASSERT_EQ(cgroup__find_container(l->mount, prefix, path, sizeof(path)), -EEXIST,
+		  "four containers");
+	lt_log_capture(NULL, 0);
 	for (const char *p = err; (p = strchr(p, ',')); p++)
 		commas++;
 	ASSERT_EQ(commas, 2, "three ids listed");
@@ -597,7 +590,7 @@ static void check_many(struct live *l)
 static void check_shallowest(struct live *l)
 {
 	static char dirs[5][LT_CGROUP_PATH_MAX];
-	char id3[65], path[LT_CGROUP_PATH_MAX], err[256], prefix[8];
+	char id3[65], path[LT_CGROUP_PATH_MAX], prefix[8];
 
 	complement_from(id3, l->id, 0);
 	pathf(dirs[0], "%s/docker", l->base);
@@ -612,8 +605,8 @@ static void check_shallowest(struct live *l)
 	if (cgroup__walk(l->base, first_match, id3) != 1)
 		printf("note: this kernel walks docker/ before nest/: a weaker check\n");
 	snprintf(prefix, sizeof(prefix), "%.6s", id3);
-	ASSERT_EQ(cgroup__find_container(l->mount, prefix, path, sizeof(path), err, sizeof(err)),
-		  0, "one container in two places");
+	ASSERT_EQ(cgroup__find_container(l->mount, prefix, path, sizeof(path)), 0,
+		  "one container in two places");
 	ASSERT_STREQ(path, dirs[1], "the shallowest");
 }
 
@@ -624,33 +617,29 @@ static void test_live_find_container(void)
 
 	if (!live_setup(&l))
 		goto out;
+	lt_log_capture(err, sizeof(err)); /* the reasons are checked, not printed */
 	snprintf(prefix, sizeof(prefix), "%.6s", l.id);
-	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path), err, sizeof(err)), 0,
-		  "6-digit prefix");
+	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path)), 0, "6-digit prefix");
 	ASSERT_STREQ(path, l.scope, "the scope, not its child");
 	for (char *p = prefix; *p; p++)
 		*p = toupper(*p);
-	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path), err, sizeof(err)), 0,
+	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path)), 0,
 		  "uppercase prefix");
 	ASSERT_STREQ(path, l.scope, "uppercase prefix");
-	ASSERT_EQ(cgroup__find_container(l.mount, l.id, path, sizeof(path), err, sizeof(err)), 0,
-		  "whole id");
+	ASSERT_EQ(cgroup__find_container(l.mount, l.id, path, sizeof(path)), 0, "whole id");
 
 	complement_from(prefix, l.id, 63);
-	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path), err, sizeof(err)),
-		  -ENOENT, "unknown");
+	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path)), -ENOENT, "unknown");
 	ASSERT_CONTAINS(err, "no container id starts with", "unknown: reason");
-	ASSERT_EQ(cgroup__find_container(l.mount, "xyz", path, sizeof(path), err, sizeof(err)),
-		  -EINVAL, "not hex");
-	ASSERT_EQ(cgroup__find_container(l.mount, "", path, sizeof(path), err, sizeof(err)),
-		  -EINVAL, "empty");
+	ASSERT_EQ(cgroup__find_container(l.mount, "xyz", path, sizeof(path)), -EINVAL, "not hex");
+	ASSERT_EQ(cgroup__find_container(l.mount, "", path, sizeof(path)), -EINVAL, "empty");
 
 	pathf(scope2, "%s/docker-%s.scope", l.base, l.id2);
 	if (!ASSERT_TRUE(live_mkdir(&l, scope2), "mkdir second scope"))
 		goto out;
 	snprintf(prefix, sizeof(prefix), "%.6s", l.id);
-	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path), err, sizeof(err)),
-		  -EEXIST, "ambiguous");
+	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path)), -EEXIST,
+		  "ambiguous");
 	ASSERT_CONTAINS(err, "ambiguous", "ambiguous: reason");
 	snprintf(prefix, sizeof(prefix), "%.12s", l.id);
 	ASSERT_CONTAINS(err, prefix, "ambiguous: lists the first id");
@@ -659,12 +648,14 @@ static void test_live_find_container(void)
 	snprintf(prefix, sizeof(prefix), "%.13s", l.id);
 	ASSERT_TRUE(!strstr(err, prefix), "ambiguous: ids shortened to 12");
 	snprintf(prefix, sizeof(prefix), "%.9s", l.id2);
-	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path), err, sizeof(err)), 0,
+	ASSERT_EQ(cgroup__find_container(l.mount, prefix, path, sizeof(path)), 0,
 		  "a longer prefix tells them apart");
 	ASSERT_STREQ(path, scope2, "the second scope");
+	lt_log_capture(NULL, 0);
 	check_many(&l);
 	check_shallowest(&l);
 out:
+	lt_log_capture(NULL, 0);
 	live_cleanup(&l);
 }
 

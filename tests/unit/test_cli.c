@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "leaktop.h"
 #include "test.h"
+#include "util.h"
 
 static enum cli_result parse(struct lt_config *cfg, char *err, ...)
 {
@@ -20,7 +21,9 @@ static enum cli_result parse(struct lt_config *cfg, char *err, ...)
 		argv[argc++] = a;
 	va_end(ap);
 	err[0] = '\0'; /* no message from an earlier case */
-	r = cli__parse(cfg, argc, argv, err, 256, out);
+	lt_log_capture(err, 256);
+	r = cli__parse(cfg, argc, argv, out);
+	lt_log_capture(NULL, 0);
 	fclose(out);
 	return r;
 }

@@ -68,4 +68,21 @@ static void test_hashmap(void)
 	hashmap__free(&m);
 }
 
-TEST_MAIN(TEST(test_fmt_bytes), TEST(test_parse), TEST(test_hashmap))
+/* lt_log_capture(): the last message alone, truncated to the buffer, until NULL. */
+static void test_log_capture(void)
+{
+	char buf[16];
+
+	lt_log_capture(buf, sizeof(buf));
+	lt_err("no such process: %d", 42);
+	ASSERT_STREQ(buf, "no such process", "error: message alone, truncated");
+	lt_warn("%s", "careful");
+	ASSERT_STREQ(buf, "careful", "warning: replaces the last message");
+	lt_info(0, "an info line on stderr, as it should be");
+	ASSERT_STREQ(buf, "careful", "info: not captured");
+	lt_log_capture(NULL, 0);
+	lt_warn("a warning on stderr, as it should be: the capture stopped");
+	ASSERT_STREQ(buf, "careful", "stopped");
+}
+
+TEST_MAIN(TEST(test_fmt_bytes), TEST(test_parse), TEST(test_hashmap), TEST(test_log_capture))

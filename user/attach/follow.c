@@ -112,11 +112,10 @@ static void add_found(struct lt_session *s, pid_t pid)
 {
 	struct lt_proc_rec *p;
 	struct lt_target t;
-	char why[256];
 
 	if (registry__find(s->reg, pid) || registry__full(s->reg))
 		return;
-	if (target__open_found(&t, pid, why, sizeof(why)))
+	if (target__open_found(&t, pid))
 		return; /* a kernel thread, or gone already */
 	p = registry__add(s->reg, &t);
 	if (!p) {
@@ -208,12 +207,11 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 {
 	struct lt_target t;
-	char why[256];
 
 	p->exec_seen = false;
 	registry__forget(s->reg, p);
 	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
-	if (!target__open_found(&t, p->t.pid, why, sizeof(why))) {
+	if (!target__open_found(&t, p->t.pid)) {
 		memcpy(p->t.comm, t.comm, sizeof(t.comm));
 		target__close(&t);
 	}
@@ -282,17 +280,14 @@ bool follow__all_exited(const struct lt_session *s)
 /* -p: the processes named, each checked and looked at; any error is fatal. */
 static int open_targets(struct lt_session *s)
 {
-	char err[256];
-
 	for (int i = 0; i < s->cfg.npids; i++) {
 		struct lt_proc_rec *p;
 		struct lt_target t;
 		int e;
 
-		if (target__open(&t, s->cfg.pids[i], err, sizeof(err))) {
-			lt_err("%s", err);
-			return -ESRCH;
-		}
+		e = target__open(&t, s->cfg.pids[i]);
+		if (e)
+			return e;
 		if (registry__find(s->reg, t.pid)) {
 			target__close(&t); /* named twice, or a thread and its process */
 			continue;

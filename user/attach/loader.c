@@ -59,7 +59,6 @@ int loader__load(struct lt_session *s)
 {
 	size_t procs = s->scope.ops->max_procs;
 	struct leaktop_bpf *skel;
-	char why[256];
 	int err;
 
 	s->skel = skel = leaktop_bpf__open();
@@ -68,10 +67,9 @@ int loader__load(struct lt_session *s)
 		lt_err("failed to open the BPF object: %s", strerror(errno));
 		return err;
 	}
-	if (probes__prepare(skel, s->cfg.attach, &s->mode, why, sizeof(why))) {
-		lt_err("%s", why);
-		return -EOPNOTSUPP;
-	}
+	err = probes__prepare(skel, s->cfg.attach, &s->mode);
+	if (err)
+		return err;
 	probes__select_syscalls(skel, s->cfg.sockets, s->cfg.heap);
 	skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
 	skel->rodata->cfg_empty = s->cfg.empty_probes;

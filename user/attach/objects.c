@@ -165,11 +165,8 @@ static enum lt_family classify(const char *path, bool is_exe)
 
 static int add_object(struct lt_object_list *list, const struct lt_object *o)
 {
-	struct lt_object *tmp = realloc(list->v, (list->n + 1) * sizeof(*tmp));
-
-	if (!tmp)
+	if (lt_grow((void **)&list->v, &list->cap, list->n, sizeof(*list->v)))
 		return -ENOMEM;
-	list->v = tmp;
 	list->v[list->n++] = *o;
 	return 0;
 }
@@ -335,6 +332,7 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 
 	out->v = NULL;
 	out->n = 0;
+	out->cap = 0;
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct lt_vma *v = &maps->vmas[i];
 		int err;
@@ -447,4 +445,5 @@ void objects__free(struct lt_object_list *list)
 	free(list->v);
 	list->v = NULL;
 	list->n = 0;
+	list->cap = 0;
 }

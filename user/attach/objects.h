@@ -56,7 +56,7 @@ struct lt_object {
 
 struct lt_object_list {
 	struct lt_object *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /*

@@ -31,29 +31,27 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-int preflight__privileges(char *err, size_t errlen)
+int preflight__privileges(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
 	if (syscall(SYS_capget, &hdr, data)) {
-		snprintf(err, errlen, "cannot read capabilities: %s", strerror(errno));
+		lt_err("cannot read capabilities: %s", strerror(errno));
 		return -EPERM;
 	}
 	if (has_cap(data, CAP_SYS_ADMIN) ||
 	    (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
 		return 0;
-	snprintf(err, errlen,
-		 "permission denied: leaktop needs root, or CAP_BPF and CAP_PERFMON "
-		 "(uid %d has %s)",
-		 getuid(),
-		 has_cap(data, CAP_BPF)	      ? "CAP_BPF only"
-		 : has_cap(data, CAP_PERFMON) ? "CAP_PERFMON only"
-					      : "neither");
+	lt_err("permission denied: leaktop needs root, or CAP_BPF and CAP_PERFMON (uid %d has %s)",
+	       getuid(),
+	       has_cap(data, CAP_BPF)	    ? "CAP_BPF only"
+	       : has_cap(data, CAP_PERFMON) ? "CAP_PERFMON only"
+					    : "neither");
 	return -EPERM;
 }
 
-int preflight__btf(char *err, size_t errlen)
+int preflight__btf(void)
 {
 	struct btf *btf;
 	int e;
@@ -65,11 +63,11 @@ int preflight__btf(char *err, size_t errlen)
 		btf__free(btf);
 		return 0;
 	}
-	snprintf(err, errlen,
-		 "this kernel has no usable BTF: %s, and no vmlinux image with BTF was found; "
-		 "leaktop's CO-RE programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-		 access("/sys/kernel/btf/vmlinux", F_OK) ? "/sys/kernel/btf/vmlinux is missing"
-							  : "/sys/kernel/btf/vmlinux is not valid BTF");
+	lt_err("this kernel has no usable BTF: %s, and no vmlinux image with BTF was found; "
+	       "leaktop's CO-RE programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+	       access("/sys/kernel/btf/vmlinux", F_OK)
+		   ? "/sys/kernel/btf/vmlinux is missing"
+		   : "/sys/kernel/btf/vmlinux is not valid BTF");
 	return -ENOENT;
 }
 

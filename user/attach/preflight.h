@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Checks made before anything is loaded or attached, each with a one-line reason. */
+/* Checks made before anything is loaded or attached, each saying why it failed in one line. */
 #ifndef LEAKTOP_PREFLIGHT_H
 #define LEAKTOP_PREFLIGHT_H
 
-#include <stddef.h>
+/* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN). 0, or -EPERM after lt_err(). */
+int preflight__privileges(void);
 
-/* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN). 0 or -EPERM with `err` set. */
-int preflight__privileges(char *err, size_t errlen);
-
-/* The kernel's BTF, which CO-RE relocations need. 0 or -ENOENT with `err` set. */
-int preflight__btf(char *err, size_t errlen);
+/* The kernel's BTF, which CO-RE relocations need. 0, or -ENOENT after lt_err(). */
+int preflight__btf(void);
 
 /*
  * Mount tracefs at /sys/kernel/tracing and bpffs at /sys/fs/bpf when they are missing, as

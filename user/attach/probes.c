@@ -66,8 +66,7 @@ int probes__parse_mode(const char *s, enum lt_attach_mode *m)
 	return -EINVAL;
 }
 
-int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_attach_mode *mode,
-		    char *err, size_t errlen)
+int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_attach_mode *mode)
 {
 	bool session = ulink__supported(LT_BPF_TRACE_UPROBE_SESSION);
 	bool multi = ulink__supported(LT_BPF_TRACE_UPROBE_MULTI);
@@ -77,9 +76,9 @@ int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_
 	if (want == LT_ATTACH_AUTO)
 		*mode = session ? LT_ATTACH_SESSION : multi ? LT_ATTACH_MULTI : LT_ATTACH_PERF;
 	if ((*mode == LT_ATTACH_SESSION && !session) || (*mode == LT_ATTACH_MULTI && !multi)) {
-		snprintf(err, errlen, "this kernel has no uprobe %s links (%s needs Linux %s)",
-			 probes__mode_name(*mode), probes__mode_name(*mode),
-			 *mode == LT_ATTACH_SESSION ? "6.13" : "6.6");
+		lt_err("this kernel has no uprobe %s links (%s needs Linux %s)",
+		       probes__mode_name(*mode), probes__mode_name(*mode),
+		       *mode == LT_ATTACH_SESSION ? "6.13" : "6.6");
 		return -EOPNOTSUPP;
 	}
 	if (*mode != LT_ATTACH_PERF)

@@ -30,10 +30,9 @@ int probes__parse_mode(const char *s, enum lt_attach_mode *m);
 /*
  * Before load: resolve LT_ATTACH_AUTO to the best mode this kernel has, check that a named
  * mode exists, and give each program the attach type the mode needs. 0, or -EOPNOTSUPP
- * with `err` set.
+ * after lt_err().
  */
-int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_attach_mode *mode,
-		    char *err, size_t errlen);
+int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_attach_mode *mode);
 
 /* `plan_offsets`: probe where the planner says; false probes every function at +0. */
 struct lt_probes *probes__new(struct leaktop_bpf *skel, enum lt_attach_mode mode,

@@ -137,7 +137,6 @@ static int cgroup_resolve(struct lt_target_scope *s, const struct lt_config *cfg
 	const char *flag = cfg->cgroup ? "--cgroup" : "--container";
 	struct lt_container c;
 	const char *rel;
-	char err[512];
 	int e;
 
 	e = cgroup__mount(s->cgroup_mount, sizeof(s->cgroup_mount));
@@ -148,14 +147,12 @@ static int cgroup_resolve(struct lt_target_scope *s, const struct lt_config *cfg
 	}
 	if (cfg->cgroup)
 		e = cgroup__resolve(s->cgroup_mount, cfg->cgroup, s->cgroup_path,
-				    sizeof(s->cgroup_path), err, sizeof(err));
+				    sizeof(s->cgroup_path));
 	else
 		e = cgroup__find_container(s->cgroup_mount, cfg->container, s->cgroup_path,
-					   sizeof(s->cgroup_path), err, sizeof(err));
-	if (e) {
-		lt_err("%s", err);
-		return e < 0 ? e : -EINVAL;
-	}
+					   sizeof(s->cgroup_path));
+	if (e)
+		return e;
 	rel = s->cgroup_path + strlen(s->cgroup_mount);
 	if (cgroup__container(rel, &c))
 		snprintf(s->name, sizeof(s->name), "%s", c.name);

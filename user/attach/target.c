@@ -56,7 +56,8 @@ static pid_t tgid_of(pid_t pid)
 	return tgid;
 }
 
-static int open_target(struct lt_target *t, pid_t pid, bool found, char *err, size_t errlen)
+/* `found` (by a scope): no pidfd, and no message, since a scope meets kernel threads and exits. */
+static int open_target(struct lt_target *t, pid_t pid, bool found)
 {
 	unsigned long flags = 0;
 	char state = 0;
@@ -67,21 +68,25 @@ static int open_target(struct lt_target *t, pid_t pid, bool found, char *err, si
 	t->pidfd = -1;
 	tgid = found ? pid : tgid_of(pid);
 	if (tgid <= 0) {
-		snprintf(err, errlen, "no such process: %d", pid);
+		if (!found)
+			lt_err("no such process: %d", pid);
 		return -ESRCH;
 	}
 	e = read_stat(tgid, &state, &flags, t->comm, sizeof(t->comm), &t->start_time);
 	if (e) {
-		snprintf(err, errlen, "cannot read /proc/%d/stat: %s", tgid, strerror(-e));
+		if (!found)
+			lt_err("cannot read /proc/%d/stat: %s", tgid, strerror(-e));
 		return e == -ENOENT ? -ESRCH : e;
 	}
 	if (flags & PF_KTHREAD) {
-		snprintf(err, errlen, "pid %d (%s) is a kernel thread: it has no user memory to trace",
-			 tgid, t->comm);
+		if (!found)
+			lt_err("pid %d (%s) is a kernel thread: it has no user memory to trace",
+			       tgid, t->comm);
 		return -EINVAL;
 	}
 	if (state == 'Z' || state == 'X') {
-		snprintf(err, errlen, "pid %d (%s) has already exited", tgid, t->comm);
+		if (!found)
+			lt_err("pid %d (%s) has already exited", tgid, t->comm);
 		return -ESRCH;
 	}
 	if (tgid != pid)
@@ -93,14 +98,14 @@ static int open_target(struct lt_target *t, pid_t pid, bool found, char *err, si
 	return 0;
 }
 
-int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen)
+int target__open(struct lt_target *t, pid_t pid)
 {
-	return open_target(t, pid, false, err, errlen);
+	return open_target(t, pid, false);
 }
 
-int target__open_found(struct lt_target *t, pid_t pid, char *err, size_t errlen)
+int target__open_found(struct lt_target *t, pid_t pid)
 {
-	return open_target(t, pid, true, err, errlen);
+	return open_target(t, pid, true);
 }
 
 void target__close(struct lt_target *t)

@@ -19,15 +19,16 @@ struct lt_target {
 /*
  * Check that `pid` is a live user process and fill `t`. A thread id is taken to mean its
  * process. Returns 0, or -ESRCH (no such process, or it has exited), -EINVAL (a kernel
- * thread), -EACCES; `err` then holds a one-line reason.
+ * thread), -EACCES, after saying why with lt_err().
  */
-int target__open(struct lt_target *t, pid_t pid, char *err, size_t errlen);
+int target__open(struct lt_target *t, pid_t pid);
 
 /*
  * The same for a process a scope found (--all, --cgroup): no pidfd (there may be thousands;
- * exits come from the kernel's events and rescans), and no message for threads.
+ * exits come from the kernel's events and rescans), and silent: a scope passes over kernel
+ * threads and processes gone meanwhile, so only the -errno says what happened.
  */
-int target__open_found(struct lt_target *t, pid_t pid, char *err, size_t errlen);
+int target__open_found(struct lt_target *t, pid_t pid);
 void target__close(struct lt_target *t);
 
 /* Poll whether the process is gone; sets t->exited. */

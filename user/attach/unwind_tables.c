@@ -42,7 +42,7 @@ struct proc {
 
 struct lt_unwind {
 	struct object *objs;
-	size_t nobjs;
+	size_t nobjs, cap_objs;
 	struct proc *procs;
 	size_t nprocs;
 	size_t next_row;	/* first free row in the kernel's map */
@@ -130,7 +130,7 @@ static long object_of(struct lt_unwind *u, pid_t pid, struct lt_elf *e, const st
 {
 	char build_id[80], key[96];
 	struct lt_cfi_stats st;
-	struct object *tmp, *o;
+	struct object *o;
 	Elf *debug = NULL;
 	int dfd = -1, err;
 	double t0;
@@ -143,10 +143,8 @@ static long object_of(struct lt_unwind *u, pid_t pid, struct lt_elf *e, const st
 		if (!strcmp(u->objs[i].key, key))
 			return i;
 	}
-	tmp = realloc(u->objs, (u->nobjs + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (lt_grow((void **)&u->objs, &u->cap_objs, u->nobjs, sizeof(*u->objs)))
 		return -ENOMEM;
-	u->objs = tmp;
 	o = &u->objs[u->nobjs];
 	memset(o, 0, sizeof(*o));
 	snprintf(o->key, sizeof(o->key), "%s", key);

@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <linux/types.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,16 +142,8 @@ void cli__usage(FILE *out)
 		LT_MAX_TARGETS, LT_DEFAULT_MAX_ALLOCS, LT_DEFAULT_MAX_STACKS);
 }
 
-__attribute__((format(printf, 3, 4))) static enum cli_result fail(char *err, size_t errlen,
-								   const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return CLI_ERROR;
-}
+/* Say what is wrong with the command line, once, and give up on it. */
+#define fail(...) (lt_err(__VA_ARGS__), CLI_ERROR)
 
 static const char *range_word(int e)
 {
@@ -160,30 +151,27 @@ static const char *range_word(int e)
 }
 
 /* Parse optarg as a count in [min, max]; on error, say which option and why. */
-static bool count_opt(char *err, size_t errlen, const char *name, uint64_t min, uint64_t max,
-		      uint64_t *v)
+static bool count_opt(const char *name, uint64_t min, uint64_t max, uint64_t *v)
 {
 	int e = parse_u64(optarg, min, max, v);
 
 	if (e)
-		fail(err, errlen, "bad %s '%s': %s (%" PRIu64 " to %" PRIu64 ")", name, optarg,
-		     range_word(e), min, max);
+		lt_err("bad %s '%s': %s (%" PRIu64 " to %" PRIu64 ")", name, optarg, range_word(e),
+		       min, max);
 	return !e;
 }
 
-static bool seconds_opt(char *err, size_t errlen, const char *name, double min, double max,
-			double *v)
+static bool seconds_opt(const char *name, double min, double max, double *v)
 {
 	int e = parse_seconds(optarg, min, max, v);
 
 	if (e)
-		fail(err, errlen, "bad %s '%s': %s (%g to %g s)", name, optarg, range_word(e), min,
-		     max);
+		lt_err("bad %s '%s': %s (%g to %g s)", name, optarg, range_word(e), min, max);
 	return !e;
 }
 
 /* --config knobs: each names its values in order, and where the choice goes. */
-static int set_knob(struct lt_config *cfg, const char *kv, char *err, size_t errlen)
+static int set_knob(struct lt_config *cfg, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
@@ -215,12 +203,11 @@ static int set_knob(struct lt_config *cfg, const char *kv, char *err, size_t err
 			return 0;
 		}
 	} else {
-		fail(err, errlen,
-		     "unknown --config key '%.*s' (attach, offsets, probes, stacks, unwind-rows)",
-		     (int)klen, kv);
+		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, unwind-rows)",
+		       (int)klen, kv);
 		return -EINVAL;
 	}
-	fail(err, errlen, "bad --config value '%s' (see --help)", kv);
+	lt_err("bad --config value '%s' (see --help)", kv);
 	return -EINVAL;
 }
 
@@ -234,22 +221,24 @@ static const char *opt_name(char **argv, char *buf, size_t len)
 	return argv[optind - 1];
 }
 
-static int add_pids(struct lt_config *cfg, const char *list, char *err, size_t errlen)
+static int add_pids(struct lt_config *cfg, const char *list)
 {
 	char *copy = strdup(list), *tok, *rest;
 	int ret = 0;
 
-	if (!copy)
+	if (!copy) {
+		lt_err("out of memory");
 		return -ENOMEM;
+	}
 	rest = copy;
 	while ((tok = strsep(&rest, ","))) {
 		uint64_t v;
 		int i, e = parse_u64(tok, 1, LT_PID_MAX, &v);
 
 		if (e) {
-			fail(err, errlen, "bad pid '%s'%s%s%s: %s", tok,
-			     strchr(list, ',') ? " in '" : "", strchr(list, ',') ? list : "",
-			     strchr(list, ',') ? "'" : "", *tok ? range_word(e) : "empty");
+			lt_err("bad pid '%s'%s%s%s: %s", tok, strchr(list, ',') ? " in '" : "",
+			       strchr(list, ',') ? list : "", strchr(list, ',') ? "'" : "",
+			       *tok ? range_word(e) : "empty");
 			ret = -EINVAL;
 			goto out;
 		}
@@ -258,7 +247,7 @@ static int add_pids(struct lt_config *cfg, const char *list, char *err, size_t e
 		if (i < cfg->npids)
 			continue; /* listed twice: trace it once */
 		if (cfg->npids == LT_MAX_TARGETS) {
-			fail(err, errlen, "too many pids: at most %d", LT_MAX_TARGETS);
+			lt_err("too many pids: at most %d", LT_MAX_TARGETS);
 			ret = -E2BIG;
 			goto out;
 		}
@@ -281,53 +270,51 @@ static void defaults(struct lt_config *cfg)
 	cfg->window = 60;
 }
 
-enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *err,
-			   size_t errlen, FILE *out)
+enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out)
 {
 	char optname[8];
 	uint64_t v;
 	int opt;
 
 	defaults(cfg);
-	err[0] = '\0';
 	opterr = 0;
 	optind = 0; /* full re-initialisation, so the parser can run more than once */
 	while ((opt = getopt_long(argc, argv, ":p:i:d:n:vhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (add_pids(cfg, optarg, err, errlen))
+			if (add_pids(cfg, optarg))
 				return CLI_ERROR;
 			break;
 		case 'i':
-			if (!seconds_opt(err, errlen, "interval", 0.1, 86400, &cfg->interval_s))
+			if (!seconds_opt("interval", 0.1, 86400, &cfg->interval_s))
 				return CLI_ERROR;
 			break;
 		case 'd':
-			if (!seconds_opt(err, errlen, "duration", 0.1, 1e7, &cfg->duration_s))
+			if (!seconds_opt("duration", 0.1, 1e7, &cfg->duration_s))
 				return CLI_ERROR;
 			break;
 		case 'n':
-			if (!count_opt(err, errlen, "--top", 1, 100000, &v))
+			if (!count_opt("--top", 1, 100000, &v))
 				return CLI_ERROR;
 			cfg->top_n = v;
 			break;
 		case OPT_FRAMES:
-			if (!count_opt(err, errlen, "--frames", 1, LT_MAX_FRAMES, &v))
+			if (!count_opt("--frames", 1, LT_MAX_FRAMES, &v))
 				return CLI_ERROR;
 			cfg->table_frames = v;
 			break;
 		case OPT_MAX_TRACKED:
-			if (!count_opt(err, errlen, "--max-tracked", 1024, 1 << 26, &v))
+			if (!count_opt("--max-tracked", 1024, 1 << 26, &v))
 				return CLI_ERROR;
 			cfg->max_allocs = v;
 			break;
 		case OPT_MAX_STACKS:
-			if (!count_opt(err, errlen, "--max-stacks", 64, 1 << 20, &v))
+			if (!count_opt("--max-stacks", 64, 1 << 20, &v))
 				return CLI_ERROR;
 			cfg->max_stacks = v;
 			break;
 		case OPT_SAMPLE_BYTES:
-			if (!count_opt(err, errlen, "--sample-bytes", 0, LT_MAX_SAMPLE_BYTES, &v))
+			if (!count_opt("--sample-bytes", 0, LT_MAX_SAMPLE_BYTES, &v))
 				return CLI_ERROR;
 			cfg->sample_bytes = v;
 			break;
@@ -339,7 +326,7 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			else if (!strcmp(optarg, "fp"))
 				cfg->unwind = LT_UNWIND_FP;
 			else
-				return fail(err, errlen, "bad --unwind '%s' (auto, dwarf or fp)", optarg);
+				return fail("bad --unwind '%s' (auto, dwarf or fp)", optarg);
 			break;
 		case OPT_NO_HEAP:
 			cfg->heap = false;
@@ -348,41 +335,39 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			cfg->sockets = false;
 			break;
 		case OPT_WINDOW:
-			if (!count_opt(err, errlen, "--window", 4, 100000, &v))
+			if (!count_opt("--window", 4, 100000, &v))
 				return CLI_ERROR;
 			cfg->window = v;
 			break;
 		case OPT_SORT:
 			if (strcmp(optarg, "growth") && strcmp(optarg, "outstanding"))
-				return fail(err, errlen, "bad --sort '%s' (growth or outstanding)",
-					    optarg);
+				return fail("bad --sort '%s' (growth or outstanding)", optarg);
 			cfg->sort_outstanding = !strcmp(optarg, "outstanding");
 			break;
 		case OPT_PER_CALL: {
 			const char *colon = strrchr(optarg, ':');
 
 			if (!colon || colon == optarg || !colon[1])
-				return fail(err, errlen, "bad --per-call '%s' (BINARY:FUNCTION)",
-					    optarg);
+				return fail("bad --per-call '%s' (BINARY:FUNCTION)", optarg);
 			cfg->per_call = optarg;
 			break;
 		}
 		case OPT_JSON:
 			if (!*optarg)
-				return fail(err, errlen, "--json needs a file name");
+				return fail("--json needs a file name");
 			cfg->json_path = optarg;
 			break;
 		case OPT_SVG:
 		case OPT_PPROF:
 			if (!*optarg)
-				return fail(err, errlen, "--%s needs a file name",
+				return fail("--%s needs a file name",
 					    opt == OPT_SVG ? "svg" : "pprof");
 			*(opt == OPT_SVG ? &cfg->svg_path : &cfg->pprof_path) = optarg;
 			break;
 		case OPT_SVG_OF:
 		case OPT_FOLDED_OF:
 			if (strcmp(optarg, "outstanding") && strcmp(optarg, "growth"))
-				return fail(err, errlen, "bad --%s '%s' (outstanding or growth)",
+				return fail("bad --%s '%s' (outstanding or growth)",
 					    opt == OPT_SVG_OF ? "svg-of" : "folded-of", optarg);
 			*(opt == OPT_SVG_OF ? &cfg->svg_growth : &cfg->folded_growth) =
 				!strcmp(optarg, "growth");
@@ -393,7 +378,7 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 		case OPT_CGROUP:
 		case OPT_CONTAINER:
 			if (!*optarg)
-				return fail(err, errlen, "--%s needs a value",
+				return fail("--%s needs a value",
 					    opt == OPT_CGROUP ? "cgroup" : "container");
 			*(opt == OPT_CGROUP ? &cfg->cgroup : &cfg->container) = optarg;
 			break;
@@ -405,16 +390,16 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			else if (!strcmp(optarg, "container"))
 				cfg->group_by = LT_GROUP_CONTAINER;
 			else
-				return fail(err, errlen,
-					    "bad --group-by '%s' (stack, process or container)", optarg);
+				return fail("bad --group-by '%s' (stack, process or container)",
+					    optarg);
 			break;
 		case OPT_CONFIG:
-			if (set_knob(cfg, optarg, err, errlen))
+			if (set_knob(cfg, optarg))
 				return CLI_ERROR;
 			break;
 		case OPT_FOLDED:
 			if (!*optarg)
-				return fail(err, errlen, "--folded needs a file name");
+				return fail("--folded needs a file name");
 			cfg->folded_path = optarg;
 			break;
 		case OPT_BYTES:
@@ -430,30 +415,30 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *e
 			fprintf(out, "leaktop %s\n", LEAKTOP_VERSION);
 			return CLI_EXIT_OK;
 		case ':':
-			return fail(err, errlen, "option '%s' needs a value",
+			return fail("option '%s' needs a value",
 				    opt_name(argv, optname, sizeof(optname)));
 		default:
-			return fail(err, errlen, "unknown option '%s' (see --help)",
+			return fail("unknown option '%s' (see --help)",
 				    opt_name(argv, optname, sizeof(optname)));
 		}
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return fail("unexpected argument '%s' (see --help)", argv[optind]);
 	if (!cfg->npids && !cfg->all && !cfg->cgroup && !cfg->container)
-		return fail(err, errlen, "nothing to trace: give -p PID, --all, --cgroup or "
-				     "--container (see --help)");
+		return fail("nothing to trace: give -p PID, --all, --cgroup or "
+			    "--container (see --help)");
 	if ((cfg->npids > 0) + cfg->all + !!cfg->cgroup + !!cfg->container > 1)
-		return fail(err, errlen, "give one of -p, --all, --cgroup and --container");
+		return fail("give one of -p, --all, --cgroup and --container");
 	if (cfg->all && cfg->per_call)
-		return fail(err, errlen, "--per-call needs -p, --cgroup or --container: with --all "
-				     "its binary could be any program");
+		return fail("--per-call needs -p, --cgroup or --container: with --all "
+			    "its binary could be any program");
 	if (!cfg->heap && !cfg->sockets)
-		return fail(err, errlen, "--no-heap and --no-sockets leave nothing to trace");
+		return fail("--no-heap and --no-sockets leave nothing to trace");
 	if (cfg->svg_growth && !cfg->svg_path)
-		return fail(err, errlen, "--svg-of needs --svg FILE");
+		return fail("--svg-of needs --svg FILE");
 	if (cfg->folded_growth && !cfg->folded_path)
-		return fail(err, errlen, "--folded-of needs --folded FILE");
+		return fail("--folded-of needs --folded FILE");
 	if (!cfg->heap && (cfg->svg_path || cfg->pprof_path || cfg->folded_path))
-		return fail(err, errlen, "--no-heap leaves nothing for --folded, --svg or --pprof");
+		return fail("--no-heap leaves nothing for --folded, --svg or --pprof");
 	return CLI_RUN;
 }

@@ -57,15 +57,14 @@ struct lt_config {
 enum cli_result {
 	CLI_RUN,	/* config is complete: trace */
 	CLI_EXIT_OK,	/* help or version was printed */
-	CLI_ERROR,	/* bad usage: `err` says why */
+	CLI_ERROR,	/* bad usage: lt_err() said why */
 };
 
 /*
- * Parse argv into `cfg`. On CLI_ERROR, `err` holds a one-line message that names the
- * offending option and value. Help and version go to `out`.
+ * Parse argv into `cfg`. On CLI_ERROR, a one-line message that names the offending option and
+ * value has been said with lt_err(). Help and version go to `out`.
  */
-enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, char *err,
-			   size_t errlen, FILE *out);
+enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out);
 
 void cli__usage(FILE *out);
 

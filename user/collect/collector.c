@@ -413,14 +413,9 @@ static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_
 
 			if (!hashmap__get(gone, *(const uint32_t *)k, &v))
 				continue;
-			if (ndel == cap) {
-				char *tmp = realloc(del, (cap = cap ? cap * 2 : 256) * key_size);
-
-				if (!tmp) {
-					err = -ENOMEM;
-					goto out;
-				}
-				del = tmp;
+			if (lt_grow((void **)&del, &cap, ndel, key_size)) {
+				err = -ENOMEM;
+				goto out;
 			}
 			memcpy(del + ndel++ * key_size, k, key_size);
 		}

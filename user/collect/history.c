@@ -5,6 +5,7 @@
 
 #include "hashmap.h"
 #include "history.h"
+#include "util.h"
 
 /* A ring of the last `window` values; times are shared by every series. */
 struct ring {
@@ -33,7 +34,7 @@ struct lt_history {
 	struct ring *rings;
 	size_t nrings, cap;
 	size_t *free_list;
-	size_t nfree;
+	size_t nfree, cap_free;
 	struct proc_ring *procs;
 	size_t nprocs;
 	/* Scratch for history__get*(): the series in time order. */
@@ -97,16 +98,12 @@ static size_t slot(const struct lt_history *h)
 static void drop_ring(struct lt_history *h, size_t i)
 {
 	struct ring *r = &h->rings[i];
-	size_t *tmp;
 
 	/* The index keeps no deletions: point the fingerprint at nothing. */
 	hashmap__set(&h->index, fingerprint(&r->key), UINT64_MAX);
 	r->used = false;
-	tmp = realloc(h->free_list, (h->nfree + 1) * sizeof(*tmp));
-	if (tmp) {
-		h->free_list = tmp;
+	if (!lt_grow((void **)&h->free_list, &h->cap_free, h->nfree, sizeof(*h->free_list)))
 		h->free_list[h->nfree++] = i;
-	}
 }
 
 size_t history__samples(const struct lt_history *h)
@@ -176,12 +173,13 @@ void history__begin(struct lt_history *h, double t)
 	}
 }
 
+/* The ring of a series, or -ENOENT. */
 static long find(struct lt_history *h, const struct lt_series_key *k)
 {
 	uint64_t idx;
 
 	if (!hashmap__get(&h->index, fingerprint(k), &idx) || idx == UINT64_MAX)
-		return -1;
+		return -ENOENT;
 	return (long)idx;
 }
 
@@ -198,15 +196,8 @@ int history__put(struct lt_history *h, const struct lt_series_key *k, double v)
 		if (h->nfree) {
 			i = h->free_list[--h->nfree];
 		} else {
-			if (h->nrings == h->cap) {
-				size_t cap = h->cap ? h->cap * 2 : 256;
-				struct ring *tmp = realloc(h->rings, cap * sizeof(*tmp));
-
-				if (!tmp)
-					return -ENOMEM;
-				h->rings = tmp;
-				h->cap = cap;
-			}
+			if (lt_grow((void **)&h->rings, &h->cap, h->nrings, sizeof(*h->rings)))
+				return -ENOMEM;
 			i = h->nrings++;
 			h->rings[i].v = NULL;
 		}

@@ -5,6 +5,7 @@
 
 #include "hashmap.h"
 #include "regions.h"
+#include "util.h"
 
 struct region {
 	uint64_t start, end;
@@ -81,15 +82,8 @@ static long totals_of(struct lt_regions *r, uint32_t tgid, uint64_t stack, bool 
 
 	if (hashmap__get(&r->index, fp, &idx))
 		return idx;
-	if (r->ntotals == r->cap_totals) {
-		size_t cap = r->cap_totals ? r->cap_totals * 2 : 64;
-
-		t = realloc(r->totals, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		r->totals = t;
-		r->cap_totals = cap;
-	}
+	if (lt_grow((void **)&r->totals, &r->cap_totals, r->ntotals, sizeof(*r->totals)))
+		return -ENOMEM;
 	if (hashmap__set(&r->index, fp, r->ntotals))
 		return -ENOMEM;
 	t = &r->totals[r->ntotals];
@@ -118,15 +112,8 @@ static size_t lower_bound(const struct proc *p, uint64_t addr)
 
 static int insert_at(struct lt_regions *r, struct proc *p, size_t i, const struct region *reg)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct region *tmp = realloc(p->v, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		p->v = tmp;
-		p->cap = cap;
-	}
+	if (lt_grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+		return -ENOMEM;
 	memmove(&p->v[i + 1], &p->v[i], (p->n - i) * sizeof(*p->v));
 	p->v[i] = *reg;
 	p->n++;

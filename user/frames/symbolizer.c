@@ -115,16 +115,9 @@ static const char *keep(struct lt_symbolizer *s, char *str)
 {
 	if (!str)
 		return NULL;
-	if (s->nstrings == s->cap_strings) {
-		size_t cap = s->cap_strings ? s->cap_strings * 2 : 256;
-		char **tmp = realloc(s->strings, cap * sizeof(*tmp));
-
-		if (!tmp) {
-			free(str);
-			return NULL;
-		}
-		s->strings = tmp;
-		s->cap_strings = cap;
+	if (lt_grow((void **)&s->strings, &s->cap_strings, s->nstrings, sizeof(*s->strings))) {
+		free(str);
+		return NULL;
 	}
 	s->strings[s->nstrings++] = str;
 	return str;
@@ -346,15 +339,8 @@ void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, stru
 		return;
 	}
 	lookup(s, p, ip, out);
-	if (p->nsyms == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct lt_sym *tmp = realloc(p->syms, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return;
-		p->syms = tmp;
-		p->cap = cap;
-	}
+	if (lt_grow((void **)&p->syms, &p->cap, p->nsyms, sizeof(*p->syms)))
+		return;
 	if (hashmap__set(&p->cache, ip, p->nsyms))
 		return;
 	p->syms[p->nsyms++] = *out;

@@ -128,15 +128,8 @@ struct cie_enc {
 
 static int push_range(struct fde_list *l, uint64_t begin, uint64_t end, bool debug_frame)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct fde_range *tmp = realloc(l->v, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		l->v = tmp;
-		l->cap = cap;
-	}
+	if (lt_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)))
+		return -ENOMEM;
 	l->v[l->n++] = (struct fde_range){ begin, end, debug_frame };
 	return 0;
 }
@@ -193,16 +186,9 @@ static int collect_fdes(Elf *elf, const char *name, struct fde_list *out)
 			continue;
 		}
 		if (dwarf_cfi_cie_p(&e)) {
-			if (ncies == cap) {
-				struct cie_enc *tmp;
-
-				cap = cap ? cap * 2 : 16;
-				tmp = realloc(cies, cap * sizeof(*tmp));
-				if (!tmp) {
-					err = -ENOMEM;
-					break;
-				}
-				cies = tmp;
+			if (lt_grow((void **)&cies, &cap, ncies, sizeof(*cies))) {
+				err = -ENOMEM;
+				break;
 			}
 			cies[ncies++] = (struct cie_enc){ off, eh ? cie_fde_encoding(&e.cie) : 0 };
 		} else {
@@ -391,15 +377,8 @@ static int emit(struct row_buf *b, const struct lt_unwind_row *r)
 		b->v[b->n - 1] = *r; /* an empty row: the new one replaces it */
 		return 0;
 	}
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		struct lt_unwind_row *tmp = realloc(b->v, cap * sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		b->v = tmp;
-		b->cap = cap;
-	}
+	if (lt_grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)))
+		return -ENOMEM;
 	b->v[b->n++] = *r;
 	return 0;
 }

@@ -488,8 +488,7 @@ static bool is_under(const char *path, const char *mount, size_t ml)
 	return !strncmp(path, mount, ml) && (path[ml] == '/' || path[ml] == '\0');
 }
 
-int cgroup__resolve(const char *mount, const char *arg, char *abs_path, size_t len, char *err,
-		    size_t errlen)
+int cgroup__resolve(const char *mount, const char *arg, char *abs_path, size_t len)
 {
 	char cand[LT_CGROUP_PATH_MAX], real[PATH_MAX];
 	size_t ml = trimmed_len(mount);
@@ -500,20 +499,20 @@ int cgroup__resolve(const char *mount, const char *arg, char *abs_path, size_t l
 	int e;
 
 	if (!*arg) {
-		snprintf(err, errlen, "empty cgroup argument");
+		lt_err("empty cgroup argument");
 		return -EINVAL;
 	}
 	if (strspn(arg, "0123456789") == strlen(arg)) {
 		if (parse_u64(arg, 1, UINT64_MAX, &id)) {
-			snprintf(err, errlen, "cgroup id %s is out of range", arg);
+			lt_err("cgroup id %s is out of range", arg);
 			return -EINVAL;
 		}
 		e = cgroup__path_of_id(mount, id, abs_path, len);
 		if (e == -ENOENT)
-			snprintf(err, errlen, "no cgroup has id %s under %s", arg, mount);
+			lt_err("no cgroup has id %s under %s", arg, mount);
 		else if (e)
-			snprintf(err, errlen, "cannot look up cgroup id %s under %s: %s", arg,
-				 mount, strerror(-e));
+			lt_err("cannot look up cgroup id %s under %s: %s", arg, mount,
+			       strerror(-e));
 		return e;
 	}
 
@@ -528,26 +527,24 @@ int cgroup__resolve(const char *mount, const char *arg, char *abs_path, size_t l
 	if (!realpath(path, real)) {
 		e = -errno;
 		if (e == -ENOENT)
-			snprintf(err, errlen, "no cgroup %s under %s (looked for %s)", arg, mount,
-				 path);
+			lt_err("no cgroup %s under %s (looked for %s)", arg, mount, path);
 		else
-			snprintf(err, errlen, "cannot resolve cgroup %s: %s", path, strerror(-e));
+			lt_err("cannot resolve cgroup %s: %s", path, strerror(-e));
 		return e;
 	}
 	if (stat(real, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a cgroup directory", real);
+		lt_err("%s is not a cgroup directory", real);
 		return -EINVAL;
 	}
 	/* v1 directories have kernfs ids too, but BPF reports only v2 ones. */
 	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		snprintf(err, errlen, "%s is not in the cgroup2 hierarchy (mounted at %s)", real,
-			 mount);
+		lt_err("%s is not in the cgroup2 hierarchy (mounted at %s)", real, mount);
 		return -EINVAL;
 	}
 	if ((size_t)snprintf(abs_path, len, "%s", real) < len)
 		return 0;
 too_long:
-	snprintf(err, errlen, "cgroup path %s is too long", arg);
+	lt_err("cgroup path %s is too long", arg);
 	return -ENAMETOOLONG;
 }
 
@@ -596,15 +593,15 @@ static int container_cb(const char *abs_path, uint64_t id, void *arg)
 	return 0;
 }
 
-int cgroup__find_container(const char *mount, const char *prefix, char *abs_path, size_t len,
-			   char *err, size_t errlen)
+int cgroup__find_container(const char *mount, const char *prefix, char *abs_path, size_t len)
 {
 	struct container_search s = {};
-	size_t n = strlen(prefix), o;
+	size_t n = strlen(prefix);
+	char ids[3 * 16] = ""; /* ", " and 12 hex digits per id */
 	int ret;
 
 	if (!n || n > ID_LEN || strspn(prefix, "0123456789abcdefABCDEF") != n) {
-		snprintf(err, errlen, "container id prefix '%s' is not 1 to 64 hex digits", prefix);
+		lt_err("container id prefix '%s' is not 1 to 64 hex digits", prefix);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -614,19 +611,18 @@ int cgroup__find_container(const char *mount, const char *prefix, char *abs_path
 
 	ret = cgroup__walk(mount, container_cb, &s);
 	if (ret) {
-		snprintf(err, errlen, "cannot walk cgroups under %s: %s", mount, strerror(-ret));
+		lt_err("cannot walk cgroups under %s: %s", mount, strerror(-ret));
 	} else if (!s.n) {
-		snprintf(err, errlen, "no container id starts with %s under %s", s.prefix, mount);
+		lt_err("no container id starts with %s under %s", s.prefix, mount);
 		ret = -ENOENT;
 	} else if (s.n > 1) {
-		o = snprintf(err, errlen, "container id prefix %s is ambiguous:", s.prefix);
-		for (int i = 0; i < s.n && o < errlen; i++)
-			o += snprintf(err + o, errlen - o, "%s %.12s", i ? "," : "", s.ids[i]);
-		if (s.more && o < errlen)
-			snprintf(err + o, errlen - o, " and more");
+		for (int i = 0, o = 0; i < s.n; i++)
+			o += snprintf(ids + o, sizeof(ids) - o, "%s %.12s", i ? "," : "", s.ids[i]);
+		lt_err("container id prefix %s is ambiguous:%s%s", s.prefix, ids,
+		       s.more ? " and more" : "");
 		ret = -EEXIST;
 	} else if ((size_t)snprintf(abs_path, len, "%s", s.path) >= len) {
-		snprintf(err, errlen, "cgroup path %s is too long", s.path);
+		lt_err("cgroup path %s is too long", s.path);
 		ret = -ENAMETOOLONG;
 	}
 	return ret;

@@ -89,19 +89,17 @@ int cgroup__path_of_id(const char *mount, uint64_t id, char *buf, size_t len);
  * Resolve a --cgroup argument to the absolute path of a cgroup2 directory: a numeric id, a path
  * relative to the mount ("system.slice/x.scope", or "/system.slice/x.scope" as /proc/PID/cgroup
  * prints it) or an absolute path. An argument made only of digits is an id. Returns 0, or
- * -ENOENT / -EINVAL (or another -errno) with `err` holding a one-line reason.
+ * -ENOENT / -EINVAL (or another -errno) after saying why with lt_err().
  */
-int cgroup__resolve(const char *mount, const char *arg, char *abs_path, size_t len, char *err,
-		    size_t errlen);
+int cgroup__resolve(const char *mount, const char *arg, char *abs_path, size_t len);
 
 /*
  * Resolve --container PREFIX: the cgroup under `mount` whose container id starts with PREFIX
  * (1 to 64 hex characters, any case). A container may own nested cgroups (cri-o's
  * crio-<id>.scope/container); the shallowest is returned. Returns 0; -EINVAL (not hex); -ENOENT
- * (no match); -EEXIST (several containers match: err lists up to 3 ids, 12 characters each); or
- * another -errno from the walk. `err` holds a one-line reason on every error.
+ * (no match); -EEXIST (several containers match: the message lists up to 3 ids, 12 characters
+ * each); or another -errno from the walk. Every error is said with lt_err(), in one line.
  */
-int cgroup__find_container(const char *mount, const char *prefix, char *abs_path, size_t len,
-			   char *err, size_t errlen);
+int cgroup__find_container(const char *mount, const char *prefix, char *abs_path, size_t len);
 
 #endif /* LEAKTOP_CGROUP_H */

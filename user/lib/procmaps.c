@@ -107,17 +107,10 @@ int procmaps__parse(const char *text, size_t len, struct lt_maps *out)
 		struct lt_vma v;
 
 		if (parse_line(p, line_end, &v)) {
-			if (out->n == cap) {
-				struct lt_vma *tmp;
-
-				cap = cap ? cap * 2 : 64;
-				tmp = realloc(out->vmas, cap * sizeof(*tmp));
-				if (!tmp) {
-					free(v.path);
-					procmaps__free(out);
-					return -ENOMEM;
-				}
-				out->vmas = tmp;
+			if (lt_grow((void **)&out->vmas, &cap, out->n, sizeof(*out->vmas))) {
+				free(v.path);
+				procmaps__free(out);
+				return -ENOMEM;
 			}
 			out->vmas[out->n++] = v;
 		}

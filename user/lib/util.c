@@ -12,14 +12,26 @@
 #include "util.h"
 
 static int verbosity;
+static char *capture_buf;
+static size_t capture_len;
 
 void lt_set_verbosity(int level)
 {
 	verbosity = level;
 }
 
-static void vreport(const char *prefix, const char *fmt, va_list ap)
+void lt_log_capture(char *buf, size_t len)
 {
+	capture_buf = len ? buf : NULL;
+	capture_len = len;
+}
+
+static void vreport(const char *prefix, bool capture, const char *fmt, va_list ap)
+{
+	if (capture && capture_buf) {
+		vsnprintf(capture_buf, capture_len, fmt, ap);
+		return;
+	}
 	fprintf(stderr, "leaktop: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -30,7 +42,7 @@ void lt_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
+	vreport("error: ", true, fmt, ap);
 	va_end(ap);
 }
 
@@ -39,7 +51,7 @@ void lt_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
+	vreport("warning: ", true, fmt, ap);
 	va_end(ap);
 }
 
@@ -50,7 +62,7 @@ void lt_info(int level, const char *fmt, ...)
 	if (verbosity < level)
 		return;
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport("", false, fmt, ap);
 	va_end(ap);
 }
 
@@ -183,6 +195,8 @@ int lt_grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 	if (n < *cap)
 		return 0;
+	while (c <= n) /* room for index n, however far past the end it is */
+		c *= 2;
 	tmp = reallocarray(*arr, c, elem);
 	if (!tmp)
 		return -ENOMEM;

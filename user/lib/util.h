@@ -15,12 +15,22 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-/* Diagnostics go to stderr so that stdout stays parseable. */
+/*
+ * Diagnostics go to stderr so that stdout stays parseable: "leaktop: error: <msg>",
+ * "leaktop: warning: <msg>". The module that knows why something failed says it here, once;
+ * its caller only passes the -errno on.
+ */
 void lt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only when the verbosity is at least `level`. */
 void lt_info(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lt_set_verbosity(int level);
+/*
+ * For tests: from now on lt_err() and lt_warn() write their message alone (no "leaktop: " and
+ * no "error: ") into buf, NUL-terminated and truncated to len, instead of stderr; each message
+ * replaces the one before. NULL goes back to stderr. lt_info() is not captured.
+ */
+void lt_log_capture(char *buf, size_t len);
 
 /*
  * Strict number parsing: the whole string must be a number in [min, max]. Return 0 or
@@ -51,7 +61,7 @@ uint64_t now_realtime_ns(void);
 
 /*
  * Make room in the array *arr (of *cap elements of `elem` bytes) for element index n: doubles
- * *cap (from 16) when n reaches it. 0, or -ENOMEM with the array unchanged.
+ * *cap (from 16) until it holds index n. 0, or -ENOMEM with the array unchanged.
  */
 int lt_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
