@@ -334,12 +334,11 @@ static void print_table(FILE *f, const struct diff *d, const struct diff_opts *o
 			d->ngrown - n > 1 ? "s" : "");
 }
 
-/* An lt_writer_fn for out__write_file(): it has no report, only the diff in `arg`. */
-static int write_folded(FILE *f, const struct lt_report *unused, const void *arg)
+/* An lt_writer_fn for out__write_file(): the diff in `arg` as a differential folded file. */
+static int write_folded(FILE *f, const void *arg)
 {
 	const struct diff *d = arg;
 
-	(void)unused;
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(f, "%s %" PRId64 " %" PRId64 "\n", d->e[i].stack, d->e[i].before,
 			d->e[i].after);
@@ -467,7 +466,7 @@ int diff__main(int argc, char **argv, FILE *out)
 		goto out;
 	}
 	if (o.folded_path) {
-		e = out__write_file(o.folded_path, write_folded, NULL, &d);
+		e = out__write_file(o.folded_path, write_folded, &d);
 		if (e) {
 			lt_err("cannot write %s: %s", o.folded_path, strerror(-e));
 			goto out;

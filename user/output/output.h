@@ -70,14 +70,14 @@ int out_svg__write(FILE *f, const struct lt_report *r, const struct lt_svg_opts 
 int out_pprof__encode(const struct lt_report *r, uint8_t **buf, size_t *len);
 int out_pprof__write(FILE *f, const struct lt_report *r);
 
-/* Any writer, for out__write_file(). */
-typedef int (*lt_writer_fn)(FILE *f, const struct lt_report *r, const void *arg);
+/* Anything that writes a file's contents to a stream, from `arg`: 0 or -errno. */
+typedef int (*lt_writer_fn)(FILE *f, const void *arg);
 
 /*
- * Write `path` atomically: into a temporary file beside it, then rename, so a reader never
- * sees half a file and a failed write leaves any old file as it was. 0 or -errno.
+ * Write `path` atomically with write(f, arg): into a temporary file beside it, then rename,
+ * so a reader never sees half a file and a failed write leaves any old file as it was. It
+ * knows nothing of what is written (a report, a diff). 0 or -errno.
  */
-int out__write_file(const char *path, lt_writer_fn write, const struct lt_report *r,
-		    const void *arg);
+int out__write_file(const char *path, int (*write)(FILE *f, const void *arg), const void *arg);
 
 #endif /* LEAKTOP_OUTPUT_H */
