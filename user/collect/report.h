@@ -15,11 +15,11 @@
 #include <sys/types.h>
 
 #include "analysis.h"
+#include "frame.h"
 #include "leaktop.h"
 
 struct lt_collector;
 struct lt_history;
-struct lt_module;
 struct lt_regions;
 struct lt_symbolizer;
 struct lt_target;
@@ -53,7 +53,7 @@ struct lt_frame {
 	const char *func;	/* NULL when unknown */
 	uint64_t offset;	/* from func, or from the module's base when func is NULL */
 	const char *module;	/* object basename, NULL when unknown */
-	const struct lt_module *mod; /* the object (symbolizer.h), NULL when unknown */
+	const struct lt_module *mod; /* the object (frame.h), NULL when unknown */
 	enum lt_frame_class cls;
 };
 

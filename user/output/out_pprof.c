@@ -17,7 +17,6 @@
 
 #include "hashmap.h"
 #include "output.h"
-#include "symbolizer.h"
 #include "util.h"
 
 /* Field numbers, from github.com/google/pprof/proto/profile.proto. */

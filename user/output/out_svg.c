@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "output.h"
-#include "symbolizer.h"
 #include "util.h"
 
 #define SVG_W		1200	/* the frames' width, in pixels */
