@@ -183,9 +183,6 @@ struct lt_report_sources {
 	bool final;			/* the last report: keeps every row active since attach */
 };
 
-/* How each drop counter reads in a footer; NULL for counters that are not drops. */
-extern const char *const lt_stat_desc[LT_STAT__COUNT];
-
 int report__build(struct lt_report *r, const struct lt_report_sources *src);
 void report__free(struct lt_report *r);
 

@@ -155,40 +155,25 @@ static void stacks(FILE *f, const struct lt_report *r)
 	fputc(']', f);
 }
 
+/* The counters of one JSON object ("drops" or "unwind"), in enum lt_stat order. */
+static void stat_keys(FILE *f, const struct lt_report *r, enum lt_stat_json obj)
+{
+	bool first = true;
+
+	for (int i = 0; i < LT_STAT__COUNT; i++) {
+		if (lt_stats[i].json != obj || !lt_stats[i].key)
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", lt_stats[i].key, r->stats[i]);
+		first = false;
+	}
+}
+
 static void counters(FILE *f, const struct lt_report *r)
 {
-	static const struct {
-		int stat;
-		const char *name;
-	} drops[] = {
-		{ LT_STAT_ALLOC_MAP_FULL, "alloc_map_full" },
-		{ LT_STAT_ALLOC_MAP_FULL_BYTES, "alloc_map_full_bytes" },
-		{ LT_STAT_TOTALS_MAP_FULL, "totals_map_full" },
-		{ LT_STAT_STACK_MAP_FULL, "stack_map_full" },
-		{ LT_STAT_STACK_FAILED, "stack_failed" },
-		{ LT_STAT_THREAD_STATE_FAILED, "thread_state_failed" },
-		{ LT_STAT_EVENTS_LOST, "events_lost" },
-		{ LT_STAT_SOCK_MAP_FULL, "socket_map_full" },
-		{ LT_STAT_SOCK_TOTALS_FULL, "socket_totals_full" },
-	}, unwind[] = {
-		{ LT_STAT_UNWIND_WALKS, "walks" },
-		{ LT_STAT_UNWIND_FRAMES, "frames" },
-		{ LT_STAT_UNWIND_FP_FRAMES, "fp_frames" },
-		{ LT_STAT_UNWIND_COMPLETE, "complete" },
-		{ LT_STAT_UNWIND_TRUNCATED, "truncated" },
-		{ LT_STAT_UNWIND_ERR_NO_CFI, "err_no_cfi" },
-		{ LT_STAT_UNWIND_ERR_RULE, "err_rule" },
-		{ LT_STAT_UNWIND_ERR_READ, "err_read" },
-		{ LT_STAT_UNWIND_ERR_LOOP, "err_loop" },
-	};
-
 	fputs(",\"drops\":{", f);
-	for (size_t i = 0; i < ARRAY_SIZE(drops); i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", drops[i].name, r->stats[drops[i].stat]);
+	stat_keys(f, r, LT_STAT_JSON_DROPS);
 	fprintf(f, ",\"regions_not_kept\":%" PRIu64 "},\"unwind\":{", r->regions_dropped);
-	for (size_t i = 0; i < ARRAY_SIZE(unwind); i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", unwind[i].name,
-			r->stats[unwind[i].stat]);
+	stat_keys(f, r, LT_STAT_JSON_UNWIND);
 	fprintf(f, ",\"table_rows\":%zu,\"table_bytes\":%zu}", r->unwind_rows, r->unwind_bytes);
 }
 
