@@ -27,7 +27,7 @@ struct lt_stack_path {
 struct lt_stack_path_opts {
 	enum lt_profile_value what;
 	bool pid;		/* the process's level is "comm (pid)", not "comm" */
-	size_t max_levels;	/* at most: a deeper path loses its innermost frames; 0: no bound */
+	size_t max_levels;	/* a deeper path loses its innermost frames; 0: any depth */
 	/* A level's name as the writer can carry it: a string to free, or NULL on ENOMEM. */
 	char *(*clean)(const char *name);
 };
