@@ -257,15 +257,8 @@ static struct node *node_add(struct node *parent, enum node_kind kind, const cha
 {
 	struct node *n;
 
-	if (parent->nkids == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 4;
-		struct node **kids = realloc(parent->kids, cap * sizeof(*kids));
-
-		if (!kids)
-			return NULL;
-		parent->kids = kids;
-		parent->cap = cap;
-	}
+	if (lt_grow((void **)&parent->kids, &parent->cap, parent->nkids, sizeof(*parent->kids)))
+		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
