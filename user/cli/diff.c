@@ -20,7 +20,7 @@
 /* A file being read: the result so far, and the map from stack hashes to its indices. */
 struct reader {
 	struct lt_folded *f;
-	size_t cap;
+	size_t cap_stacks, cap_values;	/* of f->stacks and f->values */
 	struct lt_hashmap map;
 	int64_t total;	/* every value so far: kept within int64_t, so sums of growth are too */
 };
@@ -30,20 +30,9 @@ static int add_stack(struct reader *r, const char *stack, uint64_t key)
 	struct lt_folded *f = r->f;
 	int err;
 
-	if (f->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		char **stacks = realloc(f->stacks, cap * sizeof(*stacks));
-		int64_t *values;
-
-		if (!stacks)
-			return -ENOMEM;
-		f->stacks = stacks;
-		values = realloc(f->values, cap * sizeof(*values));
-		if (!values)
-			return -ENOMEM;
-		f->values = values;
-		r->cap = cap;
-	}
+	if (lt_grow((void **)&f->stacks, &r->cap_stacks, f->n, sizeof(*f->stacks)) ||
+	    lt_grow((void **)&f->values, &r->cap_values, f->n, sizeof(*f->values)))
+		return -ENOMEM;
 	f->stacks[f->n] = strdup(stack);
 	if (!f->stacks[f->n])
 		return -ENOMEM;
@@ -334,12 +323,11 @@ static void print_table(FILE *f, const struct diff *d, const struct diff_opts *o
 			d->ngrown - n > 1 ? "s" : "");
 }
 
-/* An lt_writer_fn for out__write_file(): it has no report, only the diff in `arg`. */
-static int write_folded(FILE *f, const struct lt_report *unused, const void *arg)
+/* An lt_writer_fn for out__write_file(): the diff in `arg` as a differential folded file. */
+static int write_folded(FILE *f, const void *arg)
 {
 	const struct diff *d = arg;
 
-	(void)unused;
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(f, "%s %" PRId64 " %" PRId64 "\n", d->e[i].stack, d->e[i].before,
 			d->e[i].after);
@@ -467,7 +455,7 @@ int diff__main(int argc, char **argv, FILE *out)
 		goto out;
 	}
 	if (o.folded_path) {
-		e = out__write_file(o.folded_path, write_folded, NULL, &d);
+		e = out__write_file(o.folded_path, write_folded, &d);
 		if (e) {
 			lt_err("cannot write %s: %s", o.folded_path, strerror(-e));
 			goto out;

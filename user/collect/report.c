@@ -9,20 +9,7 @@
 #include "history.h"
 #include "objects.h"
 #include "report.h"
-#include "symbolizer.h" /* struct lt_module, until the model defines it */
 #include "util.h"
-
-const char *const lt_stat_desc[LT_STAT__COUNT] = {
-	[LT_STAT_ALLOC_MAP_FULL] = "allocations not tracked (allocation map full: raise --max-tracked)",
-	[LT_STAT_TOTALS_MAP_FULL] = "allocations not tracked (per-stack map full: raise --max-stacks)",
-	[LT_STAT_STACK_MAP_FULL] = "stacks not stored (stack map full: raise --max-stacks)",
-	[LT_STAT_STACK_FAILED] = "stack walks failed",
-	[LT_STAT_THREAD_STATE_FAILED] = "calls missed (no per-thread state)",
-	[LT_STAT_EVENTS_LOST] = "mapping events lost (ring buffer full)",
-	[LT_STAT_SOCK_MAP_FULL] = "sockets not tracked (sockets map full)",
-	[LT_STAT_SOCK_TOTALS_FULL] = "sockets not tracked (per-stack map full: raise --max-stacks)",
-	/* Not drops: the nested-call, reused-address, sampled and unwind counters. */
-};
 
 bool report__is_socket(enum lt_row_kind k)
 {

@@ -15,10 +15,10 @@
 #include <sys/types.h>
 
 #include "analysis.h"
+#include "frame.h"
 #include "leaktop.h"
 
 struct lt_history;
-struct lt_module;
 
 /* What a row counts. Sockets come in LT_SOCK__KINDS kinds, in enum lt_sock_kind order. */
 enum lt_row_kind {
@@ -49,7 +49,7 @@ struct lt_frame {
 	const char *func;	/* NULL when unknown */
 	uint64_t offset;	/* from func, or from the module's base when func is NULL */
 	const char *module;	/* object basename, NULL when unknown */
-	const struct lt_module *mod; /* the object (symbolizer.h), NULL when unknown */
+	const struct lt_module *mod; /* the object (frame.h), NULL when unknown */
 	enum lt_frame_class cls;
 };
 
@@ -191,9 +191,6 @@ struct lt_report_input {
 	size_t unwind_rows, unwind_bytes;
 	struct lt_self self;
 };
-
-/* How each drop counter reads in a footer; NULL for counters that are not drops. */
-extern const char *const lt_stat_desc[LT_STAT__COUNT];
 
 /*
  * The model of one sample, from plain inputs only: reads nothing but `in` (and the history it

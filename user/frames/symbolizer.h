@@ -14,17 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct lt_symbolizer;
+#include "frame.h" /* struct lt_module: the model's, which the symbolizer fills in */
 
-/* An object a process maps, as pprof's Mapping describes it. */
-struct lt_module {
-	const char *path;	/* as the process maps it (its own mount namespace) */
-	const char *base;	/* the path's basename */
-	const char *build_id;	/* GNU build id in lowercase hex, or NULL */
-	uint64_t start, end;	/* the addresses its mappings span in the process */
-	uint64_t offset;	/* the file offset mapped at `start` */
-	bool is_exe;		/* the process's executable (/proc/PID/exe) */
-};
+struct lt_symbolizer;
 
 struct lt_sym {
 	const char *func;	/* demangled name, or NULL when no symbol covers the address */

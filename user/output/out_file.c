@@ -7,8 +7,7 @@
 
 #include "output.h"
 
-int out__write_file(const char *path, lt_writer_fn write, const struct lt_report *r,
-		    const void *arg)
+int out__write_file(const char *path, int (*write)(FILE *f, const void *arg), const void *arg)
 {
 	char *tmp = NULL;
 	FILE *f;
@@ -22,7 +21,7 @@ int out__write_file(const char *path, lt_writer_fn write, const struct lt_report
 		free(tmp);
 		return err;
 	}
-	err = write(f, r, arg);
+	err = write(f, arg);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))

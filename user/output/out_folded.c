@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "stackpath.h"
 #include "util.h"
 
 struct line {
@@ -13,57 +14,37 @@ struct line {
 	int64_t bytes;
 };
 
-/*
- * Append `s` to the growing buffer. A frame (`is_frame`) has ';', the folded separator, and
- * newlines replaced, so no symbol name can split a line.
- */
-static int append(char **buf, size_t *len, size_t *cap, const char *s, bool is_frame)
+/* A level's name with ';', the folded separator, and newlines replaced: no name splits a line. */
+static char *clean(const char *name)
 {
-	size_t n = strlen(s);
+	char *s = strdup(name);
 
-	if (*len + n + 2 > *cap) {
-		size_t c = (*cap + n + 2) * 2;
-		char *tmp = realloc(*buf, c);
-
-		if (!tmp)
-			return -ENOMEM;
-		*buf = tmp;
-		*cap = c;
+	for (char *p = s; p && *p; p++) {
+		if (*p == ';')
+			*p = ':';
+		else if (*p == '\n')
+			*p = ' ';
 	}
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (is_frame && (ch == ';' || ch == '\n'))
-			ch = ch == ';' ? ':' : ' ';
-		(*buf)[(*len)++] = ch;
-	}
-	(*buf)[*len] = '\0';
-	return 0;
+	return s;
 }
 
-static char *fold(const struct lt_report *r, const struct lt_row *row)
+/* "comm;outermost;...;innermost" */
+static char *join(const struct lt_stack_path *p)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, frame[512];
-	int err = 0;
+	size_t len = 0;
+	char *buf, *s;
 
-	/* --group-by container: the container first, so that the flame graph groups by it. */
-	if (r->group_by == LT_GROUP_CONTAINER) {
-		const struct lt_proc *p = report__proc(r, row->pid);
-
-		err = append(&buf, &len, &cap, p && p->container[0] ? p->container : "host", true) ?:
-		      append(&buf, &len, &cap, ";", false);
-	}
-	err = err ?: append(&buf, &len, &cap, row->comm ? row->comm : "?", true);
-	if (!row->nframes)
-		err = err ?: append(&buf, &len, &cap, ";[stack unavailable]", false);
-	for (size_t i = row->nframes; i-- > 0 && !err;) {
-		report__frame_str(frame, sizeof(frame), &row->frames[i], false);
-		err = append(&buf, &len, &cap, ";", false) ?: append(&buf, &len, &cap, frame, true);
-	}
-	if (err) {
-		free(buf);
+	for (size_t k = 0; k < p->n; k++)
+		len += strlen(p->names[k]) + 1;
+	buf = malloc(len + 1);
+	if (!buf)
 		return NULL;
+	s = buf;
+	*s = '\0';
+	for (size_t k = 0; k < p->n; k++) {
+		if (k)
+			*s++ = ';';
+		s = stpcpy(s, p->names[k]);
 	}
 	return buf;
 }
@@ -75,24 +56,27 @@ static int cmp_line(const void *a, const void *b)
 
 int out_folded__write(FILE *f, const struct lt_report *r, enum lt_profile_value what)
 {
-	struct line *lines = calloc(r->nrows + 1, sizeof(*lines));
-	size_t n = 0;
-	int err = 0;
+	const struct lt_stack_path_opts po = { .what = what, .clean = clean };
+	struct lt_stack_path *paths = NULL;
+	struct line *lines = NULL;
+	size_t n = 0, npaths = 0;
+	int err;
 
-	if (!lines)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct lt_row *row = &r->rows[i];
-		int64_t v = out__profile_value(row, what);
-
-		if (v <= 0)
-			continue;
-		lines[n].stack = fold(r, row);
+	err = stackpath__collect(r, &po, &paths, &npaths);
+	if (err)
+		return err;
+	lines = calloc(npaths + 1, sizeof(*lines));
+	if (!lines) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (; n < npaths; n++) {
+		lines[n].stack = join(&paths[n]);
 		if (!lines[n].stack) {
 			err = -ENOMEM;
 			goto out;
 		}
-		lines[n++].bytes = v;
+		lines[n].bytes = paths[n].value;
 	}
 	qsort(lines, n, sizeof(*lines), cmp_line);
 	/* flamegraph.pl and `leaktop diff` skip lines that end in no number, like these. */
@@ -119,8 +103,9 @@ int out_folded__write(FILE *f, const struct lt_report *r, enum lt_profile_value 
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 out:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; lines && i < n; i++)
 		free(lines[i].stack);
 	free(lines);
+	stackpath__free(paths, npaths);
 	return err;
 }

@@ -1,41 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The report as one line of JSON (docs/JSON.md), through the JSON writer. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <string.h>
 
+#include "json_writer.h"
 #include "output.h"
 #include "util.h"
-
-/* A JSON string, or null. */
-static void str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-/* A number, or null when it is not one JSON can hold. */
-static void num(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.17g", v);
-	else
-		fputs("null", f);
-}
 
 static const char *verdict_name(enum lt_proc_verdict v)
 {
@@ -53,176 +24,202 @@ static const char *verdict_name(enum lt_proc_verdict v)
 	}
 }
 
-static void procs(FILE *f, const struct lt_report *r)
+/* A 64-bit value as a hexadecimal string: JSON readers hold numbers in doubles. */
+static void hex_field(struct json_writer *jw, const char *name, const char *fmt, uint64_t v)
 {
-	fputs(",\"processes\":[", f);
-	for (size_t i = 0; i < r->nprocs; i++) {
-		const struct lt_proc *p = &r->procs[i];
+	char buf[24];
 
-		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", p->pid);
-		str(f, p->comm);
-		fprintf(f, ",\"exited\":%s,\"rss\":%" PRIu64 ",\"anon\":%" PRIu64 ",\"heap_bytes\":%" PRId64
-			",\"mmap_bytes\":%" PRId64 ",\"sockets\":%" PRId64 ",\"rss_rate\":",
-			p->exited ? "true" : "false", p->rss, p->anon, p->heap, p->mmap, p->sockets);
-		num(f, p->view.rss_rate);
-		fputs(",\"tracked_rate\":", f);
-		num(f, p->view.tracked_rate);
-		fprintf(f, ",\"verdict\":\"%s\",\"calls\":%" PRIu64 ",\"go\":%s,\"container\":",
-			verdict_name(p->view.verdict), p->calls, p->go ? "true" : "false");
-		str(f, p->container[0] ? p->container : NULL);
-		fputc('}', f);
-	}
-	fputc(']', f);
+	snprintf(buf, sizeof(buf), fmt, v);
+	jw_string_field(jw, name, buf);
 }
 
-static void frames(FILE *f, const struct lt_row *row)
+/* `name`: an array of one object per element of v[n], each element's members from item(). */
+static void objects(struct json_writer *jw, const char *name, const void *v, size_t n,
+		    size_t size, void (*item)(struct json_writer *jw, const void *elem))
 {
-	fputs(",\"frames\":[", f);
-	for (size_t i = 0; i < row->nframes; i++) {
-		const struct lt_frame *fr = &row->frames[i];
-
-		fprintf(f, "%s{\"ip\":\"0x%" PRIx64 "\",\"function\":", i ? "," : "", fr->ip);
-		str(f, fr->func);
-		fprintf(f, ",\"offset\":%" PRIu64 ",\"module\":", fr->offset);
-		str(f, fr->module);
-		fputc('}', f);
+	jw_name(jw, name);
+	jw_start_array(jw);
+	for (size_t i = 0; i < n; i++) {
+		jw_start_object(jw);
+		item(jw, (const char *)v + i * size);
+		jw_end_object(jw);
 	}
-	fputc(']', f);
+	jw_end_array(jw);
 }
 
-static void containers(FILE *f, const struct lt_report *r)
+/* What a process or a container holds, and the verdict on its growth. */
+static void tracked(struct json_writer *jw, int64_t heap, int64_t mmap, int64_t sockets,
+		    const struct lt_proc_view *v)
 {
-	fputs(",\"containers\":[", f);
-	for (size_t i = 0; i < r->ncontainers; i++) {
-		const struct lt_container_sum *c = &r->containers[i];
-
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		str(f, c->name);
-		fprintf(f, ",\"processes\":%zu,\"rss\":%" PRIu64 ",\"heap_bytes\":%" PRId64
-			",\"mmap_bytes\":%" PRId64 ",\"sockets\":%" PRId64 ",\"rss_rate\":",
-			c->nprocs, c->rss, c->heap, c->mmap, c->sockets);
-		num(f, c->view.rss_rate);
-		fputs(",\"tracked_rate\":", f);
-		num(f, c->view.tracked_rate);
-		fprintf(f, ",\"verdict\":\"%s\"}", verdict_name(c->view.verdict));
-	}
-	fputc(']', f);
+	jw_int_field(jw, "heap_bytes", heap);
+	jw_int_field(jw, "mmap_bytes", mmap);
+	jw_int_field(jw, "sockets", sockets);
+	jw_double_field(jw, "rss_rate", v->rss_rate);
+	jw_double_field(jw, "tracked_rate", v->tracked_rate);
+	jw_string_field(jw, "verdict", verdict_name(v->verdict));
 }
 
-/* The rows of a --group-by: a group's name instead of frames. */
-static void groups(FILE *f, const struct lt_report *r)
+static void proc(struct json_writer *jw, const void *elem)
 {
-	static const char *const by[] = { "stack", "process", "container" };
+	const struct lt_proc *p = elem;
 
-	fprintf(f, ",\"group_by\":\"%s\",\"groups\":[", by[r->group_by]);
-	for (size_t i = 0; i < r->ngroups; i++) {
-		const struct lt_row *g = &r->groups[i];
-
-		fprintf(f, "%s{\"group\":", i ? "," : "");
-		str(f, g->group);
-		fprintf(f, ",\"pid\":%d,\"kind\":\"%s\",\"stacks\":%zu,\"bytes\":%" PRId64
-			",\"count\":%" PRId64 ",\"delta\":%" PRId64 ",\"growth\":%" PRId64
-			",\"rate_per_s\":", g->pid, report__kind_name(g->kind), g->members, g->bytes,
-			g->count, g->delta, g->growth);
-		num(f, g->rate);
-		fprintf(f, ",\"trend\":\"%s\"}", analysis__trend_name(g->trend));
-	}
-	fputc(']', f);
+	jw_int_field(jw, "pid", p->pid);
+	jw_string_field(jw, "comm", p->comm);
+	jw_bool_field(jw, "exited", p->exited);
+	jw_uint_field(jw, "rss", p->rss);
+	jw_uint_field(jw, "anon", p->anon);
+	tracked(jw, p->heap, p->mmap, p->sockets, &p->view);
+	jw_uint_field(jw, "calls", p->calls);
+	jw_bool_field(jw, "go", p->go);
+	jw_string_field(jw, "container", p->container[0] ? p->container : NULL);
 }
 
-static void stacks(FILE *f, const struct lt_report *r)
+static void container(struct json_writer *jw, const void *elem)
 {
-	fputs(",\"stacks\":[", f);
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct lt_row *row = &r->rows[i];
+	const struct lt_container_sum *c = elem;
 
-		fprintf(f, "%s{\"pid\":%d,\"kind\":\"%s\",\"stack_id\":\"%#" PRIx64 "\",\"bytes\":%" PRId64
-			",\"count\":%" PRId64 ",\"delta\":%" PRId64 ",\"growth\":%" PRId64
-			",\"allocs\":%" PRIu64
-			",\"frees\":%" PRIu64 ",\"total_allocs\":%" PRIu64 ",\"total_frees\":%" PRIu64
-			",\"rate_per_s\":",
-			i ? "," : "", row->pid, report__kind_name(row->kind), row->stack_id, row->bytes,
-			row->count, row->delta, row->growth, row->allocs, row->frees, row->total_allocs,
-			row->total_frees);
-		num(f, row->rate);
-		fprintf(f, ",\"trend\":\"%s\",\"age_s\":", analysis__trend_name(row->trend));
-		num(f, row->age_s < 0 ? NAN : row->age_s);
-		fputs(",\"per_call\":", f);
-		num(f, row->per_call < 0 ? NAN : row->per_call);
-		frames(f, row);
-		fputc('}', f);
-	}
-	fputc(']', f);
+	jw_string_field(jw, "name", c->name);
+	jw_uint_field(jw, "processes", c->nprocs);
+	jw_uint_field(jw, "rss", c->rss);
+	tracked(jw, c->heap, c->mmap, c->sockets, &c->view);
 }
 
-static void counters(FILE *f, const struct lt_report *r)
+static void frame(struct json_writer *jw, const void *elem)
 {
-	static const struct {
-		int stat;
-		const char *name;
-	} drops[] = {
-		{ LT_STAT_ALLOC_MAP_FULL, "alloc_map_full" },
-		{ LT_STAT_ALLOC_MAP_FULL_BYTES, "alloc_map_full_bytes" },
-		{ LT_STAT_TOTALS_MAP_FULL, "totals_map_full" },
-		{ LT_STAT_STACK_MAP_FULL, "stack_map_full" },
-		{ LT_STAT_STACK_FAILED, "stack_failed" },
-		{ LT_STAT_THREAD_STATE_FAILED, "thread_state_failed" },
-		{ LT_STAT_EVENTS_LOST, "events_lost" },
-		{ LT_STAT_SOCK_MAP_FULL, "socket_map_full" },
-		{ LT_STAT_SOCK_TOTALS_FULL, "socket_totals_full" },
-	}, unwind[] = {
-		{ LT_STAT_UNWIND_WALKS, "walks" },
-		{ LT_STAT_UNWIND_FRAMES, "frames" },
-		{ LT_STAT_UNWIND_FP_FRAMES, "fp_frames" },
-		{ LT_STAT_UNWIND_COMPLETE, "complete" },
-		{ LT_STAT_UNWIND_TRUNCATED, "truncated" },
-		{ LT_STAT_UNWIND_ERR_NO_CFI, "err_no_cfi" },
-		{ LT_STAT_UNWIND_ERR_RULE, "err_rule" },
-		{ LT_STAT_UNWIND_ERR_READ, "err_read" },
-		{ LT_STAT_UNWIND_ERR_LOOP, "err_loop" },
-	};
+	const struct lt_frame *fr = elem;
 
-	fputs(",\"drops\":{", f);
-	for (size_t i = 0; i < ARRAY_SIZE(drops); i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", drops[i].name, r->stats[drops[i].stat]);
-	fprintf(f, ",\"regions_not_kept\":%" PRIu64 "},\"unwind\":{", r->regions_dropped);
-	for (size_t i = 0; i < ARRAY_SIZE(unwind); i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", unwind[i].name,
-			r->stats[unwind[i].stat]);
-	fprintf(f, ",\"table_rows\":%zu,\"table_bytes\":%zu}", r->unwind_rows, r->unwind_bytes);
+	hex_field(jw, "ip", "0x%" PRIx64, fr->ip);
+	jw_string_field(jw, "function", fr->func);
+	jw_uint_field(jw, "offset", fr->offset);
+	jw_string_field(jw, "module", fr->module);
+}
+
+/* What stacks and groups both have: what they hold, and how it changes. */
+static void amounts(struct json_writer *jw, const struct lt_row *row)
+{
+	jw_int_field(jw, "bytes", row->bytes);
+	jw_int_field(jw, "count", row->count);
+	jw_int_field(jw, "delta", row->delta);
+	jw_int_field(jw, "growth", row->growth);
+}
+
+/* A row of a --group-by: a group's name instead of frames. */
+static void group(struct json_writer *jw, const void *elem)
+{
+	const struct lt_row *g = elem;
+
+	jw_string_field(jw, "group", g->group);
+	jw_int_field(jw, "pid", g->pid);
+	jw_string_field(jw, "kind", report__kind_name(g->kind));
+	jw_uint_field(jw, "stacks", g->members);
+	amounts(jw, g);
+	jw_double_field(jw, "rate_per_s", g->rate);
+	jw_string_field(jw, "trend", analysis__trend_name(g->trend));
+}
+
+static void stack(struct json_writer *jw, const void *elem)
+{
+	const struct lt_row *row = elem;
+
+	jw_int_field(jw, "pid", row->pid);
+	jw_string_field(jw, "kind", report__kind_name(row->kind));
+	hex_field(jw, "stack_id", "%#" PRIx64, row->stack_id);
+	amounts(jw, row);
+	jw_uint_field(jw, "allocs", row->allocs);
+	jw_uint_field(jw, "frees", row->frees);
+	jw_uint_field(jw, "total_allocs", row->total_allocs);
+	jw_uint_field(jw, "total_frees", row->total_frees);
+	jw_double_field(jw, "rate_per_s", row->rate);
+	jw_string_field(jw, "trend", analysis__trend_name(row->trend));
+	jw_double_field(jw, "age_s", row->age_s < 0 ? NAN : row->age_s);
+	jw_double_field(jw, "per_call", row->per_call < 0 ? NAN : row->per_call);
+	objects(jw, "frames", row->frames, row->nframes, sizeof(*row->frames), frame);
+}
+
+/* The counters of one object ("drops" or "unwind"), in enum lt_stat order. */
+static void stat_fields(struct json_writer *jw, const struct lt_report *r, enum lt_stat_json obj)
+{
+	for (int i = 0; i < LT_STAT__COUNT; i++) {
+		if (lt_stats[i].json == obj && lt_stats[i].key)
+			jw_uint_field(jw, lt_stats[i].key, r->stats[i]);
+	}
+}
+
+static void counters(struct json_writer *jw, const struct lt_report *r)
+{
+	jw_name(jw, "drops");
+	jw_start_object(jw);
+	stat_fields(jw, r, LT_STAT_JSON_DROPS);
+	jw_uint_field(jw, "regions_not_kept", r->regions_dropped);
+	jw_end_object(jw);
+	jw_name(jw, "unwind");
+	jw_start_object(jw);
+	stat_fields(jw, r, LT_STAT_JSON_UNWIND);
+	jw_uint_field(jw, "table_rows", r->unwind_rows);
+	jw_uint_field(jw, "table_bytes", r->unwind_bytes);
+	jw_end_object(jw);
+}
+
+/* The session: when, what is traced, and where. */
+static void session(struct json_writer *jw, const struct lt_report *r)
+{
+	jw_string_field(jw, "type", r->final ? "final" : "interval");
+	jw_int_field(jw, "version", LT_JSON_VERSION);
+	jw_double_field(jw, "elapsed_s", r->elapsed_s);
+	jw_double_field(jw, "interval_s", r->interval_s);
+	jw_double_field(jw, "window_s", r->window_s);
+	jw_double_field(jw, "baseline_s", r->baseline_s);
+	jw_uint_field(jw, "sample_bytes", r->sample_bytes);
+	jw_string_field(jw, "per_call", r->per_call);
+	jw_name(jw, "traced");
+	jw_start_object(jw);
+	jw_bool_field(jw, "heap", !r->no_heap);
+	jw_bool_field(jw, "mmap", !r->no_heap);
+	jw_bool_field(jw, "sockets", !r->no_sockets);
+	jw_end_object(jw);
+	jw_name(jw, "scope");
+	jw_start_object(jw);
+	jw_string_field(jw, "kind", r->scope == LT_SCOPE_KIND_ALL ? "all"
+				    : r->scope == LT_SCOPE_KIND_CGROUP ? "cgroup" : "pids");
+	jw_string_field(jw, "name", r->scope_name);
+	jw_uint_field(jw, "processes", r->self.procs_seen);
+	jw_end_object(jw);
+}
+
+static void self(struct json_writer *jw, const struct lt_report *r)
+{
+	jw_name(jw, "self");
+	jw_start_object(jw);
+	jw_double_field(jw, "cpu_pct", r->self.cpu_pct);
+	jw_uint_field(jw, "rss", r->self.rss);
+	jw_uint_field(jw, "bpf_bytes", r->self.bpf_bytes);
+	jw_uint_field(jw, "purged_processes", r->self.purged_procs);
+	jw_uint_field(jw, "purged_allocations", r->self.purged_allocs);
+	jw_uint_field(jw, "allocator_files", r->self.objects);
+	jw_end_object(jw);
 }
 
 int out_json__write(FILE *f, const struct lt_report *r)
 {
-	fprintf(f, "{\"type\":\"%s\",\"version\":%d,\"elapsed_s\":", r->final ? "final" : "interval",
-		LT_JSON_VERSION);
-	num(f, r->elapsed_s);
-	fputs(",\"interval_s\":", f);
-	num(f, r->interval_s);
-	fputs(",\"window_s\":", f);
-	num(f, r->window_s);
-	fputs(",\"baseline_s\":", f);
-	num(f, r->baseline_s);
-	fprintf(f, ",\"sample_bytes\":%" PRIu64 ",\"per_call\":", r->sample_bytes);
-	str(f, r->per_call);
-	fprintf(f, ",\"traced\":{\"heap\":%s,\"mmap\":%s,\"sockets\":%s}",
-		r->no_heap ? "false" : "true", r->no_heap ? "false" : "true",
-		r->no_sockets ? "false" : "true");
-	fprintf(f, ",\"scope\":{\"kind\":\"%s\",\"name\":",
-		r->scope == LT_SCOPE_KIND_ALL ? "all" : r->scope == LT_SCOPE_KIND_CGROUP ? "cgroup"
-											     : "pids");
-	str(f, r->scope_name);
-	fprintf(f, ",\"processes\":%zu}", r->self.procs_seen);
-	procs(f, r);
-	containers(f, r);
-	groups(f, r);
-	stacks(f, r);
-	counters(f, r);
-	fputs(",\"self\":{\"cpu_pct\":", f);
-	num(f, r->self.cpu_pct);
-	fprintf(f, ",\"rss\":%" PRIu64 ",\"bpf_bytes\":%" PRIu64 ",\"purged_processes\":%" PRIu64
-		",\"purged_allocations\":%" PRIu64 ",\"allocator_files\":%zu}", r->self.rss,
-		r->self.bpf_bytes, r->self.purged_procs, r->self.purged_allocs, r->self.objects);
-	fputs("}\n", f);
+	static const char *const group_by[] = {
+		[LT_GROUP_STACK] = "stack", [LT_GROUP_PROCESS] = "process",
+		[LT_GROUP_CONTAINER] = "container",
+	};
+	struct json_writer *jw = jw_new(f);
+
+	if (!jw)
+		return -ENOMEM;
+	jw_start_object(jw);
+	session(jw, r);
+	objects(jw, "processes", r->procs, r->nprocs, sizeof(*r->procs), proc);
+	objects(jw, "containers", r->containers, r->ncontainers, sizeof(*r->containers),
+		container);
+	jw_string_field(jw, "group_by", group_by[r->group_by]);
+	objects(jw, "groups", r->groups, r->ngroups, sizeof(*r->groups), group);
+	objects(jw, "stacks", r->rows, r->nrows, sizeof(*r->rows), stack);
+	counters(jw, r);
+	self(jw, r);
+	jw_end_object(jw);
+	jw_free(jw);
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }

@@ -17,7 +17,6 @@
 
 #include "hashmap.h"
 #include "output.h"
-#include "symbolizer.h"
 #include "util.h"
 
 /* Field numbers, from github.com/google/pprof/proto/profile.proto. */
@@ -175,33 +174,26 @@ struct enc {
 	char comment[160];
 };
 
-/* The array `arr` with room for n elements of `size` bytes (NULL when out of memory). */
-static void *reserve(void *arr, size_t *cap, size_t n, size_t size)
+/* Room in the array *arr for n elements of `size` bytes, doubling as lt_grow() does. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
-	size_t c = *cap ? *cap : 16;
+	while (*cap < n) {
+		int err = lt_grow(arr, cap, *cap, size);
 
-	if (n <= *cap)
-		return arr;
-	while (c < n)
-		c *= 2;
-	arr = reallocarray(arr, c, size);
-	if (arr)
-		*cap = c;
-	return arr;
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static void pb_raw(struct pb *b, const void *p, size_t n)
 {
-	uint8_t *tmp;
-
 	if (b->nomem || !n)
 		return;
-	tmp = reserve(b->data, &b->cap, b->len + n, 1);
-	if (!tmp) {
+	if (reserve((void **)&b->data, &b->cap, b->len + n, 1)) {
 		b->nomem = true;
 		return;
 	}
-	b->data = tmp;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 }
@@ -274,7 +266,6 @@ static void pb_packed(struct pb *b, unsigned int field, struct pb *tmp, const ui
 static uint64_t intern(struct enc *e, const char *s)
 {
 	uint64_t key, i;
-	const char **tmp;
 	int err;
 
 	if (!s)
@@ -283,12 +274,10 @@ static uint64_t intern(struct enc *e, const char *s)
 		if (!strcmp(e->strs[i], s))
 			return i;
 	}
-	tmp = reserve(e->strs, &e->strs_cap, e->nstrs + 1, sizeof(*tmp));
-	if (!tmp) {
+	if (lt_grow((void **)&e->strs, &e->strs_cap, e->nstrs, sizeof(*e->strs))) {
 		e->err = -ENOMEM;
 		return S_EMPTY;
 	}
-	e->strs = tmp;
 	err = hashmap__set(&e->str_idx, key, e->nstrs);
 	if (err) {
 		e->err = err;
@@ -315,7 +304,6 @@ static uint64_t pid_key_hash(pid_t pid, uint64_t v)
 static uint64_t keyset_id(struct enc *e, struct keyset *ks, pid_t pid, uint64_t v, bool *added)
 {
 	uint64_t key, i;
-	struct pid_key *tmp;
 	int err;
 
 	*added = false;
@@ -323,12 +311,10 @@ static uint64_t keyset_id(struct enc *e, struct keyset *ks, pid_t pid, uint64_t 
 		if (ks->keys[i].pid == pid && ks->keys[i].v == v)
 			return i + 1;
 	}
-	tmp = reserve(ks->keys, &ks->cap, ks->n + 1, sizeof(*tmp));
-	if (!tmp) {
+	if (lt_grow((void **)&ks->keys, &ks->cap, ks->n, sizeof(*ks->keys))) {
 		e->err = -ENOMEM;
 		return 0;
 	}
-	ks->keys = tmp;
 	err = hashmap__set(&ks->idx, key, ks->n);
 	if (err) {
 		e->err = err;
@@ -445,14 +431,14 @@ static void add_sample(struct enc *e, const struct lt_report *r, const struct lt
 	const uint64_t vals[] = { row->total_allocs, row->total_alloc_bytes, (uint64_t)row->count,
 				  (uint64_t)row->bytes };
 	size_t n = row->nframes ? row->nframes : 1;
-	uint64_t *ids = reserve(e->loc_ids, &e->loc_ids_cap, n, sizeof(*ids));
 	struct pb *m = &e->msg;
+	uint64_t *ids;
 
-	if (!ids) {
+	if (reserve((void **)&e->loc_ids, &e->loc_ids_cap, n, sizeof(*e->loc_ids))) {
 		e->err = -ENOMEM;
 		return;
 	}
-	e->loc_ids = ids;
+	ids = e->loc_ids;
 	/* Locations first: a new one is written through the scratch buffers. */
 	for (size_t i = 0; i < row->nframes; i++)
 		ids[i] = location_id(e, row->pid, &row->frames[i]);

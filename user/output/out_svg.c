@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "output.h"
-#include "symbolizer.h"
+#include "stackpath.h"
 #include "util.h"
 
 #define SVG_W		1200	/* the frames' width, in pixels */
@@ -30,12 +30,11 @@
  * The script uses the same figure to label frames after a zoom.
  */
 #define CHAR_W		725
-#define FRAME_BUF	512	/* a frame's name, as the folded writer bounds it */
 
 enum node_kind { N_ROOT, N_PROC, N_FRAME, N_MORE };
 
 struct node {
-	const char *name;	/* borrowed from a struct stack; NULL for N_MORE */
+	const char *name;	/* borrowed from a struct lt_stack_path; NULL for N_MORE */
 	const char *module;	/* the frame's object basename, or NULL */
 	enum node_kind kind;
 	enum lt_frame_class cls;
@@ -46,17 +45,6 @@ struct node {
 	size_t nstacks;		/* stacks through it: N of "[N more stacks]" */
 	struct node **kids;
 	size_t nkids, cap;
-};
-
-/*
- * A heap row to draw: names[0] is its process (after its container, with --group-by
- * container), then its frames from the outermost; `top` counts the levels before the frames.
- */
-struct stack {
-	const struct lt_row *row;
-	int64_t value;
-	char **names;
-	size_t n, top;
 };
 
 struct svg {
@@ -224,57 +212,10 @@ static const char *fixed(char *buf, size_t len, int64_t h)
 	return buf;
 }
 
-static void stacks_free(struct stack *s, size_t n)
-{
-	for (size_t i = 0; s && i < n; i++) {
-		for (size_t k = 0; k < s[i].n; k++)
-			free(s[i].names[k]);
-		free(s[i].names);
-	}
-	free(s);
-}
-
-/*
- * The names of a row's levels below the root, outermost first, cut at MAX_DEPTH levels: its
- * container (with --group-by container), its process, then its frames.
- */
-static int stack_init(struct stack *s, const struct lt_report *r, const struct lt_row *row)
-{
-	const struct lt_proc *p = report__proc(r, row->pid);
-	size_t top = r->group_by == LT_GROUP_CONTAINER ? 2 : 1;
-	size_t n = top + (row->nframes ? row->nframes : 1);
-	char buf[FRAME_BUF];
-
-	if (n > MAX_DEPTH - 1)
-		n = MAX_DEPTH - 1;
-	s->names = calloc(n, sizeof(*s->names));
-	if (!s->names)
-		return -ENOMEM;
-	s->n = n;
-	s->top = top;
-	if (top == 2)
-		s->names[0] = clean_utf8(p && p->container[0] ? p->container : "host");
-	snprintf(buf, sizeof(buf), "%s (%d)", row->comm ? row->comm : "?", (int)row->pid);
-	s->names[top - 1] = clean_utf8(buf);
-	for (size_t k = top; k < n; k++) {
-		if (row->nframes)
-			report__frame_str(buf, sizeof(buf), &row->frames[row->nframes - 1 - (k - top)],
-					  false);
-		else
-			snprintf(buf, sizeof(buf), "[stack unavailable]");
-		s->names[k] = clean_utf8(buf);
-	}
-	for (size_t k = 0; k < n; k++) {
-		if (!s->names[k])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Paths in order, so that stacks sharing a prefix are neighbours. */
-static int cmp_stack(const void *pa, const void *pb)
+static int cmp_path(const void *pa, const void *pb)
 {
-	const struct stack *a = pa, *b = pb;
+	const struct lt_stack_path *a = pa, *b = pb;
 
 	for (size_t k = 0; k < a->n && k < b->n; k++) {
 		int c = strcmp(a->names[k], b->names[k]);
@@ -285,32 +226,21 @@ static int cmp_stack(const void *pa, const void *pb)
 	return a->n < b->n ? -1 : a->n > b->n;
 }
 
-/* The heap rows with something to draw, sorted by path. */
-static int collect(const struct lt_report *r, enum lt_profile_value what, struct stack **out,
-		   size_t *nout)
+/*
+ * The heap rows with something to draw, sorted by path: each names its process "comm (pid)"
+ * and is cut at MAX_DEPTH levels, the root's included.
+ */
+static int collect(const struct lt_report *r, enum lt_profile_value what,
+		   struct lt_stack_path **out, size_t *nout)
 {
-	struct stack *s = calloc(r->nrows + 1, sizeof(*s));
-	size_t n = 0;
+	const struct lt_stack_path_opts po = {
+		.what = what, .pid = true, .max_levels = MAX_DEPTH - 1, .clean = clean_utf8,
+	};
+	int err = stackpath__collect(r, &po, out, nout);
 
-	if (!s)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct lt_row *row = &r->rows[i];
-		int64_t v = out__profile_value(row, what);
-
-		if (v <= 0)
-			continue;
-		s[n].row = row;
-		s[n].value = v;
-		if (stack_init(&s[n++], r, row)) {
-			stacks_free(s, n);
-			return -ENOMEM;
-		}
-	}
-	qsort(s, n, sizeof(*s), cmp_stack);
-	*out = s;
-	*nout = n;
-	return 0;
+	if (!err)
+		qsort(*out, *nout, sizeof(**out), cmp_path);
+	return err;
 }
 
 static void node_free(struct node *n)
@@ -327,15 +257,8 @@ static struct node *node_add(struct node *parent, enum node_kind kind, const cha
 {
 	struct node *n;
 
-	if (parent->nkids == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 4;
-		struct node **kids = realloc(parent->kids, cap * sizeof(*kids));
-
-		if (!kids)
-			return NULL;
-		parent->kids = kids;
-		parent->cap = cap;
-	}
+	if (lt_grow((void **)&parent->kids, &parent->cap, parent->nkids, sizeof(*parent->kids)))
+		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
@@ -350,7 +273,7 @@ static struct node *node_add(struct node *parent, enum node_kind kind, const cha
  * Build the tree from stacks sorted by path: a stack shares the nodes of its predecessor's
  * common prefix, which merges same-named siblings as the folded writer merges lines.
  */
-static int build(struct node *root, const struct stack *s, size_t n)
+static int build(struct node *root, const struct lt_stack_path *s, size_t n)
 {
 	struct node *path[MAX_DEPTH] = { root };
 
@@ -759,7 +682,7 @@ int out_svg__write(FILE *f, const struct lt_report *r, const struct lt_svg_opts 
 {
 	struct node root = { .kind = N_ROOT, .name = "all" };
 	struct svg s = { .f = f, .what = o->what };
-	struct stack *stacks = NULL;
+	struct lt_stack_path *stacks = NULL;
 	size_t n = 0;
 	int err;
 
@@ -776,6 +699,6 @@ int out_svg__write(FILE *f, const struct lt_report *r, const struct lt_svg_opts 
 	for (size_t i = 0; i < root.nkids; i++)
 		node_free(root.kids[i]);
 	free(root.kids);
-	stacks_free(stacks, n);
+	stackpath__free(stacks, n);
 	return err;
 }

@@ -403,16 +403,6 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 /* How the CFI unwinder fared: complete stacks, depth, and why any walk ended early. */
 static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
-	static const struct {
-		int stat;
-		const char *what;
-	} ends[] = {
-		{ LT_STAT_UNWIND_TRUNCATED, "cut at 127 frames" },
-		{ LT_STAT_UNWIND_ERR_NO_CFI, "no CFI and no frame pointer" },
-		{ LT_STAT_UNWIND_ERR_RULE, "unsupported CFI rule" },
-		{ LT_STAT_UNWIND_ERR_READ, "stack unreadable" },
-		{ LT_STAT_UNWIND_ERR_LOOP, "corrupt stack" },
-	};
 	uint64_t walks = r->stats[LT_STAT_UNWIND_WALKS], frames = r->stats[LT_STAT_UNWIND_FRAMES];
 	bool any = false;
 	char b[32];
@@ -425,11 +415,11 @@ static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_tabl
 		walks ? 100.0 * r->stats[LT_STAT_UNWIND_COMPLETE] / walks : 0,
 		frames ? 100.0 * r->stats[LT_STAT_UNWIND_FP_FRAMES] / frames : 0, r->unwind_rows,
 		fmt_bytes(b, sizeof(b), r->unwind_bytes, o->exact, false));
-	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
-		if (!r->stats[ends[i].stat])
+	for (int i = 0; i < LT_STAT__COUNT; i++) {
+		if (!lt_stats[i].unwind || !r->stats[i])
 			continue;
-		fprintf(f, "%s %" PRIu64 " %s", any ? "," : "; ended early:", r->stats[ends[i].stat],
-			ends[i].what);
+		fprintf(f, "%s %" PRIu64 " %s", any ? "," : "; ended early:", r->stats[i],
+			lt_stats[i].unwind);
 		any = true;
 	}
 	fputc('\n', f);
@@ -442,9 +432,9 @@ static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts
 
 	fprintf(f, "drops:");
 	for (int i = 0; i < LT_STAT__COUNT; i++) {
-		if (!lt_stat_desc[i] || !r->stats[i])
+		if (!lt_stats[i].drop || !r->stats[i])
 			continue;
-		fprintf(f, "%s %" PRIu64 " %s", any ? ";" : "", r->stats[i], lt_stat_desc[i]);
+		fprintf(f, "%s %" PRIu64 " %s", any ? ";" : "", r->stats[i], lt_stats[i].drop);
 		if (i == LT_STAT_ALLOC_MAP_FULL)
 			fprintf(f, ", holding %s",
 				fmt_bytes(b, sizeof(b), r->stats[LT_STAT_ALLOC_MAP_FULL_BYTES],

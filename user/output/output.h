@@ -70,14 +70,35 @@ int out_svg__write(FILE *f, const struct lt_report *r, const struct lt_svg_opts 
 int out_pprof__encode(const struct lt_report *r, uint8_t **buf, size_t *len);
 int out_pprof__write(FILE *f, const struct lt_report *r);
 
-/* Any writer, for out__write_file(). */
-typedef int (*lt_writer_fn)(FILE *f, const struct lt_report *r, const void *arg);
+/* Which object of the JSON a counter of enum lt_stat (bpf/leaktop.h) is a key of. */
+enum lt_stat_json {
+	LT_STAT_JSON_NONE,	/* none: the counter is not in the JSON */
+	LT_STAT_JSON_DROPS,	/* "drops" */
+	LT_STAT_JSON_UNWIND,	/* "unwind" */
+};
 
 /*
- * Write `path` atomically: into a temporary file beside it, then rename, so a reader never
- * sees half a file and a failed write leaves any old file as it was. 0 or -errno.
+ * How each writer names a counter. The JSON lists an object's keys, and the table its drops
+ * and unwind endings, in enum lt_stat order.
  */
-int out__write_file(const char *path, lt_writer_fn write, const struct lt_report *r,
-		    const void *arg);
+struct lt_stat_info {
+	enum lt_stat_json json;
+	const char *key;	/* its key in that object, or NULL */
+	const char *drop;	/* the table footer's "drops:" words; NULL: not a drop */
+	const char *unwind;	/* the table's "unwind: ... ended early:" words, or NULL */
+};
+
+/* Indexed by enum lt_stat. */
+extern const struct lt_stat_info lt_stats[LT_STAT__COUNT];
+
+/* Anything that writes a file's contents to a stream, from `arg`: 0 or -errno. */
+typedef int (*lt_writer_fn)(FILE *f, const void *arg);
+
+/*
+ * Write `path` atomically with write(f, arg): into a temporary file beside it, then rename,
+ * so a reader never sees half a file and a failed write leaves any old file as it was. It
+ * knows nothing of what is written (a report, a diff). 0 or -errno.
+ */
+int out__write_file(const char *path, int (*write)(FILE *f, const void *arg), const void *arg);
 
 #endif /* LEAKTOP_OUTPUT_H */

@@ -44,20 +44,31 @@ int profiles__check(const struct lt_config *cfg)
 						 ?: check_writable(cfg->pprof_path);
 }
 
-static int write_folded(FILE *f, const struct lt_report *r, const void *what)
+/* What the writers below get from out__write_file(): the report and the writer's options. */
+struct profile_arg {
+	const struct lt_report *r;
+	const void *opts;
+};
+
+static int write_folded(FILE *f, const void *arg)
 {
-	return out_folded__write(f, r, *(const enum lt_profile_value *)what);
+	const struct profile_arg *a = arg;
+
+	return out_folded__write(f, a->r, *(const enum lt_profile_value *)a->opts);
 }
 
-static int write_svg(FILE *f, const struct lt_report *r, const void *opts)
+static int write_svg(FILE *f, const void *arg)
 {
-	return out_svg__write(f, r, opts);
+	const struct profile_arg *a = arg;
+
+	return out_svg__write(f, a->r, a->opts);
 }
 
-static int write_pprof(FILE *f, const struct lt_report *r, const void *unused)
+static int write_pprof(FILE *f, const void *arg)
 {
-	(void)unused;
-	return out_pprof__write(f, r);
+	const struct profile_arg *a = arg;
+
+	return out_pprof__write(f, a->r);
 }
 
 int profiles__write(const struct lt_config *cfg, const struct lt_report *r)
@@ -79,11 +90,12 @@ int profiles__write(const struct lt_config *cfg, const struct lt_report *r)
 	int err = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		struct profile_arg arg = { r, files[i].arg };
 		int e;
 
 		if (!files[i].path)
 			continue;
-		e = out__write_file(files[i].path, files[i].write, r, files[i].arg);
+		e = out__write_file(files[i].path, files[i].write, &arg);
 		if (e)
 			lt_err("failed to write %s: %s", files[i].path, strerror(-e));
 		else
