@@ -207,7 +207,9 @@ static int open_session(struct lt_session *s)
 		return -ENOMEM;
 	}
 	s->events = events__new(bpf_map__fd(s->skel->maps.events), s->regions, s->collector,
-				follow__on_event, s);
+				&(struct lt_event_hooks){ .on_proc = follow__on_event,
+							  .in_allocator = allocators__in_allocator,
+							  .ctx = s });
 	if (!s->events) {
 		err = -errno;
 		lt_err("cannot read the kernel's events: %s", strerror(errno));

@@ -8,6 +8,7 @@
 #ifndef LEAKTOP_SESSION_H
 #define LEAKTOP_SESSION_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +74,8 @@ bool allocators__is_go(const struct lt_session *s, const struct lt_proc_rec *p);
 /* The allocator objects leaktop found in a process (for the announce line). */
 const struct lt_object_list *allocators__objects(const struct lt_session *s,
 						 const struct lt_proc_rec *p);
+/* An events hook: whether a mapping's stack passes through the process's allocator. */
+bool allocators__in_allocator(void *ctx, pid_t pid, const __u64 *ips, uint32_t n);
 /* -p with --per-call: an error unless some process maps the binary. */
 int allocators__check_per_call(const struct lt_session *s);
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
 #include "objects.h"
 #include "procmaps.h"
 #include "registry.h"
@@ -22,6 +21,8 @@ struct proc_allocs {
 	bool go;			/* a Go program: no malloc to probe */
 	bool per_call;			/* --per-call is counting in it */
 	bool examined;			/* looked at once: -p looks again only after exec */
+	struct lt_range ranges[64];	/* its allocator functions, to tell the mappings they make */
+	size_t nranges;
 };
 
 static struct proc_allocs *state(const struct lt_session *s, const struct lt_proc_rec *p)
@@ -150,12 +151,9 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 
 	for (size_t k = 0; k < a->objects.n; k++)
 		fresh |= !a->objects.v[k].probed;
-	if (s->events && fresh) {
-		struct lt_range ranges[64];
-		size_t n = objects__alloc_ranges(maps, &a->objects, ranges, ARRAY_SIZE(ranges));
-
-		events__set_ranges(s->events, p->t.pid, ranges, n);
-	}
+	if (fresh)
+		a->nranges = objects__alloc_ranges(maps, &a->objects, a->ranges,
+						   ARRAY_SIZE(a->ranges));
 	for (size_t k = 0; k < a->objects.n; k++) {
 		struct lt_object *o = &a->objects.v[k];
 		int err;
@@ -213,7 +211,7 @@ static int look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
 	return err;
 }
 
-/* Its links, and where its allocator functions were: gone with the process or its program. */
+/* Its links and its objects: gone with the process or its program. */
 static void forget(void *ctx, struct lt_proc_rec *p)
 {
 	struct lt_session *s = ctx;
@@ -221,12 +219,27 @@ static void forget(void *ctx, struct lt_proc_rec *p)
 
 	if (s->probes)
 		probes__detach_pid(s->probes, p->t.pid);
-	if (s->events)
-		events__forget(s->events, p->t.pid);
 	if (a) {
 		objects__free(&a->objects);
 		free(a);
 	}
+}
+
+bool allocators__in_allocator(void *ctx, pid_t pid, const __u64 *ips, uint32_t n)
+{
+	const struct lt_session *s = ctx;
+	const struct lt_proc_rec *p = registry__find(s->reg, pid);
+	const struct proc_allocs *a = p ? state(s, p) : NULL;
+
+	for (uint32_t f = 0; a && f < n; f++) {
+		uint64_t ip = ips[f] - 1; /* return addresses: the call is just before */
+
+		for (size_t k = 0; k < a->nranges; k++) {
+			if (ip >= a->ranges[k].lo && ip < a->ranges[k].hi)
+				return true;
+		}
+	}
+	return false;
 }
 
 int allocators__register(struct lt_session *s)

@@ -7,6 +7,8 @@
 #ifndef LEAKTOP_EVENTS_H
 #define LEAKTOP_EVENTS_H
 
+#include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,22 +20,19 @@ struct lt_collector;
 struct lt_events;
 struct lt_regions;
 
-/* What becomes of a process: told for LT_EV_EXEC, LT_EV_EXIT and LT_EV_FORK events. */
-typedef void (*lt_proc_event_fn)(void *ctx, const struct lt_event *ev);
+/* Where the events go besides the regions. */
+struct lt_event_hooks {
+	/* What becomes of a process: told for LT_EV_EXEC, LT_EV_EXIT and LT_EV_FORK. */
+	void (*on_proc)(void *ctx, const struct lt_event *ev);
+	/* Whether a stack (frame 0 first) passes through one of the process's allocator functions. */
+	bool (*in_allocator)(void *ctx, pid_t pid, const __u64 *ips, uint32_t n);
+	void *ctx;
+};
 
-/*
- * `regions` is NULL when mappings are not traced; process events go to `on_proc` (may be
- * NULL).
- */
+/* `regions` is NULL when mappings are not traced; a hook may be NULL. */
 struct lt_events *events__new(int ringbuf_fd, struct lt_regions *regions,
-			      struct lt_collector *collector, lt_proc_event_fn on_proc, void *ctx);
+			      struct lt_collector *collector, const struct lt_event_hooks *hooks);
 void events__free(struct lt_events *e);
-
-/* The allocator functions of process `pid`, for telling the allocator's own mappings. */
-int events__set_ranges(struct lt_events *e, pid_t pid, const struct lt_range *ranges, size_t n);
-
-/* Forget a process's allocator functions (it exited, or ran a new program). */
-void events__forget(struct lt_events *e, pid_t pid);
 
 /* An fd that polls readable when events wait. */
 int events__fd(const struct lt_events *e);
