@@ -187,7 +187,12 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 		break;
 	case LT_EV_EXEC:
 	case LT_EV_FORK:
-		if (p && ev->type == LT_EV_EXEC) {
+		/*
+		 * A process looked at after it ran the new program (found between its exec and
+		 * this event) already has the new program's probes: starting it over would only
+		 * purge what it allocated since.
+		 */
+		if (p && ev->type == LT_EV_EXEC && ev->ts_ns / 1e9 >= p->looked_at) {
 			p->exec_seen = true;
 			p->exec_at = now_mono();
 		}

@@ -80,8 +80,10 @@ struct lt_proc_rec *registry__at(const struct lt_registry *reg, size_t i)
 int registry__look(struct lt_registry *reg, struct lt_proc_rec *p)
 {
 	struct lt_maps maps;
-	int err = procmaps__read(p->t.pid, &maps);
+	int err;
 
+	p->looked_at = now_mono();
+	err = procmaps__read(p->t.pid, &maps);
 	p->maps_err = err;
 	if (err)
 		return err;

@@ -33,6 +33,7 @@ struct lt_proc_rec {
 	double exec_at;			/* when (CLOCK_MONOTONIC seconds) */
 	bool gone;			/* it exited or left the scope: to be purged */
 	int maps_err;			/* the last look could not read its mappings: -errno */
+	double looked_at;		/* when the last look began (CLOCK_MONOTONIC seconds) */
 	void *state[LT_CONCERNS_MAX];	/* each concern's own, by the id registry__concern gave */
 };
 
