@@ -102,6 +102,17 @@ static const char after_text[] =
 	"deep;f1;f2;f3;f4;f5;f6;f7;f8;f9;f10 1100\n"
 	"python3.11 64\n";
 
+/* diff__read with its message, if any, captured into err. */
+static int read_captured(const char *path, struct lt_folded *f, char *err, size_t len)
+{
+	int ret;
+
+	lt_log_capture(err, len);
+	ret = diff__read(path, f);
+	lt_log_capture(NULL, 0);
+	return ret;
+}
+
 static void test_read(void)
 {
 	char path[128], err[256] = "";
@@ -119,7 +130,7 @@ static void test_read(void)
 	    "app;main;zero 0\n"
 	    "app;main;operator new(unsigned long) 3",	/* no newline at the end */
 	    path, sizeof(path));
-	ret = diff__read(path, &f, err, sizeof(err));
+	ret = read_captured(path, &f, err, sizeof(err));
 	if (!ASSERT_EQ(ret, 0, "read") || !ASSERT_EQ(f.n, 3, "three distinct stacks"))
 		goto out;
 	ASSERT_STREQ(f.stacks[0], "app;main;alloc", "first seen first");
@@ -144,7 +155,7 @@ static void read_error(const char *line, const char *want, const char *name)
 
 	snprintf(text, sizeof(text), "# c\napp;main 1\n%s\napp;main 2\n", line);
 	put("bad.folded", text, path, sizeof(path));
-	ret = diff__read(path, &f, err, sizeof(err));
+	ret = read_captured(path, &f, err, sizeof(err));
 	ASSERT_EQ(ret, -EINVAL, name);
 	snprintf(msg, sizeof(msg), "%s:3: %s", path, want);
 	ASSERT_CONTAINS(err, msg, name);
@@ -172,10 +183,10 @@ static void test_read_errors(void)
 		   "a sum past int64");
 
 	snprintf(path, sizeof(path), "%s/missing.folded", tmpdir);
-	ASSERT_EQ(diff__read(path, &f, err, sizeof(err)), -ENOENT, "missing file");
+	ASSERT_EQ(read_captured(path, &f, err, sizeof(err)), -ENOENT, "missing file");
 	snprintf(want, sizeof(want), "cannot read %s: %s", path, strerror(ENOENT));
 	ASSERT_STREQ(err, want, "missing file message");
-	ASSERT_EQ(diff__read(tmpdir, &f, err, sizeof(err)), -EISDIR, "a directory");
+	ASSERT_EQ(read_captured(tmpdir, &f, err, sizeof(err)), -EISDIR, "a directory");
 	ASSERT_CONTAINS(err, "cannot read /tmp/", "a directory's message");
 	diff__free(&f);
 }
@@ -199,7 +210,7 @@ static void test_hash_collision(void)
 	    COLLIDE_A " 1\n" COLLIDE_B " 10\n" COLLIDE_B " 100\n" COLLIDE_A " 1000\n"
 	    "app;other 5\n" COLLIDE_B " 10000\n",
 	    path, sizeof(path));
-	if (!ASSERT_EQ(diff__read(path, &f, err, sizeof(err)), 0, "read") ||
+	if (!ASSERT_EQ(read_captured(path, &f, err, sizeof(err)), 0, "read") ||
 	    !ASSERT_EQ(f.n, 3, "colliding stacks kept apart"))
 		goto out;
 	ASSERT_STREQ(f.stacks[0], COLLIDE_A, "first");
@@ -232,7 +243,7 @@ static void test_read_many(void)
 	fclose(m);
 	put("many.folded", buf, path, sizeof(path));
 	free(buf);
-	if (!ASSERT_EQ(diff__read(path, &f, err, sizeof(err)), 0, "read") ||
+	if (!ASSERT_EQ(read_captured(path, &f, err, sizeof(err)), 0, "read") ||
 	    !ASSERT_EQ(f.n, N + 1, "distinct stacks"))
 		goto out;
 	for (int i = 0; i < N; i++)

@@ -69,8 +69,7 @@ static int find_or_add(struct reader *r, const char *stack, size_t *idx)
 }
 
 /* One line without its newline: skipped, or added to its stack. 0, -EINVAL or -ENOMEM. */
-static int read_line(struct reader *r, char *line, const char *path, size_t lineno, char *err,
-		     size_t errlen)
+static int read_line(struct reader *r, char *line, const char *path, size_t lineno)
 {
 	char *sp = strrchr(line, ' ');
 	uint64_t v;
@@ -81,21 +80,18 @@ static int read_line(struct reader *r, char *line, const char *path, size_t line
 		return 0;
 	/* Only the last space ends the stack: C++ frames have spaces of their own. */
 	if (!sp || strspn(line, " \t") >= (size_t)(sp - line)) {
-		snprintf(err, errlen, "%s:%zu: not a folded line (" FOLDED_WANT ")", path, lineno);
+		lt_err("%s:%zu: not a folded line (" FOLDED_WANT ")", path, lineno);
 		return -EINVAL;
 	}
 	e = parse_u64(sp + 1, 0, INT64_MAX, &v);
 	if (e) {
-		snprintf(err, errlen,
-			 "%s:%zu: %s '%.24s%s' (" FOLDED_WANT ", VALUE from 0 to %" PRId64 ")",
-			 path, lineno,
-			 e == -ERANGE ? "value out of range" : "not a folded line: VALUE", sp + 1,
-			 strlen(sp + 1) > 24 ? "..." : "", INT64_MAX);
+		lt_err("%s:%zu: %s '%.24s%s' (" FOLDED_WANT ", VALUE from 0 to %" PRId64 ")", path,
+		       lineno, e == -ERANGE ? "value out of range" : "not a folded line: VALUE",
+		       sp + 1, strlen(sp + 1) > 24 ? "..." : "", INT64_MAX);
 		return -EINVAL;
 	}
 	if ((int64_t)v > INT64_MAX - r->total) {
-		snprintf(err, errlen, "%s:%zu: the values add up past %" PRId64, path, lineno,
-			 INT64_MAX);
+		lt_err("%s:%zu: the values add up past %" PRId64, path, lineno, INT64_MAX);
 		return -EINVAL;
 	}
 	*sp = '\0';
@@ -107,7 +103,7 @@ static int read_line(struct reader *r, char *line, const char *path, size_t line
 	return 0;
 }
 
-int diff__read(const char *path, struct lt_folded *out, char *err, size_t errlen)
+int diff__read(const char *path, struct lt_folded *out)
 {
 	struct reader r = { .f = out };
 	size_t cap = 0, lineno = 0;
@@ -120,7 +116,7 @@ int diff__read(const char *path, struct lt_folded *out, char *err, size_t errlen
 	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		lt_err("cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -129,7 +125,7 @@ int diff__read(const char *path, struct lt_folded *out, char *err, size_t errlen
 			line[--len] = '\0';
 		if (len && line[len - 1] == '\r')
 			line[--len] = '\0';
-		ret = read_line(&r, line, path, lineno, err, errlen);
+		ret = read_line(&r, line, path, lineno);
 		if (ret)
 			break;
 	}
@@ -137,9 +133,9 @@ int diff__read(const char *path, struct lt_folded *out, char *err, size_t errlen
 	if (!ret && !feof(f))
 		ret = -errno;
 	if (ret == -ENOMEM)
-		snprintf(err, errlen, "out of memory reading %s", path);
+		lt_err("out of memory reading %s", path);
 	else if (ret && ret != -EINVAL)
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		lt_err("cannot read %s: %s", path, strerror(-ret));
 	free(line);
 	fclose(f);
 	hashmap__free(&r.map);
@@ -433,18 +429,14 @@ int diff__main(int argc, char **argv, FILE *out)
 	struct diff_opts o = { .top_n = DIFF_TOP_DEFAULT };
 	struct lt_folded before = {}, after = {};
 	struct diff d = {};
-	char err[512];
 	int ret, e;
 
 	ret = parse_args(argc, argv, &o, out);
 	if (ret >= 0)
 		return ret;
 	ret = 1;
-	if (diff__read(o.before_path, &before, err, sizeof(err)) ||
-	    diff__read(o.after_path, &after, err, sizeof(err))) {
-		lt_err("%s", err);
+	if (diff__read(o.before_path, &before) || diff__read(o.after_path, &after))
 		goto out;
-	}
 	if (diff_build(&d, &before, &after)) {
 		lt_err("out of memory comparing %s and %s", o.before_path, o.after_path);
 		goto out;

@@ -22,7 +22,7 @@ struct lt_folded {
  * skipped; any other line must end in a space and a non-negative integer. Returns 0, -errno,
  * or -EINVAL with `err` naming the file and line.
  */
-int diff__read(const char *path, struct lt_folded *out, char *err, size_t errlen);
+int diff__read(const char *path, struct lt_folded *out);
 void diff__free(struct lt_folded *f);
 
 /* argv[0] is "diff". Returns the process exit status: 0, 1 (a file error) or 2 (usage). */
