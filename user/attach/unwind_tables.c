@@ -157,7 +157,10 @@ static long object_of(struct lt_unwind *u, pid_t pid, struct lt_elf *e, const st
 		elf_end(debug);
 	if (dfd >= 0)
 		close(dfd);
-	if (err)
+	if (err == -E2BIG)
+		lt_warn("%s: its CFI names a register or an opcode leaktop does not run (corrupt or "
+			"crafted): walked by frame pointers there", v->path);
+	else if (err)
 		lt_info(1, "pid %d: no unwind table for %s: %s", pid, v->path, strerror(-err));
 	else
 		lt_info(2, "pid %d: %s: %zu unwind rows from %zu FDEs (%zu from .debug_frame), "

@@ -124,7 +124,102 @@ static uint8_t cie_fde_encoding(const Dwarf_CIE *cie)
 struct cie_enc {
 	Dwarf_Off off;
 	uint8_t enc;
+	bool z;		/* 'z' augmentation: each FDE has augmentation data before its program */
 };
+
+/* --- Bounding what libdw is asked to run ------------------------------------------------ */
+
+/*
+ * Registers a CFA program may name. x86-64's DWARF numbers stop at 66 (flags, segments, FS
+ * and GS bases); libdw makes each frame state as large as the highest register it names, so
+ * a crafted .eh_frame naming register 100,000,000 would cost gigabytes.
+ */
+#define LT_CFI_MAX_REG 128
+
+static bool uleb(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	return read_encoded(p, end, DW_EH_PE_uleb128, v);
+}
+
+/* Skip `n` bytes; false past the end. */
+static bool skip(const uint8_t **p, const uint8_t *end, uint64_t n)
+{
+	if (n > (uint64_t)(end - *p))
+		return false;
+	*p += n;
+	return true;
+}
+
+/*
+ * Whether a CFA program decodes to its end with known opcodes and names only registers below
+ * LT_CFI_MAX_REG. An object with any other program is not unwound by its CFI at all.
+ */
+static bool program_ok(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end) {
+		uint8_t op = *p++;
+		uint64_t reg = 0, reg2 = 0, v;
+		bool ok = true;
+
+		if (op >> 6 == 1 || op >> 6 == 3) /* advance_loc, restore: the operand is in op */
+			continue;
+		if (op >> 6 == 2) { /* offset: the register is in op, then a ULEB */
+			if (!uleb(&p, end, &v))
+				return false;
+			continue;
+		}
+		switch (op) {
+		case DW_CFA_nop:
+		case DW_CFA_remember_state:
+		case DW_CFA_restore_state:
+			break;
+		case DW_CFA_advance_loc1:
+			ok = skip(&p, end, 1);
+			break;
+		case DW_CFA_advance_loc2:
+			ok = skip(&p, end, 2);
+			break;
+		case DW_CFA_advance_loc4:
+			ok = skip(&p, end, 4);
+			break;
+		case DW_CFA_def_cfa_offset:
+		case DW_CFA_def_cfa_offset_sf:
+		case DW_CFA_GNU_args_size:
+			ok = uleb(&p, end, &v);
+			break;
+		case DW_CFA_restore_extended:
+		case DW_CFA_undefined:
+		case DW_CFA_same_value:
+		case DW_CFA_def_cfa_register:
+			ok = uleb(&p, end, &reg);
+			break;
+		case DW_CFA_offset_extended:
+		case DW_CFA_offset_extended_sf:
+		case DW_CFA_val_offset:
+		case DW_CFA_val_offset_sf:
+		case DW_CFA_def_cfa:
+		case DW_CFA_def_cfa_sf:
+		case DW_CFA_GNU_negative_offset_extended:
+			ok = uleb(&p, end, &reg) && uleb(&p, end, &v);
+			break;
+		case DW_CFA_register:
+			ok = uleb(&p, end, &reg) && uleb(&p, end, &reg2);
+			break;
+		case DW_CFA_def_cfa_expression:
+			ok = uleb(&p, end, &v) && skip(&p, end, v);
+			break;
+		case DW_CFA_expression:
+		case DW_CFA_val_expression:
+			ok = uleb(&p, end, &reg) && uleb(&p, end, &v) && skip(&p, end, v);
+			break;
+		default: /* set_loc (its operand's size is the FDE's encoding) and vendor opcodes */
+			return false;
+		}
+		if (!ok || reg >= LT_CFI_MAX_REG || reg2 >= LT_CFI_MAX_REG)
+			return false;
+	}
+	return true;
+}
 
 static int push_range(struct fde_list *l, uint64_t begin, uint64_t end, bool debug_frame)
 {
@@ -190,18 +285,37 @@ static int collect_fdes(Elf *elf, const char *name, struct fde_list *out)
 				err = -ENOMEM;
 				break;
 			}
-			cies[ncies++] = (struct cie_enc){ off, eh ? cie_fde_encoding(&e.cie) : 0 };
+			if (e.cie.return_address_register >= LT_CFI_MAX_REG ||
+			    !program_ok(e.cie.initial_instructions, e.cie.initial_instructions_end)) {
+				err = -E2BIG;
+				break;
+			}
+			cies[ncies++] = (struct cie_enc){
+				off, eh ? cie_fde_encoding(&e.cie) : 0,
+				e.cie.augmentation && e.cie.augmentation[0] == 'z',
+			};
 		} else {
 			const uint8_t *p = e.fde.start, *end = e.fde.end;
 			uint8_t enc = DW_EH_PE_absptr;
-			uint64_t begin, range;
+			uint64_t begin, range, aug;
+			bool z = false;
 
 			for (size_t i = 0; i < ncies; i++) {
-				if (cies[i].off == e.fde.CIE_pointer)
+				if (cies[i].off == e.fde.CIE_pointer) {
 					enc = cies[i].enc;
+					z = cies[i].z;
+				}
 			}
 			if (read_encoded(&p, end, enc & 0x0f, &begin) &&
 			    read_encoded(&p, end, enc & 0x0f, &range)) {
+				/* Its program, after the augmentation data: what libdw will run. */
+				const uint8_t *prog = p;
+
+				if ((z && (!uleb(&prog, end, &aug) || !skip(&prog, end, aug))) ||
+				    !program_ok(prog, end)) {
+					err = -E2BIG;
+					break;
+				}
 				if ((enc & 0x70) == DW_EH_PE_pcrel)
 					begin += sh.sh_addr + (e.fde.start - (const uint8_t *)data->d_buf);
 				if (range && begin + range > begin)

@@ -26,7 +26,9 @@ struct lt_cfi_stats {
  * file). Rows come sorted by pc; consecutive equal rows are merged, and the end of each FDE
  * that the next does not start at gets an LT_CFA_NONE row, so no pc between functions
  * borrows a rule. Returns 0 (with *rows to free; *n may be 0 for an object without CFI) or
- * -errno.
+ * -errno: -E2BIG when a CIE or FDE program names a register past any x86-64 one, or an
+ * opcode leaktop does not run (libdw would size its frame state by such a register: a
+ * crafted file could cost gigabytes).
  */
 int cfi__build_rows(Elf *elf, Elf *debug, struct lt_unwind_row **rows, size_t *n,
 		    struct lt_cfi_stats *stats);
