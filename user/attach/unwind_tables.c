@@ -44,7 +44,7 @@ struct lt_unwind {
 	struct object *objs;
 	size_t nobjs, cap_objs;
 	struct proc *procs;
-	size_t nprocs;
+	size_t nprocs, cap_procs;
 	size_t next_row;	/* first free row in the kernel's map */
 	double build_s;
 };
@@ -69,17 +69,13 @@ void unwind__free(struct lt_unwind *u)
 
 static struct proc *proc_get(struct lt_unwind *u, pid_t pid)
 {
-	struct proc *tmp;
-
 	for (size_t i = 0; i < u->nprocs; i++) {
 		if (u->procs[i].pid == pid)
 			return &u->procs[i];
 	}
-	tmp = realloc(u->procs, (u->nprocs + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (lt_grow((void **)&u->procs, &u->cap_procs, u->nprocs, sizeof(*u->procs)))
 		return NULL;
-	u->procs = tmp;
-	memset(&u->procs[u->nprocs], 0, sizeof(*tmp));
+	memset(&u->procs[u->nprocs], 0, sizeof(*u->procs));
 	u->procs[u->nprocs].pid = pid;
 	return &u->procs[u->nprocs++];
 }

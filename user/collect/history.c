@@ -36,7 +36,7 @@ struct lt_history {
 	size_t *free_list;
 	size_t nfree, cap_free;
 	struct proc_ring *procs;
-	size_t nprocs;
+	size_t nprocs, cap_procs;
 	/* Scratch for history__get*(): the series in time order. */
 	double *out_t, *out_v, *out_v2;
 };
@@ -223,7 +223,7 @@ int history__put(struct lt_history *h, const struct lt_series_key *k, double v)
 
 static struct proc_ring *proc_of(struct lt_history *h, pid_t pid, bool create)
 {
-	struct proc_ring *tmp, *p;
+	struct proc_ring *p;
 
 	for (size_t i = 0; i < h->nprocs; i++) {
 		if (h->procs[i].pid == pid)
@@ -231,10 +231,8 @@ static struct proc_ring *proc_of(struct lt_history *h, pid_t pid, bool create)
 	}
 	if (!create)
 		return NULL;
-	tmp = realloc(h->procs, (h->nprocs + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (lt_grow((void **)&h->procs, &h->cap_procs, h->nprocs, sizeof(*h->procs)))
 		return NULL;
-	h->procs = tmp;
 	p = &h->procs[h->nprocs];
 	p->pid = pid;
 	p->first = h->samples;

@@ -22,7 +22,7 @@ struct proc {
 
 struct lt_regions {
 	struct proc *procs;
-	size_t nprocs;
+	size_t nprocs, cap_procs;
 	struct lt_region_totals *totals;
 	size_t ntotals, cap_totals;
 	struct lt_hashmap index; /* (tgid, stack, anon) fingerprint -> totals index */
@@ -58,19 +58,15 @@ uint64_t regions__dropped(const struct lt_regions *r)
 
 static struct proc *proc_of(struct lt_regions *r, uint32_t tgid, bool create)
 {
-	struct proc *tmp;
-
 	for (size_t i = 0; i < r->nprocs; i++) {
 		if (r->procs[i].tgid == tgid)
 			return &r->procs[i];
 	}
 	if (!create)
 		return NULL;
-	tmp = realloc(r->procs, (r->nprocs + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (lt_grow((void **)&r->procs, &r->cap_procs, r->nprocs, sizeof(*r->procs)))
 		return NULL;
-	r->procs = tmp;
-	memset(&r->procs[r->nprocs], 0, sizeof(*tmp));
+	memset(&r->procs[r->nprocs], 0, sizeof(*r->procs));
 	r->procs[r->nprocs].tgid = tgid;
 	return &r->procs[r->nprocs++];
 }

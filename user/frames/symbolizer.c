@@ -26,7 +26,7 @@ struct proc {
 
 struct lt_symbolizer {
 	struct proc *procs;
-	size_t nprocs;
+	size_t nprocs, cap_procs;
 	/* Every string handed out, freed at the end. */
 	char **strings;
 	size_t nstrings, cap_strings;
@@ -125,19 +125,15 @@ static const char *keep(struct lt_symbolizer *s, char *str)
 
 static struct proc *proc_get(struct lt_symbolizer *s, pid_t pid, bool create)
 {
-	struct proc *tmp;
-
 	for (size_t i = 0; i < s->nprocs; i++) {
 		if (s->procs[i].pid == pid)
 			return &s->procs[i];
 	}
 	if (!create)
 		return NULL;
-	tmp = realloc(s->procs, (s->nprocs + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (lt_grow((void **)&s->procs, &s->cap_procs, s->nprocs, sizeof(*s->procs)))
 		return NULL;
-	s->procs = tmp;
-	memset(&s->procs[s->nprocs], 0, sizeof(*tmp));
+	memset(&s->procs[s->nprocs], 0, sizeof(*s->procs));
 	s->procs[s->nprocs].pid = pid;
 	s->procs[s->nprocs].dwfl = dwfl_begin(&callbacks);
 	if (!s->procs[s->nprocs].dwfl)
