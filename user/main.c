@@ -258,8 +258,8 @@ static int cmd_trace(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (scope__init(&s.scope, &s.cfg) || open_session(&s))
 		goto out;
-	for (size_t i = 0; s.scope.ops->strict && i < registry__count(s.reg); i++)
-		symbolizer__refresh(s.symbolizer, registry__at(s.reg, i)->t.pid);
+	if (s.scope.ops->strict)
+		follow__reexamine(&s); /* -p's processes named now, from one maps snapshot each */
 	announce__attached(&s);
 	s.start = s.last = now_mono();
 	/* leaktop's CPU counts from here, not from its start-up. */

@@ -172,18 +172,6 @@ static int cmp_pmap(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int unwind__scan(struct lt_unwind *u, pid_t pid)
-{
-	struct lt_maps m;
-	int err = procmaps__read(pid, &m);
-
-	if (err)
-		return err;
-	err = unwind__scan_maps(u, pid, &m);
-	procmaps__free(&m);
-	return err;
-}
-
 int unwind__scan_maps(struct lt_unwind *u, pid_t pid, const struct lt_maps *mp)
 {
 	const struct lt_maps m = *mp;

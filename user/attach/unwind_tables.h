@@ -2,7 +2,7 @@
 /*
  * Unwind tables for the CFI walker: rows built once per object (keyed by build id, or by
  * device and inode) and shared by every process that maps it, and a mapping array per
- * process. scan() reads a process's mappings and builds what is new; sync() pushes new rows
+ * process. scan_maps() takes a process's mappings and builds what is new; sync() pushes new rows
  * and changed mapping arrays into the BPF maps. Objects mapped later (dlopen) are picked up by
  * the next scan. An object whose rows do not fit the rows map is walked by frame pointers, and
  * counted.
@@ -29,11 +29,9 @@ struct lt_unwind *unwind__new(void);
 void unwind__free(struct lt_unwind *u);
 
 /*
- * Read `pid`'s executable mappings and build rows for the objects not seen before. Cheap when
- * nothing changed. Returns 0, or -errno (-ENOENT: the process is gone).
+ * From `pid`'s mappings (the registry's snapshot of /proc/PID/maps), build rows for the
+ * executable objects not seen before. Cheap when nothing changed. Returns 0, or -errno.
  */
-int unwind__scan(struct lt_unwind *u, pid_t pid);
-/* The same from mappings already read (the registry's snapshot). */
 struct lt_maps;
 int unwind__scan_maps(struct lt_unwind *u, pid_t pid, const struct lt_maps *maps);
 
