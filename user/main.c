@@ -90,11 +90,13 @@ static int report(struct lt_session *s, bool final)
 		lt_err("failed to read the kernel maps: %s", strerror(-err));
 		goto out;
 	}
-	err = sample__take(&src, &sample, &in) ?: report__record(&in, s->history);
 	selfcost__measure(&s->self, s->skel->obj, &in.self);
 	in.self.procs_seen = n;
 	in.self.objects = s->objects_attached;
-	err = err ?: report__build(&r, &in);
+	err = sample__take(&src, &sample, &in) ?: report__build(&r, &in);
+	if (!err)
+		report__record(&r, &in);
+	err = err ?: report__annotate(&r, &in);
 	if (err) {
 		lt_err("failed to build the report: %s", strerror(-err));
 		goto out;

@@ -165,7 +165,8 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 			return err;
 		o->probed = !err;
 	}
-	if (s->cfg.per_call && s->scope.ops->per_call && !a->per_call) {
+	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */
+	if (s->cfg.per_call && !a->per_call) {
 		int r = attach_per_call(s, p->t.pid, maps);
 
 		/* With -p, a function that is not there is an error; a scope passes over it. */

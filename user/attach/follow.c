@@ -131,13 +131,6 @@ static void add_found(struct lt_session *s, pid_t pid)
 		lt_info(1, "tracing pid %d (%s), new", pid, p->t.comm);
 }
 
-static int cmp_pid_t(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The processes of the scope now: new ones added, vanished ones marked gone. */
 static void scan_scope(struct lt_session *s)
 {
@@ -152,10 +145,9 @@ static void scan_scope(struct lt_session *s)
 		add_found(s, pids[i]);
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		struct lt_proc_rec *p = registry__at(s->reg, i);
-		pid_t key = p->t.pid;
 
 		/* Not in the scope's list any more: exited (an event may have been lost), or moved out. */
-		if (!bsearch(&key, pids, n, sizeof(*pids), cmp_pid_t) || target__exited(&p->t))
+		if (!scope__listed(pids, n, p->t.pid) || target__exited(&p->t))
 			p->gone = true;
 	}
 	free(pids);

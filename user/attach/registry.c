@@ -88,26 +88,34 @@ int registry__look(struct lt_registry *reg, struct lt_proc_rec *p)
 	if (err)
 		return err;
 	for (size_t c = 0; c < reg->nconcerns; c++) {
-		int e = reg->concerns[c].look ? reg->concerns[c].look(reg->concerns[c].ctx, p, &maps)
-					      : 0;
+		const struct lt_concern *k = &reg->concerns[c];
+		int e = k->look ? k->look(k->ctx, p, &maps) : 0;
 
+		if (e)
+			lt_info(2, "pid %d: %s: %s", p->t.pid, k->name, strerror(-e));
 		err = err ?: e;
 	}
 	procmaps__free(&maps);
 	return err;
 }
 
-void registry__forget(struct lt_registry *reg, struct lt_proc_rec *p)
+/* Every concern forgets one process; `many`: those with forget_many too, for this pid alone. */
+static void forget_one(struct lt_registry *reg, struct lt_proc_rec *p, bool many)
 {
 	for (size_t c = 0; c < reg->nconcerns; c++) {
 		const struct lt_concern *k = &reg->concerns[c];
 
-		if (k->forget_many)
+		if (many && k->forget_many)
 			k->forget_many(k->ctx, &p->t.pid, 1);
 		if (k->forget)
 			k->forget(k->ctx, p);
 		p->state[c] = NULL;
 	}
+}
+
+void registry__forget(struct lt_registry *reg, struct lt_proc_rec *p)
+{
+	forget_one(reg, p, true);
 }
 
 /* Drop record i; the last one takes its place. reindex() after. */
@@ -151,10 +159,7 @@ size_t registry__purge_gone(struct lt_registry *reg)
 		if (!p->gone)
 			continue;
 		lt_info(1, "pid %d (%s) is gone: its entries are purged", p->t.pid, p->t.comm);
-		for (size_t c = 0; c < reg->nconcerns; c++) {
-			if (reg->concerns[c].forget)
-				reg->concerns[c].forget(reg->concerns[c].ctx, p);
-		}
+		forget_one(reg, p, false); /* the kernel maps went in one batch above */
 		remove_at(reg, i);
 	}
 	reindex(reg);
@@ -167,12 +172,7 @@ void registry__free(struct lt_registry *reg)
 	if (!reg)
 		return;
 	while (reg->n) {
-		struct lt_proc_rec *p = reg->v[reg->n - 1];
-
-		for (size_t c = 0; c < reg->nconcerns; c++) {
-			if (reg->concerns[c].forget)
-				reg->concerns[c].forget(reg->concerns[c].ctx, p);
-		}
+		forget_one(reg, reg->v[reg->n - 1], false); /* nothing to delete from the kernel */
 		remove_at(reg, reg->n - 1);
 	}
 	hashmap__free(&reg->index);

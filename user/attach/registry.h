@@ -38,7 +38,7 @@ struct lt_proc_rec {
 };
 
 struct lt_concern {
-	const char *name;
+	const char *name;	/* for -vv: which concern a failed look was */
 	/* A look at a live process (at start, when found, after exec, for dlopen). 0 or -errno. */
 	int (*look)(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps);
 	/* Drop what the concern holds of the process; state[id] is cleared after. */

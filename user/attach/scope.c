@@ -24,6 +24,11 @@ static int cmp_pid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+bool scope__listed(const pid_t *pids, size_t n, pid_t pid)
+{
+	return n && bsearch(&pid, pids, n, sizeof(*pids), cmp_pid);
+}
+
 struct pid_list {
 	pid_t *v;
 	size_t n, cap;
@@ -104,15 +109,6 @@ static int list_cgroup_pids(const char *abs_path, pid_t **pids, size_t *n)
 		return err;
 	}
 	return finish(&l, pids, n);
-}
-
-/* --- -p ---------------------------------------------------------------------------------- */
-
-static int pids_resolve(struct lt_target_scope *s, const struct lt_config *cfg)
-{
-	(void)s;
-	(void)cfg;
-	return 0;
 }
 
 /* --- --all ------------------------------------------------------------------------------ */
@@ -213,8 +209,6 @@ static const struct lt_scope_ops scope_pids = {
 	.bpf_scope = LT_SCOPE_PIDS,
 	.max_procs = LT_MAX_TARGETS,
 	.strict = true,
-	.per_call = true,
-	.resolve = pids_resolve,
 };
 
 static const struct lt_scope_ops scope_all = {
@@ -233,7 +227,6 @@ static const struct lt_scope_ops scope_cgroup = {
 	.bpf_scope = LT_SCOPE_CGROUP,
 	.max_procs = LT_MAX_SCOPE_PROCS,
 	.follows = true,
-	.per_call = true,
 	.reexamine_s = LT_REEXAMINE_S,
 	.resolve = cgroup_resolve,
 	.list = cgroup_list,
@@ -244,5 +237,5 @@ int scope__init(struct lt_target_scope *s, const struct lt_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->ops = cfg->all ? &scope_all : cfg->cgroup || cfg->container ? &scope_cgroup : &scope_pids;
-	return s->ops->resolve(s, cfg);
+	return s->ops->resolve ? s->ops->resolve(s, cfg) : 0;
 }

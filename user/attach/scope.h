@@ -28,9 +28,8 @@ struct lt_scope_ops {
 	bool follows;		/* finds processes as they come and go (fork, exec, rescans) */
 	bool strict;		/* a named process leaktop cannot trace is an error */
 	bool shared_probes;	/* each allocator file probed once for every process */
-	bool per_call;		/* --per-call can count in its processes */
 	double reexamine_s;	/* known processes' mappings looked at again; 0: each interval */
-	/* Resolve the scope's cgroup and name: 0, or -errno with the reason said. */
+	/* Resolve the scope's cgroup and name: 0, or -errno with the reason said. NULL: none. */
 	int (*resolve)(struct lt_target_scope *s, const struct lt_config *cfg);
 	/* The processes in the scope now, a sorted array to free: 0 or -errno. NULL: fixed. */
 	int (*list)(const struct lt_target_scope *s, pid_t **pids, size_t *n);
@@ -48,5 +47,7 @@ struct lt_target_scope {
 
 /* Choose the scope from the options and resolve it. 0, or -errno with the reason said. */
 int scope__init(struct lt_target_scope *s, const struct lt_config *cfg);
+/* Whether `pid` is in a list that ops->list gave (sorted). */
+bool scope__listed(const pid_t *pids, size_t n, pid_t pid);
 
 #endif /* LEAKTOP_SCOPE_H */

@@ -502,57 +502,28 @@ static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 	return err;
 }
 
-/* Rows, processes, groups and containers from the input: the model before the history. */
-static int model(struct lt_report *r, const struct lt_report_input *in)
+int report__build(struct lt_report *r, const struct lt_report_input *in)
 {
-	size_t cap = 0;
-
 	memset(r, 0, sizeof(*r));
 	r->group_by = in->group_by;
-	if (in->nrows) {
-		r->rows = malloc(in->nrows * sizeof(*r->rows));
-		if (!r->rows)
-			return -ENOMEM;
-		memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
-		r->nrows = in->nrows;
-	}
-	if (lt_grow((void **)&r->procs, &cap, in->nprocs, sizeof(*r->procs)))
+	r->rows = malloc(in->nrows * sizeof(*r->rows) + 1);
+	r->procs = malloc(in->nprocs * sizeof(*r->procs) + 1);
+	if (!r->rows || !r->procs)
 		return -ENOMEM;
+	memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
+	r->nrows = in->nrows;
 	memcpy(r->procs, in->procs, in->nprocs * sizeof(*r->procs));
 	r->nprocs = in->nprocs;
 	for (size_t i = 0; i < r->nprocs; i++)
 		proc_label(&r->procs[i]);
 	qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_proc);
 	for (size_t i = 0; i < r->nrows; i++) {
-		r->rows[i].frames = NULL;
-		r->rows[i].nframes = 0;
 		if (r->rows[i].kind == LT_ROW_HEAP) {
 			r->total_bytes += r->rows[i].bytes;
 			r->total_count += r->rows[i].count;
 		}
 	}
 	sum_procs(r);
-	return build_groups(r) ?: build_containers(r);
-}
-
-int report__record(const struct lt_report_input *in, struct lt_history *h)
-{
-	struct lt_report r;
-	int err = model(&r, in);
-
-	if (!err)
-		record(&r, in->final, in->now, h);
-	report__free(&r);
-	return err;
-}
-
-int report__build(struct lt_report *r, const struct lt_report_input *in)
-{
-	double baseline;
-	int err = model(r, in);
-
-	if (err)
-		return err;
 	memcpy(r->stats, in->stats, sizeof(r->stats));
 	r->sort_outstanding = in->sort_outstanding;
 	r->per_call = in->per_call;
@@ -561,8 +532,6 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->scope_name = in->scope_name;
 	r->elapsed_s = in->now - in->start;
 	r->start_ns = in->start_ns;
-	if (history__has_baseline(in->history, &baseline))
-		r->baseline_s = baseline - in->start;
 	r->interval_s = in->interval_s;
 	r->final = in->final;
 	r->no_heap = in->no_heap;
@@ -571,6 +540,20 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->unwind_rows = in->unwind_rows;
 	r->unwind_bytes = in->unwind_bytes;
 	r->self = in->self;
+	return build_groups(r) ?: build_containers(r);
+}
+
+void report__record(const struct lt_report *r, const struct lt_report_input *in)
+{
+	record(r, in->final, in->now, in->history);
+}
+
+int report__annotate(struct lt_report *r, const struct lt_report_input *in)
+{
+	double baseline;
+
+	if (history__has_baseline(in->history, &baseline))
+		r->baseline_s = baseline - in->start;
 	annotate(r, in);
 	prune(r, in->final);
 	return symbolize(r, in);

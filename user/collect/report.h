@@ -162,14 +162,14 @@ typedef void (*lt_frame_namer_fn)(void *ctx, pid_t pid, struct lt_frame *f);
 
 /*
  * Everything a report is built from, as plain values: the sampling step (sample.h) reads the
- * kernel maps, the regions and /proc into it, and feeds the history with report__record().
+ * kernel maps, the regions and /proc into it.
  */
 struct lt_report_input {
 	const struct lt_row *rows;	/* counters only: no rate, trend, growth or frames yet */
 	size_t nrows;
 	const struct lt_proc *procs;	/* pid, comm, exited, go, container, rss, anon, calls */
 	size_t nprocs;
-	struct lt_history *history;	/* read here; report__record() writes it */
+	struct lt_history *history;	/* read by report__annotate(); report__record() feeds it */
 	lt_frame_namer_fn name_frame;	/* NULL: frames keep their addresses only */
 	void *namer_ctx;
 	uint64_t stats[LT_STAT__COUNT];
@@ -193,18 +193,19 @@ struct lt_report_input {
 };
 
 /*
- * The model of one sample, from plain inputs only: reads nothing but `in` (and the history it
- * points to), so it is unit-tested on arrays like the writers. 0 or -errno; report__free()
- * either way.
+ * A report in three steps, none of which reads anything but `in` and its history:
+ *   report__build()    the model of one sample: rows, processes (sorted by pid, with their
+ *                      sums), groups, containers, and the sample's header fields;
+ *   report__record()   feeds `in->history` this sample of every row, group, process and
+ *                      container (the first interval report is also the growth baseline; a
+ *                      final report that comes first is not: growth then counts from attach);
+ *   report__annotate() rates, trends, growth and verdicts from the history, drops the rows
+ *                      with nothing to show, and names the frames of those the writers show.
+ * Each returns 0 or -errno (report__record cannot fail); report__free() in every case.
  */
 int report__build(struct lt_report *r, const struct lt_report_input *in);
-
-/*
- * Feed the history this sample of every row, group, process and container, before
- * report__build(). The first interval report is also the growth baseline; a final report that
- * comes first is not (growth then counts from attach). 0 or -ENOMEM.
- */
-int report__record(const struct lt_report_input *in, struct lt_history *h);
+void report__record(const struct lt_report *r, const struct lt_report_input *in);
+int report__annotate(struct lt_report *r, const struct lt_report_input *in);
 
 /* Whether a row has anything to show: something held, or activity (since attach, when final). */
 bool report__row_kept(const struct lt_row *row, bool final);

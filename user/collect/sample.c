@@ -27,7 +27,7 @@ static struct lt_row *new_row(struct lt_sample *r, size_t *cap)
 	return &r->rows[r->nrows++];
 }
 
-/* The row's raw stack, for report__build() to name. */
+/* The row's raw stack, for report__annotate() to name. */
 static void set_stack(struct lt_row *row, const struct lt_sample_sources *src)
 {
 	const struct lt_stack *st = collector__stack(src->collector, row->stack_id);
@@ -143,7 +143,7 @@ static void unknown_proc(struct lt_proc *p, pid_t pid)
 /*
  * The processes of the report: every target with -p; with a scope, those with rows (a host
  * has hundreds of processes, and most hold nothing of note), and any process that has rows
- * but no target yet. Sorted by pid, for report__proc().
+ * but no target yet, in no particular order (report__build sorts them).
  */
 static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 {
@@ -183,7 +183,8 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 		pid_t pid = r->rows[i].pid;
 		uint64_t unused;
 
-		if (!report__row_kept(&r->rows[i], src->final) || hashmap__get(&known, (uint32_t)pid, &unused))
+		if (!report__row_kept(&r->rows[i], src->final) ||
+		    hashmap__get(&known, (uint32_t)pid, &unused))
 			continue;
 		if (lt_grow((void **)&r->procs, &cap, n, sizeof(*r->procs))) {
 			err = -ENOMEM;

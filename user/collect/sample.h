@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The sampling step: one interval's counters, read from the kernel maps (through the
- * collector), the regions and /proc into plain arrays for report__record() and
- * report__build(). Everything the report model needs from the outside world is read here.
+ * collector), the regions and /proc into plain arrays for the report model
+ * (report.h). Everything the report model needs from the outside world is read here.
  */
 #ifndef LEAKTOP_SAMPLE_H
 #define LEAKTOP_SAMPLE_H

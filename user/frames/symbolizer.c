@@ -199,18 +199,6 @@ static void report_module(Dwfl *dwfl, pid_t pid, const char *exe, const struct l
 		mf->info.build_id = build_id_hex(mod);
 }
 
-int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid)
-{
-	struct lt_maps maps;
-	int err = procmaps__read(pid, &maps);
-
-	if (err)
-		return err;
-	err = symbolizer__refresh_maps(s, pid, &maps);
-	procmaps__free(&maps);
-	return err;
-}
-
 int symbolizer__refresh_maps(struct lt_symbolizer *s, pid_t pid, const struct lt_maps *mp)
 {
 	const struct lt_maps maps = *mp;
@@ -324,8 +312,13 @@ void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, stru
 	memset(out, 0, sizeof(*out));
 	if (!ip)
 		return;
-	if (!p) {
-		symbolizer__refresh(s, pid);
+	if (!p) { /* a process no look has named yet (names are lazy in a scope) */
+		struct lt_maps maps;
+
+		if (!procmaps__read(pid, &maps)) {
+			symbolizer__refresh_maps(s, pid, &maps);
+			procmaps__free(&maps);
+		}
 		p = proc_get(s, pid, false);
 	}
 	if (!p)

@@ -5,7 +5,7 @@
  * read, and debuginfo is found by build id and debuglink. C++ and Rust names are demangled.
  *
  * A process's modules stay open after it exits, so its stacks can still be named in the final
- * report: call symbolizer__refresh() while it lives to pick up dlopen'ed objects.
+ * report: call symbolizer__refresh_maps() while it lives to pick up dlopen'ed objects.
  */
 #ifndef LEAKTOP_SYMBOLIZER_H
 #define LEAKTOP_SYMBOLIZER_H
@@ -29,11 +29,9 @@ struct lt_symbolizer *symbolizer__new(void);
 void symbolizer__free(struct lt_symbolizer *s);
 
 /*
- * Read the process's mappings again and report new or changed objects. Returns 0, or -errno
- * when the process cannot be read (it may have exited; what was known stays usable).
+ * Report the new or changed objects among the process's mappings (the registry's snapshot of
+ * /proc/PID/maps). Returns 0, or -errno (-ESRCH for a zombie; what was known stays usable).
  */
-int symbolizer__refresh(struct lt_symbolizer *s, pid_t pid);
-/* The same from mappings already read (the registry's snapshot). */
 struct lt_maps;
 int symbolizer__refresh_maps(struct lt_symbolizer *s, pid_t pid, const struct lt_maps *maps);
 
@@ -51,7 +49,7 @@ void symbolizer__forget(struct lt_symbolizer *s, pid_t pid);
  */
 void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, struct lt_sym *out);
 
-/* An lt_frame_namer_fn for report__build(): `ctx` is the symbolizer. */
+/* An lt_frame_namer_fn for report__annotate(): `ctx` is the symbolizer. */
 struct lt_frame;
 void symbolizer__name_frame(void *ctx, pid_t pid, struct lt_frame *f);
 

@@ -177,13 +177,7 @@ struct enc {
 /* Room in the array *arr for n elements of `size` bytes, doubling as lt_grow() does. */
 static int reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
-	while (*cap < n) {
-		int err = lt_grow(arr, cap, *cap, size);
-
-		if (err)
-			return err;
-	}
-	return 0;
+	return n ? lt_grow(arr, cap, n - 1, size) : 0;
 }
 
 static void pb_raw(struct pb *b, const void *p, size_t n)
