@@ -83,6 +83,8 @@ struct lt_thread {
 	__u32 sys_in_alloc;	/* the syscall in flight was made by a traced allocator call */
 	__u64 sys_arg[3];	/* the syscall in flight's arguments, for its exit */
 	struct lt_stack scratch;
+	__u8 py_frame[LT_PY_WINDOW]; /* the Python walk's reads (python.bpf.h) */
+	__u8 py_code[LT_PY_WINDOW];
 };
 
 struct {
@@ -102,6 +104,7 @@ static __always_inline void lt_stat_add(__u32 which, __u64 n)
 
 #include "scope.bpf.h"
 #include "unwind.bpf.h"
+#include "python.bpf.h"
 #include "stack.bpf.h"
 
 /* Blocks a weight stands for, in 1/LT_COUNT_ONE units: exactly one when it is the size. */
@@ -167,7 +170,7 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 			.ip_is_return = true,
 		};
 
-		tkey.stack_id = lt_stack_capture(ctx, tgid, &regs, &th->scratch);
+		tkey.stack_id = lt_stack_capture(ctx, tgid, &regs, th);
 	}
 	t = lt_totals_get(&tkey);
 	if (!t) {

@@ -77,6 +77,13 @@ enum lt_stat {
 	LT_STAT_SOCK_MAP_FULL,	   /* sockets not tracked: the sockets map is full */
 	LT_STAT_SOCK_TOTALS_FULL,  /* sockets not tracked: no room for their stack's totals */
 	LT_STAT_PROC_EVENTS_LOST,  /* exec, exit or fork events lost: the ring buffer was full */
+	/* Python frames (python.bpf.h): walks made, frames found, and how walks ended early. */
+	LT_STAT_PY_WALKS,	   /* stacks of a CPython process that looked for Python frames */
+	LT_STAT_PY_FRAMES,	   /* Python frames found by them */
+	LT_STAT_PY_NO_THREAD,	   /* the thread had no Python thread state (not a Python thread) */
+	LT_STAT_PY_ERR_READ,	   /* a thread state or frame could not be read */
+	LT_STAT_PY_ERR_CODE,	   /* a frame's code object was not a code object: walk stopped */
+	LT_STAT_PY_TRUNCATED,	   /* cut at LT_PY_MAX_FRAMES, or no room left in the stack */
 	LT_STAT__COUNT,
 };
 
@@ -232,5 +239,70 @@ struct lt_stack {
 	__u32 _pad;
 	__u64 ips[LT_MAX_FRAMES];
 };
+
+/*
+ * Python frames. A stack of a CPython process carries, after its native frames, two slots per
+ * Python frame, innermost first. Their top byte is a tag no user address has (user space ends
+ * below 2^47), so user space tells them from return addresses:
+ *   code slot:     LT_TAG_PY_CODE << 56 | the code object's address
+ *   position slot: LT_TAG_PY_POS << 56 | group end << 55 | checksum << 24 | instruction
+ * The checksum (31 bits, lt_py_sum()) hashes immutable fields of the code object, so a code
+ * object freed and another made at its address are told apart. The instruction is the raw
+ * position (enum lt_py_instr), clamped to LT_PY_INSTR_NONE. "Group end" marks the outermost
+ * Python frame of one native _PyEval_EvalFrameDefault call: the frames from one group end to
+ * the next are what that native frame was running.
+ */
+#define LT_PY_MAX_FRAMES 48
+#define LT_TAG_SHIFT 56
+#define LT_TAG_PY_CODE 0xc1ULL
+#define LT_TAG_PY_POS 0xc2ULL
+#define LT_PY_GROUP_END (1ULL << 55)
+#define LT_PY_SUM_SHIFT 24
+#define LT_PY_SUM_MASK 0x7fffffffULL
+#define LT_PY_INSTR_NONE 0xffffffULL
+#define LT_PY_WINDOW 128 /* bytes of a frame, or of a code object, read at once */
+
+/* What a frame's position field holds. */
+enum lt_py_instr {
+	LT_PY_LASTI_BYTES, /* 3.8, 3.9: f_lasti, a byte offset into co_code */
+	LT_PY_LASTI_UNITS, /* 3.10: f_lasti, in 2-byte code units */
+	LT_PY_INSTR_PTR,   /* 3.11+: a pointer into the code object (emitted less the code's address) */
+};
+
+/* How the Python frames of one native eval call are told apart. */
+enum lt_py_entry {
+	LT_PY_ENTRY_EACH, /* <= 3.10: every Python frame is its own native call */
+	LT_PY_ENTRY_FLAG, /* 3.11: a frame whose byte at f_entry is non-zero was entered from C */
+	LT_PY_ENTRY_SHIM, /* 3.12+: a frame whose byte at f_entry is 3 is C's shim: it ends a group */
+};
+
+#define LT_PY_OWNER_CSTACK 3
+#define LT_PY_NO_CFRAME 0xffff
+
+/* Per CPython process: where its state is, checked by user space before it is written. */
+struct lt_py_proc {
+	__u64 tss;		/* &_PyRuntime's GIL-state Py_tss_t {int initialized; unsigned key} */
+	__u64 code_type;	/* &PyCode_Type: every code object's ob_type */
+	__u32 tls_base;		/* glibc: struct pthread's first block of thread-specific data */
+	__u16 ts_frame;		/* PyThreadState: frame, cframe or current_frame */
+	__u16 cf_frame;		/* _PyCFrame: current_frame; LT_PY_NO_CFRAME without a cframe */
+	__u16 f_code, f_back, f_instr, f_entry; /* in a frame, all below LT_PY_WINDOW */
+	__u16 co_sum[4];	/* code fields summed (ints below LT_PY_WINDOW) */
+	__u8 instr_kind;	/* enum lt_py_instr */
+	__u8 entry_kind;	/* enum lt_py_entry */
+	__u8 _pad[6];
+};
+
+/* The checksum of a code object's immutable fields, computed alike on both sides. */
+static inline __u64 lt_py_sum(__u32 a, __u32 b, __u32 c, __u32 d)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ a) * 0x100000001b3ULL;
+	h = (h ^ b) * 0x100000001b3ULL;
+	h = (h ^ c) * 0x100000001b3ULL;
+	h = (h ^ d) * 0x100000001b3ULL;
+	return (h ^ (h >> 31)) & LT_PY_SUM_MASK;
+}
 
 #endif /* LEAKTOP_H */

@@ -42,13 +42,17 @@ static __always_inline __u64 lt_stack_hash(const struct lt_stack *st)
  * A process with unwind tables is walked by its CFI (unwind.bpf.h), from `regs`; any other by
  * the kernel's frame-pointer walk of the current task, with `ctx` (a uprobe's or tracepoint's).
  *
- * `scratch` is per-thread memory: a per-CPU buffer is not safe here, because uprobe programs
- * run with only migration disabled and another task on this CPU may run in between.
+ * A CPython process's stack then gets its Python frames appended (python.bpf.h).
+ *
+ * The walks write into per-thread memory (`th`): a per-CPU buffer is not safe here, because
+ * uprobe programs run with only migration disabled and another task on this CPU may run in
+ * between.
  */
 static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 					      const struct lt_uregs *regs,
-					      struct lt_stack *scratch)
+					      struct lt_thread *th)
 {
+	struct lt_stack *scratch = &th->scratch;
 	struct lt_unwind_proc *proc = NULL;
 	long n;
 	__u64 id;
@@ -66,6 +70,8 @@ static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 		lt_stat_add(LT_STAT_STACK_FAILED, 1);
 		return LT_STACK_NONE;
 	}
+	if (cfg_python)
+		n = lt_py_walk(th, n, tgid);
 	scratch->len = n;
 	id = lt_stack_hash(scratch);
 	if (bpf_map_lookup_elem(&stacks, &id))

@@ -69,7 +69,7 @@ static __always_inline __u64 lt_syscall_stack(void *ctx, __u32 tgid, struct lt_t
 	if (cfg_no_stacks)
 		return LT_STACK_NONE;
 	lt_syscall_regs(&regs);
-	return lt_stack_capture(ctx, tgid, &regs, &th->scratch);
+	return lt_stack_capture(ctx, tgid, &regs, th);
 }
 
 static __always_inline __u32 lt_sock_kind(__u64 family, __u64 type)

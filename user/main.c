@@ -27,6 +27,8 @@
 #include "sample.h"
 #include "session.h"
 #include "symbolizer.h"
+#include "python.h"
+#include "frames.h"
 #include "unwind_tables.h"
 #include "util.h"
 
@@ -50,7 +52,7 @@ static int report(struct lt_session *s, bool final)
 		.ntargets = n, .scope = s->scope.ops->kind, .now = now_mono(), .final = final,
 	};
 	struct lt_report_input in = {
-		.history = s->history, .name_frame = symbolizer__name_frame, .namer_ctx = s->symbolizer,
+		.history = s->history, .name_stack = frames__name_stack, .namer_ctx = &s->frames,
 		.scope = src.scope, .scope_name = s->scope.ops->follows ? s->scope.name : NULL,
 		.group_by = s->cfg.group_by, .now = src.now, .start = s->start,
 		.interval_s = src.now - s->last, .start_ns = s->start_ns, .top_n = s->cfg.top_n,
@@ -93,7 +95,10 @@ static int report(struct lt_session *s, bool final)
 	selfcost__measure(&s->self, s->skel->obj, &in.self);
 	in.self.procs_seen = n;
 	in.self.objects = s->objects_attached;
-	err = sample__take(&src, &sample, &in) ?: report__build(&r, &in);
+	err = sample__take(&src, &sample, &in);
+	if (!err)
+		frames__prefetch(&s->frames, in.rows, in.nrows);
+	err = err ?: report__build(&r, &in);
 	if (!err)
 		report__record(&r, &in);
 	err = err ?: report__annotate(&r, &in);
@@ -180,9 +185,11 @@ static int open_session(struct lt_session *s)
 
 	s->objcache = objects__cache_new();
 	s->symbolizer = symbolizer__new();
+	s->python = s->cfg.no_python ? NULL : python__new();
+	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python };
 	s->history = history__new(s->cfg.window);
 	s->unwind = s->cfg.unwind == LT_UNWIND_FP ? NULL : unwind__new();
-	if (!s->objcache || !s->symbolizer || !s->history ||
+	if (!s->objcache || !s->symbolizer || !s->history || (!s->cfg.no_python && !s->python) ||
 	    (s->cfg.unwind != LT_UNWIND_FP && !s->unwind)) {
 		lt_err("out of memory");
 		return -ENOMEM;
@@ -229,6 +236,7 @@ static void close_session(struct lt_session *s)
 	leaktop_bpf__destroy(s->skel);
 	collector__free(s->collector);
 	symbolizer__free(s->symbolizer);
+	python__free(s->python);
 	unwind__free(s->unwind);
 	history__free(s->history);
 	regions__free(s->regions);

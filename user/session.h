@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "frames.h"
 #include "probes.h"
 #include "scope.h"
 #include "selfcost.h"
@@ -26,6 +27,7 @@ struct lt_events;
 struct lt_history;
 struct lt_object_cache;
 struct lt_proc_rec;
+struct lt_python;
 struct lt_regions;
 struct lt_registry;
 struct lt_symbolizer;
@@ -43,6 +45,8 @@ struct lt_session {
 	enum lt_attach_mode mode;
 	struct lt_collector *collector;
 	struct lt_symbolizer *symbolizer;
+	struct lt_python *python;	/* NULL with --config python=off */
+	struct lt_frames frames;	/* names stacks: the symbolizer's and Python's */
 	struct lt_unwind *unwind;	/* NULL with --unwind fp */
 	size_t unwind_rows_max;
 	struct lt_history *history;
@@ -64,6 +68,7 @@ void follow__service(struct lt_session *s);	/* act on events and the clock */
 double follow__next(const struct lt_session *s); /* when service() next has work */
 void follow__reexamine(struct lt_session *s);	/* every process's mappings again */
 bool follow__all_exited(const struct lt_session *s);
+int follow__sync_python(struct lt_session *s);	/* after load: the Python processes found */
 struct lt_event;
 void follow__on_event(void *ctx, const struct lt_event *ev); /* the process events' callback */
 

@@ -12,17 +12,26 @@
 static const __u64 leak_ips[] = { 0x1010, 0x2020, 0x3030 };
 
 /* Names every frame "fn_<ip>" in module "app", as the symbolizer would. */
-static void fake_namer(void *ctx, pid_t pid, struct lt_frame *f)
+static int fake_namer(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
+		      struct lt_frame **frames, size_t *n)
 {
 	static char names[8][32];
 	static int next;
-	char *name = names[next++ % 8];
 
-	(*(int *)ctx)++;
-	snprintf(name, 32, "fn_%llx_%d", (unsigned long long)f->ip, pid);
-	f->func = name;
-	f->offset = 4;
-	f->module = "app";
+	*frames = calloc(nips, sizeof(**frames));
+	for (uint32_t i = 0; i < nips; i++) {
+		struct lt_frame *f = &(*frames)[i];
+		char *name = names[next++ % 8];
+
+		(*(int *)ctx)++;
+		snprintf(name, 32, "fn_%llx_%d", (unsigned long long)ips[i], pid);
+		f->ip = ips[i];
+		f->func = name;
+		f->offset = 4;
+		f->module = "app";
+	}
+	*n = nips;
+	return 0;
 }
 
 struct fixture {
@@ -55,7 +64,7 @@ static void sample_at(struct fixture *fx, struct lt_history *h, int t, bool fina
 	fx->procs[1] = (struct lt_proc){ .pid = 100, .comm = "svc", .rss = 2 << 20 };
 	fx->in = (struct lt_report_input){
 		.rows = fx->rows, .nrows = 4, .procs = fx->procs, .nprocs = 2, .history = h,
-		.name_frame = fake_namer, .namer_ctx = &fx->named, .now = 100 + t, .start = 99,
+		.name_stack = fake_namer, .namer_ctx = &fx->named, .now = 100 + t, .start = 99,
 		.interval_s = 1, .top_n = 5, .final = final, .scope = LT_SCOPE_KIND_ALL,
 		.scope_name = "every user process",
 	};
@@ -148,7 +157,7 @@ static void test_groups_and_no_namer(void)
 
 	sample_at(&fx, h, 0, false);
 	fx.in.group_by = LT_GROUP_CONTAINER;
-	fx.in.name_frame = NULL;
+	fx.in.name_stack = NULL;
 	ASSERT_EQ(build(&r, &fx.in), 0, "build");
 	ASSERT_EQ(fx.named, 0, "no namer: nothing named");
 	ASSERT_TRUE(r.ngroups == 3, "host heap, container heap, container tcp");

@@ -6,6 +6,7 @@
  * so each concern sees one maps snapshot and forgets in one place.
  */
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <linux/types.h>
 #include <math.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "registry.h"
 #include "session.h"
 #include "symbolizer.h"
+#include "python.h"
 #include "unwind_tables.h"
 #include "util.h"
 
@@ -72,6 +74,92 @@ static void names_forget(void *ctx, struct lt_proc_rec *p)
 		symbolizer__forget(s->symbolizer, p->t.pid);
 }
 
+/*
+ * Python: where a CPython process keeps its frames, for the BPF walk. Said once per reason
+ * when a process runs an interpreter leaktop cannot follow (-p: once per process).
+ */
+static void python_unfollowed(struct lt_session *s, const struct lt_proc_rec *p, const char *why)
+{
+	static uint64_t said[16];
+	uint64_t h = str_hash(why);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(said) && said[i] && !s->scope.ops->strict; i++) {
+		if (said[i] == h)
+			return;
+	}
+	if (i < ARRAY_SIZE(said))
+		said[i] = h;
+	lt_warn("pid %d (%s) runs Python, but its stacks keep native frames only: %s", p->t.pid,
+		p->t.comm, why);
+}
+
+static int python_push(struct lt_session *s, pid_t pid, const struct lt_py_proc *e)
+{
+	int fd = s->skel ? bpf_map__fd(s->skel->maps.py_procs) : -1;
+	__u32 key = pid;
+
+	if (fd < 0)
+		return 0; /* not loaded yet: follow__sync_python() pushes it */
+	return bpf_map_update_elem(fd, &key, e, BPF_ANY) ? -errno : 0;
+}
+
+static int python_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
+{
+	struct lt_session *s = ctx;
+	struct lt_py_proc e;
+	char why[160];
+	int err;
+
+	if (!s->python)
+		return 0;
+	err = python__look(s->python, p->t.pid, maps, &e, why, sizeof(why));
+	if (err < 0 && why[0])
+		python_unfollowed(s, p, why);
+	if (err <= 0)
+		return 0; /* native frames: never a reason not to trace it */
+	lt_info(1, "pid %d: CPython %s, Python frames in its stacks", p->t.pid,
+		python__version(s->python, p->t.pid));
+	err = python_push(s, p->t.pid, &e);
+	if (err)
+		lt_warn("pid %d: cannot follow its Python frames: %s", p->t.pid, strerror(-err));
+	return 0;
+}
+
+static void python_forget(void *ctx, struct lt_proc_rec *p)
+{
+	struct lt_session *s = ctx;
+	__u32 key = p->t.pid;
+
+	if (!s->python)
+		return;
+	if (s->skel)
+		bpf_map_delete_elem(bpf_map__fd(s->skel->maps.py_procs), &key);
+	/* Gone: its names stay for the final report. A new program: they are of no more use. */
+	if (p->gone)
+		python__exited(s->python, p->t.pid);
+	else
+		python__forget(s->python, p->t.pid);
+}
+
+int follow__sync_python(struct lt_session *s)
+{
+	for (size_t i = 0; s->python && i < registry__count(s->reg); i++) {
+		pid_t pid = registry__at(s->reg, i)->t.pid;
+		struct lt_py_proc e;
+		int err;
+
+		if (!python__entry(s->python, pid, &e))
+			continue;
+		err = python_push(s, pid, &e);
+		if (err) {
+			lt_err("cannot follow the Python frames of pid %d: %s", pid, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static void regions_forget(void *ctx, struct lt_proc_rec *p)
 {
 	struct lt_session *s = ctx;
@@ -97,6 +185,7 @@ static int register_concerns(struct lt_session *s)
 		{ .name = "regions", .forget = regions_forget, .ctx = s },
 		{ .name = "unwind tables", .look = unwind_look, .forget = unwind_forget, .ctx = s },
 		{ .name = "names", .look = names_look, .forget = names_forget, .ctx = s },
+		{ .name = "python", .look = python_look, .forget = python_forget, .ctx = s },
 	};
 	int err = allocators__register(s);
 

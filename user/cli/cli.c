@@ -129,6 +129,9 @@ void cli__usage(FILE *out)
 		"                            prologue instructions, or at +0 as naive tracers do\n"
 		"                          probes=full|empty  empty: measure the probes alone\n"
 		"                          stacks=on|off  off: skip stack walks (benchmarks)\n"
+		"                          python=on|off  off: no Python frames in stacks\n"
+		"                          pymalloc=on|off  off: Python's object allocator\n"
+		"                            (objects of 512 B or less) is not traced\n"
 		"                          unwind-rows=N  size of the unwind rows map\n"
 		"  -v, --verbose           say more about what is attached (repeat for more)\n"
 		"  -h, --help              this text\n"
@@ -202,8 +205,19 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 			cfg->no_stacks = !strcmp(v, "off");
 			return 0;
 		}
+	} else if (klen == 6 && !strncmp(kv, "python", 6)) {
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			cfg->no_python = !strcmp(v, "off");
+			return 0;
+		}
+	} else if (klen == 8 && !strncmp(kv, "pymalloc", 8)) {
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			cfg->no_pymalloc = !strcmp(v, "off");
+			return 0;
+		}
 	} else {
-		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, unwind-rows)",
+		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, python, "
+		       "pymalloc, unwind-rows)",
 		       (int)klen, kv);
 		return -EINVAL;
 	}

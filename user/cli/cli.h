@@ -41,6 +41,8 @@ struct lt_config {
 	bool entry_offsets;		 /* offsets=entry: probe at +0, as naive tracers do */
 	bool empty_probes;		 /* probes=empty: programs that do nothing (benchmarks) */
 	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */
+	bool no_python;			 /* python=off: native frames only in CPython processes */
+	bool no_pymalloc;		 /* pymalloc=off: PyObject_Malloc and its kin not probed */
 	enum lt_unwind_mode unwind;	 /* --unwind */
 	unsigned long unwind_rows;	 /* unwind-rows=: rows map size; 0 sizes it from the tables */
 	bool heap, sockets;		 /* --no-heap, --no-sockets turn a side off */

@@ -142,6 +142,14 @@ double report__proc_growth(const struct lt_proc_view *v)
 
 int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with_offset)
 {
+	if (f->cls == LT_FRAME_PYTHON) {
+		const char *file = f->file ? f->file : "?";
+		const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+
+		if (f->line)
+			return snprintf(buf, len, "%s (%s:%u)", f->func ? f->func : "?", base, f->line);
+		return snprintf(buf, len, "%s (%s)", f->func ? f->func : "?", base);
+	}
 	if (f->func && with_offset)
 		return snprintf(buf, len, "%s+%#" PRIx64 " [%s]", f->func, f->offset,
 				f->module ? f->module : "?");
@@ -441,19 +449,25 @@ static int symbolize_row(struct lt_row *row, const struct lt_report_input *in)
 {
 	if (!row->nips || row->frames)
 		return 0;
+	if (in->name_stack)
+		return in->name_stack(in->namer_ctx, row->pid, row->ips, row->nips, &row->frames,
+				      &row->nframes);
 	row->frames = calloc(row->nips, sizeof(*row->frames));
 	if (!row->frames)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < row->nips; i++) {
-		struct lt_frame *f = &row->frames[i];
-
-		f->ip = row->ips[i];
-		if (in->name_frame)
-			in->name_frame(in->namer_ctx, row->pid, f);
-		f->cls = report__frame_class(f->func, f->mod);
-	}
+	for (uint32_t i = 0; i < row->nips; i++)
+		row->frames[i].ip = row->ips[i];
 	row->nframes = row->nips;
 	return 0;
+}
+
+const struct lt_frame *report__lead_frame(const struct lt_row *row)
+{
+	for (size_t i = 0; i < row->nframes; i++) {
+		if (row->frames[i].cls == LT_FRAME_PYTHON)
+			return &row->frames[i];
+	}
+	return row->nframes ? &row->frames[0] : NULL;
 }
 
 bool report__row_is_heap(const struct lt_row *r)

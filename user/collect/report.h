@@ -35,6 +35,7 @@ enum lt_frame_class {
 	LT_FRAME_APP,		/* the process's executable */
 	LT_FRAME_LIB,		/* a shared library */
 	LT_FRAME_ALLOC,		/* an allocation function: malloc's family, operator new, strdup */
+	LT_FRAME_PYTHON,	/* a Python function: `func` is its qualified name, in `file` */
 };
 
 /* What the table's rows are: stacks, or their sums per process or per container. */
@@ -45,8 +46,11 @@ enum lt_group_by {
 };
 
 struct lt_frame {
-	uint64_t ip;
+	uint64_t ip;		/* a return address; an interpreter frame's code slot (leaktop.h) */
+	uint64_t pos;		/* an interpreter frame's position slot; 0 for native frames */
 	const char *func;	/* NULL when unknown */
+	const char *file;	/* an interpreter frame's source file, or NULL */
+	uint32_t line;		/* ... and its line there; 0 when unknown */
 	uint64_t offset;	/* from func, or from the module's base when func is NULL */
 	const char *module;	/* object basename, NULL when unknown */
 	const struct lt_module *mod; /* the object (frame.h), NULL when unknown */
@@ -155,10 +159,12 @@ struct lt_report {
 };
 
 /*
- * Names a frame: fills `func`, `offset`, `module` and `mod` of `f` from `f->ip`, a return
- * address in process `pid`. The strings must outlive the report.
+ * Names a raw stack of process `pid` (ips, innermost first, as the kernel stored it): fills
+ * *frames (to free) and *n with its frames, native and interpreted, innermost first. Strings
+ * must outlive the report. 0 or -ENOMEM.
  */
-typedef void (*lt_frame_namer_fn)(void *ctx, pid_t pid, struct lt_frame *f);
+typedef int (*lt_stack_namer_fn)(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
+				 struct lt_frame **frames, size_t *n);
 
 /*
  * Everything a report is built from, as plain values: the sampling step (sample.h) reads the
@@ -170,7 +176,7 @@ struct lt_report_input {
 	const struct lt_proc *procs;	/* pid, comm, exited, go, container, rss, anon, calls */
 	size_t nprocs;
 	struct lt_history *history;	/* read by report__annotate(); report__record() feeds it */
-	lt_frame_namer_fn name_frame;	/* NULL: frames keep their addresses only */
+	lt_stack_namer_fn name_stack;	/* NULL: frames keep their addresses only */
 	void *namer_ctx;
 	uint64_t stats[LT_STAT__COUNT];
 	uint64_t regions_dropped;
@@ -249,6 +255,9 @@ double report__proc_growth(const struct lt_proc_view *v);
  * split one function into many). Returns the number of characters written, as snprintf.
  */
 int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with_offset);
+
+/* The frame a row is best known by: its innermost interpreter frame, else its first. */
+const struct lt_frame *report__lead_frame(const struct lt_row *row);
 
 /* The class of a frame from its function name and object. */
 enum lt_frame_class report__frame_class(const char *func, const struct lt_module *mod);

@@ -334,14 +334,3 @@ void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, stru
 		return;
 	p->syms[p->nsyms++] = *out;
 }
-
-void symbolizer__name_frame(void *ctx, pid_t pid, struct lt_frame *f)
-{
-	struct lt_sym sym;
-
-	symbolizer__symbolize(ctx, pid, f->ip, &sym);
-	f->func = sym.func;
-	f->offset = sym.offset;
-	f->module = sym.module;
-	f->mod = sym.mod;
-}

@@ -49,10 +49,6 @@ void symbolizer__forget(struct lt_symbolizer *s, pid_t pid);
  */
 void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, struct lt_sym *out);
 
-/* An lt_frame_namer_fn for report__annotate(): `ctx` is the symbolizer. */
-struct lt_frame;
-void symbolizer__name_frame(void *ctx, pid_t pid, struct lt_frame *f);
-
 /*
  * Demangle a C++ (Itanium) or Rust symbol name. Returns a string to free, or NULL when the
  * name is not mangled.

@@ -113,7 +113,7 @@ static bool hidden_version(Elf_Data *versym, size_t i)
 
 /* Fill the still-missing names from one symbol table; returns how many it found. */
 static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names, size_t n,
-		       struct lt_elf_func *out)
+		       struct lt_elf_func *out, bool objects)
 {
 	Elf_Data *data = elf_getdata(scn, NULL), *versym = NULL;
 	Elf_Scn *vscn;
@@ -137,7 +137,8 @@ static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names,
 			continue;
 		if (hidden_version(versym, i))
 			continue;
-		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+		    (!objects || GELF_ST_TYPE(sym.st_info) != STT_OBJECT))
 			continue;
 		bind = GELF_ST_BIND(sym.st_info);
 		if (bind != STB_GLOBAL && bind != STB_WEAK)
@@ -146,11 +147,13 @@ static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names,
 		if (!name)
 			continue;
 		for (size_t k = 0; k < n; k++) {
-			uint64_t off;
+			uint64_t off = 0;
 
 			if (out[k].found || strcmp(name, names[k]))
 				continue;
-			if (elfobj__vaddr_to_offset(e, sym.st_value, &off))
+			/* Data in .bss has no file offset; only functions need one (for probes). */
+			if (elfobj__vaddr_to_offset(e, sym.st_value, &off) &&
+			    GELF_ST_TYPE(sym.st_info) == STT_FUNC)
 				break;
 			out[k] = (struct lt_elf_func){
 				.found = true,
@@ -165,8 +168,8 @@ static int scan_symtab(struct lt_elf *e, Elf_Scn *scn, const char *const *names,
 	return found;
 }
 
-int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
-		       struct lt_elf_func *out)
+static int find_syms(struct lt_elf *e, const char *const *names, size_t n,
+		     struct lt_elf_func *out, bool data)
 {
 	static const Elf64_Word types[] = { SHT_DYNSYM, SHT_SYMTAB };
 	int found = 0;
@@ -176,9 +179,21 @@ int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
 		Elf_Scn *scn = find_section(e->elf, types[t]);
 
 		if (scn)
-			found += scan_symtab(e, scn, names, n, out);
+			found += scan_symtab(e, scn, names, n, out, data);
 	}
 	return found;
+}
+
+int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
+		       struct lt_elf_func *out)
+{
+	return find_syms(e, names, n, out, false);
+}
+
+int elfobj__find_syms(struct lt_elf *e, const char *const *names, size_t n,
+		      struct lt_elf_func *out)
+{
+	return find_syms(e, names, n, out, true);
 }
 
 /* How well a symbol's name and binding match a user function's name; 0 not at all. */

@@ -32,6 +32,10 @@ void elfobj__close(struct lt_elf *e);
 int elfobj__find_funcs(struct lt_elf *e, const char *const *names, size_t n,
 		       struct lt_elf_func *out);
 
+/* The same for functions and data objects (global variables), such as an interpreter's state. */
+int elfobj__find_syms(struct lt_elf *e, const char *const *names, size_t n,
+		      struct lt_elf_func *out);
+
 /*
  * A user's function by name, for probes such as --per-call: a global or weak symbol, else a
  * static one, else a compiler's clone of a static one ("name.constprop.0"). 0; -ENOENT when

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frames.h"
+#include "python.h"
+#include "report.h"
+#include "symbolizer.h"
+
+/* The native frames of a stack come first; interpreter slots follow them. */
+static uint32_t native_len(const __u64 *ips, uint32_t nips)
+{
+	uint32_t n = 0;
+
+	while (n < nips && !python__is_slot(ips[n]))
+		n++;
+	return n;
+}
+
+static void name_native(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
+{
+	struct lt_sym sym;
+
+	symbolizer__symbolize(fr->sym, pid, f->ip, &sym);
+	f->func = sym.func;
+	f->offset = sym.offset;
+	f->module = sym.module;
+	f->mod = sym.mod;
+	f->cls = report__frame_class(f->func, f->mod);
+}
+
+static void name_python(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
+{
+	struct lt_py_frame py;
+	int err = python__name(fr->python, pid, f->ip, f->pos, &py);
+
+	f->cls = LT_FRAME_PYTHON;
+	f->module = "python";
+	if (!err) {
+		f->func = py.func;
+		f->file = py.file;
+		f->line = py.line;
+		return;
+	}
+	f->func = err == -ESTALE ? "[python code freed]" : "[python code unreadable]";
+	if (err == -ESTALE)
+		fr->py_stale++;
+}
+
+/* Whether a native frame is the interpreter's evaluation loop, which Python frames replace. */
+static bool is_eval(struct lt_frames *fr, pid_t pid, const struct lt_frame *f)
+{
+	return python__is_eval(fr->python, pid, f->ip) ||
+	       (f->func && !strncmp(f->func, "_PyEval_EvalFrameDefault", 24));
+}
+
+int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
+		       struct lt_frame **frames, size_t *n)
+{
+	struct lt_frames *fr = ctx;
+	uint32_t nn = native_len(ips, nips), next = nn; /* next: the next group's first slot */
+	struct lt_frame *out = calloc(nips + 1, sizeof(*out));
+	size_t k = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nn; i++) {
+		struct lt_frame f = { .ip = ips[i] };
+
+		name_native(fr, pid, &f);
+		if (next + 1 >= nips || !fr->python || !is_eval(fr, pid, &f)) {
+			out[k++] = f;
+			continue;
+		}
+		/* This evaluation call ran the Python frames up to the next group end. */
+		while (next + 1 < nips) {
+			struct lt_frame *p = &out[k++];
+
+			p->ip = ips[next];
+			p->pos = ips[next + 1];
+			name_python(fr, pid, p);
+			next += 2;
+			if (p->pos & LT_PY_GROUP_END)
+				break;
+		}
+	}
+	/* Python frames whose native calls the walk did not reach: the outermost, in order. */
+	for (; fr->python && next + 1 < nips; next += 2) {
+		struct lt_frame *p = &out[k++];
+
+		p->ip = ips[next];
+		p->pos = ips[next + 1];
+		name_python(fr, pid, p);
+	}
+	*frames = out;
+	*n = k;
+	return 0;
+}
+
+void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nrows)
+{
+	struct lt_py_frame py;
+
+	if (!fr->python)
+		return;
+	for (size_t r = 0; r < nrows; r++) {
+		const struct lt_row *row = &rows[r];
+
+		if (!row->ips || !python__version(fr->python, row->pid))
+			continue;
+		for (uint32_t i = native_len(row->ips, row->nips); i + 1 < row->nips; i += 2)
+			python__name(fr->python, row->pid, row->ips[i], row->ips[i + 1], &py);
+	}
+}

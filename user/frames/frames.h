@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Naming stacks: native frames by the symbolizer, interpreter frames by their runtime's namer
+ * (python.h), spliced in place of the interpreter's own native frame. The report model calls
+ * frames__name_stack() (an lt_stack_namer_fn) for the rows it shows; frames__prefetch() names
+ * the interpreter frames of new stacks while their processes still live.
+ */
+#ifndef LEAKTOP_FRAMES_H
+#define LEAKTOP_FRAMES_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct lt_symbolizer;
+struct lt_python;
+struct lt_frame;
+struct lt_row;
+
+struct lt_frames {
+	struct lt_symbolizer *sym;
+	struct lt_python *python;	/* NULL: interpreter frames are left out */
+	uint64_t py_stale;		/* Python frames whose code object was gone when named */
+};
+
+int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
+		       struct lt_frame **frames, size_t *n);
+
+/* Name (and cache) the interpreter frames of these rows now: their code may go later. */
+void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nrows);
+
+#endif /* LEAKTOP_FRAMES_H */
