@@ -184,6 +184,7 @@ static int open_session(struct lt_session *s)
 	int err;
 
 	s->objcache = objects__cache_new();
+	objects__set_pymalloc(!s->cfg.no_pymalloc);
 	s->symbolizer = symbolizer__new();
 	s->python = s->cfg.no_python ? NULL : python__new();
 	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python };

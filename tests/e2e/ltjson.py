@@ -10,6 +10,10 @@
   ltjson.py FILE proc FIELD               FIELD of the final report's first process
   ltjson.py FILE leaks PID                "FUNC BYTES COUNT" per innermost frame of the final
                                           report's heap stacks in process PID
+  ltjson.py FILE python PID               "FUNC FILE:LINE BYTES COUNT" per innermost Python
+                                          frame of the final report's heap stacks in PID
+  ltjson.py FILE pychain PID FUNC         the frames of PID's largest heap stack whose
+                                          innermost Python frame is FUNC, one per line
 
 A stack is "made in FUNC" when FUNC is its first frame outside the C library and the dynamic
 loader: for a heap block, the allocator's caller; for a socket or mapping, the syscall
@@ -98,6 +102,8 @@ def main():
                     f["ip"].startswith("0x") for f in s["frames"]), s
                 for f in s["frames"]:
                     has(f, FRAME_KEYS, "a frame")
+                    if f["module"] == "python":
+                        has(f, {"file", "line"}, "a Python frame")
             for p in r["processes"]:
                 has(p, PROC_KEYS, "a process")
                 assert p["verdict"] in VERDICTS, p
@@ -119,6 +125,27 @@ def main():
         print(max(hits, key=lambda s: s["bytes"] + s["count"])[field] if hits else "none")
     elif what == "proc":
         print(final["processes"][0][sys.argv[3]])
+    elif what in ("python", "pychain"):
+        pid, sums, best = int(sys.argv[3]), {}, None
+        for s in final["stacks"]:
+            py = [f for f in s["frames"] if f["module"] == "python"]
+            if s["pid"] != pid or s["kind"] != "heap" or not py:
+                continue
+            key = "%s %s:%d" % (py[0]["function"], py[0]["file"].rsplit("/", 1)[-1], py[0]["line"])
+            b, c = sums.get(key, (0, 0))
+            sums[key] = (b + s["bytes"], c + s["count"])
+            if what == "pychain" and py[0]["function"] == sys.argv[4] and (
+                    best is None or s["bytes"] > best["bytes"]):
+                best = s
+        if what == "pychain":
+            for f in (best or {"frames": []})["frames"]:
+                if f["module"] == "python":
+                    print("%s (%s:%d)" % (f["function"], f["file"].rsplit("/", 1)[-1], f["line"]))
+                else:
+                    print("%s [%s]" % (f["function"], f["module"]))
+        else:
+            for key, (b, c) in sorted(sums.items()):
+                print(key, b, c)
     elif what == "leaks":
         pid, sums = int(sys.argv[3]), {}
         for s in final["stacks"]:

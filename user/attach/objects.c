@@ -62,6 +62,18 @@ const struct lt_alloc_sym lt_alloc_syms[] = {
 	{ "rallocx", LT_FN_REALLOC },
 	{ "dallocx", LT_FN_FREE },
 	{ "sdallocx", LT_FN_FREE },
+	/*
+	 * CPython's object allocator (pymalloc): blocks of 512 B or less come from its own
+	 * arenas and never reach malloc. PyMem_Malloc shares it since 3.6.
+	 */
+	{ "PyObject_Malloc", LT_FN_MALLOC },
+	{ "PyObject_Calloc", LT_FN_CALLOC },
+	{ "PyObject_Realloc", LT_FN_REALLOC },
+	{ "PyObject_Free", LT_FN_FREE },
+	{ "PyMem_Malloc", LT_FN_MALLOC },
+	{ "PyMem_Calloc", LT_FN_CALLOC },
+	{ "PyMem_Realloc", LT_FN_REALLOC },
+	{ "PyMem_Free", LT_FN_FREE },
 };
 _Static_assert(ARRAY_SIZE(lt_alloc_syms) == LT_ALLOC_SYMS, "LT_ALLOC_SYMS counts lt_alloc_syms");
 
@@ -90,6 +102,8 @@ const char *objects__family_name(enum lt_family f)
 		return "tcmalloc";
 	case LT_FAMILY_EXE:
 		return "executable";
+	case LT_FAMILY_PYMALLOC:
+		return "pymalloc";
 	default:
 		return "other";
 	}
@@ -145,6 +159,25 @@ static bool seen(const struct lt_maps *maps, size_t upto, const struct lt_vma *v
 			return true;
 	}
 	return false;
+}
+
+static bool pymalloc_on = true;
+
+void objects__set_pymalloc(bool on)
+{
+	pymalloc_on = on;
+}
+
+/* Index of PyObject_Malloc and PyObject_Free in lt_alloc_syms[]. */
+#define SYM_PYOBJECT_MALLOC (LT_ALLOC_SYMS - 8)
+#define SYM_PYOBJECT_FREE (LT_ALLOC_SYMS - 5)
+
+/* Whether an object's functions make it an allocator: malloc's, or pymalloc's. */
+static bool is_allocator(struct lt_elf_func *funcs)
+{
+	if (funcs[LT_FN_MALLOC].found && funcs[LT_FN_FREE].found)
+		return true;
+	return funcs[SYM_PYOBJECT_MALLOC].found && funcs[SYM_PYOBJECT_FREE].found;
 }
 
 static enum lt_family classify(const char *path, bool is_exe)
@@ -303,15 +336,21 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 		elfobj__close(elf);
 		known = cache ? cache_add(cache, v->inode, v->dev_major, v->dev_minor) : NULL;
 		if (known) {
-			known->alloc = o.funcs[LT_FN_MALLOC].found && o.funcs[LT_FN_FREE].found;
+			known->alloc = is_allocator(o.funcs);
 			memcpy(known->funcs, o.funcs, sizeof(o.funcs));
 		}
 	}
-	if (!o.funcs[LT_FN_MALLOC].found || !o.funcs[LT_FN_FREE].found) {
+	if (!pymalloc_on) {
+		for (size_t i = SYM_PYOBJECT_MALLOC; i < LT_ALLOC_SYMS; i++)
+			o.funcs[i].found = false;
+	}
+	if (!is_allocator(o.funcs)) {
 		free(o.open_path);
 		return 0;
 	}
 	o.family = classify(v->path, v->inode == exe_ino);
+	if (!o.funcs[LT_FN_MALLOC].found)
+		o.family = LT_FAMILY_PYMALLOC;
 	o.path = strdup(v->path);
 	if (!o.path) {
 		free(o.open_path);

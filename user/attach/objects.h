@@ -22,15 +22,15 @@ extern const char *const lt_fn_names[LT_FN__COUNT];
  * Every function leaktop probes in an allocator object, with the calling convention (enum
  * lt_fn: where the size and pointer are) its probe reads. The first LT_FN__COUNT are the C
  * functions in enum lt_fn order; then the entry points some allocators have of their own:
- * C++'s operator new and delete (tcmalloc defines them and does not go through malloc) and
- * jemalloc's *allocx family.
+ * C++'s operator new and delete (tcmalloc defines them and does not go through malloc),
+ * jemalloc's *allocx family, and CPython's PyObject_ and PyMem_ allocators.
  */
 struct lt_alloc_sym {
 	const char *name;	/* the symbol (mangled for C++) */
 	enum lt_fn fn;
 };
 
-#define LT_ALLOC_SYMS (LT_FN__COUNT + 22)
+#define LT_ALLOC_SYMS (LT_FN__COUNT + 30)
 extern const struct lt_alloc_sym lt_alloc_syms[LT_ALLOC_SYMS];
 
 enum lt_family {
@@ -40,7 +40,11 @@ enum lt_family {
 	LT_FAMILY_TCMALLOC,
 	LT_FAMILY_EXE,	 /* the executable defines malloc itself (static, or its own allocator) */
 	LT_FAMILY_OTHER, /* another library that exports malloc and free (mimalloc, asan...) */
+	LT_FAMILY_PYMALLOC, /* CPython's object allocator, alone (libpython, or python itself) */
 };
+
+/* Whether CPython's object allocator is probed where found (on by default). */
+void objects__set_pymalloc(bool on);
 
 const char *objects__family_name(enum lt_family f);
 

@@ -923,7 +923,11 @@ static int line_311(const uint8_t *t, size_t len, int first, int64_t at)
 
 int python__line(int minor, const uint8_t *table, size_t len, int firstlineno, int64_t at)
 {
-	if (!table || at < 0)
+	if (at < 0)
+		return -1;
+	if (minor <= 9) /* an empty co_lnotab: every instruction is on the first line */
+		return table ? line_lnotab(table, len, firstlineno, at) : firstlineno;
+	if (!table)
 		return -1;
 	if (minor <= 9)
 		return line_lnotab(table, len, firstlineno, at);

@@ -92,6 +92,10 @@ static void frame(struct json_writer *jw, const void *elem)
 	jw_string_field(jw, "function", fr->func);
 	jw_uint_field(jw, "offset", fr->offset);
 	jw_string_field(jw, "module", fr->module);
+	if (fr->cls == LT_FRAME_PYTHON) {
+		jw_string_field(jw, "file", fr->file);
+		jw_uint_field(jw, "line", fr->line);
+	}
 }
 
 /* What stacks and groups both have: what they hold, and how it changes. */

@@ -71,6 +71,7 @@ enum {
 
 enum {
 	LINE_FUNCTION_ID = 1,
+	LINE_LINE = 2,
 };
 
 enum {
@@ -369,13 +370,15 @@ static uint64_t function_id(struct enc *e, const char *name, const char *file)
 	return id;
 }
 
-static void put_location(struct enc *e, uint64_t id, uint64_t mapping, uint64_t addr, uint64_t func)
+static void put_location(struct enc *e, uint64_t id, uint64_t mapping, uint64_t addr, uint64_t func,
+			 uint32_t line)
 {
 	pb_uint(&e->msg, LOCATION_ID, id);
 	pb_uint(&e->msg, LOCATION_MAPPING_ID, mapping);
 	pb_uint(&e->msg, LOCATION_ADDRESS, addr);
 	if (func) {
 		pb_uint(&e->sub, LINE_FUNCTION_ID, func);
+		pb_uint(&e->sub, LINE_LINE, line);
 		pb_msg(&e->msg, LOCATION_LINE, &e->sub);
 	}
 	pb_msg(&e->locations, PROFILE_LOCATION, &e->msg);
@@ -384,16 +387,18 @@ static void put_location(struct enc *e, uint64_t id, uint64_t mapping, uint64_t 
 /* Locations are per process too: an address means different code in each. */
 static uint64_t location_id(struct enc *e, pid_t pid, const struct lt_frame *f)
 {
-	uint64_t mapping, func;
-	bool added;
-	uint64_t id = keyset_id(e, &e->locs, pid, f->ip, &added);
+	bool python = f->cls == LT_FRAME_PYTHON, added;
+	/* A Python frame is its code object and position: no address, no mapping, a line. */
+	uint64_t key = python ? f->ip ^ f->pos * 0x9e3779b97f4a7c15ULL : f->ip, mapping, func;
+	uint64_t id = keyset_id(e, &e->locs, pid, key, &added);
 
 	if (!added)
 		return id;
 	/* Before put_location(): they write to the same scratch buffers. */
-	mapping = f->mod ? mapping_id(e, pid, f->mod) : 0;
-	func = f->func ? function_id(e, f->func, f->mod ? f->mod->path : NULL) : 0;
-	put_location(e, id, mapping, f->ip, func);
+	mapping = f->mod && !python ? mapping_id(e, pid, f->mod) : 0;
+	func = f->func ? function_id(e, f->func, python ? f->file : f->mod ? f->mod->path : NULL)
+		       : 0;
+	put_location(e, id, mapping, python ? 0 : f->ip, func, python ? f->line : 0);
 	return id;
 }
 
@@ -407,7 +412,7 @@ static uint64_t no_stack_location(struct enc *e)
 	if (!added)
 		return id;
 	func = function_id(e, fixed_strs[S_NO_STACK], NULL);
-	put_location(e, id, 0, 0, func);
+	put_location(e, id, 0, 0, func, 0);
 	return id;
 }
 

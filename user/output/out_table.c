@@ -211,7 +211,7 @@ static void since_last(FILE *f, const struct lt_report *r, const struct lt_table
 			fprintf(f, "[stack unavailable]\n");
 			continue;
 		}
-		report__frame_str(buf, sizeof(buf), &row->frames[0], true);
+		report__frame_str(buf, sizeof(buf), report__lead_frame(row), true);
 		if (rank)
 			fprintf(f, "%s  (#%zu above)\n", buf, rank);
 		else
@@ -449,21 +449,22 @@ static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts
 	fprintf(f, "%s\n", any ? "" : " none");
 }
 
-/* "f0 <- f1 <- f2": a stack in a line. */
+/* "f0 <- f1 <- f2": a stack in a line, from the frame it is best known by. */
 static void short_stack(char *buf, size_t len, const struct lt_row *row)
 {
-	size_t used = 0;
+	size_t used = 0, first;
 
 	buf[0] = '\0';
 	if (!row->nframes) {
 		snprintf(buf, len, "[stack unavailable]");
 		return;
 	}
-	for (size_t i = 0; i < row->nframes && i < 3 && used < len; i++) {
-		if (i)
+	first = (size_t)(report__lead_frame(row) - row->frames);
+	for (size_t i = first; i < row->nframes && i < first + 3 && used < len; i++) {
+		if (i > first)
 			used += snprintf(buf + used, len - used, " <- ");
 		if (used < len)
-			used += report__frame_str(buf + used, len - used, &row->frames[i], !i);
+			used += report__frame_str(buf + used, len - used, &row->frames[i], i == first);
 	}
 }
 
