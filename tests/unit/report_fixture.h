@@ -27,36 +27,39 @@ static const struct lt_module fx_python = {
 };
 
 static struct lt_frame fx_write_jsonl[] = {
-	{ 0x401136, "write_jsonl", 0x26, "service", &fx_service, LT_FRAME_APP },
-	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP },
-	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB },
+	{ 0x401136, "write_jsonl", 0x26, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
 };
 /* The same function as above reached from another call site: folds into the same line. */
 static struct lt_frame fx_write_jsonl2[] = {
-	{ 0x401150, "write_jsonl", 0x40, "service", &fx_service, LT_FRAME_APP },
-	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP },
-	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB },
+	{ 0x401150, "write_jsonl", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
 };
 static struct lt_frame fx_cpp[] = {
 	{ 0x7f0000100010, "operator new(unsigned long)", 0x1c, "libstdc++.so.6", &fx_libstdcxx,
-	  LT_FRAME_ALLOC },
+	  LT_FRAME_ALLOC, 0, NULL, 0 },
 	{ 0x401300, "cache::Store<int; long>::put(int)", 0x12, "service", &fx_service,
-	  LT_FRAME_APP },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP },
+	  LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
 };
+/* A stripped interpreter's frame, a Python frame in place of its evaluation loop, and junk. */
 static struct lt_frame fx_stripped[] = {
-	{ 0x5a3b21, NULL, 0x5a3b21, "python3.11", &fx_python, LT_FRAME_LIB },
-	{ 0xdeadbeef, NULL, 0, NULL, NULL, LT_FRAME_UNKNOWN },
+	{ 0x5a3b21, NULL, 0x5a3b21, "python3.11", &fx_python, LT_FRAME_LIB, 0, NULL, 0 },
+	{ 0xc100000000a0b0c0, "Pipeline.run", 0, "python", NULL, LT_FRAME_PYTHON,
+	  0xc280123400000042, "/srv/app/pipeline.py", 42 },
+	{ 0xdeadbeef, NULL, 0, NULL, NULL, LT_FRAME_UNKNOWN, 0, NULL, 0 },
 };
 static struct lt_frame fx_mmap[] = {
-	{ 0x7f0000110020, "mmap64", 0x2a, "libc.so.6", &fx_libc, LT_FRAME_LIB },
-	{ 0x401400, "grow_arena", 0x31, "service", &fx_service, LT_FRAME_APP },
+	{ 0x7f0000110020, "mmap64", 0x2a, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
+	{ 0x401400, "grow_arena", 0x31, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
 };
 static struct lt_frame fx_socket[] = {
-	{ 0x7f0000120030, "socket", 0xb, "libc.so.6", &fx_libc, LT_FRAME_LIB },
-	{ 0x401500, "graphql_connect \"pool\"", 0x44, "service", &fx_service, LT_FRAME_APP },
+	{ 0x7f0000120030, "socket", 0xb, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
+	{ 0x401500, "graphql_connect \"pool\"", 0x44, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
 };
 
 static struct lt_row fx_rows[] = {
@@ -78,7 +81,7 @@ static struct lt_row fx_rows[] = {
 	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = 14, .bytes = 0,
 	  .count = 0, .delta = -4096, .allocs = 100, .frees = 101, .total_allocs = 300,
 	  .total_frees = 301, .total_alloc_bytes = 1228800, .growth = -4096, .rate = -50,
-	  .trend = LT_TREND_TRANSIENT, .age_s = -1, .per_call = -1, .nframes = 2,
+	  .trend = LT_TREND_TRANSIENT, .age_s = -1, .per_call = -1, .nframes = 3,
 	  .frames = fx_stripped },
 	{ .kind = LT_ROW_HEAP, .pid = 4242, .comm = "service", .stack_id = LT_STACK_NONE,
 	  .bytes = 512, .count = 2, .delta = 512, .allocs = 2, .frees = 0, .rate = 0,

@@ -49,6 +49,7 @@ struct t_mapping {
 struct t_location {
 	uint64_t id, mapping_id, address;
 	uint64_t func[4];	/* Line.function_id */
+	uint64_t line[4];	/* Line.line */
 	size_t nline;
 };
 
@@ -207,8 +208,10 @@ static void dec_location(struct t_profile *p, struct field *f)
 			l->mapping_id = g.v;
 		else if (g.num == 3 && g.wire == WIRE_VARINT)
 			l->address = g.v;
-		else if (g.num == 4 && l->nline < ARRAY_SIZE(l->func))
-			DEC_FLAT(p, &g, NULL, &l->func[l->nline++]);
+		else if (g.num == 4 && l->nline < ARRAY_SIZE(l->func)) {
+			DEC_FLAT(p, &g, NULL, &l->func[l->nline], &l->line[l->nline]);
+			l->nline++;
+		}
 		else
 			p->bad = true;
 	}
@@ -411,13 +414,17 @@ static void check_frame(const struct t_profile *p, uint64_t loc_id, const struct
 
 	if (!ASSERT_TRUE(l, "location id resolves"))
 		return;
-	ASSERT_EQ(l->address, fr->ip, "location address");
+	/* A Python frame: no address and no mapping; its source file and line. */
+	ASSERT_EQ(l->address, fr->cls == LT_FRAME_PYTHON ? 0 : fr->ip, "location address");
 	if (fr->func && ASSERT_EQ(l->nline, 1, "one line")) {
 		fn = function_of(p, l->func[0]);
+		ASSERT_EQ(l->line[0], fr->line, "line number");
 		if (ASSERT_TRUE(fn, "function id resolves")) {
 			ASSERT_STREQ(str_at(p, fn->name), fr->func, "function name");
 			ASSERT_STREQ(str_at(p, fn->system_name), fr->func, "system name");
-			ASSERT_STREQ(str_at(p, fn->filename), fr->mod ? fr->mod->path : "",
+			ASSERT_STREQ(str_at(p, fn->filename),
+				     fr->cls == LT_FRAME_PYTHON ? fr->file
+								: fr->mod ? fr->mod->path : "",
 				     "function file");
 		}
 	} else if (!fr->func) {
@@ -633,8 +640,11 @@ static char *dump(const struct t_profile *p)
 
 		fprintf(f, "location %" PRIu64 " %#" PRIx64 " mapping %" PRIu64, l->id, l->address,
 			l->mapping_id);
-		for (size_t k = 0; k < l->nline; k++)
+		for (size_t k = 0; k < l->nline; k++) {
 			fprintf(f, " function %" PRIu64, l->func[k]);
+			if (l->line[k])
+				fprintf(f, " line %" PRIu64, l->line[k]);
+		}
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < p->nfunction; i++)

@@ -302,10 +302,10 @@ static void test_growth(void)
 static void test_escaping(void)
 {
 	struct lt_frame frames[] = {
-		{ 0x1000, "a<b>&\"c'", 0x10, "we<ird>.so", NULL, LT_FRAME_LIB },
-		{ 0x2000, "bad\x01utf8\xff\xc3", 0x10, "svc", NULL, LT_FRAME_APP },
+		{ 0x1000, "a<b>&\"c'", 0x10, "we<ird>.so", NULL, LT_FRAME_LIB, 0, NULL, 0 },
+		{ 0x2000, "bad\x01utf8\xff\xc3", 0x10, "svc", NULL, LT_FRAME_APP, 0, NULL, 0 },
 		{ 0x3000, "cache::Store<std::pair<int, \"q\">>::put]]>", 0x10, "svc", NULL,
-		  LT_FRAME_APP },
+		  LT_FRAME_APP, 0, NULL, 0 },
 	};
 	struct lt_row rows[] = {
 		{ .kind = LT_ROW_HEAP, .pid = 7, .comm = "a&b<c>", .bytes = 4096, .count = 2,
@@ -345,7 +345,7 @@ static void test_many_narrow(void)
 	for (size_t i = 0; i < nrows; i++) {
 		snprintf(names[i], sizeof(names[i]), i ? "tiny_%04zu" : "huge", i);
 		frames[i] = (struct lt_frame){ .ip = 0x1000 + i, .func = names[i], .module = "svc",
-					       .cls = LT_FRAME_APP };
+					       .cls = LT_FRAME_APP, 0, NULL, 0 };
 		rows[i] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 1, .comm = "svc",
 					   .bytes = i ? 16 : 1 << 30, .count = 1, .nframes = 1,
 					   .frames = &frames[i] };
@@ -384,7 +384,7 @@ static void test_depth_cap(void)
 
 	for (size_t i = 0; i < 300; i++)
 		frames[i] = (struct lt_frame){ .ip = 0x1000 + i, .offset = i + 1, .module = "deep",
-					       .cls = LT_FRAME_APP };
+					       .cls = LT_FRAME_APP, 0, NULL, 0 };
 	got = capture(&r, LT_PROFILE_OUTSTANDING, NULL);
 	fr = parse(got, &n);
 	if (ASSERT_TRUE(fr && n, "frames parsed")) {

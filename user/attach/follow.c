@@ -135,11 +135,7 @@ static void python_forget(void *ctx, struct lt_proc_rec *p)
 		return;
 	if (s->skel)
 		bpf_map_delete_elem(bpf_map__fd(s->skel->maps.py_procs), &key);
-	/* Gone: its names stay for the final report. A new program: they are of no more use. */
-	if (p->gone)
-		python__exited(s->python, p->t.pid);
-	else
-		python__forget(s->python, p->t.pid);
+	python__forget(s->python, p->t.pid);
 }
 
 int follow__sync_python(struct lt_session *s)

@@ -47,14 +47,15 @@ enum lt_group_by {
 
 struct lt_frame {
 	uint64_t ip;		/* a return address; an interpreter frame's code slot (leaktop.h) */
-	uint64_t pos;		/* an interpreter frame's position slot; 0 for native frames */
 	const char *func;	/* NULL when unknown */
-	const char *file;	/* an interpreter frame's source file, or NULL */
-	uint32_t line;		/* ... and its line there; 0 when unknown */
 	uint64_t offset;	/* from func, or from the module's base when func is NULL */
 	const char *module;	/* object basename, NULL when unknown */
 	const struct lt_module *mod; /* the object (frame.h), NULL when unknown */
 	enum lt_frame_class cls;
+	/* Interpreter frames (LT_FRAME_PYTHON) only: */
+	uint64_t pos;		/* the position slot (leaktop.h) */
+	const char *file;	/* the source file */
+	uint32_t line;		/* the line in it; 0 when unknown */
 };
 
 struct lt_row {

@@ -54,6 +54,7 @@ struct proc {
 	char version[16];
 	struct layout l;
 	struct lt_py_proc bpf;	/* its entry for the BPF walk */
+	uint64_t refused;	/* hash of why the last look refused it, said once */
 	struct lt_hashmap cache; /* code address and checksum -> index into codes */
 	struct code *codes;
 	size_t ncodes, cap_codes;
@@ -643,6 +644,11 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	int fd, err;
 
 	why[0] = '\0';
+	p = proc_find(py, pid);
+	if (p && p->followed && p->fd >= 0) { /* an interpreter stays until the process execs */
+		*out = p->bpf;
+		return 1;
+	}
 	if (find_interp(pid, maps, &it))
 		return 0;
 	p = proc_get(py, pid);
@@ -721,17 +727,12 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	return 1;
 fail:
 	close(fd);
+	/* Looked at again (after load, for dlopen): the same reason was said already. */
+	if (p->refused == str_hash(why))
+		why[0] = '\0';
+	else
+		p->refused = str_hash(why);
 	return err;
-}
-
-void python__exited(struct lt_python *py, pid_t pid)
-{
-	struct proc *p = proc_find(py, pid);
-
-	if (p && p->fd >= 0) {
-		close(p->fd);
-		p->fd = -1;
-	}
 }
 
 void python__forget(struct lt_python *py, pid_t pid)

@@ -30,14 +30,16 @@ void python__free(struct lt_python *py);
 /*
  * Look at a process. Returns 1 when it runs a CPython leaktop follows (*out is its BPF
  * entry), 0 when it runs none, or -errno when it runs one leaktop cannot follow: `why` then
- * says why, in a few words ("CPython 3.7 is not supported").
+ * says why, in a few words ("CPython 3.7 is not supported"), or is empty when this process's
+ * last look gave the same reason.
  */
 int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 		 struct lt_py_proc *out, char *why, size_t len);
 
-/* The process exited: its memory is gone, the names found so far stay for the final report. */
-void python__exited(struct lt_python *py, pid_t pid);
-/* The process ran a new program: forget everything of it. */
+/*
+ * The process was purged, or ran a new program: forget everything of it. (One that exited
+ * and is not purged keeps the names found while it lived, for the final report.)
+ */
 void python__forget(struct lt_python *py, pid_t pid);
 
 /* The BPF entry of a followed live process; false when there is none. */

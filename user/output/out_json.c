@@ -162,6 +162,10 @@ static void counters(struct json_writer *jw, const struct lt_report *r)
 	jw_uint_field(jw, "table_rows", r->unwind_rows);
 	jw_uint_field(jw, "table_bytes", r->unwind_bytes);
 	jw_end_object(jw);
+	jw_name(jw, "python");
+	jw_start_object(jw);
+	stat_fields(jw, r, LT_STAT_JSON_PYTHON);
+	jw_end_object(jw);
 }
 
 /* The session: when, what is traced, and where. */

@@ -378,7 +378,8 @@ static void put_location(struct enc *e, uint64_t id, uint64_t mapping, uint64_t 
 	pb_uint(&e->msg, LOCATION_ADDRESS, addr);
 	if (func) {
 		pb_uint(&e->sub, LINE_FUNCTION_ID, func);
-		pb_uint(&e->sub, LINE_LINE, line);
+		if (line)
+			pb_uint(&e->sub, LINE_LINE, line);
 		pb_msg(&e->msg, LOCATION_LINE, &e->sub);
 	}
 	pb_msg(&e->locations, PROFILE_LOCATION, &e->msg);

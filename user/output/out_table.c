@@ -425,6 +425,26 @@ static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_tabl
 	fputc('\n', f);
 }
 
+/* How the Python walks fared: frames per walk, and why any ended early. */
+static void python_line(FILE *f, const struct lt_report *r)
+{
+	uint64_t walks = r->stats[LT_STAT_PY_WALKS], frames = r->stats[LT_STAT_PY_FRAMES];
+	bool any = false;
+
+	if (!walks)
+		return;
+	fprintf(f, "python: %" PRIu64 " stacks walked for Python frames, %.1f on average", walks,
+		(double)frames / walks);
+	for (int i = 0; i < LT_STAT__COUNT; i++) {
+		if (!lt_stats[i].python || !r->stats[i])
+			continue;
+		fprintf(f, "%s %" PRIu64 " %s", any ? "," : "; none or ended early:", r->stats[i],
+			lt_stats[i].python);
+		any = true;
+	}
+	fputc('\n', f);
+}
+
 static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	bool any = false;
@@ -603,6 +623,7 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 		host_summary(f, r, o);
 	processes(f, r, o);
 	unwind_line(f, r, o);
+	python_line(f, r);
 	drops(f, r, o);
 	self_line(f, r, o);
 	if (r->final)

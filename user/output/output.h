@@ -75,6 +75,7 @@ enum lt_stat_json {
 	LT_STAT_JSON_NONE,	/* none: the counter is not in the JSON */
 	LT_STAT_JSON_DROPS,	/* "drops" */
 	LT_STAT_JSON_UNWIND,	/* "unwind" */
+	LT_STAT_JSON_PYTHON,	/* "python" */
 };
 
 /*
@@ -86,6 +87,7 @@ struct lt_stat_info {
 	const char *key;	/* its key in that object, or NULL */
 	const char *drop;	/* the table footer's "drops:" words; NULL: not a drop */
 	const char *unwind;	/* the table's "unwind: ... ended early:" words, or NULL */
+	const char *python;	/* the table's "python: ... ended early:" words, or NULL */
 };
 
 /* Indexed by enum lt_stat. */

@@ -44,6 +44,20 @@ const struct lt_stat_info lt_stats[LT_STAT__COUNT] = {
 	[LT_STAT_EVENTS_LOST] = {
 		LT_STAT_JSON_DROPS, "events_lost", "mapping events lost (ring buffer full)",
 	},
+	[LT_STAT_PY_WALKS] = { LT_STAT_JSON_PYTHON, "walks" },
+	[LT_STAT_PY_FRAMES] = { LT_STAT_JSON_PYTHON, "frames" },
+	[LT_STAT_PY_NO_THREAD] = {
+		LT_STAT_JSON_PYTHON, "no_thread_state", .python = "in threads not running Python",
+	},
+	[LT_STAT_PY_ERR_READ] = {
+		LT_STAT_JSON_PYTHON, "err_read", .python = "interpreter state unreadable",
+	},
+	[LT_STAT_PY_ERR_CODE] = {
+		LT_STAT_JSON_PYTHON, "err_code", .python = "a frame without a code object",
+	},
+	[LT_STAT_PY_TRUNCATED] = {
+		LT_STAT_JSON_PYTHON, "truncated", .python = "cut at 48 Python frames or 127 in all",
+	},
 	[LT_STAT_SOCK_MAP_FULL] = {
 		LT_STAT_JSON_DROPS, "socket_map_full", "sockets not tracked (sockets map full)",
 	},
