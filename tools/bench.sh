@@ -15,6 +15,9 @@
 # trace while it traces another, and in the traced process. Then scopes: the C loop in a
 # process outside a --cgroup scope while leaktop traces a process inside, and under --all;
 # and leaktop --all's own CPU, memory and BPF memory on this idle host.
+# Then Python (issue 12), python3 only: today's row dc and e without Python frames and
+# pymalloc (p0, pe0), with Python frames but not pymalloc (pf), against dc and e (both on):
+# the cost per Python frame and per pymalloc call.
 # Each figure is the median of ROUNDS (5) runs, the configurations interleaved round by round,
 # and every ratio is computed within this one invocation. The workloads use a private copy
 # of libc (a different inode), so no other tracing of the system libc touches them.
@@ -50,7 +53,15 @@ declare -A args=(
 	[fp]="--unwind fp"
 	[dwarf]="--unwind dwarf"
 	[all]="--all"
+	[p0]="--config python=off --config pymalloc=off"
+	[pf]="--config pymalloc=off"
+	[pe0]="--sample-bytes 524288 --config python=off --config pymalloc=off"
 )
+# ALLOCS summed over every table of the run just made: the allocator calls it recorded.
+table_allocs() {
+	awk '/^HEAP: STACKS BY/ { f = 1; next } /^HEAP: GROWTH SINCE/ { f = 0 }
+		f && $1 ~ /^[0-9]+$/ && NF >= 9 { s += $5 } END { print s + 0 }' "$out/lt.table"
+}
 depths=(8 24 64)
 configs=(a b c d0 d dc e)
 
@@ -123,6 +134,14 @@ for ((r = 1; r <= rounds; r++)); do
 				f && $1 ~ /^[0-9]+$/ && NF >= 9 { s += $5 } END { print s }' "$out/lt.table")
 			py[allocs]+="$py_allocs "
 			cp "$out/lt.table" "$out/py_d.table"
+		fi
+	done
+	for cfg in p0 pf pe0; do
+		py[$cfg]+="$(run "$cfg" /usr/bin/python3 tools/bench/json_work.py "$py_rounds") "
+		py[$cfg.allocs]+="$(table_allocs) "
+		if [[ $cfg == pf ]]; then
+			# "python: N stacks walked for Python frames, X on average"
+			py[pf.frames]+="$(awk '/^python:/ { print $2 * $8 }' "$out/lt.table" | tail -1) "
 		fi
 	done
 	for cfg in a b c; do
@@ -225,6 +244,27 @@ for cfg in a b c; do
 	F[$cfg]=$(median <<<"${fr[$cfg]}")
 done
 py_pairs=$(median <<<"${py[allocs]}")
+for cfg in p0 pf pe0 pf.frames p0.allocs pf.allocs; do
+	P[$cfg]=$(median <<<"${py[$cfg]}")
+done
+python_report=$(awk -v a="${P[a]}" -v p0="${P[p0]}" -v pf="${P[pf]}" -v dc="${P[dc]}" \
+	-v pe0="${P[pe0]}" -v e="${P[e]}" -v frames="${P[pf.frames]}" -v c0="${P[p0.allocs]}" \
+	-v cf="${P[pf.allocs]}" -v cdc="$py_pairs" '
+	function row(name, what, t) { printf "| %s | %s | %.2f s | %.2fx |\n", name, what, t / 1e9, t / a }
+	BEGIN {
+		print "| row | python3 (issue 12) | time | slowdown |"
+		print "|---|---|---|---|"
+		row("a", "untraced", a)
+		row("p0", "full, no Python frames, no pymalloc (before issue 12)", p0)
+		row("pf", "full, Python frames, no pymalloc", pf)
+		row("dc", "full, Python frames and pymalloc (the default)", dc)
+		row("pe0", "sampled, no Python frames, no pymalloc (before)", pe0)
+		row("e", "sampled, Python frames and pymalloc (the default)", e)
+		printf "\n"
+		printf "Python frames: %d walked in row pf; %.0f ns per Python frame ((pf - p0) / frames)\n", frames, frames ? (pf - p0) / frames : 0
+		printf "pymalloc: %d allocator calls recorded in row dc against %d in pf: %.0f ns per added call ((dc - pf) / calls)\n", cdc, cf, cdc > cf ? (dc - pf) / (cdc - cf) : 0
+		printf "against before: full %.2fx, sampled %.2fx (target: at most 1.5x; frames alone: %.2fx)\n", dc / p0, e / pe0, pf / p0
+	}')
 scope_report=$(
 	sa=$(median <<<"${scope[a]}") so=$(median <<<"${scope[outside]}") sl=$(median <<<"${scope[all]}")
 	echo "| C loop, ns per malloc+free pair | untraced | outside a --cgroup scope | under --all |"
@@ -327,6 +367,8 @@ report=$(
 	echo "$walk_report"
 	echo
 	echo "$depth_report"
+	echo
+	echo "$python_report"
 	echo
 	echo "$sys_report"
 	echo

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 script=$TOP/tests/e2e/workloads/pyframes.py
+export GOCACHE=$WORK/go-cache HOME=$WORK
 pyenv_root=${PYENV_ROOT:-/root/.pyenv}
 
 # Each site: its function's qualified name, blocks and bytes per block (33 + the bytes' size).
@@ -35,7 +36,8 @@ check_python() {
 	minor=$("$py" -c 'import sys; print(sys.version_info[1])')
 	LEAKER=$py start_leaker "$name" "$script"
 	pid=$LEAKER_PID
-	start_leaktop "$name" -p "$pid" -i 60 -n 10 --json "$WORK/$name.json"
+	start_leaktop "$name" -p "$pid" -i 60 -n 10 --json "$WORK/$name.json" \
+		--folded "$WORK/$name.folded" --svg "$WORK/$name.svg" --pprof "$WORK/$name.pb.gz"
 	trigger_leaker "$name" "$pid"
 	sleep 0.5
 	stop_leaktop
@@ -69,8 +71,19 @@ check_python() {
 	# The table names the Python function, not the allocator's caller.
 	grep -qE "^ +[0-9]+ +\+[0-9.]+ MiB +[0-9.]+ MiB +$qual \(pyframes.py:$(line_of remember)\)" \
 		"$WORK/$name.table" || fail "$name: the growth section does not name $qual"
-	frames=$(grep -c '"module":"python"' "$WORK/$name.json")
-	pass "$name (CPython 3.$minor): ${#sites[@]} sites exact at their Python function and line"
+	# The folded stacks and the flame graph carry them too (outermost first in folded).
+	line=$(line_of remember)
+	awk -v q="$qual (pyframes.py:$line)" '{ st = substr($0, 1, length($0) - length($NF) - 1) ";"
+		if (index(st, ";" q ";")) s += $NF } END { exit !(s == 5016500) }' "$WORK/$name.folded" ||
+		fail "$name: $qual's bytes are not in the folded stacks"
+	grep -qF "$qual (pyframes.py:$line)" "$WORK/$name.svg" || fail "$name: not in the flame graph"
+	# pprof: the function, its file and line, as go tool pprof reads them.
+	go tool pprof -top -lines -nodefraction=0 -symbolize=none -unit=B -sample_index=inuse_space \
+		"$WORK/$name.pb.gz" >"$WORK/$name.top" 2>&1 ||
+		fail "$name: go tool pprof cannot read the profile: $(tail -3 "$WORK/$name.top")"
+	grep -qE "^ +0 +0% +[0-9.]+% +5016500B +[0-9.]+% +$qual $script:$line\$" "$WORK/$name.top" ||
+		fail "$name: go tool pprof: $(grep -F "$qual" "$WORK/$name.top")"
+	pass "$name (CPython 3.$minor): ${#sites[@]} sites exact at their Python function and line, in the table, JSON, folded, SVG and pprof"
 }
 
 check_python debian /usr/bin/python3.11

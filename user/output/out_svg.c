@@ -72,7 +72,7 @@ static const char *class_name(const struct node *n)
 {
 	static const char *const cls[] = {
 		[LT_FRAME_UNKNOWN] = "unknown", [LT_FRAME_APP] = "app",
-		[LT_FRAME_LIB] = "lib", [LT_FRAME_ALLOC] = "alloc",
+		[LT_FRAME_LIB] = "lib", [LT_FRAME_ALLOC] = "alloc", [LT_FRAME_PYTHON] = "python",
 	};
 
 	if (n->kind == N_ROOT)
@@ -85,7 +85,8 @@ static const char *class_name(const struct node *n)
 }
 
 /*
- * "#rrggbb": program frames warm, libraries cool, the allocator green, unknown code grey;
+ * "#rrggbb": program frames warm, libraries cool, the allocator green, Python frames yellow,
+ * unknown code grey;
  * the name's hash varies the shade so that neighbours stand apart, the same in every file.
  */
 static const char *colour(char *buf, size_t len, const struct node *n)
@@ -105,6 +106,8 @@ static const char *colour(char *buf, size_t len, const struct node *n)
 		rgb[0] = 50 + a % 60, rgb[1] = 140 + b * 90 / 255, rgb[2] = 200 + c % 56;
 	} else if (n->cls == LT_FRAME_ALLOC) {
 		rgb[0] = 70 + a % 60, rgb[1] = 180 + b % 60, rgb[2] = 60 + c % 60;
+	} else if (n->cls == LT_FRAME_PYTHON) {
+		rgb[0] = 230 + a % 26, rgb[1] = 200 + b % 40, rgb[2] = 40 + c % 60;
 	} else {
 		rgb[0] = rgb[1] = rgb[2] = 160 + a % 50;
 	}
