@@ -246,8 +246,9 @@ struct lt_stack {
  * below 2^47), so user space tells them from return addresses:
  *   code slot:     LT_TAG_PY_CODE << 56 | the code object's address
  *   position slot: LT_TAG_PY_POS << 56 | group end << 55 | checksum << 24 | instruction
- * The checksum (31 bits, lt_py_sum()) hashes immutable fields of the code object, so a code
- * object freed and another made at its address are told apart. The instruction is the raw
+ * The checksum (31 bits, lt_py_sum()) hashes immutable fields of the code object (argcount,
+ * firstlineno, and the addresses of its name and file name), so a code object freed and
+ * another made at its address are told apart. The instruction is the raw
  * position (enum lt_py_instr), clamped to LT_PY_INSTR_NONE. "Group end" marks the outermost
  * Python frame of one native _PyEval_EvalFrameDefault call: the frames from one group end to
  * the next are what that native frame was running.
@@ -287,7 +288,8 @@ struct lt_py_proc {
 	__u16 ts_frame;		/* PyThreadState: frame, cframe or current_frame */
 	__u16 cf_frame;		/* _PyCFrame: current_frame; LT_PY_NO_CFRAME without a cframe */
 	__u16 f_code, f_back, f_instr, f_entry; /* in a frame, all below LT_PY_WINDOW */
-	__u16 co_sum[4];	/* code fields summed (ints below LT_PY_WINDOW) */
+	__u16 co_sum[4];	/* code fields summed: argcount, firstlineno, name, filename (the
+				   low 32 bits of the last two, which are pointers) */
 	__u8 instr_kind;	/* enum lt_py_instr */
 	__u8 entry_kind;	/* enum lt_py_entry */
 	__u8 _pad[6];

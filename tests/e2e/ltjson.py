@@ -131,7 +131,7 @@ def main():
             py = [f for f in s["frames"] if f["module"] == "python"]
             if s["pid"] != pid or s["kind"] != "heap" or not py:
                 continue
-            key = "%s %s:%d" % (py[0]["function"], py[0]["file"].rsplit("/", 1)[-1], py[0]["line"])
+            key = "%s %s:%d" % (py[0]["function"], (py[0]["file"] or "?").rsplit("/", 1)[-1], py[0]["line"])
             b, c = sums.get(key, (0, 0))
             sums[key] = (b + s["bytes"], c + s["count"])
             if what == "pychain" and py[0]["function"] == sys.argv[4] and (
@@ -140,7 +140,7 @@ def main():
         if what == "pychain":
             for f in (best or {"frames": []})["frames"]:
                 if f["module"] == "python":
-                    print("%s (%s:%d)" % (f["function"], f["file"].rsplit("/", 1)[-1], f["line"]))
+                    print("%s (%s:%d)" % (f["function"], (f["file"] or "?").rsplit("/", 1)[-1], f["line"]))
                 else:
                     print("%s [%s]" % (f["function"], f["module"]))
         else:

@@ -29,10 +29,10 @@
 /* What is read from a code object, at the offsets its type's member table gives. */
 struct layout {
 	int minor;
-	uint64_t code_type;
+	uint64_t code_type, str_type, bytes_type;
 	uint32_t basicsize;	/* PyCode_Type.tp_basicsize: 3.11+'s bytecode starts there */
 	uint32_t filename, name, qualname, lines, firstlineno; /* qualname 0: use name */
-	uint32_t argcount, kwonly, flags;
+	uint32_t argcount;
 	uint32_t str_ascii, str_compact; /* where a compact str's characters start */
 	uint64_t eval_lo, eval_hi;	/* _PyEval_EvalFrameDefault */
 };
@@ -137,6 +137,19 @@ static struct proc *proc_get(struct lt_python *py, pid_t pid)
 
 /* --- Reading the target --------------------------------------------------------------- */
 
+/*
+ * Whether an object's header reads as a live object of `type`: a freed one keeps its type,
+ * but the allocator writes its free-list link over the reference count (a pointer, or 0).
+ * 3.12+'s immortal objects count 2^32 - 1.
+ */
+static bool live(const uint8_t *head, uint64_t type)
+{
+	uint64_t refcnt;
+
+	memcpy(&refcnt, head, sizeof(refcnt));
+	return refcnt >= 1 && refcnt < (1ULL << 40) && (!type || !memcmp(&type, head + 8, 8));
+}
+
 static int mem_read(int fd, uint64_t addr, void *buf, size_t len)
 {
 	ssize_t n;
@@ -226,7 +239,7 @@ static char *str_read(int fd, const struct layout *l, uint64_t addr)
 	size_t o = 0, start;
 	char *out;
 
-	if (!addr || mem_read(fd, addr, head, sizeof(head)))
+	if (!addr || mem_read(fd, addr, head, sizeof(head)) || !live(head, l->str_type))
 		return NULL;
 	length = (int64_t)u64_at(head, 16);
 	state = u32_at(head, 32);
@@ -252,13 +265,13 @@ static char *str_read(int fd, const struct layout *l, uint64_t addr)
 }
 
 /* A bytes object's contents (a line table), at most LINES_MAX bytes. */
-static uint8_t *bytes_read(int fd, uint64_t addr, size_t *len)
+static uint8_t *bytes_read(int fd, uint64_t type, uint64_t addr, size_t *len)
 {
 	uint8_t head[32], *buf;
 	int64_t n;
 
 	*len = 0;
-	if (!addr || mem_read(fd, addr, head, sizeof(head)))
+	if (!addr || mem_read(fd, addr, head, sizeof(head)) || !live(head, type))
 		return NULL;
 	n = (int64_t)u64_at(head, 16);
 	if (n <= 0 || n > LINES_MAX)
@@ -282,12 +295,15 @@ enum {
 	SYM_VERSION,
 	SYM_GILSTATE,
 	SYM_EVAL,
+	SYM_STR_TYPE,
+	SYM_BYTES_TYPE,
 	SYM__COUNT,
 };
 
 static const char *const sym_names[SYM__COUNT] = {
 	"_PyRuntime", "PyCode_Type", "PyFrame_Type", "Py_Version",
-	"PyGILState_GetThisThreadState", "_PyEval_EvalFrameDefault",
+	"PyGILState_GetThisThreadState", "_PyEval_EvalFrameDefault", "PyUnicode_Type",
+	"PyBytes_Type",
 };
 
 struct interp {
@@ -536,8 +552,8 @@ static int debug_offsets(int fd, uint64_t runtime, const struct layout *l, struc
 /* The layout of the code objects, from PyCode_Type's member table. */
 static int code_layout(int fd, const struct interp *it, struct layout *l, char *why, size_t len)
 {
-	static const char *const need[] = { "co_argcount", "co_kwonlyargcount", "co_flags",
-					    "co_firstlineno", "co_filename", "co_name" };
+	static const char *const need[] = { "co_argcount", "co_firstlineno", "co_filename",
+					    "co_name" };
 	struct members m;
 
 	if (type_read(fd, l->code_type, &m) || strcmp(m.tp_name, "code")) {
@@ -552,8 +568,6 @@ static int code_layout(int fd, const struct interp *it, struct layout *l, char *
 	}
 	l->basicsize = m.basicsize;
 	l->argcount = member(&m, "co_argcount");
-	l->kwonly = member(&m, "co_kwonlyargcount");
-	l->flags = member(&m, "co_flags");
 	l->firstlineno = member(&m, "co_firstlineno");
 	l->filename = member(&m, "co_filename");
 	l->name = member(&m, "co_name");
@@ -565,8 +579,9 @@ static int code_layout(int fd, const struct interp *it, struct layout *l, char *
 		snprintf(why, len, "PyCode_Type's members are not those of CPython 3.%d", l->minor);
 		return -EINVAL;
 	}
-	if (l->basicsize > CODE_HEAD || l->argcount > 124 || l->kwonly > 124 || l->flags > 124 ||
-	    l->firstlineno > 124 || l->filename + 8 > CODE_HEAD || l->name + 8 > CODE_HEAD ||
+	/* The BPF walk sums four of them from its 128-byte window. */
+	if (l->basicsize > CODE_HEAD || l->argcount > 124 || l->firstlineno > 124 ||
+	    l->name > 124 || l->filename > 124 ||
 	    l->qualname + 8 > CODE_HEAD || l->lines + 8 > CODE_HEAD) {
 		snprintf(why, len, "PyCode_Type's members are out of range");
 		return -EINVAL;
@@ -664,6 +679,8 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	}
 	runtime = sym_addr(&it, SYM_RUNTIME);
 	l.code_type = sym_addr(&it, SYM_CODE_TYPE);
+	l.str_type = sym_addr(&it, SYM_STR_TYPE);
+	l.bytes_type = sym_addr(&it, SYM_BYTES_TYPE);
 	l.minor = it.minor;
 	if (it.sym[SYM_VERSION].found) { /* 3.11+: Py_Version, as PY_VERSION_HEX */
 		uint32_t v;
@@ -712,9 +729,9 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	bpf.tss = tss;
 	bpf.code_type = l.code_type;
 	bpf.co_sum[0] = (uint16_t)l.argcount;
-	bpf.co_sum[1] = (uint16_t)l.kwonly;
-	bpf.co_sum[2] = (uint16_t)l.flags;
-	bpf.co_sum[3] = (uint16_t)l.firstlineno;
+	bpf.co_sum[1] = (uint16_t)l.firstlineno;
+	bpf.co_sum[2] = (uint16_t)l.name;
+	bpf.co_sum[3] = (uint16_t)l.filename;
 
 	if (p->fd >= 0)
 		close(p->fd);
@@ -781,10 +798,10 @@ static int code_read(struct lt_python *py, struct proc *p, uint64_t addr, uint32
 
 	if (mem_read(p->fd, addr, h, l->basicsize))
 		return p->fd < 0 ? -ESRCH : -EIO;
-	if (u64_at(h, 8) != l->code_type)
+	if (!live(h, l->code_type))
 		return -ESTALE;
-	got = (uint32_t)lt_py_sum(u32_at(h, l->argcount), u32_at(h, l->kwonly), u32_at(h, l->flags),
-				  u32_at(h, l->firstlineno));
+	got = (uint32_t)lt_py_sum(u32_at(h, l->argcount), u32_at(h, l->firstlineno),
+				  u32_at(h, l->name), u32_at(h, l->filename));
 	if (got != sum)
 		return -ESTALE;
 	func = str_read(p->fd, l, u64_at(h, l->qualname ? l->qualname : l->name));
@@ -796,7 +813,7 @@ static int code_read(struct lt_python *py, struct proc *p, uint64_t addr, uint32
 		.file = keep(py, file ? file : strdup("?")),
 		.firstlineno = (int)u32_at(h, l->firstlineno),
 	};
-	c->lines = bytes_read(p->fd, u64_at(h, l->lines), &c->nlines);
+	c->lines = bytes_read(p->fd, l->bytes_type, u64_at(h, l->lines), &c->nlines);
 	return c->func && c->file ? 0 : -ENOMEM;
 }
 
