@@ -262,7 +262,7 @@ python_report=$(awk -v a="${P[a]}" -v p0="${P[p0]}" -v pf="${P[pf]}" -v dc="${P[
 		row("e", "sampled, Python frames and pymalloc (the default)", e)
 		printf "\n"
 		printf "Python frames: %d walked in row pf; %.0f ns per Python frame ((pf - p0) / frames)\n", frames, frames ? (pf - p0) / frames : 0
-		printf "pymalloc: %d allocator calls recorded in row dc against %d in pf: %.0f ns per added call ((dc - pf) / calls)\n", cdc, cf, cdc > cf ? (dc - pf) / (cdc - cf) : 0
+		printf "pymalloc: %d allocator calls recorded in row dc against %d in pf: %.0f ns per added call ((dc - pf) / calls)\n", cdc, cf, (cdc > cf ? (dc - pf) / (cdc - cf) : 0)
 		printf "against before: full %.2fx, sampled %.2fx (target: at most 1.5x; frames alone: %.2fx)\n", dc / p0, e / pe0, pf / p0
 	}')
 scope_report=$(
