@@ -6,10 +6,12 @@ set -eu
 # Build: the toolchain, libbpf, elfutils, zlib, libiberty, capstone. Tests: python3, script(1) and
 # setpriv/unshare, and the other allocators the leaker runs on (musl, jemalloc, tcmalloc); the
 # real consumers of the profiles: go tool pprof (golang-go), xmllint and headless chromium
-# (with a font, so its screenshots have text).
+# (with a font, so its screenshots have text). The metrics endpoint: libmicrohttpd; its tests:
+# a real Prometheus server with promtool, and capsh for the systemd unit's capabilities.
 pkgs="make gcc g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
 libiberty-dev libcapstone-dev libclang-rt-14-dev libc6-dbg python3 util-linux bsdutils valgrind
-musl-tools libjemalloc2 libgoogle-perftools4 golang-go libxml2-utils chromium fonts-dejavu-core"
+musl-tools libjemalloc2 libgoogle-perftools4 golang-go libxml2-utils chromium fonts-dejavu-core
+libmicrohttpd-dev prometheus libcap2-bin"
 
 missing=""
 for p in $pkgs; do

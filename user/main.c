@@ -5,6 +5,7 @@
  * loop, report, clean up. docs/ARCHITECTURE.md says where each stage lives.
  */
 #include <bpf/libbpf.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -29,6 +30,7 @@
 #include "symbolizer.h"
 #include "python.h"
 #include "frames.h"
+#include "http.h"
 #include "unwind_tables.h"
 #include "util.h"
 
@@ -40,6 +42,32 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+/* The model as metrics, in both formats, for the endpoint's next scrapes. */
+static void publish_metrics(struct lt_session *s, const struct lt_report *r)
+{
+	struct lt_prom_opts o = { .top_n = s->cfg.prom_stacks };
+	char *text = NULL, *om = NULL;
+	size_t text_len = 0, om_len = 0;
+	FILE *f = open_memstream(&text, &text_len);
+	int err = f ? out_prom__write(f, r, &o) : -ENOMEM;
+
+	if (f && fclose(f))
+		err = -ENOMEM;
+	o.openmetrics = true;
+	f = err ? NULL : open_memstream(&om, &om_len);
+	err = err ?: f ? out_prom__write(f, r, &o) : -ENOMEM;
+	if (f && fclose(f))
+		err = -ENOMEM;
+	if (err) {
+		lt_warn("cannot render the metrics: %s; the endpoint serves the last ones",
+			strerror(-err));
+		free(text);
+		free(om);
+		return;
+	}
+	http__publish(s->http, text, text_len, om, om_len);
 }
 
 /* Sample, feed the history, build the model, write it: the table, the JSON, the files. */
@@ -56,7 +84,9 @@ static int report(struct lt_session *s, bool final)
 		.scope = src.scope, .scope_name = s->scope.ops->follows ? s->scope.name : NULL,
 		.group_by = s->cfg.group_by, .now = src.now, .start = s->start,
 		.interval_s = src.now - s->last, .start_ns = s->start_ns, .top_n = s->cfg.top_n,
-		.all_frames = (final && profiles__wanted(&s->cfg)) || s->json,
+		.all_frames = (final && profiles__wanted(&s->cfg)) || s->json || s->http ||
+			      s->cfg.pprof_dir,
+		.host = s->host,
 		.sort_outstanding = s->cfg.sort_outstanding, .final = final,
 		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
 		.per_call = s->cfg.per_call ? strrchr(s->cfg.per_call, ':') + 1 : NULL,
@@ -107,7 +137,14 @@ static int report(struct lt_session *s, bool final)
 		goto out;
 	}
 	s->last = src.now;
-	err = out_table__write(stdout, &r, &opts);
+	if (!s->cfg.quiet)
+		err = out_table__write(stdout, &r, &opts);
+	if (s->http)
+		publish_metrics(s, &r);
+	if (s->cfg.pprof_dir && (final || src.now >= s->next_pprof)) {
+		s->next_pprof = src.now + s->cfg.pprof_every_s;
+		err = profiles__roll(&s->cfg, &r, s->host) ?: err;
+	}
 	if (s->json && out_json__write(s->json, &r)) {
 		lt_err("failed to write %s", s->cfg.json_path);
 		err = err ?: -EIO;
@@ -206,6 +243,8 @@ static int open_session(struct lt_session *s)
 	err = profiles__check(&s->cfg);
 	if (err)
 		return err;
+	if (s->cfg.prometheus && (err = http__start(s->cfg.prometheus, &s->http)))
+		return err;
 	preflight__mount_fs();
 	err = loader__build_unwind(s) ?: loader__load(s);
 	if (err)
@@ -236,6 +275,7 @@ static void close_session(struct lt_session *s)
 	events__free(s->events);
 	leaktop_bpf__destroy(s->skel);
 	collector__free(s->collector);
+	http__stop(s->http);
 	symbolizer__free(s->symbolizer);
 	python__free(s->python);
 	unwind__free(s->unwind);
@@ -245,6 +285,18 @@ static void close_session(struct lt_session *s)
 		fclose(s->json);
 	objects__cache_free(s->objcache);
 	free(s->found);
+}
+
+/* The host's name, for labels and file names: letters, digits, '-', '_' and '.' only. */
+static void host_name(char *buf, size_t len)
+{
+	if (gethostname(buf, len - 1))
+		snprintf(buf, len, "localhost");
+	buf[len - 1] = '\0';
+	for (char *c = buf; *c; c++) {
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+			*c = '_';
+	}
 }
 
 static int cmd_trace(int argc, char **argv)
@@ -260,6 +312,7 @@ static int cmd_trace(int argc, char **argv)
 	if (cr == CLI_ERROR)
 		return 2;
 	lt_set_verbosity(s.cfg.verbose);
+	host_name(s.host, sizeof(s.host));
 	preflight__libbpf_logging(s.cfg.verbose);
 	if (preflight__privileges() || preflight__btf())
 		return 1;
@@ -276,6 +329,7 @@ static int cmd_trace(int argc, char **argv)
 	/* leaktop's CPU counts from here, not from its start-up. */
 	selfcost__measure(&s.self, NULL, &(struct lt_self){ 0 });
 	s.start_ns = now_realtime_ns();
+	s.next_pprof = s.start + s.cfg.pprof_every_s;
 	follow__arm(&s);
 	ret = trace(&s) ? 1 : 0;
 out:

@@ -59,6 +59,9 @@ struct lt_session {
 	size_t nfound, cap_found;
 	struct lt_selfcost self;
 	bool loaded;			/* the BPF programs are in: attach as processes are found */
+	struct lt_http *http;		/* --prometheus's endpoint, or NULL */
+	char host[64];			/* this host's name, for labels and file names */
+	double next_pprof;		/* --pprof-dir: when the next profile is due */
 };
 
 /* attach/follow.c: the processes of the session, as they come and go. */

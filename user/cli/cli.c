@@ -42,6 +42,12 @@ enum {
 	OPT_CGROUP,
 	OPT_CONTAINER,
 	OPT_GROUP_BY,
+	OPT_PROMETHEUS,
+	OPT_QUIET,
+	OPT_PPROF_DIR,
+	OPT_PPROF_EVERY,
+	OPT_PPROF_KEEP,
+	OPT_PROM_STACKS,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -74,6 +80,12 @@ static const struct option long_opts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "prometheus-stacks", required_argument, NULL, OPT_PROM_STACKS },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "pprof-dir", required_argument, NULL, OPT_PPROF_DIR },
+	{ "pprof-every", required_argument, NULL, OPT_PPROF_EVERY },
+	{ "pprof-keep", required_argument, NULL, OPT_PPROF_KEEP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -106,6 +118,13 @@ void cli__usage(FILE *out)
 		"      --svg-of WHAT       outstanding (default) or growth, as --folded-of\n"
 		"      --pprof FILE        at exit, write a gzipped pprof profile (go tool pprof)\n"
 		"      --json FILE         one JSON object per table, and a final one (docs/JSON.md)\n"
+		"      --prometheus [HOST:]PORT  serve /metrics for Prometheus (docs/FLEET.md),\n"
+		"                          updated every interval; no HOST: every address\n"
+		"      --prometheus-stacks N  growing stacks per process in /metrics (default 5)\n"
+		"      --pprof-dir DIR     write a gzipped pprof profile into DIR every\n"
+		"                          --pprof-every SECS (default 60), keeping the last\n"
+		"                          --pprof-keep N (default 10)\n"
+		"      --quiet             no table: for a service that serves metrics or files\n"
 		"      --sort KEY          growth (default: by growth rate) or outstanding\n"
 		"      --window N          samples the rates and verdicts look at (default 60)\n"
 		"      --per-call BINARY:FUNCTION\n"
@@ -282,6 +301,7 @@ static void defaults(struct lt_config *cfg)
 	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
 	cfg->heap = cfg->sockets = true;
 	cfg->window = 60;
+	cfg->prom_stacks = 5;
 }
 
 enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out)
@@ -407,6 +427,33 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 				return fail("bad --group-by '%s' (stack, process or container)",
 					    optarg);
 			break;
+		case OPT_PROMETHEUS:
+			if (!*optarg)
+				return fail("--prometheus needs [HOST:]PORT");
+			cfg->prometheus = optarg;
+			break;
+		case OPT_PROM_STACKS:
+			if (!count_opt("--prometheus-stacks", 0, 100, &v))
+				return CLI_ERROR;
+			cfg->prom_stacks = v;
+			break;
+		case OPT_QUIET:
+			cfg->quiet = true;
+			break;
+		case OPT_PPROF_DIR:
+			if (!*optarg)
+				return fail("--pprof-dir needs a directory");
+			cfg->pprof_dir = optarg;
+			break;
+		case OPT_PPROF_EVERY:
+			if (!seconds_opt("pprof-every", 1, 86400 * 7, &cfg->pprof_every_s))
+				return CLI_ERROR;
+			break;
+		case OPT_PPROF_KEEP:
+			if (!count_opt("--pprof-keep", 1, 100000, &v))
+				return CLI_ERROR;
+			cfg->pprof_keep = v;
+			break;
 		case OPT_CONFIG:
 			if (set_knob(cfg, optarg))
 				return CLI_ERROR;
@@ -452,7 +499,13 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 		return fail("--svg-of needs --svg FILE");
 	if (cfg->folded_growth && !cfg->folded_path)
 		return fail("--folded-of needs --folded FILE");
-	if (!cfg->heap && (cfg->svg_path || cfg->pprof_path || cfg->folded_path))
-		return fail("--no-heap leaves nothing for --folded, --svg or --pprof");
+	if (!cfg->heap && (cfg->svg_path || cfg->pprof_path || cfg->folded_path || cfg->pprof_dir))
+		return fail("--no-heap leaves nothing for --folded, --svg, --pprof or --pprof-dir");
+	if ((cfg->pprof_every_s || cfg->pprof_keep) && !cfg->pprof_dir)
+		return fail("--pprof-every and --pprof-keep need --pprof-dir DIR");
+	if (!cfg->pprof_every_s)
+		cfg->pprof_every_s = 60;
+	if (!cfg->pprof_keep)
+		cfg->pprof_keep = 10;
 	return CLI_RUN;
 }

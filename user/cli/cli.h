@@ -54,6 +54,12 @@ struct lt_config {
 	const char *pprof_path;		 /* --pprof FILE: written at exit */
 	bool folded_growth;		 /* --folded-of growth */
 	bool svg_growth;		 /* --svg-of growth */
+	const char *prometheus;		 /* --prometheus [HOST:]PORT */
+	unsigned int prom_stacks;	 /* --prometheus-stacks: growing stacks per process */
+	bool quiet;			 /* --quiet: no table */
+	const char *pprof_dir;		 /* --pprof-dir DIR: rolling profiles */
+	double pprof_every_s;		 /* --pprof-every */
+	unsigned int pprof_keep;	 /* --pprof-keep */
 };
 
 enum cli_result {

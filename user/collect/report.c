@@ -544,6 +544,7 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->regions_dropped = in->regions_dropped;
 	r->scope = in->scope;
 	r->scope_name = in->scope_name;
+	r->host = in->host;
 	r->elapsed_s = in->now - in->start;
 	r->start_ns = in->start_ns;
 	r->interval_s = in->interval_s;

@@ -119,6 +119,7 @@ struct lt_self {
 	uint64_t bpf_bytes;	/* memory charged for its BPF maps */
 	uint64_t purged_procs;	/* processes gone, whose entries were deleted */
 	uint64_t purged_allocs;	/* live blocks deleted with them */
+	double cpu_secs;	/* CPU time since attach */
 	size_t procs_seen;	/* processes in scope */
 	size_t objects;		/* distinct allocator files attached */
 };
@@ -151,6 +152,7 @@ struct lt_report {
 	uint64_t regions_dropped;	   /* mappings not kept: too many regions */
 	enum lt_scope_kind scope;
 	const char *scope_name;		   /* the --cgroup path or --container name, or NULL */
+	const char *host;		   /* the host's name for labels (pprof), or NULL */
 	enum lt_group_by group_by;
 	struct lt_row *groups;		   /* group_by != STACK: the rows summed per group */
 	size_t ngroups;
@@ -183,6 +185,7 @@ struct lt_report_input {
 	uint64_t regions_dropped;
 	enum lt_scope_kind scope;
 	const char *scope_name;		/* NULL with -p */
+	const char *host;		/* the host's name, for labels; NULL: none */
 	enum lt_group_by group_by;
 	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
 	double start;			/* attach, on the same clock */

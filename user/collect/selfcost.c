@@ -40,6 +40,11 @@ void selfcost__measure(struct lt_selfcost *c, const struct bpf_object *obj, stru
 		out->cpu_pct = 100 * (secs - c->cpu_secs) / (now - c->cpu_at);
 	c->cpu_at = now;
 	c->cpu_secs = secs;
+	if (!c->cpu_start_set) {
+		c->cpu_start = secs;
+		c->cpu_start_set = true;
+	}
+	out->cpu_secs = secs - c->cpu_start;
 	if (!target__rss(getpid(), &rss))
 		out->rss = rss;
 	if (obj) {

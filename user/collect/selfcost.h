@@ -3,6 +3,7 @@
 #ifndef LEAKTOP_SELFCOST_H
 #define LEAKTOP_SELFCOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct bpf_object;
@@ -10,6 +11,8 @@ struct lt_self;
 
 struct lt_selfcost {
 	double cpu_at, cpu_secs;	/* leaktop's own CPU time, at the previous measure */
+	double cpu_start;		/* ... at the first measure (attach) */
+	bool cpu_start_set;
 	uint64_t purged_procs;		/* processes gone, whose entries were deleted */
 	uint64_t purged_allocs;		/* live blocks deleted with them */
 };

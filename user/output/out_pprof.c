@@ -460,6 +460,11 @@ static void add_sample(struct enc *e, const struct lt_report *r, const struct lt
 		pb_uint(&e->sub, LABEL_STR, intern(e, p->container));
 		pb_msg(m, SAMPLE_LABEL, &e->sub);
 	}
+	if (r->host) {
+		pb_uint(&e->sub, LABEL_KEY, intern(e, "host"));
+		pb_uint(&e->sub, LABEL_STR, intern(e, r->host));
+		pb_msg(m, SAMPLE_LABEL, &e->sub);
+	}
 	pb_msg(&e->samples, PROFILE_SAMPLE, m);
 }
 

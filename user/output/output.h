@@ -70,6 +70,17 @@ int out_svg__write(FILE *f, const struct lt_report *r, const struct lt_svg_opts 
 int out_pprof__encode(const struct lt_report *r, uint8_t **buf, size_t *len);
 int out_pprof__write(FILE *f, const struct lt_report *r);
 
+/*
+ * Prometheus metrics (docs/FLEET.md): the text exposition format 0.0.4, or OpenMetrics 1.0.0
+ * (ending in "# EOF"). Processes that exited are left out; at most `top_n` growing stacks per
+ * process are.
+ */
+struct lt_prom_opts {
+	unsigned int top_n;
+	bool openmetrics;
+};
+int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opts *o);
+
 /* Which object of the JSON a counter of enum lt_stat (bpf/leaktop.h) is a key of. */
 enum lt_stat_json {
 	LT_STAT_JSON_NONE,	/* none: the counter is not in the JSON */

@@ -3,6 +3,9 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -38,10 +41,27 @@ static int check_writable(const char *path)
 	return err;
 }
 
+static int check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (!dir)
+		return 0;
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK)) {
+		int err = errno ? -errno : -ENOTDIR;
+
+		lt_err("--pprof-dir %s: %s", dir, !errno && !S_ISDIR(st.st_mode)
+							  ? "not a directory" : strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int profiles__check(const struct lt_config *cfg)
 {
 	return check_writable(cfg->folded_path) ?: check_writable(cfg->svg_path)
-						 ?: check_writable(cfg->pprof_path);
+						 ?: check_writable(cfg->pprof_path)
+						 ?: check_dir(cfg->pprof_dir);
 }
 
 /* What the writers below get from out__write_file(): the report and the writer's options. */
@@ -102,5 +122,75 @@ int profiles__write(const struct lt_config *cfg, const struct lt_report *r)
 			lt_info(0, "wrote %s to %s", files[i].what, files[i].path);
 		err = err ?: e;
 	}
+	return err;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Delete the oldest of this host's rolling profiles in `dir` past `keep`. */
+static void prune_rolled(const char *dir, const char *prefix, unsigned int keep)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) || len < 7 ||
+		    strcmp(de->d_name + len - 6, ".pb.gz"))
+			continue;
+		if (lt_grow((void **)&names, &cap, n, sizeof(*names)))
+			break;
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
+	}
+	closedir(d);
+	/* The timestamp sorts them: oldest first. */
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		if (i + keep < n) {
+			char *path = NULL;
+
+			if (asprintf(&path, "%s/%s", dir, names[i]) >= 0 && unlink(path))
+				lt_warn("cannot delete %s: %s", path, strerror(errno));
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+int profiles__roll(const struct lt_config *cfg, const struct lt_report *r, const char *host)
+{
+	struct profile_arg arg = { .r = r };
+	char stamp[32], *prefix = NULL, *path = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	int err;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (asprintf(&prefix, "leaktop-%s-", host) < 0)
+		return -ENOMEM;
+	if (asprintf(&path, "%s/%s%s.pb.gz", cfg->pprof_dir, prefix, stamp) < 0) {
+		free(prefix);
+		return -ENOMEM;
+	}
+	err = out__write_file(path, write_pprof, &arg);
+	if (err)
+		lt_err("cannot write %s: %s", path, strerror(-err));
+	else
+		prune_rolled(cfg->pprof_dir, prefix, cfg->pprof_keep);
+	free(prefix);
+	free(path);
 	return err;
 }

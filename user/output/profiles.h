@@ -15,4 +15,11 @@ int profiles__check(const struct lt_config *cfg);
 /* Write each file asked for from the final report. 0 or the first -errno; each failure said. */
 int profiles__write(const struct lt_config *cfg, const struct lt_report *r);
 
+/*
+ * --pprof-dir: write the report as DIR/leaktop-HOST-YYYYmmddTHHMMSSZ.pb.gz (atomically: a
+ * watcher never sees a partial file), then delete the oldest such files past --pprof-keep.
+ * 0 or -errno, said.
+ */
+int profiles__roll(const struct lt_config *cfg, const struct lt_report *r, const char *host);
+
 #endif /* LEAKTOP_PROFILES_H */

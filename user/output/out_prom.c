@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report as Prometheus metrics: the text exposition format 0.0.4, or OpenMetrics 1.0.0.
+ * docs/FLEET.md lists the families. Every series is bounded: per process a fixed set, plus
+ * at most `top_n` growing stacks; processes that exited are left out, so their series go.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "util.h"
+
+/* One family's header; OpenMetrics names a counter without its _total. */
+static void family(FILE *f, const char *name, const char *type, const char *help, bool om)
+{
+	size_t len = strlen(name);
+
+	if (om && !strcmp(type, "counter") && len > 6 && !strcmp(name + len - 6, "_total"))
+		fprintf(f, "# HELP %.*s %s\n# TYPE %.*s counter\n", (int)len - 6, name, help,
+			(int)len - 6, name);
+	else
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value, escaped as both formats want: backslash, double quote and newline. */
+static void label_value(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (; v && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+static void value(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs(" NaN\n", f);
+	else if (v == (double)(int64_t)v && fabs(v) < 1e15)
+		fprintf(f, " %" PRId64 "\n", (int64_t)v);
+	else
+		fprintf(f, " %.17g\n", v);
+}
+
+/* name{pid="",comm="",container=""[,extra="..."]} v */
+static void proc_sample(FILE *f, const char *name, const struct lt_proc *p, const char *k1,
+			const char *v1, double v)
+{
+	fprintf(f, "%s{pid=\"%d\",comm=", name, p->pid);
+	label_value(f, p->comm);
+	fputs(",container=", f);
+	label_value(f, p->container);
+	if (k1) {
+		fprintf(f, ",%s=", k1);
+		label_value(f, v1);
+	}
+	fputc('}', f);
+	value(f, v);
+}
+
+static const char *verdict_names[] = {
+	[LT_PROC_TOO_EARLY] = "too_early",
+	[LT_PROC_RSS_STEADY] = "rss_steady",
+	[LT_PROC_TRACKED_EXPLAINS] = "tracked_explains",
+	[LT_PROC_UNTRACKED_GROWTH] = "untracked_growth",
+	[LT_PROC_RSS_SHRINKS] = "rss_shrinks",
+};
+
+/* A process's sums per section: what its rows hold, and the rates of those that grow. */
+struct sums {
+	double heap_rate, mmap_rate;
+	int64_t sockets[LT_SOCK__KINDS];
+	double socket_rate[LT_SOCK__KINDS];
+};
+
+static void sum_rows(const struct lt_report *r, pid_t pid, struct sums *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct lt_row *row = &r->rows[i];
+		/* Growth is a trend: a sawtooth's or a transient stack's slope is not a leak. */
+		double rate = row->trend == LT_TREND_GROWING ? row->rate : 0;
+
+		if (row->pid != pid)
+			continue;
+		if (row->kind == LT_ROW_HEAP) {
+			s->heap_rate += rate;
+		} else if (report__is_mmap(row->kind)) {
+			s->mmap_rate += rate;
+		} else if (report__is_socket(row->kind)) {
+			s->sockets[row->kind - LT_ROW_SOCK] += row->count;
+			s->socket_rate[row->kind - LT_ROW_SOCK] += rate;
+		}
+	}
+}
+
+static bool is_growing(const struct lt_row *row)
+{
+	return row->trend == LT_TREND_GROWING && row->rate > 0;
+}
+
+/* The top growing stacks of every live process, with their leading frame as a label. */
+static void stacks(FILE *f, const struct lt_report *r, const struct lt_prom_opts *o)
+{
+	const struct lt_row **sel;
+	size_t n;
+
+	family(f, "leaktop_stack_growth_per_second", "gauge",
+	       "Growth of a growing stack, per second: bytes (heap, anon, file) or sockets (tcp, "
+	       "udp, unix, other); the top growing stacks of each process", o->openmetrics);
+	sel = report__select(r, is_growing, report__cmp_rate, &n);
+	if (!sel)
+		return;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+		size_t shown = 0;
+
+		if (p->exited)
+			continue;
+		for (size_t k = 0; k < n && shown < o->top_n; k++) {
+			const struct lt_row *row = sel[k];
+			const struct lt_frame *lead = report__lead_frame(row);
+			char frame[512], id[24];
+
+			if (row->pid != p->pid)
+				continue;
+			shown++;
+			if (lead)
+				report__frame_str(frame, sizeof(frame), lead, false);
+			else
+				snprintf(frame, sizeof(frame), "[stack unavailable]");
+			snprintf(id, sizeof(id), "%#" PRIx64, row->stack_id);
+			fprintf(f, "leaktop_stack_growth_per_second{pid=\"%d\",comm=", p->pid);
+			label_value(f, p->comm);
+			fputs(",container=", f);
+			label_value(f, p->container);
+			fprintf(f, ",kind=\"%s\",stack=\"%s\",frame=", report__kind_name(row->kind), id);
+			label_value(f, frame);
+			fputc('}', f);
+			value(f, row->rate);
+		}
+	}
+	free(sel);
+}
+
+int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opts *o)
+{
+	static const struct {
+		const char *name, *help;
+	} per_proc[] = {
+		{ "leaktop_heap_outstanding_bytes", "Heap bytes the process holds, as traced" },
+		{ "leaktop_heap_growth_bytes_per_second", "Growth of its growing heap stacks" },
+		{ "leaktop_mmap_outstanding_bytes", "Bytes of mappings the process holds" },
+		{ "leaktop_mmap_growth_bytes_per_second", "Growth of its growing mapping stacks" },
+		{ "leaktop_rss_bytes", "Resident set size" },
+		{ "leaktop_rss_growth_bytes_per_second", "RSS growth over the window, per second" },
+	};
+	bool om = o->openmetrics;
+
+	for (size_t m = 0; m < ARRAY_SIZE(per_proc); m++) {
+		family(f, per_proc[m].name, "gauge", per_proc[m].help, om);
+		for (size_t i = 0; i < r->nprocs; i++) {
+			const struct lt_proc *p = &r->procs[i];
+			struct sums s;
+			double v[] = { (double)p->heap, 0, (double)p->mmap, 0, (double)p->rss,
+				       p->view.rss_rate };
+
+			if (p->exited)
+				continue;
+			sum_rows(r, p->pid, &s);
+			v[1] = s.heap_rate;
+			v[3] = s.mmap_rate;
+			proc_sample(f, per_proc[m].name, p, NULL, NULL, v[m]);
+		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			family(f, "leaktop_socket_growth_per_second", "gauge",
+			       "Growth of its growing socket stacks, per second", om);
+		else
+			family(f, "leaktop_sockets_open", "gauge",
+			       "Sockets the process holds open, per kind", om);
+		for (size_t i = 0; i < r->nprocs; i++) {
+			const struct lt_proc *p = &r->procs[i];
+			struct sums s;
+
+			if (p->exited)
+				continue;
+			sum_rows(r, p->pid, &s);
+			for (int k = 0; k < LT_SOCK__KINDS; k++)
+				proc_sample(f, pass ? "leaktop_socket_growth_per_second"
+						    : "leaktop_sockets_open",
+					    p, "kind", report__kind_name(LT_ROW_SOCK + k),
+					    pass ? s.socket_rate[k] : (double)s.sockets[k]);
+		}
+	}
+	family(f, "leaktop_verdict", "gauge",
+	       "The process's verdict on its RSS: the series whose verdict label holds is 1", om);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+
+		for (size_t v = 0; !p->exited && v < ARRAY_SIZE(verdict_names); v++)
+			proc_sample(f, "leaktop_verdict", p, "verdict", verdict_names[v],
+				    p->view.verdict == v);
+	}
+	stacks(f, r, o);
+
+	family(f, "leaktop_drops_total", "counter",
+	       "What the tables lost since start, by reason: allocations, stacks, events", om);
+	for (int i = 0; i < LT_STAT__COUNT; i++) {
+		const char *key = lt_stats[i].key;
+
+		if (lt_stats[i].json != LT_STAT_JSON_DROPS || !key || strstr(key, "_bytes"))
+			continue;
+		fprintf(f, "leaktop_drops_total{reason=\"%s\"} %" PRIu64 "\n", key, r->stats[i]);
+	}
+	fprintf(f, "leaktop_drops_total{reason=\"regions_not_kept\"} %" PRIu64 "\n",
+		r->regions_dropped);
+	family(f, "leaktop_dropped_bytes_total", "counter",
+	       "Bytes of the allocations not tracked, since start, by reason", om);
+	fprintf(f, "leaktop_dropped_bytes_total{reason=\"alloc_map_full\"} %" PRIu64 "\n",
+		r->stats[LT_STAT_ALLOC_MAP_FULL_BYTES]);
+	family(f, "leaktop_self_cpu_seconds_total", "counter", "leaktop's own CPU time", om);
+	fprintf(f, "leaktop_self_cpu_seconds_total %.6f\n", r->self.cpu_secs);
+	family(f, "leaktop_self_rss_bytes", "gauge", "leaktop's own resident set size", om);
+	fprintf(f, "leaktop_self_rss_bytes %" PRIu64 "\n", r->self.rss);
+	family(f, "leaktop_self_bpf_map_bytes", "gauge",
+	       "Kernel memory charged for leaktop's BPF maps", om);
+	fprintf(f, "leaktop_self_bpf_map_bytes %" PRIu64 "\n", r->self.bpf_bytes);
+	family(f, "leaktop_processes", "gauge", "Processes in scope, live", om);
+	{
+		size_t live = 0;
+
+		for (size_t i = 0; i < r->nprocs; i++)
+			live += !r->procs[i].exited;
+		fprintf(f, "leaktop_processes %zu\n", live);
+	}
+	if (om)
+		fputs("# EOF\n", f);
+	return ferror(f) ? -EIO : 0;
+}
