@@ -23,14 +23,14 @@ for r in data["data"]["result"]:
     print(r["metric"].get("pid", "-"), r["value"][1])
 PY
 }
-# firing ALERT: the pids the alert fires for, one per line.
+# firing ALERT [LABEL]: the LABEL (default pid) of each series the alert fires for, one per line.
 firing() {
-	python3 - "$prom" "$1" <<'PY'
+	python3 - "$prom" "$1" "${2:-pid}" <<'PY'
 import json, sys, urllib.request
 data = json.load(urllib.request.urlopen("http://127.0.0.1:%s/api/v1/alerts" % sys.argv[1], timeout=5))
 for a in data["data"]["alerts"]:
     if a["labels"]["alertname"] == sys.argv[2] and a["state"] == "firing":
-        print(a["labels"].get("pid", "-"))
+        print(a["labels"].get(sys.argv[3], "-"))
 PY
 }
 # until SECS CMD...: run CMD every half second until it succeeds; fail after SECS.
@@ -51,6 +51,10 @@ sed 's/for: 10m/for: 3s/' "$TOP/docs/prometheus/leaktop-rules.yml" >"$WORK/rules
 
 LEAKER=$BIN/growth start_leaker steady steady
 leaker=$LEAKER_PID
+# The leaker lives in a container's cgroup, named as docker names its scopes.
+id=$(printf 'feed%060d' $$)
+make_cgroup "system.slice/docker-$id.scope"
+echo "$leaker" >"$CG_PATH/cgroup.procs" || fail "cannot move the leaker into $CG_PATH"
 LEAKER=$BIN/growth start_leaker saw sawtooth
 saw=$LEAKER_PID
 port=$(free_port)
@@ -91,13 +95,17 @@ growing() {
 until_ok 30 growing || fail "no heap growth for the leaker: $(api leaktop_heap_growth_bytes_per_second)"
 alert_fired() { [[ -n $(firing LeaktopProcessGrowing) ]]; }
 until_ok 30 alert_fired || fail "the alert never fired: rule $(api leaktop:process_growth_bytes_per_second | tr "\n" " "); $(curl -s "http://127.0.0.1:$prom/api/v1/alerts")"
+container_fired() { [[ -n $(firing LeaktopContainerGrowing container) ]]; }
+until_ok 20 container_fired || fail "the container alert never fired: $(api leaktop:container_growth_bytes_per_second)"
+cname=$(firing LeaktopContainerGrowing container | head -1)
+[[ $cname == *"${id:0:12}"* ]] || fail "the container alert is for '$cname', not the leaker's container $id"
 sleep 8 # the sawtooth has had more than five teeth
 assert_eq "$(firing LeaktopProcessGrowing | sort -u | tr '\n' ' ')" "$leaker " "who the alert fires for"
 saw_max=$(api "max_over_time(leaktop_heap_growth_bytes_per_second{pid=\"$saw\"}[1m])" | awk '{ print $2 }')
 assert_eq "$saw_max" 0 "the sawtooth's highest heap growth over its minute"
 saw_held=$(api "max_over_time(leaktop_heap_outstanding_bytes{pid=\"$saw\"}[1m])" | awk '{ print $2 }')
 ((${saw_held%.*} > 1000000)) || fail "the sawtooth held only $saw_held bytes: not a real sawtooth"
-pass "Prometheus: leaker $(api "leaktop_heap_growth_bytes_per_second{pid=\"$leaker\"}" | awk '{ printf "%.0f", $2 }') B/s, alert firing; sawtooth (up to $saw_held B) 0 B/s, no alert"
+pass "Prometheus: leaker $(api "leaktop_heap_growth_bytes_per_second{pid=\"$leaker\"}" | awk '{ printf "%.0f", $2 }') B/s, its process and container ($cname) alerts firing; sawtooth (up to $saw_held B) 0 B/s, no alert"
 
 # An exited process's series go: Prometheus marks them stale at the next scrape.
 kill -KILL "$saw"
@@ -117,6 +125,7 @@ go tool pprof -raw "$WORK/profiles/${files[2]}" >"$WORK/pprof.raw" 2>&1 || fail 
 grep -q "pid:\[$leaker\]" "$WORK/pprof.raw" || fail "no pid label"
 grep -q "comm:\[growth\]" "$WORK/pprof.raw" || fail "no comm label"
 grep -q "host:\[$host\]" "$WORK/pprof.raw" || fail "no host label"
+grep -q "container:\[$cname\]" "$WORK/pprof.raw" || fail "no container label"
 grep -q 'leak_steady' "$WORK/pprof.raw" || fail "the leaking function is not in the profile"
 pass "rolling profiles: ${files[*]}"
 stop_leaktop INT
