@@ -47,6 +47,42 @@ static int json(FILE *f, const void *r, const void *unused)
 	return out_json__write(f, r);
 }
 
+static int prom(FILE *f, const void *r, const void *o)
+{
+	return out_prom__write(f, r, o);
+}
+
+/* Prometheus text and OpenMetrics: the golden files, and what each format requires. */
+static void test_prometheus(void)
+{
+	struct lt_prom_opts o = { .top_n = 5 };
+	char *text = capture(prom, &fx_report, &o), *om;
+	size_t len;
+
+	o.openmetrics = true;
+	om = capture(prom, &fx_report, &o);
+	test_golden(text, GOLDEN_DIR "report.prom");
+	test_golden(om, GOLDEN_DIR "report.openmetrics");
+	ASSERT_CONTAINS(text, "leaktop_heap_outstanding_bytes{pid=\"4242\",comm=\"service\","
+			      "container=\"\"} 31525328\n", "heap held");
+	ASSERT_CONTAINS(text, "leaktop_sockets_open{pid=\"4242\",comm=\"service\",container=\"\","
+			      "kind=\"tcp\"} 987\n", "sockets");
+	ASSERT_CONTAINS(text, "verdict=\"tracked_explains\"} 1\n", "the verdict's series is 1");
+	ASSERT_CONTAINS(text, "verdict=\"rss_steady\"} 0\n", "the others are 0");
+	/* The growing stacks: write_jsonl's heap stack and the tcp one; not the sawtooth. */
+	ASSERT_CONTAINS(text, "kind=\"heap\",stack=\"0xb\",frame=\"write_jsonl\"}", "heap stack");
+	ASSERT_CONTAINS(text, "frame=\"graphql_connect \\\"pool\\\"\"}", "quotes escaped");
+	ASSERT_TRUE(!strstr(text, "stack=\"0xd\""), "a sawtooth stack is not growth");
+	ASSERT_CONTAINS(text, "# TYPE leaktop_drops_total counter\n", "text: counters keep _total");
+	ASSERT_CONTAINS(om, "# TYPE leaktop_drops counter\n", "OpenMetrics: the family has none");
+	ASSERT_CONTAINS(om, "leaktop_drops_total{reason=\"alloc_map_full\"} 3\n", "drops");
+	len = om ? strlen(om) : 0;
+	ASSERT_TRUE(len > 6 && !strcmp(om + len - 6, "# EOF\n"), "OpenMetrics ends in # EOF");
+	ASSERT_TRUE(!strstr(text, "# EOF"), "the text format does not");
+	free(text);
+	free(om);
+}
+
 static void test_folded(void)
 {
 	char *got = capture(folded, &fx_report, NULL);
@@ -280,4 +316,4 @@ static void test_table_redraw(void)
 TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments),
 	  TEST(test_folded_empty), TEST(test_folded_by_container), TEST(test_table_human),
 	  TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_table_host),
-	  TEST(test_json), TEST(test_table_redraw))
+	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus))

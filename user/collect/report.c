@@ -461,6 +461,28 @@ static int symbolize_row(struct lt_row *row, const struct lt_report_input *in)
 	return 0;
 }
 
+/* Whether a frame is in the C runtime: the C library or the dynamic loader. */
+static bool in_c_runtime(const struct lt_frame *f)
+{
+	return f->module && (!strncmp(f->module, "libc.so", 7) || !strncmp(f->module, "libc-", 5) ||
+			     !strncmp(f->module, "ld-linux", 8) || !strncmp(f->module, "ld-musl", 7));
+}
+
+const struct lt_frame *report__own_frame(const struct lt_row *row)
+{
+	for (size_t i = 0; i < row->nframes; i++) {
+		const struct lt_frame *f = &row->frames[i];
+
+		if (f->cls == LT_FRAME_PYTHON || f->cls == LT_FRAME_APP)
+			return f;
+	}
+	for (size_t i = 0; i < row->nframes; i++) {
+		if (row->frames[i].cls != LT_FRAME_ALLOC && !in_c_runtime(&row->frames[i]))
+			return &row->frames[i];
+	}
+	return row->nframes ? &row->frames[0] : NULL;
+}
+
 const struct lt_frame *report__lead_frame(const struct lt_row *row)
 {
 	for (size_t i = 0; i < row->nframes; i++) {

@@ -262,6 +262,11 @@ int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with
 
 /* The frame a row is best known by: its innermost interpreter frame, else its first. */
 const struct lt_frame *report__lead_frame(const struct lt_row *row);
+/*
+ * The row's first own frame: its innermost Python frame or frame in the executable; else its
+ * first outside the allocator and the C runtime (libc, the dynamic loader); else its first.
+ */
+const struct lt_frame *report__own_frame(const struct lt_row *row);
 
 /* The class of a frame from its function name and object. */
 enum lt_frame_class report__frame_class(const char *func, const struct lt_module *mod);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The report as Prometheus metrics: the text exposition format 0.0.4, or OpenMetrics 1.0.0.
+ * A stack's `frame` label is its first own frame (report__own_frame).
  * docs/FLEET.md lists the families. Every series is bounded: per process a fixed set, plus
  * at most `top_n` growing stacks; processes that exited are left out, so their series go.
  */
@@ -127,7 +128,7 @@ static void stacks(FILE *f, const struct lt_report *r, const struct lt_prom_opts
 			continue;
 		for (size_t k = 0; k < n && shown < o->top_n; k++) {
 			const struct lt_row *row = sel[k];
-			const struct lt_frame *lead = report__lead_frame(row);
+			const struct lt_frame *lead = report__own_frame(row);
 			char frame[512], id[24];
 
 			if (row->pid != p->pid)
