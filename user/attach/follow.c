@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "session.h"
 #include "symbolizer.h"
+#include "perfmap.h"
 #include "python.h"
 #include "unwind_tables.h"
 #include "util.h"
@@ -72,6 +73,7 @@ static void names_forget(void *ctx, struct lt_proc_rec *p)
 
 	if (s->symbolizer)
 		symbolizer__forget(s->symbolizer, p->t.pid);
+	perfmap__forget(s->frames.perfmaps, p->t.pid);
 }
 
 /*

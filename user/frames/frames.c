@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frames.h"
+#include "perfmap.h"
 #include "python.h"
 #include "report.h"
 #include "symbolizer.h"
@@ -29,6 +30,12 @@ static void name_native(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 	f->offset = sym.offset;
 	f->module = sym.module;
 	f->mod = sym.mod;
+	/* In no object: JIT code, which the runtime's perf map may name. */
+	if (!f->func && !f->mod && fr->perfmaps) {
+		f->func = perfmap__lookup(fr->perfmaps, pid, f->ip);
+		f->module = f->func ? "jit" : NULL;
+		f->offset = 0;
+	}
 	f->cls = report__frame_class(f->func, f->mod);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Naming stacks: native frames by the symbolizer, interpreter frames by their runtime's namer
- * (python.h), spliced in place of the interpreter's own native frame. The report model calls
+ * Naming stacks: native frames by the symbolizer (JIT code by the process's perf map, when it
+ * writes one), interpreter frames by their runtime's namer (python.h), spliced in place of the
+ * interpreter's own native frame. The report model calls
  * frames__name_stack() (an lt_stack_namer_fn) for the rows it shows; frames__prefetch() names
  * the interpreter frames of new stacks while their processes still live.
  */
@@ -15,12 +16,14 @@
 
 struct lt_symbolizer;
 struct lt_python;
+struct lt_perfmaps;
 struct lt_frame;
 struct lt_row;
 
 struct lt_frames {
 	struct lt_symbolizer *sym;
 	struct lt_python *python;	/* NULL: interpreter frames are left out */
+	struct lt_perfmaps *perfmaps;	/* JIT code named by /tmp/perf-PID.map; may be NULL */
 	uint64_t py_stale;		/* Python frames whose code object was gone when named */
 };
 
