@@ -21,8 +21,12 @@ void announce__attached(const struct lt_session *s)
 			fprintf(stderr, "leaktop: tracing pid %d (%s)", p->t.pid, p->t.comm);
 			for (size_t k = 0; k < objs->n; k++)
 				fprintf(stderr, "%s %s", k ? "," : " through", objs->v[k].path);
-			fprintf(stderr, "%s%s\n",
+			fprintf(stderr, "%s%s%s\n",
 				allocators__is_go(s, p) ? " (a Go program: sockets and mappings)" : "",
+				objects__is_node(p->t.pid)
+					? " (node: V8's JavaScript heap is its own pages, not traced;"
+					  " Buffers, ArrayBuffers, native memory and sockets are)"
+					: "",
 				side);
 		}
 	} else {

@@ -401,6 +401,24 @@ bool objects__is_go(pid_t pid)
 	return go;
 }
 
+bool objects__is_node(pid_t pid)
+{
+	static const char *const names[] = { "v8dbg_SmiShiftSize" };
+	struct lt_elf_func f;
+	char path[64];
+	struct lt_elf *e;
+	bool v8;
+
+	/* node, or a program linking libnode: V8 exports its postmortem metadata. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	e = elfobj__open(path);
+	if (!e)
+		return false;
+	v8 = elfobj__find_syms(e, names, 1, &f) == 1;
+	elfobj__close(e);
+	return v8;
+}
+
 void objects__searched(const struct lt_maps *maps, char *buf, size_t len)
 {
 	size_t used = 0;

@@ -97,6 +97,12 @@ bool objects__probed_in(const struct lt_object_list *list, const struct lt_objec
  */
 bool objects__is_go(pid_t pid);
 
+/*
+ * Whether `pid` runs node (V8 in its executable): V8's JavaScript heap is pages V8 manages
+ * itself, not malloc, so leaktop traces what JavaScript holds outside it.
+ */
+bool objects__is_node(pid_t pid);
+
 /* An address range [lo, hi) in a process. */
 struct lt_range {
 	uint64_t lo, hi;
