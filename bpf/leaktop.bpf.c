@@ -83,6 +83,7 @@ struct lt_thread {
 	__u32 sys_in_alloc;	/* the syscall in flight was made by a traced allocator call */
 	__u64 sys_arg[3];	/* the syscall in flight's arguments, for its exit */
 	struct lt_stack scratch;
+	struct lt_row_cache rows[LT_ROW_CACHE]; /* the CFI walk's last rows (unwind.bpf.h) */
 	__u8 py_frame[LT_PY_WINDOW]; /* the Python walk's reads (python.bpf.h) */
 	__u8 py_code[LT_PY_WINDOW];
 };

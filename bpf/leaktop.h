@@ -229,8 +229,21 @@ struct lt_unwind_map {
 
 struct lt_unwind_proc {
 	__u32 n;
-	__u32 _pad;
+	__u32 gen;	/* changes each time user space writes the entry: cached rows expire */
 	struct lt_unwind_map maps[LT_MAX_UNWIND_MAPS];
+};
+
+/*
+ * Each thread keeps the unwind rows its last walks used, by pc (direct-mapped): a thread
+ * allocates from the same few call sites, so most frames skip both binary searches.
+ */
+#define LT_ROW_CACHE 32
+
+struct lt_row_cache {
+	__u64 pc;			/* the pc looked up (runtime address); 0: empty */
+	__u32 gen;			/* the process entry's gen it was found under */
+	__u32 _pad;
+	struct lt_unwind_row row;	/* row.cfa == LT_CFA_NONE: no CFI there */
 };
 
 /* A user stack, innermost frame first. Frame 0 is the allocator's caller. */

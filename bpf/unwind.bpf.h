@@ -48,6 +48,8 @@ struct lt_walk {
 	__u32 end;	/* the LT_STAT_UNWIND_* reason the walk ended, 0 while it runs */
 	struct lt_stack *st;
 	struct lt_unwind_proc *proc;
+	struct lt_row_cache *cache;	/* the thread's: LT_ROW_CACHE entries */
+	__u32 gen;			/* proc->gen, read once */
 };
 
 /*
@@ -135,16 +137,43 @@ static __always_inline long lt_fp_step(struct lt_walk *w)
 	return 0;
 }
 
+/*
+ * The row for `lookup` (a runtime pc): from the thread's cache when an earlier walk found it
+ * under the same table generation, else by the two binary searches, then cached. A row whose
+ * rule is LT_CFA_NONE means no CFI covers the pc.
+ */
+static __always_inline void lt_row_for(struct lt_walk *w, __u64 lookup, struct lt_unwind_row *out)
+{
+	__u32 slot = (lookup ^ (lookup >> 7) ^ (lookup >> 17)) & (LT_ROW_CACHE - 1);
+	struct lt_row_cache *c = &w->cache[slot];
+	struct lt_unwind_map *m;
+	struct lt_unwind_row *r = NULL;
+
+	if (c->pc == lookup && c->gen == w->gen) {
+		*out = c->row;
+		return;
+	}
+	m = lt_find_map(w->proc, lookup);
+	if (m && m->count)
+		r = lt_find_row(m, lookup - m->bias);
+	if (r)
+		*out = *r;
+	else
+		out->cfa = LT_CFA_NONE;
+	c->pc = lookup;
+	c->gen = w->gen;
+	c->row = *out;
+}
+
 static long lt_unwind_step(__u32 i, void *ctx)
 {
 	struct lt_walk *w = ctx;
-	struct lt_unwind_map *m;
-	struct lt_unwind_row *r;
+	struct lt_unwind_row row = {}, *r = &row;
 	struct lt_stack *st = w->st;
 	__u64 lookup, cfa = 0, ra, bp;
 	__s64 off;
 
-	if (!st || !w->proc)
+	if (!st || !w->proc || !w->cache)
 		return 1;
 	if (!w->pc) { /* the return address of the outermost frame */
 		w->end = LT_STAT_UNWIND_COMPLETE;
@@ -159,11 +188,8 @@ static long lt_unwind_step(__u32 i, void *ctx)
 
 	/* A return address points after its call, maybe past the caller's last byte. */
 	lookup = w->pc_is_ip ? w->pc : w->pc - 1;
-	m = lt_find_map(w->proc, lookup);
-	if (!m || !m->count)
-		return lt_fp_step(w);
-	r = lt_find_row(m, lookup - m->bias);
-	if (!r || r->cfa == LT_CFA_NONE)
+	lt_row_for(w, lookup, &row);
+	if (row.cfa == LT_CFA_NONE)
 		return lt_fp_step(w);
 
 	off = r->cfa_off;
@@ -238,7 +264,8 @@ static long lt_unwind_step(__u32 i, void *ctx)
  * like every frame after it; at a syscall, frame 0 is the interrupted pc in the wrapper.
  */
 static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
-					  struct lt_unwind_proc *proc, struct lt_stack *st)
+					  struct lt_unwind_proc *proc, struct lt_stack *st,
+					  struct lt_row_cache *cache)
 {
 	struct lt_walk w = {
 		.pc = regs->ip,
@@ -247,6 +274,8 @@ static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 		.pc_is_ip = !regs->ip_is_return,
 		.st = st,
 		.proc = proc,
+		.cache = cache,
+		.gen = proc->gen,
 	};
 
 	bpf_loop(LT_MAX_FRAMES + 1, lt_unwind_step, &w, 0);

@@ -46,6 +46,7 @@ struct lt_unwind {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
 	size_t next_row;	/* first free row in the kernel's map */
+	__u32 gen;		/* the last generation written to a process entry */
 	double build_s;
 };
 
@@ -290,6 +291,8 @@ static int write_proc(struct lt_unwind *u, struct proc *p, int procs_fd)
 			m->count = o->nrows;
 		}
 	}
+	/* A new generation: rows a thread cached under the old entry are not used again. */
+	val->gen = ++u->gen ? u->gen : ++u->gen;
 	/* A full map leaves this process to frame pointers, like an object without room. */
 	if (bpf_map_update_elem(procs_fd, &key, val, BPF_ANY) && errno != E2BIG)
 		err = -errno;
