@@ -84,6 +84,7 @@ struct lt_thread {
 	__u64 sys_arg[3];	/* the syscall in flight's arguments, for its exit */
 	struct lt_stack scratch;
 	struct lt_row_cache rows[LT_ROW_CACHE]; /* the CFI walk's last rows (unwind.bpf.h) */
+	__u8 stack_win[LT_STACK_WINDOW];	/* ... and its copy of the stack's innermost bytes */
 	__u8 py_frame[LT_PY_WINDOW]; /* the Python walk's reads (python.bpf.h) */
 	__u8 py_code[LT_PY_WINDOW];
 };

@@ -239,6 +239,9 @@ struct lt_unwind_proc {
  */
 #define LT_ROW_CACHE 32
 
+/* Bytes of the user stack, from sp up, the CFI walk copies at once (a power of two). */
+#define LT_STACK_WINDOW 2048
+
 struct lt_row_cache {
 	__u64 pc;			/* the pc looked up (runtime address); 0: empty */
 	__u32 gen;			/* the process entry's gen it was found under */

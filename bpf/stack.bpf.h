@@ -60,7 +60,7 @@ static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 	if (cfg_unwind_cfi)
 		proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (proc) {
-		n = lt_unwind_cfi(regs, proc, scratch, th->rows);
+		n = lt_unwind_cfi(regs, proc, scratch, th->rows, th->stack_win);
 	} else {
 		n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
 		if (n > 0)

@@ -50,6 +50,8 @@ struct lt_walk {
 	struct lt_unwind_proc *proc;
 	struct lt_row_cache *cache;	/* the thread's: LT_ROW_CACHE entries */
 	__u32 gen;			/* proc->gen, read once */
+	__u8 *win;			/* the stack's innermost bytes, copied; NULL: none */
+	__u64 win_base;			/* the user address win[0] was copied from */
 };
 
 /*
@@ -116,6 +118,26 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 	return !bpf_probe_read_user(dst, sizeof(*dst), (void *)addr);
 }
 
+/*
+ * A word of the user stack: from the copy of its innermost LT_STACK_WINDOW bytes the walk
+ * made at its start when the word is in it, else read from user memory. Most saved return
+ * addresses and frame pointers of a walk are in the window: one copy instead of a helper
+ * call per word.
+ */
+static __always_inline bool lt_read_stack(struct lt_walk *w, __u64 *dst, __u64 addr)
+{
+	__u64 off = addr - w->win_base;
+
+	if (w->win && off <= LT_STACK_WINDOW - 8) {
+		off &= LT_STACK_WINDOW - 1;
+		if (off <= LT_STACK_WINDOW - 8) {
+			__builtin_memcpy(dst, w->win + off, sizeof(*dst));
+			return true;
+		}
+	}
+	return lt_read(dst, addr);
+}
+
 /* Step one frame by frame pointer: for code with no CFI. */
 static __always_inline long lt_fp_step(struct lt_walk *w)
 {
@@ -125,7 +147,7 @@ static __always_inline long lt_fp_step(struct lt_walk *w)
 		w->end = LT_STAT_UNWIND_ERR_NO_CFI;
 		return 1;
 	}
-	if (!lt_read(&next_bp, bp) || !lt_read(&ra, bp + 8)) {
+	if (!lt_read_stack(w, &next_bp, bp) || !lt_read_stack(w, &ra, bp + 8)) {
 		w->end = LT_STAT_UNWIND_ERR_READ;
 		return 1;
 	}
@@ -209,15 +231,15 @@ static long lt_unwind_step(__u32 i, void *ctx)
 		break;
 	case LT_CFA_DEREF_RSP:
 	case LT_CFA_DEREF_RBP:
-		if (!lt_read(&cfa, (r->cfa == LT_CFA_DEREF_RSP ? w->sp : w->bp) + off)) {
+		if (!lt_read_stack(w, &cfa, (r->cfa == LT_CFA_DEREF_RSP ? w->sp : w->bp) + off)) {
 			w->end = LT_STAT_UNWIND_ERR_READ;
 			return 1;
 		}
 		break;
 	case LT_CFA_SIGNAL:
 		/* The kernel's sigcontext: the interrupted sp, then pc, and rbp further down. */
-		if (!lt_read(&cfa, w->sp + off) || !lt_read(&ra, w->sp + off + 8) ||
-		    !lt_read(&bp, w->sp + r->rbp_off)) {
+		if (!lt_read_stack(w, &cfa, w->sp + off) || !lt_read_stack(w, &ra, w->sp + off + 8) ||
+		    !lt_read_stack(w, &bp, w->sp + r->rbp_off)) {
 			w->end = LT_STAT_UNWIND_ERR_READ;
 			return 1;
 		}
@@ -238,12 +260,12 @@ static long lt_unwind_step(__u32 i, void *ctx)
 		w->end = LT_STAT_UNWIND_ERR_LOOP;
 		return 1;
 	}
-	if (!lt_read(&ra, cfa - 8)) {
+	if (!lt_read_stack(w, &ra, cfa - 8)) {
 		w->end = LT_STAT_UNWIND_ERR_READ;
 		return 1;
 	}
 	if (r->rbp == LT_RBP_AT_CFA) {
-		if (!lt_read(&bp, cfa + r->rbp_off)) {
+		if (!lt_read_stack(w, &bp, cfa + r->rbp_off)) {
 			w->end = LT_STAT_UNWIND_ERR_READ;
 			return 1;
 		}
@@ -265,7 +287,7 @@ static long lt_unwind_step(__u32 i, void *ctx)
  */
 static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 					  struct lt_unwind_proc *proc, struct lt_stack *st,
-					  struct lt_row_cache *cache)
+					  struct lt_row_cache *cache, __u8 *win)
 {
 	struct lt_walk w = {
 		.pc = regs->ip,
@@ -276,7 +298,12 @@ static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 		.proc = proc,
 		.cache = cache,
 		.gen = proc->gen,
+		.win_base = regs->sp,
 	};
+
+	/* A stack shallower than the window cannot be copied whole: then word by word. */
+	if (!bpf_probe_read_user(win, LT_STACK_WINDOW, (void *)regs->sp))
+		w.win = win;
 
 	bpf_loop(LT_MAX_FRAMES + 1, lt_unwind_step, &w, 0);
 	lt_stat_add(LT_STAT_UNWIND_WALKS, 1);
