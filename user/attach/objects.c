@@ -385,38 +385,45 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 	return out->n ? 0 : -ENOENT;
 }
 
-bool objects__is_go(pid_t pid)
+/* Whether the executable of `pid` passes `test` (false when it cannot be read). */
+static bool exe_is(pid_t pid, bool (*test)(struct lt_elf *e))
 {
 	char path[64];
 	struct lt_elf *e;
-	bool go;
+	bool yes;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	e = elfobj__open(path);
 	if (!e)
 		return false;
-	/* Every Go binary since 1.18 has its build information here; older ones, the note. */
-	go = elfobj__has_section(e, ".go.buildinfo") || elfobj__has_section(e, ".note.go.buildid");
+	yes = test(e);
 	elfobj__close(e);
-	return go;
+	return yes;
+}
+
+/* Every Go binary since 1.18 has its build information here; older ones, the note. */
+static bool is_go(struct lt_elf *e)
+{
+	return elfobj__has_section(e, ".go.buildinfo") || elfobj__has_section(e, ".note.go.buildid");
+}
+
+/* node, or a program linking V8 statically: V8 exports its postmortem metadata. */
+static bool is_v8(struct lt_elf *e)
+{
+	static const char *const names[] = { "v8dbg_SmiShiftSize" };
+	struct lt_elf_func f;
+
+	return elfobj__find_syms(e, names, 1, &f) == 1;
+}
+
+bool objects__is_go(pid_t pid)
+{
+	return exe_is(pid, is_go);
 }
 
 bool objects__is_node(pid_t pid)
 {
-	static const char *const names[] = { "v8dbg_SmiShiftSize" };
-	struct lt_elf_func f;
-	char path[64];
-	struct lt_elf *e;
-	bool v8;
-
-	/* node, or a program linking libnode: V8 exports its postmortem metadata. */
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	e = elfobj__open(path);
-	if (!e)
-		return false;
-	v8 = elfobj__find_syms(e, names, 1, &f) == 1;
-	elfobj__close(e);
-	return v8;
+	return exe_is(pid, is_v8);
 }
 
 void objects__searched(const struct lt_maps *maps, char *buf, size_t len)

@@ -63,8 +63,7 @@ struct proc {
 struct lt_python {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
-	char **strings;		/* every name handed out, freed at the end */
-	size_t nstrings, cap_strings;
+	struct lt_strings strings;	/* every name handed out, freed at the end */
 };
 
 struct lt_python *python__new(void)
@@ -92,23 +91,9 @@ void python__free(struct lt_python *py)
 		return;
 	for (size_t i = 0; i < py->nprocs; i++)
 		proc_clear(&py->procs[i]);
-	for (size_t i = 0; i < py->nstrings; i++)
-		free(py->strings[i]);
-	free(py->strings);
+	lt_strings_free(&py->strings);
 	free(py->procs);
 	free(py);
-}
-
-static const char *keep(struct lt_python *py, char *str)
-{
-	if (!str)
-		return NULL;
-	if (lt_grow((void **)&py->strings, &py->cap_strings, py->nstrings, sizeof(*py->strings))) {
-		free(str);
-		return NULL;
-	}
-	py->strings[py->nstrings++] = str;
-	return str;
 }
 
 static struct proc *proc_find(const struct lt_python *py, pid_t pid)
@@ -809,8 +794,8 @@ static int code_read(struct lt_python *py, struct proc *p, uint64_t addr, uint32
 	*c = (struct code){
 		.addr = addr,
 		.sum = sum,
-		.func = keep(py, func ? func : strdup("?")),
-		.file = keep(py, file ? file : strdup("?")),
+		.func = lt_strings_keep(&py->strings, func ? func : strdup("?")),
+		.file = lt_strings_keep(&py->strings, file ? file : strdup("?")),
 		.firstlineno = (int)u32_at(h, l->firstlineno),
 	};
 	c->lines = bytes_read(p->fd, l->bytes_type, u64_at(h, l->lines), &c->nlines);

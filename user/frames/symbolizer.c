@@ -27,9 +27,7 @@ struct proc {
 struct lt_symbolizer {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
-	/* Every string handed out, freed at the end. */
-	char **strings;
-	size_t nstrings, cap_strings;
+	struct lt_strings strings;	/* every string handed out, freed at the end */
 };
 
 /* What a module's userdata slot holds: how to open its file, and what it is. */
@@ -103,24 +101,9 @@ void symbolizer__free(struct lt_symbolizer *s)
 		hashmap__free(&p->cache);
 		free(p->syms);
 	}
-	for (size_t i = 0; i < s->nstrings; i++)
-		free(s->strings[i]);
-	free(s->strings);
+	lt_strings_free(&s->strings);
 	free(s->procs);
 	free(s);
-}
-
-/* Keep `str` (already allocated) until the symbolizer goes; NULL stays NULL. */
-static const char *keep(struct lt_symbolizer *s, char *str)
-{
-	if (!str)
-		return NULL;
-	if (lt_grow((void **)&s->strings, &s->cap_strings, s->nstrings, sizeof(*s->strings))) {
-		free(str);
-		return NULL;
-	}
-	s->strings[s->nstrings++] = str;
-	return str;
 }
 
 static struct proc *proc_get(struct lt_symbolizer *s, pid_t pid, bool create)
@@ -295,7 +278,7 @@ static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct 
 
 		if (dm)
 			free(plain);
-		out->func = keep(s, dm ? dm : plain);
+		out->func = lt_strings_keep(&s->strings, dm ? dm : plain);
 		out->offset = off + 1;
 		return;
 	}

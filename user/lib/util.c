@@ -204,3 +204,23 @@ int lt_grow(void **arr, size_t *cap, size_t n, size_t elem)
 	*cap = c;
 	return 0;
 }
+
+const char *lt_strings_keep(struct lt_strings *s, char *str)
+{
+	if (!str)
+		return NULL;
+	if (lt_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v))) {
+		free(str);
+		return NULL;
+	}
+	s->v[s->n++] = str;
+	return str;
+}
+
+void lt_strings_free(struct lt_strings *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct lt_strings){ 0 };
+}

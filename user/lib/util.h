@@ -65,4 +65,14 @@ uint64_t now_realtime_ns(void);
  */
 int lt_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
+/* Strings handed out by a module, kept until it goes. A zeroed struct is empty. */
+struct lt_strings {
+	char **v;
+	size_t n, cap;
+};
+
+/* Keep `str` (malloc'ed) until lt_strings_free(); NULL stays NULL, and NULL on ENOMEM. */
+const char *lt_strings_keep(struct lt_strings *s, char *str);
+void lt_strings_free(struct lt_strings *s);
+
 #endif /* LEAKTOP_UTIL_H */

@@ -400,11 +400,26 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 	}
 }
 
+/* The non-zero counters with words for the unwind line (or the python line), then a newline. */
+static void ended_early(FILE *f, const struct lt_report *r, bool python, const char *lead)
+{
+	bool any = false;
+
+	for (int i = 0; i < LT_STAT__COUNT; i++) {
+		const char *words = python ? lt_stats[i].python : lt_stats[i].unwind;
+
+		if (!words || !r->stats[i])
+			continue;
+		fprintf(f, "%s %" PRIu64 " %s", any ? "," : lead, r->stats[i], words);
+		any = true;
+	}
+	fputc('\n', f);
+}
+
 /* How the CFI unwinder fared: complete stacks, depth, and why any walk ended early. */
 static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	uint64_t walks = r->stats[LT_STAT_UNWIND_WALKS], frames = r->stats[LT_STAT_UNWIND_FRAMES];
-	bool any = false;
 	char b[32];
 
 	if (!r->unwind_rows && !walks)
@@ -415,34 +430,19 @@ static void unwind_line(FILE *f, const struct lt_report *r, const struct lt_tabl
 		walks ? 100.0 * r->stats[LT_STAT_UNWIND_COMPLETE] / walks : 0,
 		frames ? 100.0 * r->stats[LT_STAT_UNWIND_FP_FRAMES] / frames : 0, r->unwind_rows,
 		fmt_bytes(b, sizeof(b), r->unwind_bytes, o->exact, false));
-	for (int i = 0; i < LT_STAT__COUNT; i++) {
-		if (!lt_stats[i].unwind || !r->stats[i])
-			continue;
-		fprintf(f, "%s %" PRIu64 " %s", any ? "," : "; ended early:", r->stats[i],
-			lt_stats[i].unwind);
-		any = true;
-	}
-	fputc('\n', f);
+	ended_early(f, r, false, "; ended early:");
 }
 
 /* How the Python walks fared: frames per walk, and why any ended early. */
 static void python_line(FILE *f, const struct lt_report *r)
 {
 	uint64_t walks = r->stats[LT_STAT_PY_WALKS], frames = r->stats[LT_STAT_PY_FRAMES];
-	bool any = false;
 
 	if (!walks)
 		return;
 	fprintf(f, "python: %" PRIu64 " stacks walked for Python frames, %.1f on average", walks,
 		(double)frames / walks);
-	for (int i = 0; i < LT_STAT__COUNT; i++) {
-		if (!lt_stats[i].python || !r->stats[i])
-			continue;
-		fprintf(f, "%s %" PRIu64 " %s", any ? "," : "; none or ended early:", r->stats[i],
-			lt_stats[i].python);
-		any = true;
-	}
-	fputc('\n', f);
+	ended_early(f, r, true, "; none or ended early:");
 }
 
 static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
