@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "perfmap.h"
@@ -54,4 +55,24 @@ static void test_lookup(void)
 	perfmap__free(m);
 }
 
-TEST_MAIN(TEST(test_parse), TEST(test_lookup))
+/* A hostile process's map: a FIFO must not block the tracer, nor a symlink lead out. */
+static void test_hostile(void)
+{
+	char path[64];
+	struct lt_perfmaps *m = perfmap__new();
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	unlink(path);
+	if (!ASSERT_EQ(mkfifo(path, 0600), 0, "a FIFO in place of the map"))
+		return;
+	alarm(5); /* a blocking open would end the test here */
+	ASSERT_TRUE(!perfmap__lookup(m, getpid(), 0x7f0000001010), "a FIFO names nothing");
+	alarm(0);
+	unlink(path);
+	ASSERT_EQ(symlink("/etc/passwd", path), 0, "a symlink in place of the map");
+	ASSERT_TRUE(!perfmap__lookup(m, getpid(), 0x7f0000001010), "a symlink is not followed");
+	unlink(path);
+	perfmap__free(m);
+}
+
+TEST_MAIN(TEST(test_parse), TEST(test_lookup), TEST(test_hostile))

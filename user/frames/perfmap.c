@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hashmap.h"
@@ -13,17 +15,20 @@
 #include "util.h"
 
 /* A hostile or runaway map is read this far, no further. */
-#define PERFMAP_MAX_BYTES (64 << 20)
+#define PERFMAP_MAX_BYTES (64 << 20)	 /* of one file */
+#define PERFMAP_MAX_ENTRIES (1 << 20)	 /* per process */
+#define PERFMAP_MAX_NAME_BYTES (32 << 20) /* interned, over all processes */
 #define PERFMAP_NAME_MAX 256
 
 struct entry {
 	uint64_t start, end;
 	const char *name;	/* interned: lives as long as the lt_perfmaps */
+	size_t line;		/* its line's order in the file: the later wins a tie */
 };
 
 struct pmap {
 	pid_t pid;
-	off_t size;		/* the file's size when read; -1: none found */
+	off_t parsed;		/* bytes of the file parsed so far (whole lines) */
 	double checked;		/* when the file was last looked at */
 	struct entry *v;
 	size_t n, cap;
@@ -39,6 +44,7 @@ struct lt_perfmaps {
 	struct lt_hashmap names;	/* str_hash -> index into strs */
 	char **strs;
 	size_t nstrs, cap_strs;
+	size_t name_bytes;		/* interned so far, up to PERFMAP_MAX_NAME_BYTES */
 };
 
 struct lt_perfmaps *perfmap__new(void)
@@ -76,13 +82,16 @@ static const char *intern(struct lt_perfmaps *m, const char *name)
 		if (!strcmp(m->strs[idx], name))
 			return m->strs[idx];
 	}
-	if (!m || lt_grow((void **)&m->strs, &m->cap_strs, m->nstrs, sizeof(*m->strs)))
+	/* A runtime that keeps writing new names gets no more past the budget. */
+	if (!m || m->name_bytes + strlen(name) + 1 > PERFMAP_MAX_NAME_BYTES ||
+	    lt_grow((void **)&m->strs, &m->cap_strs, m->nstrs, sizeof(*m->strs)))
 		return NULL;
 	m->strs[m->nstrs] = strdup(name);
 	if (!m->strs[m->nstrs] || hashmap__set(&m->names, key, m->nstrs)) {
 		free(m->strs[m->nstrs]);
 		return NULL;
 	}
+	m->name_bytes += strlen(name) + 1;
 	return m->strs[m->nstrs++];
 }
 
@@ -101,7 +110,9 @@ static int cmp_entry(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
 
-	return x->start < y->start ? -1 : x->start > y->start;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 /* One line: "START SIZE NAME". 0 or -EINVAL. */
@@ -129,28 +140,34 @@ static int add_line(struct lt_perfmaps *m, struct pmap *p, const char *line, siz
 		if ((unsigned char)name[i] < 0x20)
 			name[i] = '?';
 	}
-	if (lt_grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+	if (p->n >= PERFMAP_MAX_ENTRIES || lt_grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
 		return -ENOMEM;
 	/* Tests parse without a lt_perfmaps: the name is not kept then. */
-	p->v[p->n++] = (struct entry){ .start = start, .end = start + size,
-				       .name = intern(m, name) };
+	p->v[p->n] = (struct entry){ .start = start, .end = start + size,
+				     .name = intern(m, name), .line = p->n };
+	p->n++;
 	return 0;
 }
 
-static void parse(struct lt_perfmaps *m, struct pmap *p, const char *text, size_t len)
+/* Parse the whole lines of `text` into `p`; returns the bytes consumed. */
+static size_t parse(struct lt_perfmaps *m, struct pmap *p, const char *text, size_t len)
 {
-	for (size_t at = 0; at < len;) {
+	size_t at = 0;
+
+	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
-		size_t l = nl ? (size_t)(nl - (text + at)) : len - at;
+		size_t l;
 
 		if (!nl)
 			break; /* a line being written: next time */
+		l = (size_t)(nl - (text + at));
 		add_line(m, p, text + at, l);
 		at += l + 1;
 	}
 	/* A runtime writes code again at an address it reuses: the last line wins a tie. */
 	if (p->n)
 		qsort(p->v, p->n, sizeof(*p->v), cmp_entry);
+	return at;
 }
 
 size_t perfmap__parse_count(const char *text, size_t len)
@@ -187,10 +204,38 @@ static pid_t ns_pid(pid_t pid)
 	return ns;
 }
 
-/* Read the map again when it grew; look at most once a second. */
+/*
+ * Open the process's /tmp/perf-NSPID.map as the process sees it: resolved inside its root
+ * (a symlink in its /tmp cannot lead out to the host's files), without blocking (it could be
+ * a FIFO), and a regular file only. -1 when there is none.
+ */
+static int open_map(pid_t pid)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[64], name[64];
+	struct stat st;
+	int dir, fd;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	snprintf(name, sizeof(name), "tmp/perf-%d.map", ns_pid(pid));
+	fd = (int)syscall(SYS_openat2, dir, name, &how, sizeof(how));
+	close(dir);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Parse what the runtime appended since the last look; look at most once a second. */
 static void refresh(struct lt_perfmaps *m, struct pmap *p)
 {
-	char path[96];
 	struct stat st;
 	char *text;
 	ssize_t got;
@@ -200,24 +245,24 @@ static void refresh(struct lt_perfmaps *m, struct pmap *p)
 	if (now_mono() - p->checked < 1.0)
 		return;
 	p->checked = now_mono();
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", p->pid, ns_pid(p->pid));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size == p->size) {
+	fd = open_map(p->pid);
+	if (fd < 0 || fstat(fd, &st) || st.st_size == p->parsed) {
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	len = st.st_size > PERFMAP_MAX_BYTES ? PERFMAP_MAX_BYTES : (size_t)st.st_size;
-	text = malloc(len + 1);
-	got = text ? pread(fd, text, len, 0) : -1;
-	close(fd);
-	if (got <= 0) {
-		free(text);
-		return;
+	if (st.st_size < p->parsed) { /* written anew */
+		pmap_clear(p);
+		p->parsed = 0;
 	}
-	pmap_clear(p);
-	parse(m, p, text, (size_t)got);
-	p->size = st.st_size;
+	len = st.st_size - p->parsed;
+	if (len > PERFMAP_MAX_BYTES)
+		len = PERFMAP_MAX_BYTES;
+	text = malloc(len + 1);
+	got = text ? pread(fd, text, len, p->parsed) : -1;
+	close(fd);
+	if (got > 0)
+		p->parsed += (off_t)parse(m, p, text, (size_t)got);
 	free(text);
 }
 
@@ -234,7 +279,6 @@ const char *perfmap__lookup(struct lt_perfmaps *m, pid_t pid, uint64_t ip)
 		p = &m->procs[m->n++];
 		memset(p, 0, sizeof(*p));
 		p->pid = pid;
-		p->size = -1;
 		p->checked = -1e9;
 	}
 	refresh(m, p);
