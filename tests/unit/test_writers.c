@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The folded and table writers against golden files, from a hand-built report. */
 #include <linux/types.h>
+#include <math.h>
 
 #include "output.h"
 #include "report_fixture.h"
@@ -81,6 +82,24 @@ static void test_prometheus(void)
 	ASSERT_TRUE(!strstr(text, "# EOF"), "the text format does not");
 	free(text);
 	free(om);
+}
+
+/* Names from a hostile process: invalid UTF-8 is replaced, never passed on to Prometheus. */
+static void test_prometheus_hostile_names(void)
+{
+	struct lt_proc proc = { .pid = 7, .comm = "b\xff\"q\xed\xa0\x80\xc3" };
+	struct lt_report r = { .procs = &proc, .nprocs = 1 };
+	struct lt_prom_opts o = { .top_n = 5 };
+	char *text;
+
+	snprintf(proc.container, sizeof(proc.container), "ok\xe2\x82\xac\n");
+	proc.view.rss_rate = INFINITY;
+	text = capture(prom, &r, &o);
+	ASSERT_CONTAINS(text, "comm=\"b\xef\xbf\xbd\\\"q\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+			      "container=\"ok\xe2\x82\xac\\n\"}", "invalid bytes replaced, valid ones kept");
+	ASSERT_CONTAINS(text, "leaktop_rss_growth_bytes_per_second{pid=\"7\",comm=", "the process");
+	ASSERT_CONTAINS(text, "} +Inf\n", "infinity as the formats spell it");
+	free(text);
 }
 
 static void test_folded(void)
@@ -316,4 +335,5 @@ static void test_table_redraw(void)
 TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments),
 	  TEST(test_folded_empty), TEST(test_folded_by_container), TEST(test_table_human),
 	  TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_table_host),
-	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus))
+	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus),
+	  TEST(test_prometheus_hostile_names))

@@ -26,17 +26,56 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value, escaped as both formats want: backslash, double quote and newline. */
+/* The length of the valid UTF-8 sequence at s (not a surrogate, not overlong), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
+			return 0; /* overlong, or a surrogate */
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * A label value, escaped as both formats want (backslash, double quote, newline), and valid
+ * UTF-8: names come from the traced processes (comm, symbols, perf maps, Python files), and
+ * one invalid byte makes Prometheus reject the whole scrape. Invalid bytes become U+FFFD.
+ */
 static void label_value(FILE *f, const char *v)
 {
+	const unsigned char *s = (const unsigned char *)(v ? v : "");
+
 	fputc('"', f);
-	for (; v && *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fprintf(f, "\\%c", *v);
-		else if (*v == '\n')
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (!n) {
+			fputs("\xef\xbf\xbd", f);
+			s++;
+		} else if (*s == '\\' || *s == '"') {
+			fprintf(f, "\\%c", *s);
+			s++;
+		} else if (*s == '\n') {
 			fputs("\\n", f);
-		else
-			fputc(*v, f);
+			s++;
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
 	}
 	fputc('"', f);
 }
@@ -45,7 +84,9 @@ static void value(FILE *f, double v)
 {
 	if (isnan(v))
 		fputs(" NaN\n", f);
-	else if (v == (double)(int64_t)v && fabs(v) < 1e15)
+	else if (isinf(v))
+		fputs(v > 0 ? " +Inf\n" : " -Inf\n", f);
+	else if (fabs(v) < 1e15 && v == (double)(int64_t)v)
 		fprintf(f, " %" PRId64 "\n", (int64_t)v);
 	else
 		fprintf(f, " %.17g\n", v);
