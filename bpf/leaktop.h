@@ -267,7 +267,8 @@ struct lt_stack {
  * another made at its address are told apart. The instruction is the raw
  * position (enum lt_py_instr), clamped to LT_PY_INSTR_NONE. "Group end" marks the outermost
  * Python frame of one native _PyEval_EvalFrameDefault call: the frames from one group end to
- * the next are what that native frame was running.
+ * the next are what that native frame was running. A pair whose code address is 0 is an
+ * empty group: a native call that runs no Python frame at that moment.
  */
 #define LT_PY_MAX_FRAMES 48
 #define LT_TAG_SHIFT 56

@@ -56,6 +56,7 @@ struct lt_py_walk {
 	__u64 frame;	/* the next frame to read; 0 at the end */
 	__u32 n;	/* slots used in th->scratch */
 	__u32 found;	/* Python frames appended */
+	__u32 open;	/* the last frame appended does not end its group */
 	__u32 end;	/* the LT_STAT_PY_* reason the walk stopped early, 0 while it runs */
 };
 
@@ -79,10 +80,27 @@ static long lt_py_step(__u64 i, void *arg)
 	entry = th->py_frame[py->f_entry & 0x7f];
 	w->frame = lt_py_word(th->py_frame, py->f_back);
 	if (py->entry_kind == LT_PY_ENTRY_SHIM && entry == LT_PY_OWNER_CSTACK) {
-		/* C's shim: the frame before it was the first of its native call. */
-		slot = w->n - 1;
-		if (w->n > 0 && slot < LT_MAX_FRAMES)
-			th->scratch.ips[slot] |= LT_PY_GROUP_END;
+		/*
+		 * C's shim: the frame before it was the first of its native call. With none
+		 * (the shim is current, as while a returning frame's locals are freed), that
+		 * call ran no Python frame here: an empty group, a pair with no code.
+		 */
+		if (w->open) {
+			slot = w->n - 1;
+			if (slot < LT_MAX_FRAMES)
+				th->scratch.ips[slot] |= LT_PY_GROUP_END;
+			w->open = 0;
+			return 0;
+		}
+		slot = w->n;
+		if (slot >= LT_MAX_FRAMES - 1) {
+			w->end = LT_STAT_PY_TRUNCATED;
+			return 1;
+		}
+		th->scratch.ips[slot] = LT_TAG_PY_CODE << LT_TAG_SHIFT;
+		th->scratch.ips[slot + 1] = LT_TAG_PY_POS << LT_TAG_SHIFT | LT_PY_GROUP_END |
+					    LT_PY_INSTR_NONE;
+		w->n += 2;
 		return 0;
 	}
 	if (w->found >= LT_PY_MAX_FRAMES || w->n + 2 > LT_MAX_FRAMES) {
@@ -119,6 +137,7 @@ static long lt_py_step(__u64 i, void *arg)
 	}
 	w->n += 2;
 	w->found++;
+	w->open = !(pos & LT_PY_GROUP_END);
 	return 0;
 }
 

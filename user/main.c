@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,20 @@ static void close_session(struct lt_session *s)
 	free(s->found);
 }
 
+/*
+ * Each followed process can hold descriptors (its /proc/PID/mem for Python names, its pidfd),
+ * and a scope holds thousands of processes: the soft limit goes up to the hard one.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* The host's name, for labels and file names: letters, digits, '-', '_' and '.' only. */
 static void host_name(char *buf, size_t len)
 {
@@ -317,6 +332,7 @@ static int cmd_trace(int argc, char **argv)
 		return 2;
 	lt_set_verbosity(s.cfg.verbose);
 	host_name(s.host, sizeof(s.host));
+	raise_fd_limit();
 	preflight__libbpf_logging(s.cfg.verbose);
 	if (preflight__privileges() || preflight__btf())
 		return 1;

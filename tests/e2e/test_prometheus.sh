@@ -138,6 +138,8 @@ assert_eq "$LT_RC" 0 "leaktop's exit status"
 # report back: the JSON keeps coming each second.
 port=$(free_port)
 start_leaktop all --all -i 1 --quiet --prometheus "127.0.0.1:$port" --json "$WORK/all.json"
+# The endpoint serves from the first report on (503 before it).
+until_ok 10 curl -sf "http://127.0.0.1:$port/metrics" -o /dev/null || fail "--all: no /metrics"
 churn() {
 	local end=$((SECONDS + 12))
 	while ((SECONDS < end)); do

@@ -49,12 +49,22 @@ static void test_line_hostile(void)
 	uint8_t *junk = malloc(4096);
 
 	for (int minor = 8; minor <= 13; minor++) {
-		ASSERT_EQ(python__line(minor, NULL, 0, 7, 3), minor <= 9 ? 7 : -1, "no table");
+		ASSERT_EQ(python__line(minor, NULL, 0, 7, 3), -1, "a table that could not be read");
+		ASSERT_EQ(python__line(minor, (const uint8_t *)"", 0, 7, 3), minor <= 9 ? 7 : -1,
+			  "an empty table: the first line up to 3.9, none after");
 		ASSERT_EQ(python__line(minor, (const uint8_t *)"", 0, 7, -1), -1, "no position");
 	}
 	ASSERT_EQ(python__line(11, varint_cut, sizeof(varint_cut), 1, 0) != 0, 1, "a cut varint");
 	ASSERT_EQ(python__line(12, not_entry, sizeof(not_entry), 1, 0), -1, "not an entry start");
 	ASSERT_EQ(python__line(10, not_entry, 1, 1, 100), -1, "an odd-length 3.10 table");
+	{
+		/* Deltas that would overflow an int: no undefined behaviour, no line. */
+		static const uint8_t up[] = { 0x10, 0x7f, 0x10, 0x7f };
+		static const uint8_t far[] = { 0xf0, 0x7e, 0x7f, 0x7f, 0x7f, 0x3f };
+
+		ASSERT_EQ(python__line(8, up, sizeof(up), INT32_MAX - 10, 100), -1, "past INT_MAX");
+		ASSERT_EQ(python__line(12, far, sizeof(far), INT32_MAX, 0), -1, "a huge varint delta");
+	}
 	srand(1);
 	for (int round = 0; junk && round < 2000; round++) {
 		size_t len = (size_t)(rand() % 4096);

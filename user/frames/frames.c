@@ -82,25 +82,32 @@ int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
 			out[k++] = f;
 			continue;
 		}
-		/* This evaluation call ran the Python frames up to the next group end. */
-		while (next + 1 < nips) {
-			struct lt_frame *p = &out[k++];
+		/*
+		 * This evaluation call ran the Python frames up to the next group end; one that
+		 * ran none at that moment (an empty group) keeps its native frame.
+		 */
+		size_t before = k;
 
-			p->ip = ips[next];
-			p->pos = ips[next + 1];
-			name_python(fr, pid, p);
+		while (next + 1 < nips) {
+			uint64_t code = ips[next], pos = ips[next + 1];
+
 			next += 2;
-			if (p->pos & LT_PY_GROUP_END)
+			if (!python__slot_empty(code)) {
+				out[k] = (struct lt_frame){ .ip = code, .pos = pos };
+				name_python(fr, pid, &out[k++]);
+			}
+			if (pos & LT_PY_GROUP_END)
 				break;
 		}
+		if (k == before)
+			out[k++] = f;
 	}
 	/* Python frames whose native calls the walk did not reach: the outermost, in order. */
 	for (; fr->python && next + 1 < nips; next += 2) {
-		struct lt_frame *p = &out[k++];
-
-		p->ip = ips[next];
-		p->pos = ips[next + 1];
-		name_python(fr, pid, p);
+		if (python__slot_empty(ips[next]))
+			continue;
+		out[k] = (struct lt_frame){ .ip = ips[next], .pos = ips[next + 1] };
+		name_python(fr, pid, &out[k++]);
 	}
 	*frames = out;
 	*n = k;
@@ -118,7 +125,9 @@ void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nr
 
 		if (!row->ips || !python__version(fr->python, row->pid))
 			continue;
-		for (uint32_t i = native_len(row->ips, row->nips); i + 1 < row->nips; i += 2)
-			python__name(fr->python, row->pid, row->ips[i], row->ips[i + 1], &py);
+		for (uint32_t i = native_len(row->ips, row->nips); i + 1 < row->nips; i += 2) {
+			if (!python__slot_empty(row->ips[i]))
+				python__name(fr->python, row->pid, row->ips[i], row->ips[i + 1], &py);
+		}
 	}
 }

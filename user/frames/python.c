@@ -19,6 +19,7 @@
 #define LINES_MAX (64 * 1024) /* bytes of a line table */
 #define MEMBERS_MAX 64	       /* entries of a type's member table */
 #define CODE_HEAD 256	       /* bytes of a code object read: every field leaktop uses */
+#define CODES_MAX 65536	       /* code objects named per process; more are not named */
 
 /* PyTypeObject fields, the same from 3.8 to 3.13. */
 #define TP_NAME 24
@@ -246,7 +247,7 @@ static char *str_read(int fd, const struct layout *l, uint64_t addr)
 		put_utf8(out, &o, STR_MAX * 4, c < 0x20 || c == 0x7f ? '?' : c);
 	}
 	out[o] = '\0';
-	return out;
+	return realloc(out, o + 1) ?: out; /* kept for the session: no slack */
 }
 
 /* A bytes object's contents (a line table), at most LINES_MAX bytes. */
@@ -259,9 +260,11 @@ static uint8_t *bytes_read(int fd, uint64_t type, uint64_t addr, size_t *len)
 	if (!addr || mem_read(fd, addr, head, sizeof(head)) || !live(head, type))
 		return NULL;
 	n = (int64_t)u64_at(head, 16);
-	if (n <= 0 || n > LINES_MAX)
+	if (n < 0 || n > LINES_MAX)
 		return NULL;
-	buf = malloc((size_t)n);
+	buf = malloc((size_t)n + 1); /* an empty table is a buffer of length 0, not NULL */
+	if (buf && !n)
+		return buf;
 	if (buf && mem_read(fd, addr + 32, buf, (size_t)n)) {
 		free(buf);
 		return NULL;
@@ -522,15 +525,17 @@ static int debug_offsets(int fd, uint64_t runtime, const struct layout *l, struc
 		snprintf(why, len, "its debug offsets and PyCode_Type's members disagree");
 		return -EINVAL;
 	}
+	if (u64_at(d, DBG_TS_CURRENT_FRAME) > 1024 || u64_at(d, DBG_FRAME_PREVIOUS) > 120 ||
+	    u64_at(d, DBG_FRAME_EXECUTABLE) > 120 || u64_at(d, DBG_FRAME_INSTR_PTR) > 120 ||
+	    u64_at(d, DBG_FRAME_OWNER) >= LT_PY_WINDOW) {
+		snprintf(why, len, "debug offsets out of range");
+		return -EINVAL;
+	}
 	out->ts_frame = (uint16_t)u64_at(d, DBG_TS_CURRENT_FRAME);
 	out->f_back = (uint16_t)u64_at(d, DBG_FRAME_PREVIOUS);
 	out->f_code = (uint16_t)u64_at(d, DBG_FRAME_EXECUTABLE);
 	out->f_instr = (uint16_t)u64_at(d, DBG_FRAME_INSTR_PTR);
 	out->f_entry = (uint16_t)u64_at(d, DBG_FRAME_OWNER);
-	if (u64_at(d, DBG_TS_CURRENT_FRAME) > 1024 || u64_at(d, DBG_FRAME_OWNER) >= LT_PY_WINDOW) {
-		snprintf(why, len, "debug offsets out of range");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -564,9 +569,14 @@ static int code_layout(int fd, const struct interp *it, struct layout *l, char *
 		snprintf(why, len, "PyCode_Type's members are not those of CPython 3.%d", l->minor);
 		return -EINVAL;
 	}
-	/* The BPF walk sums four of them from its 128-byte window. */
-	if (l->basicsize > CODE_HEAD || l->argcount > 124 || l->firstlineno > 124 ||
-	    l->name > 124 || l->filename > 124 ||
+	/*
+	 * The BPF walk sums four of them from its 128-byte window; user space reads every field
+	 * from the object's first basicsize bytes (at most CODE_HEAD).
+	 */
+	if (l->basicsize < 64 || l->basicsize > CODE_HEAD || l->argcount > 124 ||
+	    l->firstlineno > 124 || l->name > 124 || l->filename > 124 ||
+	    l->filename + 8 > l->basicsize || l->name + 8 > l->basicsize ||
+	    l->qualname + 8 > l->basicsize || l->lines + 8 > l->basicsize ||
 	    l->qualname + 8 > CODE_HEAD || l->lines + 8 > CODE_HEAD) {
 		snprintf(why, len, "PyCode_Type's members are out of range");
 		return -EINVAL;
@@ -798,8 +808,10 @@ static int code_read(struct lt_python *py, struct proc *p, uint64_t addr, uint32
 		.file = lt_strings_keep(&py->strings, file ? file : strdup("?")),
 		.firstlineno = (int)u32_at(h, l->firstlineno),
 	};
+	if (!c->func || !c->file)
+		return -ENOMEM;
 	c->lines = bytes_read(p->fd, l->bytes_type, u64_at(h, l->lines), &c->nlines);
-	return c->func && c->file ? 0 : -ENOMEM;
+	return 0;
 }
 
 int python__name(struct lt_python *py, pid_t pid, uint64_t code_slot, uint64_t pos_slot,
@@ -819,8 +831,11 @@ int python__name(struct lt_python *py, pid_t pid, uint64_t code_slot, uint64_t p
 	if (!hashmap__get(&p->cache, key, &idx) || p->codes[idx].addr != addr ||
 	    p->codes[idx].sum != sum) {
 		struct code fresh;
-		int err = code_read(py, p, addr, sum, &fresh);
+		int err;
 
+		if (p->ncodes >= CODES_MAX)
+			return -ENOSPC;
+		err = code_read(py, p, addr, sum, &fresh);
 		if (err)
 			return err;
 		if (lt_grow((void **)&p->codes, &p->cap_codes, p->ncodes, sizeof(*p->codes)) ||
@@ -845,10 +860,16 @@ int python__name(struct lt_python *py, pid_t pid, uint64_t code_slot, uint64_t p
 
 /* --- Line tables ------------------------------------------------------------------------ */
 
-/* 3.8, 3.9: co_lnotab, (byte offset increment, signed line increment) pairs. */
-static int line_lnotab(const uint8_t *t, size_t len, int line, int64_t at)
+/* A line computed from a hostile table: in 1..INT_MAX, or -1. */
+static int line_ok(int64_t line)
 {
-	int64_t addr = 0;
+	return line >= 1 && line <= INT32_MAX ? (int)line : -1;
+}
+
+/* 3.8, 3.9: co_lnotab, (byte offset increment, signed line increment) pairs. */
+static int line_lnotab(const uint8_t *t, size_t len, int first, int64_t at)
+{
+	int64_t addr = 0, line = first;
 
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		addr += t[i];
@@ -856,14 +877,13 @@ static int line_lnotab(const uint8_t *t, size_t len, int line, int64_t at)
 			break;
 		line += (int8_t)t[i + 1];
 	}
-	return line;
+	return line_ok(line);
 }
 
 /* 3.10: co_linetable, (byte length, signed line delta or -128 for none) pairs. */
 static int line_310(const uint8_t *t, size_t len, int first, int64_t at)
 {
-	int64_t end = 0;
-	int line = first, cur = -1;
+	int64_t end = 0, line = first, cur = -1;
 
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		int8_t d = (int8_t)t[i + 1];
@@ -876,7 +896,7 @@ static int line_310(const uint8_t *t, size_t len, int first, int64_t at)
 			cur = line;
 		}
 		if (at < end)
-			return cur;
+			return cur < 0 ? -1 : line_ok(cur);
 	}
 	return -1;
 }
@@ -900,12 +920,12 @@ static int svarint(const uint8_t *t, size_t len, size_t *i)
 
 static int line_311(const uint8_t *t, size_t len, int first, int64_t at)
 {
-	int64_t addr = 0;
-	int line = first;
+	int64_t addr = 0, line = first;
 
 	for (size_t i = 0; i < len;) {
 		uint8_t b = t[i++];
-		int kind = (b >> 3) & 15, cur = -1;
+		int kind = (b >> 3) & 15;
+		int64_t cur = -1;
 
 		if (!(b & 0x80))
 			return -1; /* not the start of an entry: a corrupt table */
@@ -917,7 +937,7 @@ static int line_311(const uint8_t *t, size_t len, int first, int64_t at)
 			cur = line;
 		addr += (b & 7) + 1;
 		if (at < addr)
-			return cur;
+			return cur < 0 ? -1 : line_ok(cur);
 		while (i < len && !(t[i] & 0x80))
 			i++;
 	}
@@ -928,10 +948,10 @@ int python__line(int minor, const uint8_t *table, size_t len, int firstlineno, i
 {
 	if (at < 0)
 		return -1;
-	if (minor <= 9) /* an empty co_lnotab: every instruction is on the first line */
-		return table ? line_lnotab(table, len, firstlineno, at) : firstlineno;
-	if (!table)
+	if (!table) /* the table could not be read */
 		return -1;
+	if (minor <= 9) /* an empty co_lnotab: every instruction is on the first line */
+		return line_lnotab(table, len, firstlineno, at);
 	if (minor <= 9)
 		return line_lnotab(table, len, firstlineno, at);
 	if (minor == 10)

@@ -72,6 +72,12 @@ static inline bool python__is_slot(uint64_t v)
 	return (v >> LT_TAG_SHIFT) == LT_TAG_PY_CODE || (v >> LT_TAG_SHIFT) == LT_TAG_PY_POS;
 }
 
+/* Whether a code slot marks an empty group: a native call running no Python frame. */
+static inline bool python__slot_empty(uint64_t code_slot)
+{
+	return !(code_slot & ((1ULL << LT_TAG_SHIFT) - 1));
+}
+
 /* Line of code unit or byte `instr` (as the BPF side emits it) in a code object's line table. */
 int python__line(int minor, const uint8_t *table, size_t len, int firstlineno, int64_t at);
 

@@ -132,7 +132,8 @@ int http__start(const char *spec, struct lt_http **out)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct lt_http *h;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* poll or epoll, not select: leaktop's descriptors go past 1024 under --all. */
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	bool any = true;
 	uint64_t port = 0;
 	int err;
