@@ -123,16 +123,21 @@ struct sums {
 	double socket_rate[LT_SOCK__KINDS];
 };
 
-static void sum_rows(const struct lt_report *r, pid_t pid, struct sums *s)
+/* Every process's sums (r->procs order), in one pass over the rows. NULL on ENOMEM. */
+static struct sums *sum_rows(const struct lt_report *r)
 {
-	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < r->nrows; i++) {
+	struct sums *all = calloc(r->nprocs + 1, sizeof(*all));
+
+	for (size_t i = 0; all && i < r->nrows; i++) {
 		const struct lt_row *row = &r->rows[i];
+		const struct lt_proc *p = report__proc(r, row->pid);
 		/* Growth is a trend: a sawtooth's or a transient stack's slope is not a leak. */
 		double rate = row->trend == LT_TREND_GROWING ? row->rate : 0;
+		struct sums *s;
 
-		if (row->pid != pid)
+		if (!p)
 			continue;
+		s = &all[p - r->procs];
 		if (row->kind == LT_ROW_HEAP) {
 			s->heap_rate += rate;
 		} else if (report__is_mmap(row->kind)) {
@@ -142,6 +147,7 @@ static void sum_rows(const struct lt_report *r, pid_t pid, struct sums *s)
 			s->socket_rate[row->kind - LT_ROW_SOCK] += rate;
 		}
 	}
+	return all;
 }
 
 static bool is_growing(const struct lt_row *row)
@@ -153,43 +159,38 @@ static bool is_growing(const struct lt_row *row)
 static void stacks(FILE *f, const struct lt_report *r, const struct lt_prom_opts *o)
 {
 	const struct lt_row **sel;
-	size_t n;
+	size_t n, *shown;
 
 	family(f, "leaktop_stack_growth_per_second", "gauge",
 	       "Growth of a growing stack, per second: bytes (heap, anon, file) or sockets (tcp, "
 	       "udp, unix, other); the top growing stacks of each process", o->openmetrics);
 	sel = report__select(r, is_growing, report__cmp_rate, &n);
-	if (!sel)
-		return;
-	for (size_t i = 0; i < r->nprocs; i++) {
-		const struct lt_proc *p = &r->procs[i];
-		size_t shown = 0;
+	shown = calloc(r->nprocs + 1, sizeof(*shown));
+	/* One pass, fastest first: each live process's first top_n. */
+	for (size_t k = 0; sel && shown && k < n; k++) {
+		const struct lt_row *row = sel[k];
+		const struct lt_proc *p = report__proc(r, row->pid);
+		const struct lt_frame *lead = report__own_frame(row);
+		char frame[512], id[24];
 
-		if (p->exited)
+		if (!p || p->exited || shown[p - r->procs] >= o->top_n)
 			continue;
-		for (size_t k = 0; k < n && shown < o->top_n; k++) {
-			const struct lt_row *row = sel[k];
-			const struct lt_frame *lead = report__own_frame(row);
-			char frame[512], id[24];
-
-			if (row->pid != p->pid)
-				continue;
-			shown++;
-			if (lead)
-				report__frame_str(frame, sizeof(frame), lead, false);
-			else
-				snprintf(frame, sizeof(frame), "[stack unavailable]");
-			snprintf(id, sizeof(id), "%#" PRIx64, row->stack_id);
-			fprintf(f, "leaktop_stack_growth_per_second{pid=\"%d\",comm=", p->pid);
-			label_value(f, p->comm);
-			fputs(",container=", f);
-			label_value(f, p->container);
-			fprintf(f, ",kind=\"%s\",stack=\"%s\",frame=", report__kind_name(row->kind), id);
-			label_value(f, frame);
-			fputc('}', f);
-			value(f, row->rate);
-		}
+		shown[p - r->procs]++;
+		if (lead)
+			report__frame_str(frame, sizeof(frame), lead, false);
+		else
+			snprintf(frame, sizeof(frame), "[stack unavailable]");
+		snprintf(id, sizeof(id), "%#" PRIx64, row->stack_id);
+		fprintf(f, "leaktop_stack_growth_per_second{pid=\"%d\",comm=", p->pid);
+		label_value(f, p->comm);
+		fputs(",container=", f);
+		label_value(f, p->container);
+		fprintf(f, ",kind=\"%s\",stack=\"%s\",frame=", report__kind_name(row->kind), id);
+		label_value(f, frame);
+		fputc('}', f);
+		value(f, row->rate);
 	}
+	free(shown);
 	free(sel);
 }
 
@@ -206,20 +207,19 @@ int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opt
 		{ "leaktop_rss_growth_bytes_per_second", "RSS growth over the window, per second" },
 	};
 	bool om = o->openmetrics;
+	struct sums *sums = sum_rows(r);
 
+	if (!sums)
+		return -ENOMEM;
 	for (size_t m = 0; m < ARRAY_SIZE(per_proc); m++) {
 		family(f, per_proc[m].name, "gauge", per_proc[m].help, om);
 		for (size_t i = 0; i < r->nprocs; i++) {
 			const struct lt_proc *p = &r->procs[i];
-			struct sums s;
-			double v[] = { (double)p->heap, 0, (double)p->mmap, 0, (double)p->rss,
-				       p->view.rss_rate };
+			double v[] = { (double)p->heap, sums[i].heap_rate, (double)p->mmap,
+				       sums[i].mmap_rate, (double)p->rss, p->view.rss_rate };
 
 			if (p->exited)
 				continue;
-			sum_rows(r, p->pid, &s);
-			v[1] = s.heap_rate;
-			v[3] = s.mmap_rate;
 			proc_sample(f, per_proc[m].name, p, NULL, NULL, v[m]);
 		}
 	}
@@ -232,16 +232,15 @@ int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opt
 			       "Sockets the process holds open, per kind", om);
 		for (size_t i = 0; i < r->nprocs; i++) {
 			const struct lt_proc *p = &r->procs[i];
-			struct sums s;
+			const struct sums *s = &sums[i];
 
 			if (p->exited)
 				continue;
-			sum_rows(r, p->pid, &s);
 			for (int k = 0; k < LT_SOCK__KINDS; k++)
 				proc_sample(f, pass ? "leaktop_socket_growth_per_second"
 						    : "leaktop_sockets_open",
 					    p, "kind", report__kind_name(LT_ROW_SOCK + k),
-					    pass ? s.socket_rate[k] : (double)s.sockets[k]);
+					    pass ? s->socket_rate[k] : (double)s->sockets[k]);
 		}
 	}
 	family(f, "leaktop_verdict", "gauge",
@@ -287,5 +286,6 @@ int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opt
 	}
 	if (om)
 		fputs("# EOF\n", f);
+	free(sums);
 	return ferror(f) ? -EIO : 0;
 }
