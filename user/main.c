@@ -46,6 +46,31 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * After a purge, or when stacks stopped fitting: free the stacks no process holds anything
+ * under (the mappings' stacks are kept), so a host's churn never leaves the map full.
+ */
+static void collect_stacks(struct lt_session *s)
+{
+	uint64_t full = collector__stats(s->collector)[LT_STAT_STACK_MAP_FULL], *keep = NULL;
+	const struct lt_region_totals *rt = NULL;
+	size_t n = s->regions ? regions__totals(s->regions, &rt) : 0, freed = 0;
+
+	if (!s->stacks_gc_due && full == s->stack_full_seen)
+		return;
+	keep = malloc((n + 1) * sizeof(*keep));
+	if (!keep)
+		return;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = rt[i].stack_id;
+	if (!collector__gc_stacks(s->collector, keep, n, &freed)) {
+		s->self.purged_stacks += freed;
+		s->stacks_gc_due = false;
+		s->stack_full_seen = full;
+	}
+	free(keep);
+}
+
 /* The model as metrics, in both formats, for the endpoint's next scrapes. */
 static void publish_metrics(struct lt_session *s, const struct lt_report *r)
 {
@@ -124,6 +149,7 @@ static int report(struct lt_session *s, bool final)
 		lt_err("failed to read the kernel maps: %s", strerror(-err));
 		goto out;
 	}
+	collect_stacks(s);
 	selfcost__measure(&s->self, s->skel->obj, &in.self);
 	in.self.procs_seen = n;
 	in.self.objects = s->objects_attached;

@@ -62,6 +62,8 @@ struct lt_session {
 	struct lt_http *http;		/* --prometheus's endpoint, or NULL */
 	char host[64];			/* this host's name, for labels and file names */
 	double next_pprof;		/* --pprof-dir: when the next profile is due */
+	bool stacks_gc_due;		/* processes were purged: their stacks may be free */
+	uint64_t stack_full_seen;	/* stack_map_full at the last collection of stacks */
 };
 
 /* attach/follow.c: the processes of the session, as they come and go. */

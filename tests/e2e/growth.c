@@ -15,6 +15,10 @@
  *                     closed; then "done ROUNDS"
  *   growth percall    call handle_event every 20 ms, each leaking 3000 bytes, until SIGUSR2;
  *                     then "done CALLS" (no call is left half-way)
+ *   growth churn N    N short children one after the other, each leaking from a stack of its
+ *                     own (a recursion 1 to 100 deep) 80 ms after its fork (time for a scope
+ *                     to attach to it) and exiting; then, 3 s later, the parent leaks 10
+ *                     blocks of 1000 bytes from final_leak; "done N"
  */
 #define _GNU_SOURCE /* mremap */
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +299,48 @@ NOINLINE void handle_event(int i)
 	sink = p;
 }
 
+NOINLINE void churn_leak(int depth)
+{
+	if (depth > 0) {
+		churn_leak(depth - 1);
+		sink = (void *)(long)depth; /* no tail call: each level is a frame */
+		return;
+	}
+	sink = malloc(64);
+}
+
+NOINLINE void final_leak(void)
+{
+	for (int i = 0; i < 10; i++) {
+		char *p = malloc(1000);
+
+		if (!p)
+			fail("malloc");
+		p[0] = i;
+		sink = p;
+	}
+}
+
+/* Children that leak from stacks of their own and exit; then one leak in the parent. */
+static int churn(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			fail("fork");
+		if (!pid) {
+			usleep(80000);
+			churn_leak(1 + i % 100);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	nap(3000);
+	final_leak();
+	return n;
+}
+
 /* Returns the number of calls. */
 static int percall(void)
 {
@@ -337,6 +384,8 @@ int main(int argc, char **argv)
 		n = sockets();
 	else if (!strcmp(mode, "percall"))
 		n = percall();
+	else if (!strcmp(mode, "churn"))
+		n = churn(argc > 2 ? atoi(argv[2]) : 100);
 	else
 		fail("mode");
 	printf("done %d\n", n);

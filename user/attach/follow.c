@@ -174,6 +174,7 @@ static void kernel_forget(void *ctx, const pid_t *pids, size_t n)
 
 	if (s->collector && !collector__purge(s->collector, (const uint32_t *)pids, n, &allocs))
 		s->self.purged_allocs += allocs;
+	s->stacks_gc_due = true;
 }
 
 static int register_concerns(struct lt_session *s)

@@ -460,3 +460,52 @@ int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, ui
 	hashmap__free(&gone);
 	return r;
 }
+
+int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nkeep,
+			 size_t *deleted)
+{
+	struct lt_hashmap live = { 0 };
+	uint64_t *dead = NULL, key, next, v;
+	size_t ndead = 0, cap = 0, iter = 0;
+	int err = 0;
+
+	*deleted = 0;
+	/* Held by some process now: every totals entry of the latest sample, and the caller's. */
+	for (size_t i = 0; i < c->nrows && !err; i++)
+		err = hashmap__set(&live, c->rows[i].stack_id, 1);
+	for (size_t i = 0; i < c->nsrows && !err; i++)
+		err = hashmap__set(&live, c->srows[i].stack_id, 1);
+	for (size_t i = 0; i < nkeep && !err; i++)
+		err = hashmap__set(&live, keep[i], 1);
+	/* The kernel's stacks no one holds: collected first, deleted after the walk. */
+	for (int more = !err && !bpf_map_get_next_key(c->stacks_fd, NULL, &key); more && !err;
+	     key = next) {
+		more = !bpf_map_get_next_key(c->stacks_fd, &key, &next);
+		if (hashmap__get(&live, key, &v))
+			continue;
+		err = lt_grow((void **)&dead, &cap, ndead, sizeof(*dead));
+		if (!err)
+			dead[ndead++] = key;
+	}
+	for (size_t i = 0; i < ndead && !err; i++)
+		*deleted += !bpf_map_delete_elem(c->stacks_fd, &dead[i]);
+	/* The names cached for them go too: the cache would grow with every stack ever seen. */
+	while (!err && hashmap__next(&c->stack_cache, &iter, &key, &v)) {
+		if (!hashmap__get(&live, key, &next))
+			free((void *)(uintptr_t)v);
+	}
+	if (!err) {
+		struct lt_hashmap kept = { 0 };
+
+		iter = 0;
+		while (!err && hashmap__next(&c->stack_cache, &iter, &key, &v)) {
+			if (hashmap__get(&live, key, &next))
+				err = hashmap__set(&kept, key, v);
+		}
+		hashmap__free(&c->stack_cache);
+		c->stack_cache = kept;
+	}
+	free(dead);
+	hashmap__free(&live);
+	return err;
+}

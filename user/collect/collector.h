@@ -62,4 +62,17 @@ const uint64_t *collector__stats(const struct lt_collector *c);
  */
 int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs);
 
+/*
+ * Delete the stacks no process holds anything under any more: those that no totals or socket
+ * totals of the latest sample name, and that are not in `keep` (the mappings' stacks), from
+ * the kernel's stack map and from the cache of their frames. Processes that exited leave
+ * their stacks behind; with --all, a host's churn would fill the map and leave every new stack
+ * unattributed. *deleted gets how many went. 0 or -errno.
+ *
+ * A stack the BPF side has just stored for a call it has not yet counted can go too: its
+ * call counts under it, and the next call with that stack stores it again.
+ */
+int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nkeep,
+			 size_t *deleted);
+
 #endif /* LEAKTOP_COLLECTOR_H */

@@ -119,6 +119,7 @@ struct lt_self {
 	uint64_t bpf_bytes;	/* memory charged for its BPF maps */
 	uint64_t purged_procs;	/* processes gone, whose entries were deleted */
 	uint64_t purged_allocs;	/* live blocks deleted with them */
+	uint64_t purged_stacks;	/* stacks deleted once no process held anything under them */
 	double cpu_secs;	/* CPU time since attach */
 	size_t procs_seen;	/* processes in scope */
 	size_t objects;		/* distinct allocator files attached */

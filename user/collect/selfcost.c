@@ -57,4 +57,5 @@ void selfcost__measure(struct lt_selfcost *c, const struct bpf_object *obj, stru
 	}
 	out->purged_procs = c->purged_procs;
 	out->purged_allocs = c->purged_allocs;
+	out->purged_stacks = c->purged_stacks;
 }

@@ -15,6 +15,7 @@ struct lt_selfcost {
 	bool cpu_start_set;
 	uint64_t purged_procs;		/* processes gone, whose entries were deleted */
 	uint64_t purged_allocs;		/* live blocks deleted with them */
+	uint64_t purged_stacks;		/* stacks deleted once nothing was held under them */
 };
 
 /* Measure into `out` (its CPU share since the previous call); `obj` may be NULL. */

@@ -203,6 +203,7 @@ static void self(struct json_writer *jw, const struct lt_report *r)
 	jw_uint_field(jw, "bpf_bytes", r->self.bpf_bytes);
 	jw_uint_field(jw, "purged_processes", r->self.purged_procs);
 	jw_uint_field(jw, "purged_allocations", r->self.purged_allocs);
+	jw_uint_field(jw, "purged_stacks", r->self.purged_stacks);
 	jw_uint_field(jw, "allocator_files", r->self.objects);
 	jw_end_object(jw);
 }

@@ -597,9 +597,10 @@ static void self_line(FILE *f, const struct lt_report *r, const struct lt_table_
 	if (r->self.objects)
 		fprintf(f, ", %zu allocator files probed", r->self.objects);
 	if (r->self.purged_procs)
-		fprintf(f, "; purged %" PRIu64 " exited process%s (%" PRIu64 " live blocks)",
+		fprintf(f, "; purged %" PRIu64 " exited process%s (%" PRIu64 " live blocks, %" PRIu64
+			   " stacks)",
 			r->self.purged_procs, r->self.purged_procs > 1 ? "es" : "",
-			r->self.purged_allocs);
+			r->self.purged_allocs, r->self.purged_stacks);
 	fputc('\n', f);
 }
 
