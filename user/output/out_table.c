@@ -445,6 +445,23 @@ static void python_line(FILE *f, const struct lt_report *r)
 	ended_early(f, r, true, "; none or ended early:");
 }
 
+/* Verdicts drawn from data with holes say so, before any of them. */
+static void incomplete(FILE *f, const struct lt_report *r)
+{
+	uint64_t lost = r->stats[LT_STAT_ALLOC_MAP_FULL] + r->stats[LT_STAT_TOTALS_MAP_FULL];
+	uint64_t unattributed = r->stats[LT_STAT_STACK_MAP_FULL] + r->stats[LT_STAT_STACK_FAILED];
+
+	if (!lost && !unattributed)
+		return;
+	fprintf(f, "(from incomplete data:");
+	if (lost)
+		fprintf(f, " %" PRIu64 " allocations were not tracked%s", lost,
+			r->stats[LT_STAT_ALLOC_MAP_FULL] ? " (--max-tracked)" : " (--max-stacks)");
+	if (unattributed)
+		fprintf(f, "%s %" PRIu64 " had no stack", lost ? ";" : "", unattributed);
+	fprintf(f, "; see the drops line)\n");
+}
+
 static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	bool any = false;
@@ -455,8 +472,12 @@ static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts
 		if (!lt_stats[i].drop || !r->stats[i])
 			continue;
 		fprintf(f, "%s %" PRIu64 " %s", any ? ";" : "", r->stats[i], lt_stats[i].drop);
+		/*
+		 * Untracked blocks are not followed to their free: what they asked for is known,
+		 * what they still hold is not.
+		 */
 		if (i == LT_STAT_ALLOC_MAP_FULL)
-			fprintf(f, ", holding %s",
+			fprintf(f, ", which asked for %s (how much is still held is not known)",
 				fmt_bytes(b, sizeof(b), r->stats[LT_STAT_ALLOC_MAP_FULL_BYTES],
 					  o->exact, false));
 		any = true;
@@ -565,6 +586,7 @@ static void summary(FILE *f, const struct lt_report *r, const struct lt_table_op
 	if (r->scope_name)
 		fprintf(f, " of %s: %zu processes with something traced", r->scope_name, r->nprocs);
 	fputc('\n', f);
+	incomplete(f, r);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct lt_proc *p = &r->procs[i];
 
