@@ -8,6 +8,7 @@ require_root
 command -v node >/dev/null || fail "node is missing (node 20 from NodeSource is on this machine)"
 script=$TOP/tests/e2e/workloads/jsleak.js
 
+cd "$WORK" || fail "no work dir" # node writes its isolate log into its working directory
 LEAKER=node start_leaker js --perf-basic-prof --interpreted-frames-native-stack "$script"
 pid=$LEAKER_PID
 start_leaktop js -p "$pid" -i 60 --json "$WORK/js.json"
