@@ -546,9 +546,12 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->procs = malloc(in->nprocs * sizeof(*r->procs) + 1);
 	if (!r->rows || !r->procs)
 		return -ENOMEM;
-	memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
+	/* An empty sample may come with NULL arrays, which memcpy must not be given. */
+	if (in->nrows)
+		memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
 	r->nrows = in->nrows;
-	memcpy(r->procs, in->procs, in->nprocs * sizeof(*r->procs));
+	if (in->nprocs)
+		memcpy(r->procs, in->procs, in->nprocs * sizeof(*r->procs));
 	r->nprocs = in->nprocs;
 	for (size_t i = 0; i < r->nprocs; i++)
 		proc_label(&r->procs[i]);
