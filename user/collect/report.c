@@ -507,7 +507,11 @@ bool report__row_is_socket(const struct lt_row *r)
 	return report__is_socket(r->kind);
 }
 
-/* Name the frames of what the writers show: the top rows of each section, or all. */
+/*
+ * Name the frames of what the writers show: the top rows of each section, or all. The final
+ * report's summary lists every growing row of every process, beyond the table's top ones:
+ * those are named too, or a leak would be listed as "[stack unavailable]".
+ */
 static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 {
 	static bool (*const sections[])(const struct lt_row *) = {
@@ -534,6 +538,10 @@ static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 				err = symbolize_row((struct lt_row *)sel[i], in);
 			free(sel);
 		}
+	}
+	for (size_t i = 0; in->final && i < r->nrows && !err; i++) {
+		if (r->rows[i].trend == LT_TREND_GROWING)
+			err = symbolize_row(&r->rows[i], in);
 	}
 	return err;
 }
