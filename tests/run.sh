@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run leaktop's tests and end with an automake-style summary.
-#   tests/run.sh [unit|fuzz|e2e|all] [NAME-SUBSTRING]
+#   tests/run.sh [unit|ubsan|fuzz|e2e|all] [NAME-SUBSTRING]
 # Each test exits 0 (pass), 1 (fail) or 2 (skipped, with the reason on its last line).
 # LEAKTOP_NO_SKIP=1 (CI sets it) turns skips into failures: on CI every test can run.
 set -u
@@ -52,6 +52,12 @@ run_one() {
 if [[ $what == all || $what == unit ]]; then
 	for t in .output/tests/unit/test_*; do
 		run_one "unit/$(basename "$t")" "$t"
+	done
+fi
+# make ubsan: the same unit tests, built with -fsanitize=undefined.
+if [[ $what == ubsan ]]; then
+	for t in .output/ubsan/tests/unit/test_*; do
+		run_one "ubsan/$(basename "$t")" "$t"
 	done
 fi
 if [[ $what == all || $what == fuzz ]]; then

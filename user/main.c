@@ -165,17 +165,20 @@ static int report(struct lt_session *s, bool final)
 		goto out;
 	}
 	s->last = src.now;
-	if (!s->cfg.quiet)
-		err = out_table__write(stdout, &r, &opts);
+	if (!s->cfg.quiet && (err = out_table__write(stdout, &r, &opts)))
+		lt_err("cannot write the table to stdout: %s", strerror(-err));
 	if (s->http)
 		publish_metrics(s, &r);
 	if (s->cfg.pprof_dir && (final || src.now >= s->next_pprof)) {
 		s->next_pprof = src.now + s->cfg.pprof_every_s;
 		err = profiles__roll(&s->cfg, &r, s->host) ?: err;
 	}
-	if (s->json && out_json__write(s->json, &r)) {
-		lt_err("failed to write %s", s->cfg.json_path);
-		err = err ?: -EIO;
+	if (s->json) {
+		int e = out_json__write(s->json, &r);
+
+		if (e)
+			lt_err("failed to write %s: %s", s->cfg.json_path, strerror(-e));
+		err = err ?: e;
 	}
 	if (final && profiles__wanted(&s->cfg))
 		err = profiles__write(&s->cfg, &r) ?: err;
@@ -401,8 +404,18 @@ static const struct cmd {
 int main(int argc, char **argv)
 {
 	const struct cmd *c = cmds;
+	int ret;
 
 	while (c->name && !(argc > 1 && !strcmp(argv[1], c->name)))
 		c++;
-	return c->run(argc - c->skip, argv + c->skip);
+	ret = c->run(argc - c->skip, argv + c->skip);
+	/*
+	 * What went to stdout and was not checked (--help's text, --version): a full device must
+	 * not pass for success. errno is still the failed write's.
+	 */
+	if (!ret && (fflush(stdout) || ferror(stdout))) {
+		lt_err("cannot write to stdout: %s", strerror(errno ?: EIO));
+		ret = 1;
+	}
+	return ret;
 }

@@ -176,4 +176,71 @@ static void test_groups_and_no_namer(void)
 	history__free(h);
 }
 
-TEST_MAIN(TEST(test_build_from_arrays), TEST(test_groups_and_no_namer))
+/*
+ * A sample with nothing in it comes with NULL arrays (nothing was ever allocated for them):
+ * built without passing them to memcpy or qsort (make ubsan checks), and empty.
+ */
+static void test_empty_sample(void)
+{
+	struct lt_history *h = history__new(60);
+	struct lt_report_input in = {
+		.history = h, .now = 100, .start = 99, .interval_s = 1, .top_n = 5, .final = true,
+		.scope = LT_SCOPE_KIND_ALL, .scope_name = "every user process",
+	};
+	struct lt_report r;
+
+	ASSERT_EQ(build(&r, &in), 0, "build from NULL arrays");
+	ASSERT_EQ(r.nrows, 0, "no rows");
+	ASSERT_EQ(r.nprocs, 0, "no processes");
+	ASSERT_EQ(r.total_bytes, 0, "nothing held");
+	report__free(&r);
+	history__free(h);
+}
+
+/*
+ * The final summary lists every growing row, not only the table's top ones: with -n 1, the
+ * second process's slower leak is named too, in the final report (and only there).
+ */
+static void test_final_names_growing(void)
+{
+	static const __u64 slow_ips[] = { 0x4040, 0x5050 };
+	struct lt_history *h = history__new(60);
+	struct lt_row rows[2];
+	struct lt_proc procs[2] = { { .pid = 100, .comm = "fast" }, { .pid = 200, .comm = "slow" } };
+	int named = 0;
+	struct lt_report_input in = {
+		.rows = rows, .nrows = 2, .procs = procs, .nprocs = 2, .history = h,
+		.name_stack = fake_namer, .namer_ctx = &named, .start = 99, .interval_s = 1,
+		.top_n = 1, .scope = LT_SCOPE_KIND_PIDS,
+	};
+	struct lt_report r;
+
+	for (int t = 0; t <= 6; t++) {
+		rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7,
+					   .bytes = 10000 * (t + 1), .count = t + 1, .delta = 10000,
+					   .allocs = 1, .total_allocs = t + 1, .age_s = t,
+					   .ips = leak_ips, .nips = 3 };
+		rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 200, .stack_id = 9,
+					   .bytes = 5000 * (t + 1), .count = t + 1, .delta = 5000,
+					   .allocs = 1, .total_allocs = t + 1, .age_s = t,
+					   .ips = slow_ips, .nips = 2 };
+		in.now = 100 + t;
+		in.final = t >= 5;
+		if (t < 5) {
+			ASSERT_EQ(record(&in), 0, "record");
+			continue;
+		}
+		ASSERT_EQ(build(&r, &in), 0, "build");
+		ASSERT_EQ(find_row(&r, 200, 9)->trend, LT_TREND_GROWING, "the slow leak grows");
+		ASSERT_EQ(find_row(&r, 200, 9)->nframes, 2, "the slow leak is named in the final report");
+		report__free(&r);
+		in.final = false;
+		ASSERT_EQ(build(&r, &in), 0, "build an interval report");
+		ASSERT_EQ(find_row(&r, 200, 9)->nframes, 0, "not in an interval's: only the table's top");
+		report__free(&r);
+	}
+	history__free(h);
+}
+
+TEST_MAIN(TEST(test_build_from_arrays), TEST(test_groups_and_no_namer), TEST(test_empty_sample),
+	  TEST(test_final_names_growing))

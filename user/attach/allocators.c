@@ -65,7 +65,11 @@ static int examine(struct lt_session *s, struct lt_proc_rec *p, struct proc_allo
 	for (size_t k = 0; k < a->objects.n; k++)
 		a->objects.v[k].probed = objects__probed_in(&old, &a->objects.v[k]);
 	objects__free(&old);
-	if (err == -ENOENT && objects__is_go(p->t.pid)) {
+	/* Its objects could not be opened because it is gone (a zombie maps nothing): not "no
+	 * allocator". */
+	if (err && strict && target__exited_early(&p->t)) {
+		err = -ESRCH;
+	} else if (err == -ENOENT && objects__is_go(p->t.pid)) {
 		a->go = true;
 		err = 0;
 		if (strict)
@@ -161,8 +165,11 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 		if (o->probed)
 			continue; /* seen at an earlier look */
 		err = attach_object(s, p, o);
-		if (err && strict)
+		if (err && strict) {
+			if (err == -ESRCH)
+				target__exited_early(&p->t); /* probes said nothing: gone */
 			return err;
+		}
 		o->probed = !err;
 	}
 	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */
@@ -170,8 +177,11 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 		int r = attach_per_call(s, p->t.pid, maps);
 
 		/* With -p, a function that is not there is an error; a scope passes over it. */
-		if (r < 0 && strict)
+		if (r < 0 && strict) {
+			if (r == -ESRCH)
+				target__exited_early(&p->t);
 			return r;
+		}
 		a->per_call = r > 0;
 	}
 	return 0;
@@ -185,8 +195,14 @@ int allocators__attach(struct lt_session *s, struct lt_proc_rec *p)
 	if (!state(s, p))
 		return 0;
 	err = procmaps__read(p->t.pid, &maps);
-	if (err)
-		return s->scope.ops->strict ? err : 0;
+	if (err && !s->scope.ops->strict)
+		return 0;
+	if (err) {
+		if (target__exited_early(&p->t))
+			return -ESRCH;
+		lt_err("cannot read /proc/%d/maps: %s", p->t.pid, strerror(-err));
+		return err;
+	}
 	err = attach_maps(s, p, &maps);
 	procmaps__free(&maps);
 	return err;

@@ -42,6 +42,8 @@ static int unwind_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *m
 	/* --unwind dwarf on -p's processes: tables are what was asked for. */
 	if (!err || s->cfg.unwind != LT_UNWIND_DWARF || !s->scope.ops->strict || s->loaded)
 		return 0;
+	if (target__exited_early(&p->t))
+		return -ESRCH;
 	lt_err("cannot build unwind tables for pid %d: %s", p->t.pid, strerror(-err));
 	return err;
 }
@@ -384,7 +386,7 @@ static int open_targets(struct lt_session *s)
 			return -ENOMEM;
 		}
 		e = registry__look(s->reg, p);
-		if (p->maps_err)
+		if (p->maps_err && !target__exited_early(&p->t))
 			lt_err("cannot read /proc/%d/maps: %s", t.pid, strerror(-p->maps_err));
 		if (e)
 			return e;

@@ -10,6 +10,7 @@
 #include "leaktop.skel.h"
 #include "planner.h"
 #include "probes.h"
+#include "target.h"
 #include "ulink.h"
 #include "util.h"
 
@@ -257,6 +258,16 @@ static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object 
 	return n;
 }
 
+/*
+ * A failed attach to one process whose cause is that the process is gone: its /proc/PID/root
+ * path no longer resolves (ENOENT) or the kernel finds no such task (ESRCH). Not an error here:
+ * the caller knows whether that process mattered, and says so.
+ */
+static bool target_gone(pid_t pid, int err)
+{
+	return pid != LT_ALL_PIDS && (err == -ENOENT || err == -ESRCH) && !target__pid_alive(pid);
+}
+
 static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned int type,
 			unsigned int flags, pid_t pid, const struct lt_object *o,
 			const struct site *sites, size_t n)
@@ -272,6 +283,8 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 	}
 	fd = ulink__create(bpf_program__fd(prog), type, o->open_path, offsets, cookies, n, pid,
 			   flags);
+	if (fd < 0 && target_gone(pid, fd))
+		return -ESRCH;
 	if (fd < 0) {
 		char who[32] = "for every process";
 
@@ -297,6 +310,8 @@ static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retpr
 					      s->offset, &opts);
 	if (!link) {
 		err = -errno;
+		if (target_gone(pid, err))
+			return -ESRCH;
 		lt_err("failed to attach %s to %s:%s (offset %#" PRIx64 ") in pid %d: %s",
 		       retprobe ? "uretprobe" : "uprobe", o->path,
 		       s->name ? s->name : bpf_program__name(prog), s->offset,
@@ -397,7 +412,9 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 
 	if (!e) {
 		err = -errno;
-		lt_err("--per-call: cannot read %s: %s", path, strerror(errno));
+		if (target_gone(pid, err))
+			return -ESRCH;
+		lt_err("--per-call: cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
 	err = elfobj__find_user_func(e, func, &f);
@@ -412,6 +429,7 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 		planner__plan_func(open_path, &f, 0, false, &plan);
 	s.fn = LT_FN__COUNT; /* not an allocator function: the cookie is unused */
 	s.offset = f.file_offset + plan.delta;
+	s.name = func;
 	lt_info(1, "pid %d: counting calls of %s at %s+%u (%s)", pid, func, path, plan.delta,
 		plan.why);
 	{

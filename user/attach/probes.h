@@ -44,7 +44,8 @@ void probes__free(struct lt_probes *p);
  * Attach to every allocator function `o` defines, for process `pid` only, or for every
  * process that maps the file when `pid` is LT_ALL_PIDS. Functions that share an address
  * (glibc's memalign and aligned_alloc) are probed once. On failure nothing of this object
- * stays attached, and the error names the object and what failed.
+ * stays attached, and the error names the object and what failed; except when `pid` has
+ * exited (its paths no longer resolve): then -ESRCH, unsaid, for the caller to say or not.
  */
 #define LT_ALL_PIDS 0
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o);
@@ -66,7 +67,8 @@ int probes__attach_proc_events(struct lt_probes *p);
 
 /*
  * --per-call: count calls of `func` in the object at `open_path` (shown as `path`) in `pid`,
- * probed where the planner says. 0 or -errno, with a message.
+ * probed where the planner says. 0 or -errno, with a message; -ESRCH, unsaid, when `pid` has
+ * exited.
  */
 int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_path,
 			    const char *path, const char *func);

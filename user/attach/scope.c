@@ -52,7 +52,8 @@ static int finish(struct pid_list *l, pid_t **pids, size_t *n)
 		free(l->v);
 		return l->err;
 	}
-	qsort(l->v, l->n, sizeof(*l->v), cmp_pid);
+	if (l->n) /* no pid pushed: no array either */
+		qsort(l->v, l->n, sizeof(*l->v), cmp_pid);
 	*pids = l->v;
 	*n = l->n;
 	return 0;

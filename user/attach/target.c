@@ -177,6 +177,23 @@ int target__memory_fast(pid_t pid, uint64_t *rss, uint64_t *anon)
 	return ok ? 0 : -EINVAL;
 }
 
+bool target__exited_early(struct lt_target *t)
+{
+	if (!target__exited(t))
+		return false;
+	lt_err("pid %d (%s) exited before leaktop could attach", t->pid, t->comm);
+	return true;
+}
+
+bool target__pid_alive(pid_t pid)
+{
+	char state = 0, comm[17];
+	unsigned long flags;
+
+	return !read_stat(pid, &state, &flags, comm, sizeof(comm), NULL) && state != 'Z' &&
+	       state != 'X';
+}
+
 int target__rss(pid_t pid, uint64_t *bytes)
 {
 	unsigned long size, resident;

@@ -34,6 +34,20 @@ void target__close(struct lt_target *t);
 /* Poll whether the process is gone; sets t->exited. */
 bool target__exited(struct lt_target *t);
 
+/*
+ * After reading or attaching to t's process failed (-p): whether it failed because the process
+ * has exited since leaktop found it (gone, or a zombie). Then it says so, with lt_err(): "pid
+ * 42 (app) exited before leaktop could attach", and the caller says nothing more and returns
+ * -ESRCH. Otherwise it says nothing, and the caller reports its own error.
+ */
+bool target__exited_early(struct lt_target *t);
+
+/*
+ * Whether `pid` is a live process: not gone, not a zombie. For the modules that hold a pid
+ * only (probes), to tell "the process is gone" from a real failure.
+ */
+bool target__pid_alive(pid_t pid);
+
 /* Resident set size in bytes, from /proc/PID/statm. 0 or -errno. */
 int target__rss(pid_t pid, uint64_t *bytes);
 

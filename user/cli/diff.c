@@ -435,6 +435,11 @@ int diff__main(int argc, char **argv, FILE *out)
 	if (ret >= 0)
 		return ret;
 	ret = 1;
+	/* Before any work: a directory or an unwritable device is said now. */
+	if (o.folded_path && (e = out__check_path(o.folded_path))) {
+		lt_err("cannot write %s: %s", o.folded_path, strerror(-e));
+		goto out;
+	}
 	if (diff__read(o.before_path, &before) || diff__read(o.after_path, &after))
 		goto out;
 	if (diff_build(&d, &before, &after)) {
@@ -443,7 +448,7 @@ int diff__main(int argc, char **argv, FILE *out)
 	}
 	print_table(out, &d, &o);
 	if (fflush(out) || ferror(out)) {
-		lt_err("cannot write the table: %s", strerror(errno));
+		lt_err("cannot write the table: %s", strerror(errno ?: EIO));
 		goto out;
 	}
 	if (o.folded_path) {

@@ -507,7 +507,11 @@ bool report__row_is_socket(const struct lt_row *r)
 	return report__is_socket(r->kind);
 }
 
-/* Name the frames of what the writers show: the top rows of each section, or all. */
+/*
+ * Name the frames of what the writers show: the top rows of each section, or all. The final
+ * report's summary lists every growing row of every process, beyond the table's top ones:
+ * those are named too, or a leak would be listed as "[stack unavailable]".
+ */
 static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 {
 	static bool (*const sections[])(const struct lt_row *) = {
@@ -535,6 +539,10 @@ static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 			free(sel);
 		}
 	}
+	for (size_t i = 0; in->final && i < r->nrows && !err; i++) {
+		if (r->rows[i].trend == LT_TREND_GROWING)
+			err = symbolize_row(&r->rows[i], in);
+	}
 	return err;
 }
 
@@ -546,9 +554,12 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->procs = malloc(in->nprocs * sizeof(*r->procs) + 1);
 	if (!r->rows || !r->procs)
 		return -ENOMEM;
-	memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
+	/* An empty sample may come with NULL arrays, which memcpy must not be given. */
+	if (in->nrows)
+		memcpy(r->rows, in->rows, in->nrows * sizeof(*r->rows));
 	r->nrows = in->nrows;
-	memcpy(r->procs, in->procs, in->nprocs * sizeof(*r->procs));
+	if (in->nprocs)
+		memcpy(r->procs, in->procs, in->nprocs * sizeof(*r->procs));
 	r->nprocs = in->nprocs;
 	for (size_t i = 0; i < r->nprocs; i++)
 		proc_label(&r->procs[i]);

@@ -214,8 +214,10 @@ int out_json__write(FILE *f, const struct lt_report *r)
 		[LT_GROUP_STACK] = "stack", [LT_GROUP_PROCESS] = "process",
 		[LT_GROUP_CONTAINER] = "container",
 	};
-	struct json_writer *jw = jw_new(f);
+	struct json_writer *jw;
 
+	errno = 0; /* set from here on by a failed write only */
+	jw = jw_new(f);
 	if (!jw)
 		return -ENOMEM;
 	jw_start_object(jw);
@@ -230,5 +232,7 @@ int out_json__write(FILE *f, const struct lt_report *r)
 	self(jw, r);
 	jw_end_object(jw);
 	jw_free(jw);
-	return fflush(f) || ferror(f) ? -EIO : 0;
+	if (fflush(f))
+		return -errno;
+	return ferror(f) ? -(errno ?: EIO) : 0; /* an earlier write failed: errno is its reason */
 }

@@ -333,7 +333,8 @@ static int layout(struct node *n, struct svg *s)
 
 	if (n->depth > s->maxd)
 		s->maxd = n->depth;
-	qsort(n->kids, n->nkids, sizeof(*n->kids), cmp_node);
+	if (n->nkids > 1) /* a leaf has no kids, and a NULL array: qsort must not see it */
+		qsort(n->kids, n->nkids, sizeof(*n->kids), cmp_node);
 	for (size_t i = 0; i < n->nkids && first == n->nkids; i++) {
 		if (hund(pos + n->kids[i]->value, s->total) - hund(pos, s->total) < MIN_W)
 			first = i;

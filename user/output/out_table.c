@@ -628,6 +628,7 @@ static void self_line(FILE *f, const struct lt_report *r, const struct lt_table_
 
 int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
+	errno = 0; /* set from here on by a failed write only */
 	if (o->redraw)
 		fputs("\033[H\033[2J", f);
 	header(f, r, o);
@@ -653,5 +654,7 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 		summary(f, r, o);
 	if (!o->redraw)
 		fputc('\n', f);
-	return fflush(f) ? -errno : 0;
+	if (fflush(f))
+		return -errno;
+	return ferror(f) ? -(errno ?: EIO) : 0; /* an earlier write failed: errno is its reason */
 }

@@ -108,10 +108,20 @@ extern const struct lt_stat_info lt_stats[LT_STAT__COUNT];
 typedef int (*lt_writer_fn)(FILE *f, const void *arg);
 
 /*
- * Write `path` atomically with write(f, arg): into a temporary file beside it, then rename,
- * so a reader never sees half a file and a failed write leaves any old file as it was. It
- * knows nothing of what is written (a report, a diff). 0 or -errno.
+ * Write `path` with writer(f, arg), whole or not at all. A regular file, or a new one, is
+ * written into a temporary file beside it, then renamed over it: a reader never sees half a
+ * file, and a failed write leaves any old file as it was. A symbolic link's target is what is
+ * replaced, not the link. A character or block device or a FIFO (/dev/stdout, /dev/null, a
+ * pipe) is written in place, never replaced. A directory is -EISDIR. It knows nothing of what
+ * is written (a report, a diff). 0 or -errno, unsaid: the caller names the file.
  */
-int out__write_file(const char *path, int (*write)(FILE *f, const void *arg), const void *arg);
+int out__write_file(const char *path, lt_writer_fn writer, const void *arg);
+
+/*
+ * Whether out__write_file(path) could write there, for a check at start rather than after a
+ * whole trace: a directory is -EISDIR, a device or FIFO must be writable, and a file's
+ * directory must take a new file. 0 or -errno, unsaid.
+ */
+int out__check_path(const char *path);
 
 #endif /* LEAKTOP_OUTPUT_H */

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
@@ -19,49 +18,43 @@ bool profiles__wanted(const struct lt_config *cfg)
 }
 
 /*
- * The files written at exit go through a temporary file in the same directory: find out now,
- * not after the whole trace, when that directory cannot be written.
+ * Each file written at exit, checked now rather than after the whole trace: a directory, a
+ * device that cannot be written, or a directory that cannot take the new file.
  */
-static int check_writable(const char *path)
+static int check_file(const char *path)
 {
-	char *copy, *dir;
-	int err = 0;
+	int err;
 
 	if (!path)
 		return 0;
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	dir = dirname(copy);
-	if (access(dir, W_OK | X_OK)) {
-		err = -errno;
-		lt_err("cannot write %s: %s", path, strerror(errno));
-	}
-	free(copy);
+	err = out__check_path(path);
+	if (err)
+		lt_err("cannot write %s: %s", path, strerror(-err));
 	return err;
 }
 
 static int check_dir(const char *dir)
 {
 	struct stat st;
+	int err = 0;
 
 	if (!dir)
 		return 0;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK)) {
-		int err = errno ? -errno : -ENOTDIR;
-
-		lt_err("--pprof-dir %s: %s", dir, !errno && !S_ISDIR(st.st_mode)
-							  ? "not a directory" : strerror(-err));
-		return err;
-	}
-	return 0;
+	if (stat(dir, &st))
+		err = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = -ENOTDIR;
+	else if (access(dir, W_OK | X_OK))
+		err = -errno;
+	if (err)
+		lt_err("--pprof-dir %s: %s", dir, err == -ENOTDIR ? "not a directory" : strerror(-err));
+	return err;
 }
 
 int profiles__check(const struct lt_config *cfg)
 {
-	return check_writable(cfg->folded_path) ?: check_writable(cfg->svg_path)
-						 ?: check_writable(cfg->pprof_path)
-						 ?: check_dir(cfg->pprof_dir);
+	return check_file(cfg->folded_path) ?: check_file(cfg->svg_path) ?:
+	       check_file(cfg->pprof_path) ?: check_dir(cfg->pprof_dir);
 }
 
 /* What the writers below get from out__write_file(): the report and the writer's options. */
