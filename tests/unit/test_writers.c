@@ -102,6 +102,24 @@ static void test_prometheus_hostile_names(void)
 	free(text);
 }
 
+/* Two samples tell nothing: the summary says too early, with what is held, not "no leak". */
+static void test_summary_too_early(void)
+{
+	struct lt_proc proc = { .pid = 9, .comm = "node", .heap = 72 << 20, .sockets = 834,
+				.view = { .verdict = LT_PROC_TOO_EARLY } };
+	struct lt_report r = { .procs = &proc, .nprocs = 1, .final = true };
+	struct lt_table_opts o = { .top_n = 5, .frames = 4 };
+	char *got;
+
+	snprintf(proc.label, sizeof(proc.label), "pid 9 (node)");
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "  too early to tell whether anything leaks: fewer than 4 samples; it "
+			     "holds 72.0 MiB of heap, 0 B of mappings and 834 open sockets.\n",
+			"too early, with what is held");
+	ASSERT_TRUE(got && !strstr(got, "no leak found"), "not 'no leak found'");
+	free(got);
+}
+
 static void test_folded(void)
 {
 	char *got = capture(folded, &fx_report, NULL);
@@ -338,4 +356,4 @@ TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments
 	  TEST(test_folded_empty), TEST(test_folded_by_container), TEST(test_table_human),
 	  TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_table_host),
 	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus),
-	  TEST(test_prometheus_hostile_names))
+	  TEST(test_prometheus_hostile_names), TEST(test_summary_too_early))

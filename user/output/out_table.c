@@ -515,6 +515,32 @@ struct proc_counts {
 };
 
 /* One process's words: its verdict, what grows, and what does not. */
+/*
+ * Too few samples for a trend: no verdict on any stack either, so "no leak found" would claim
+ * more than is known. Say what it holds instead.
+ */
+static void too_early(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+		      const struct lt_proc *p)
+{
+	char heap[40], mmap[40];
+
+	fmt_bytes(heap, sizeof(heap) - 6, p->heap, o->exact, false);
+	fmt_bytes(mmap, sizeof(mmap) - 6, p->mmap, o->exact, false);
+	if (o->exact) { /* --bytes prints bare numbers */
+		strcat(heap, " bytes");
+		strcat(mmap, " bytes");
+	}
+	fprintf(f, "  too early to tell whether anything leaks: fewer than %d samples; it holds ",
+		LT_MIN_SAMPLES);
+	if (r->no_heap)
+		fprintf(f, "%" PRId64 " open sockets.\n", p->sockets);
+	else if (r->no_sockets)
+		fprintf(f, "%s of heap and %s of mappings.\n", heap, mmap);
+	else
+		fprintf(f, "%s of heap, %s of mappings and %" PRId64 " open sockets.\n", heap, mmap,
+			p->sockets);
+}
+
 static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
 			 const struct lt_proc *p, const struct proc_counts *c,
 			 const struct lt_row *const *order, size_t n)
@@ -553,6 +579,10 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 	if (c->transient)
 		fprintf(f, "  not leaks: %zu %s only briefly (transient)\n", c->transient,
 			c->transient > 1 ? "stacks hold memory" : "stack holds memory");
+	if (!c->leaks && p->view.verdict == LT_PROC_TOO_EARLY && !p->exited) {
+		too_early(f, r, o, p);
+		return;
+	}
 	if (!c->leaks && p->view.verdict != LT_PROC_UNTRACKED_GROWTH)
 		fprintf(f, "  no leak found%s.\n",
 			r->no_heap ? " in sockets (heap and mappings not traced)"
