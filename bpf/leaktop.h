@@ -309,8 +309,11 @@ struct lt_py_proc {
 				   low 32 bits of the last two, which are pointers) */
 	__u8 instr_kind;	/* enum lt_py_instr */
 	__u8 entry_kind;	/* enum lt_py_entry */
-	__u8 _pad[6];
+	__u8 _pad[2];
+	__u32 tss_key;		/* the key, when it existed at attach; else LT_PY_KEY_UNKNOWN */
 };
+
+#define LT_PY_KEY_UNKNOWN 0xffffffffU
 
 /* The checksum of a code object's immutable fields, computed alike on both sides. */
 static inline __u64 lt_py_sum(__u32 a, __u32 b, __u32 c, __u32 d)

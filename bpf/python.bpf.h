@@ -37,10 +37,14 @@ static __always_inline __u32 lt_py_int(const __u8 *buf, __u32 off)
 static __always_inline __u64 lt_py_thread_state(const struct lt_py_proc *py)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tss[2];
+	__u32 tss[2] = { 1, py->tss_key };
 	__u64 ts = 0;
 
-	if (bpf_probe_read_user(tss, sizeof(tss), (void *)py->tss) || !tss[0] || tss[1] >= 32)
+	/* A key made after attach (an interpreter still starting then) is read here. */
+	if (py->tss_key == LT_PY_KEY_UNKNOWN &&
+	    bpf_probe_read_user(tss, sizeof(tss), (void *)py->tss))
+		return 0;
+	if (!tss[0] || tss[1] >= 32)
 		return 0;
 	/* glibc keeps keys below 32 in struct pthread (at fsbase): {seq, data} per key. */
 	if (bpf_probe_read_user(&ts, sizeof(ts),

@@ -190,7 +190,7 @@ static __always_inline void lt_row_for(struct lt_walk *w, __u64 lookup, struct l
 static long lt_unwind_step(__u32 i, void *ctx)
 {
 	struct lt_walk *w = ctx;
-	struct lt_unwind_row row = {}, *r = &row;
+	struct lt_unwind_row row = {};
 	struct lt_stack *st = w->st;
 	__u64 lookup, cfa = 0, ra, bp;
 	__s64 off;
@@ -214,8 +214,8 @@ static long lt_unwind_step(__u32 i, void *ctx)
 	if (row.cfa == LT_CFA_NONE)
 		return lt_fp_step(w);
 
-	off = r->cfa_off;
-	switch (r->cfa) {
+	off = row.cfa_off;
+	switch (row.cfa) {
 	case LT_CFA_RSP:
 		cfa = w->sp + off;
 		break;
@@ -227,11 +227,11 @@ static long lt_unwind_step(__u32 i, void *ctx)
 		cfa = w->bp + off;
 		break;
 	case LT_CFA_PLT:
-		cfa = w->sp + off + ((w->pc & 15) >= (__u64)r->rbp_off ? 8 : 0);
+		cfa = w->sp + off + ((w->pc & 15) >= (__u64)row.rbp_off ? 8 : 0);
 		break;
 	case LT_CFA_DEREF_RSP:
 	case LT_CFA_DEREF_RBP:
-		if (!lt_read_stack(w, &cfa, (r->cfa == LT_CFA_DEREF_RSP ? w->sp : w->bp) + off)) {
+		if (!lt_read_stack(w, &cfa, (row.cfa == LT_CFA_DEREF_RSP ? w->sp : w->bp) + off)) {
 			w->end = LT_STAT_UNWIND_ERR_READ;
 			return 1;
 		}
@@ -239,7 +239,7 @@ static long lt_unwind_step(__u32 i, void *ctx)
 	case LT_CFA_SIGNAL:
 		/* The kernel's sigcontext: the interrupted sp, then pc, and rbp further down. */
 		if (!lt_read_stack(w, &cfa, w->sp + off) || !lt_read_stack(w, &ra, w->sp + off + 8) ||
-		    !lt_read_stack(w, &bp, w->sp + r->rbp_off)) {
+		    !lt_read_stack(w, &bp, w->sp + row.rbp_off)) {
 			w->end = LT_STAT_UNWIND_ERR_READ;
 			return 1;
 		}
@@ -264,14 +264,14 @@ static long lt_unwind_step(__u32 i, void *ctx)
 		w->end = LT_STAT_UNWIND_ERR_READ;
 		return 1;
 	}
-	if (r->rbp == LT_RBP_AT_CFA) {
-		if (!lt_read_stack(w, &bp, cfa + r->rbp_off)) {
+	if (row.rbp == LT_RBP_AT_CFA) {
+		if (!lt_read_stack(w, &bp, cfa + row.rbp_off)) {
 			w->end = LT_STAT_UNWIND_ERR_READ;
 			return 1;
 		}
 		w->bp = bp;
 		w->bp_lost = 0;
-	} else if (r->rbp == LT_RBP_LOST) {
+	} else if (row.rbp == LT_RBP_LOST) {
 		w->bp_lost = 1;
 	}
 	w->sp = cfa;

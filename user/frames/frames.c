@@ -53,8 +53,6 @@ static void name_python(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 		return;
 	}
 	f->func = err == -ESTALE ? "[python code freed]" : "[python code unreadable]";
-	if (err == -ESTALE)
-		fr->py_stale++;
 }
 
 /* Whether a native frame is the interpreter's evaluation loop, which Python frames replace. */

@@ -24,7 +24,6 @@ struct lt_frames {
 	struct lt_symbolizer *sym;
 	struct lt_python *python;	/* NULL: interpreter frames are left out */
 	struct lt_perfmaps *perfmaps;	/* JIT code named by /tmp/perf-PID.map; may be NULL */
-	uint64_t py_stale;		/* Python frames whose code object was gone when named */
 };
 
 int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,

@@ -50,7 +50,7 @@ struct code {
 
 struct proc {
 	pid_t pid;
-	int fd;			/* /proc/PID/mem; -1 once the process is gone */
+	int fd;			/* /proc/PID/mem while followed; -1 before */
 	bool followed;		/* its layout is known and checked */
 	char version[16];
 	struct layout l;
@@ -540,7 +540,7 @@ static int debug_offsets(int fd, uint64_t runtime, const struct layout *l, struc
 }
 
 /* The layout of the code objects, from PyCode_Type's member table. */
-static int code_layout(int fd, const struct interp *it, struct layout *l, char *why, size_t len)
+static int code_layout(int fd, struct layout *l, char *why, size_t len)
 {
 	static const char *const need[] = { "co_argcount", "co_firstlineno", "co_filename",
 					    "co_name" };
@@ -581,7 +581,6 @@ static int code_layout(int fd, const struct interp *it, struct layout *l, char *
 		snprintf(why, len, "PyCode_Type's members are out of range");
 		return -EINVAL;
 	}
-	(void)it;
 	return 0;
 }
 
@@ -655,7 +654,7 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 
 	why[0] = '\0';
 	p = proc_find(py, pid);
-	if (p && p->followed && p->fd >= 0) { /* an interpreter stays until the process execs */
+	if (p && p->followed) { /* an interpreter stays until the process execs (and is forgotten) */
 		*out = p->bpf;
 		return 1;
 	}
@@ -664,8 +663,6 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	p = proc_get(py, pid);
 	if (!p)
 		return -ENOMEM;
-	if (p->fd < 0) /* new, or it ran a new program: what it ran before is no more */
-		proc_clear(p);
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -697,7 +694,7 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 		err = -ENOTSUP;
 		goto fail;
 	}
-	err = code_layout(fd, &it, &l, why, len);
+	err = code_layout(fd, &l, why, len);
 	if (!err)
 		err = frame_layout(fd, &it, runtime, &l, &bpf, why, len);
 	if (err)
@@ -722,14 +719,13 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 		goto fail;
 	}
 	bpf.tss = tss;
+	bpf.tss_key = key[0] ? key[1] : LT_PY_KEY_UNKNOWN;
 	bpf.code_type = l.code_type;
 	bpf.co_sum[0] = (uint16_t)l.argcount;
 	bpf.co_sum[1] = (uint16_t)l.firstlineno;
 	bpf.co_sum[2] = (uint16_t)l.name;
 	bpf.co_sum[3] = (uint16_t)l.filename;
 
-	if (p->fd >= 0)
-		close(p->fd);
 	p->fd = fd;
 	p->l = l;
 	p->followed = true;
@@ -761,7 +757,7 @@ bool python__entry(const struct lt_python *py, pid_t pid, struct lt_py_proc *out
 {
 	const struct proc *p = proc_find(py, pid);
 
-	if (!p || !p->followed || p->fd < 0)
+	if (!p || !p->followed)
 		return false;
 	*out = p->bpf;
 	return true;
@@ -792,7 +788,7 @@ static int code_read(struct lt_python *py, struct proc *p, uint64_t addr, uint32
 	char *func, *file;
 
 	if (mem_read(p->fd, addr, h, l->basicsize))
-		return p->fd < 0 ? -ESRCH : -EIO;
+		return -EIO;
 	if (!live(h, l->code_type))
 		return -ESTALE;
 	got = (uint32_t)lt_py_sum(u32_at(h, l->argcount), u32_at(h, l->firstlineno),

@@ -60,8 +60,9 @@ struct lt_py_frame {
 
 /*
  * Name the Python frame of a stack's slot pair (leaktop.h). 0; -ESTALE when the code object at
- * that address is no longer the one the frame ran; -ESRCH when the process cannot be read and
- * the code object was never named; -EIO when it does not read as a code object.
+ * that address is no longer the one the frame ran; -ESRCH when the process is not followed;
+ * -EIO when the code object was never named and cannot be read now (the process exited);
+ * -ENOSPC past the per-process limit of code objects named.
  */
 int python__name(struct lt_python *py, pid_t pid, uint64_t code_slot, uint64_t pos_slot,
 		 struct lt_py_frame *out);

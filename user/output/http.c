@@ -4,7 +4,6 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +22,6 @@ struct lt_http {
 	pthread_mutex_t lock;
 	char *text, *om;	/* the last exposition; NULL before the first report */
 	size_t text_len, om_len;
-	atomic_ulong scrapes;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
@@ -89,17 +87,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, om ? CT_OM : CT_TEXT);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
-	atomic_fetch_add(&h->scrapes, 1);
 	return ret;
 }
 
-/* "[HOST:]PORT" into a socket address. 0 or -EINVAL, said. */
-static int parse_spec(const char *spec, struct sockaddr_storage *ss, bool *any)
+/* "[HOST:]PORT" into a port and a socket address (*any: no host). 0 or -EINVAL, said. */
+static int parse_spec(const char *spec, struct sockaddr_storage *ss, bool *any, uint64_t *p)
 {
 	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *res;
 	char host[256] = "", port[16];
 	const char *colon = strrchr(spec, ':');
-	uint64_t p;
 	int err;
 
 	if (colon) {
@@ -111,7 +107,7 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss, bool *any)
 			snprintf(host, sizeof(host), "%.*s", (int)n, spec);
 	}
 	snprintf(port, sizeof(port), "%s", colon ? colon + 1 : spec);
-	if (parse_u64(port, 1, 65535, &p)) {
+	if (parse_u64(port, 1, 65535, p)) {
 		lt_err("--prometheus %s: the port must be a number from 1 to 65535", spec);
 		return -EINVAL;
 	}
@@ -139,10 +135,9 @@ int http__start(const char *spec, struct lt_http **out)
 	int err;
 
 	*out = NULL;
-	err = parse_spec(spec, &ss, &any);
+	err = parse_spec(spec, &ss, &any, &port);
 	if (err)
 		return err;
-	parse_u64(strrchr(spec, ':') ? strrchr(spec, ':') + 1 : spec, 1, 65535, &port);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -187,11 +182,6 @@ void http__publish(struct lt_http *h, char *text, size_t text_len, char *om, siz
 	pthread_mutex_unlock(&h->lock);
 	free(old_text);
 	free(old_om);
-}
-
-unsigned long http__scrapes(const struct lt_http *h)
-{
-	return atomic_load(&((struct lt_http *)h)->scrapes);
 }
 
 void http__stop(struct lt_http *h)

@@ -24,9 +24,6 @@ int http__start(const char *spec, struct lt_http **out);
  */
 void http__publish(struct lt_http *h, char *text, size_t text_len, char *om, size_t om_len);
 
-/* Scrapes served so far. */
-unsigned long http__scrapes(const struct lt_http *h);
-
 void http__stop(struct lt_http *h);
 
 #endif /* LEAKTOP_HTTP_H */
