@@ -120,8 +120,9 @@ static __always_inline __u64 lt_count_weight(__u64 size, __u64 weight)
 /* Account the release of `addr`, if it is a live allocation we track. */
 static __always_inline void lt_release(__u32 tgid, __u64 addr)
 {
-	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
-	struct lt_totals_key tkey = { .tgid = tgid };
+	__u32 gen = lt_exec_gen();
+	struct lt_alloc_key key = { .tgid = tgid, .gen = gen, .addr = addr };
+	struct lt_totals_key tkey = { .tgid = tgid, .gen = gen };
 	struct lt_totals *t;
 	struct lt_alloc *a;
 	__u64 size, weight;
@@ -158,8 +159,9 @@ static __always_inline struct lt_totals *lt_totals_get(struct lt_totals_key *key
 static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th, __u32 tgid,
 				      __u64 addr, __u64 size, __u64 weight)
 {
-	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
-	struct lt_totals_key tkey = { .tgid = tgid };
+	__u32 gen = lt_exec_gen();
+	struct lt_alloc_key key = { .tgid = tgid, .gen = gen, .addr = addr };
+	struct lt_totals_key tkey = { .tgid = tgid, .gen = gen };
 	struct lt_alloc val = { .size = size, .weight = weight };
 	struct lt_totals *t;
 	long err;
@@ -288,7 +290,7 @@ static __always_inline bool lt_sample(struct lt_thread *th, __u64 size, __u64 *w
 
 static __always_inline bool lt_tracked(__u32 tgid, __u64 addr)
 {
-	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
+	struct lt_alloc_key key = { .tgid = tgid, .gen = lt_exec_gen(), .addr = addr };
 
 	return bpf_map_lookup_elem(&allocs, &key) != NULL;
 }

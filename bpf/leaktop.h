@@ -84,12 +84,19 @@ enum lt_stat {
 	LT_STAT_PY_ERR_READ,	   /* a thread state or frame could not be read */
 	LT_STAT_PY_ERR_CODE,	   /* a frame's code object was not a code object: walk stopped */
 	LT_STAT_PY_TRUNCATED,	   /* cut at LT_PY_MAX_FRAMES, or no room left in the stack */
+	LT_STAT_TREE_FULL,	   /* a launched command's new process not traced: no room */
 	LT_STAT__COUNT,
 };
 
+/*
+ * `gen` is the process's exec generation (the low 32 bits of its task's self_exec_id, which
+ * each exec increments and fork copies): what a program allocates after an exec is keyed
+ * apart from what the old program held, so that purging the old program's entries never
+ * takes the new one's, however soon after the exec it allocates.
+ */
 struct lt_alloc_key {
 	__u32 tgid;
-	__u32 _pad;
+	__u32 gen;
 	__u64 addr;
 };
 
@@ -103,7 +110,7 @@ struct lt_alloc {
 
 struct lt_totals_key {
 	__u32 tgid;
-	__u32 _pad;
+	__u32 gen;	/* as lt_alloc_key's */
 	__u64 stack_id;
 };
 
@@ -161,7 +168,7 @@ enum lt_event_type {
 	LT_EV_MUNMAP, /* [addr, addr + len) unmapped */
 	LT_EV_MREMAP, /* [addr, addr + len) moved to [new_addr, new_addr + new_len) */
 	/* The life of traced processes, so user space follows them and purges what they leave. */
-	LT_EV_EXEC,   /* tgid ran a new program: its old heap is gone */
+	LT_EV_EXEC,   /* tgid ran a new program: its old heap is gone; `addr`: its new gen */
 	LT_EV_EXIT,   /* tgid's last thread exited */
 	LT_EV_FORK,   /* tgid is a new process, forked by process `addr` */
 };
@@ -171,6 +178,7 @@ enum lt_scope {
 	LT_SCOPE_PIDS,	 /* -p: those in `targets` (uprobes are pid-filtered at attach too) */
 	LT_SCOPE_ALL,	 /* --all: every process but leaktop */
 	LT_SCOPE_CGROUP, /* --cgroup, --container: those whose cgroup is in `scope_cgroups` */
+	LT_SCOPE_TREE,	 /* leaktop -- COMMAND: those in `targets`, where a fork adds the child */
 };
 
 #define LT_EV_ANON 1 /* flags: anonymous memory, not a file */

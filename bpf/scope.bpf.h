@@ -10,7 +10,7 @@
 const volatile __u32 cfg_scope = LT_SCOPE_PIDS; /* enum lt_scope */
 const volatile __u32 cfg_self_tgid = 0;		/* leaktop, never traced */
 
-/* -p: the processes being traced. */
+/* -p: the processes being traced; leaktop -- COMMAND: the command and its descendants. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64); /* resized by user space */
@@ -31,6 +31,15 @@ static __always_inline __u32 lt_tgid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
+/*
+ * The exec generation of the current process: the low bits of its task's self_exec_id, which
+ * each exec increments and fork copies (every thread of a process has its leader's).
+ */
+static __always_inline __u32 lt_exec_gen(void)
+{
+	return (__u32)bpf_get_current_task_btf()->self_exec_id;
+}
+
 static __always_inline bool lt_cgroup_in_scope(void)
 {
 	__u64 id = bpf_get_current_cgroup_id();
@@ -39,9 +48,10 @@ static __always_inline bool lt_cgroup_in_scope(void)
 }
 
 /*
- * For uprobes. -p attaches them to the targets only, so there is nothing to check; a --cgroup
- * scope attaches them to its processes, and the cgroup check is a second guard (a process
- * that moved out since).
+ * For uprobes. -p attaches them to the targets only, so there is nothing to check. A --cgroup
+ * scope's links are either for its processes (the cgroup check is then a second guard, for a
+ * process that moved out since) or for every process that maps a file, as --all's and a
+ * launched command's are: then this check is the scope.
  */
 static __always_inline bool lt_uprobe_tgid_in_scope(__u32 tgid)
 {
@@ -49,13 +59,17 @@ static __always_inline bool lt_uprobe_tgid_in_scope(__u32 tgid)
 		return tgid != cfg_self_tgid;
 	if (cfg_scope == LT_SCOPE_CGROUP)
 		return lt_cgroup_in_scope();
+	if (cfg_scope == LT_SCOPE_TREE)
+		return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 	return true;
 }
 
-/* The same, for a caller that has no use for the tgid otherwise (only --all reads it). */
+/* The same, for a caller that has no use for the tgid otherwise (--all and trees read it). */
 static __always_inline bool lt_uprobe_in_scope(void)
 {
-	return lt_uprobe_tgid_in_scope(cfg_scope == LT_SCOPE_ALL ? lt_tgid() : 0);
+	bool by_tgid = cfg_scope == LT_SCOPE_ALL || cfg_scope == LT_SCOPE_TREE;
+
+	return lt_uprobe_tgid_in_scope(by_tgid ? lt_tgid() : 0);
 }
 
 /* For tracepoints, which fire in every process. */

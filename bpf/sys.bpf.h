@@ -411,15 +411,49 @@ static __always_inline void lt_proc_event(__u32 type, __u32 tgid, __u64 parent)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* A new process (not a thread): with a --cgroup scope its probes must be attached. */
+/*
+ * What the BPF side keeps per process for its stack walks: the unwind tables' mappings and
+ * the CPython layout. A forked child has its parent's address space, so it gets the parent's
+ * entries at once; a process that runs a new program or exits loses them. User space writes
+ * them again once it has looked at the new program, and walks fall back to frame pointers
+ * until then: frame 0, the allocator's caller, is right in either walk.
+ */
+static __always_inline void lt_walk_state_copy(__u32 parent, __u32 child)
+{
+	struct lt_unwind_proc *u = bpf_map_lookup_elem(&unwind_procs, &parent);
+	struct lt_py_proc *py = bpf_map_lookup_elem(&py_procs, &parent);
+
+	if (u)
+		bpf_map_update_elem(&unwind_procs, &child, u, BPF_ANY);
+	if (py)
+		bpf_map_update_elem(&py_procs, &child, py, BPF_ANY);
+}
+
+static __always_inline void lt_walk_state_drop(__u32 tgid)
+{
+	bpf_map_delete_elem(&unwind_procs, &tgid);
+	bpf_map_delete_elem(&py_procs, &tgid);
+}
+
+/*
+ * A new process (not a thread). A scope traces it from its first instruction: --all's and
+ * --cgroup's checks hold for it already (the child is in its parent's cgroup), and a launched
+ * command's tree takes it in here, before it runs.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 tgid = BPF_CORE_READ(child, tgid);
+	__u32 tgid = BPF_CORE_READ(child, tgid), ptgid = lt_tgid(), one = 1;
 
 	/* The child is not running yet; the parent's scope is the child's. */
-	if (tgid == (__u32)BPF_CORE_READ(child, pid) && lt_traced(lt_tgid()))
-		lt_proc_event(LT_EV_FORK, tgid, BPF_CORE_READ(parent, tgid));
+	if (tgid != (__u32)BPF_CORE_READ(child, pid) || !lt_traced(ptgid))
+		return 0;
+	if (cfg_scope == LT_SCOPE_TREE &&
+	    bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY))
+		lt_stat_add(LT_STAT_TREE_FULL, 1);
+	if (cfg_scope != LT_SCOPE_PIDS)
+		lt_walk_state_copy(ptgid, tgid);
+	lt_proc_event(LT_EV_FORK, tgid, BPF_CORE_READ(parent, tgid));
 	return 0;
 }
 
@@ -428,8 +462,10 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 {
 	__u32 tgid = lt_tgid();
 
-	if (lt_traced(tgid))
-		lt_proc_event(LT_EV_EXEC, tgid, 0);
+	if (!lt_traced(tgid))
+		return 0;
+	lt_walk_state_drop(tgid);
+	lt_proc_event(LT_EV_EXEC, tgid, lt_exec_gen());
 	return 0;
 }
 
@@ -440,8 +476,12 @@ int proc_exit(void *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = lt_tgid();
 
-	if (!BPF_CORE_READ(task, signal, live.counter) && lt_traced(tgid))
-		lt_proc_event(LT_EV_EXIT, tgid, 0);
+	if (BPF_CORE_READ(task, signal, live.counter) || !lt_traced(tgid))
+		return 0;
+	lt_proc_event(LT_EV_EXIT, tgid, 0);
+	lt_walk_state_drop(tgid);
+	if (cfg_scope == LT_SCOPE_TREE)
+		bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
 

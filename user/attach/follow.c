@@ -168,14 +168,26 @@ static void regions_forget(void *ctx, struct lt_proc_rec *p)
 		regions__purge(s->regions, p->t.pid);
 }
 
-/* The kernel maps' entries of the processes: one batch of deletes for all of them. */
+/*
+ * The kernel maps' entries of the processes: one batch of deletes for all of them. A process
+ * that ran a new program (not gone) keeps what the new program made since its exec.
+ */
 static void kernel_forget(void *ctx, const pid_t *pids, size_t n)
 {
 	struct lt_session *s = ctx;
+	int64_t *keep = calloc(n + 1, sizeof(*keep));
 	uint64_t allocs = 0;
 
-	if (s->collector && !collector__purge(s->collector, (const uint32_t *)pids, n, &allocs))
+	for (size_t i = 0; keep && i < n; i++) {
+		const struct lt_proc_rec *p = registry__find(s->reg, pids[i]);
+
+		keep[i] = p && !p->gone ? p->exec_gen : -1;
+	}
+	/* Out of memory: the new program's entries go too, rather than the old one's staying. */
+	if (s->collector &&
+	    !collector__purge(s->collector, (const uint32_t *)pids, keep, n, &allocs))
 		s->self.purged_allocs += allocs;
+	free(keep);
 	s->stacks_gc_due = true;
 }
 
@@ -274,6 +286,8 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 		 * this event) already has the new program's probes: starting it over would only
 		 * purge what it allocated since.
 		 */
+		if (p && ev->type == LT_EV_EXEC)
+			p->exec_gen = (uint32_t)ev->addr;
 		if (p && ev->type == LT_EV_EXEC && ev->ts_ns / 1e9 >= p->looked_at) {
 			p->exec_seen = true;
 			p->exec_at = now_mono();

@@ -57,6 +57,7 @@ struct lt_proc_rec *registry__add(struct lt_registry *reg, const struct lt_targe
 		return NULL;
 	}
 	p->t = *t;
+	p->exec_gen = -1;
 	p->in_container = cgroup__container_of_pid(t->pid, &p->container);
 	reg->v[reg->n++] = p;
 	return p;

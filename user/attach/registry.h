@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -31,6 +32,7 @@ struct lt_proc_rec {
 	bool in_container;
 	bool exec_seen;			/* it ran a new program: look at it again */
 	double exec_at;			/* when (CLOCK_MONOTONIC seconds) */
+	int64_t exec_gen;		/* its exec generation after the last exec seen; -1: none */
 	bool gone;			/* it exited or left the scope: to be purged */
 	int maps_err;			/* the last look could not read its mappings: -errno */
 	double looked_at;		/* when the last look began (CLOCK_MONOTONIC seconds) */

@@ -2,6 +2,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +281,29 @@ static void read_stats(struct lt_collector *c)
 	}
 }
 
+/*
+ * A process's old program and its new one may share a stack id (a program that runs itself
+ * again at the same addresses) until the old one's entries are purged: one row, summed.
+ */
+static size_t merge_gens(struct lt_stack_row *rows, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct lt_stack_row *last = out ? &rows[out - 1] : NULL;
+
+		if (last && !cmp_row(last, &rows[i])) {
+			last->now.alloc_bytes += rows[i].now.alloc_bytes;
+			last->now.free_bytes += rows[i].now.free_bytes;
+			last->now.allocs += rows[i].now.allocs;
+			last->now.frees += rows[i].now.frees;
+			continue;
+		}
+		rows[out++] = rows[i];
+	}
+	return out;
+}
+
 int collector__sample(struct lt_collector *c)
 {
 	struct lt_stack_row *tmp;
@@ -306,8 +330,8 @@ int collector__sample(struct lt_collector *c)
 			.now = c->vals[i],
 		};
 	}
-	c->nrows = n;
-	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
+	qsort(c->rows, n, sizeof(*c->rows), cmp_row);
+	c->nrows = merge_gens(c->rows, n);
 	for (size_t i = 0; i < c->nrows; i++) {
 		struct lt_stack_row *p =
 			bsearch(&c->rows[i], c->prev, c->nprev, sizeof(*c->prev), cmp_row);
@@ -381,10 +405,13 @@ const uint64_t *collector__stats(const struct lt_collector *c)
 
 /*
  * Delete every key of `fd` whose leading __u32 (the tgid) is in `gone`: read the keys a chunk
- * at a time with the batch API, then delete what matched. Returns how many were deleted, or
- * -errno.
+ * at a time with the batch API, then delete what matched. A tgid whose value in `gone` is
+ * not 0 keeps the keys of its exec generation (value - 1), when `gen_off` says where keys
+ * hold it (-1: they hold none, and every key of the tgid goes). Returns how many were
+ * deleted, or -errno.
  */
-static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone)
+static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone,
+		      int gen_off)
 {
 	enum { CHUNK = 4096 };
 	char *keys = malloc(CHUNK * key_size), *vals = malloc(CHUNK * val_size), *del = NULL;
@@ -410,9 +437,15 @@ static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_
 		first = false;
 		for (__u32 i = 0; i < count; i++) {
 			const char *k = keys + i * key_size;
+			uint32_t gen;
 
 			if (!hashmap__get(gone, *(const uint32_t *)k, &v))
 				continue;
+			if (v && gen_off >= 0) {
+				memcpy(&gen, k + gen_off, sizeof(gen));
+				if (gen == v - 1)
+					continue; /* the program it runs now */
+			}
 			if (lt_grow((void **)&del, &cap, ndel, key_size)) {
 				err = -ENOMEM;
 				goto out;
@@ -432,30 +465,35 @@ out:
 	return err;
 }
 
-int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs)
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
+		     size_t n, uint64_t *allocs)
 {
 	struct lt_hashmap gone = { 0 };
 	long a, r = 0;
 
 	*allocs = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (hashmap__set(&gone, tgids[i], 1)) {
+		uint64_t v = keep_gen && keep_gen[i] >= 0 ? (uint64_t)keep_gen[i] + 1 : 0;
+
+		if (hashmap__set(&gone, tgids[i], v)) {
 			hashmap__free(&gone);
 			return -ENOMEM;
 		}
 	}
-	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone);
+	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone,
+		      offsetof(struct lt_alloc_key, gen));
 	if (a >= 0)
 		*allocs = a;
 	r = a < 0 ? a : r;
-	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone);
+	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone,
+		      offsetof(struct lt_totals_key, gen));
 	r = a < 0 && !r ? a : r;
-	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone);
+	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone, -1);
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key),
-		      sizeof(struct lt_sock_totals), &gone);
+		      sizeof(struct lt_sock_totals), &gone, -1);
 	r = a < 0 && !r ? a : r;
-	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone);
+	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, -1);
 	r = a < 0 && !r ? a : r;
 	hashmap__free(&gone);
 	return r;

@@ -57,10 +57,13 @@ const uint64_t *collector__stats(const struct lt_collector *c);
 
 /*
  * Delete everything the kernel maps hold for the processes `tgids` (they exited, or ran a new
- * program): live blocks, per-stack totals, sockets, call counts. *allocs gets how many live
- * blocks went. 0 or -errno.
+ * program): live blocks, per-stack totals, sockets, call counts. A process that ran a new
+ * program keeps the blocks and totals of its exec generation `keep_gen[i]` (what the new
+ * program made since, however soon); -1, or a NULL `keep_gen`, keeps none. *allocs gets how
+ * many live blocks went. 0 or -errno.
  */
-int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs);
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
+		     size_t n, uint64_t *allocs);
 
 /*
  * Delete the stacks no process holds anything under any more: those that no totals or socket
