@@ -133,6 +133,7 @@ static int report(struct lt_session *s, bool final)
 		targets[i] = (struct lt_sample_target){
 			.pid = p->t.pid, .comm = p->t.comm, .exited = p->t.exited,
 			.go = allocators__is_go(s, p),
+			.started_unprobed = p->started_unprobed,
 			.container = p->in_container ? p->container.name : NULL,
 		};
 	}
@@ -251,6 +252,7 @@ static int open_session(struct lt_session *s)
 {
 	int err;
 
+	s->links = s->cfg.links ?: s->scope.ops->links;
 	s->objcache = objects__cache_new();
 	objects__set_pymalloc(!s->cfg.no_pymalloc);
 	s->symbolizer = symbolizer__new();
@@ -317,6 +319,7 @@ static void close_session(struct lt_session *s)
 	regions__free(s->regions);
 	if (s->json)
 		fclose(s->json);
+	objects__free(&s->system_libs);
 	objects__cache_free(s->objcache);
 	free(s->found);
 }

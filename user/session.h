@@ -33,6 +33,12 @@ struct lt_registry;
 struct lt_symbolizer;
 struct lt_unwind;
 
+/* A process the kernel said started (fork, exec), and when (CLOCK_MONOTONIC seconds). */
+struct lt_found {
+	pid_t pid;
+	double at;
+};
+
 struct lt_session {
 	struct lt_config cfg;
 	struct lt_target_scope scope;
@@ -40,6 +46,9 @@ struct lt_session {
 	int allocators_id;		/* the allocator concern's slot in each record */
 	struct lt_object_cache *objcache;
 	size_t objects_attached;	/* shared probes: distinct allocator files attached */
+	enum lt_links links;		/* how allocator files are probed: LT_LINKS_AUTO is --cgroup's
+					   choice per file */
+	struct lt_object_list system_libs; /* the host's allocator libraries probed at start */
 	struct leaktop_bpf *skel;
 	struct lt_probes *probes;
 	enum lt_attach_mode mode;
@@ -55,10 +64,11 @@ struct lt_session {
 	FILE *json;
 	double start, last, next_scan, next_reexamine;
 	uint64_t start_ns;		/* attach, CLOCK_REALTIME */
-	pid_t *found;			/* new processes the kernel told of (fork, exec), to look at */
+	struct lt_found *found;		/* new processes the kernel told of (fork, exec), to look at */
 	size_t nfound, cap_found;
 	struct lt_selfcost self;
 	bool loaded;			/* the BPF programs are in: attach as processes are found */
+	double attached_at;		/* when attaching was done (now_mono()); 0 before */
 	struct lt_http *http;		/* --prometheus's endpoint, or NULL */
 	char host[64];			/* this host's name, for labels and file names */
 	double next_pprof;		/* --pprof-dir: when the next profile is due */
@@ -80,6 +90,11 @@ void follow__on_event(void *ctx, const struct lt_event *ev); /* the process even
 /* attach/allocators.c: the allocator concern (objects found, probes attached) per process. */
 int allocators__register(struct lt_session *s);
 int allocators__attach(struct lt_session *s, struct lt_proc_rec *p);
+/*
+ * With shared links: probe the host's allocator libraries (objects__system_allocators()) now,
+ * so that a program started later runs probed from its first instruction. 0 or -errno, said.
+ */
+int allocators__attach_system(struct lt_session *s);
 bool allocators__is_go(const struct lt_session *s, const struct lt_proc_rec *p);
 /* The allocator objects leaktop found in a process (for the announce line). */
 const struct lt_object_list *allocators__objects(const struct lt_session *s,

@@ -31,12 +31,13 @@ STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "a
               "total_allocs", "total_frees", "rate_per_s", "trend", "age_s", "per_call",
               "frames"}
 PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",
-             "rss_rate", "tracked_rate", "verdict", "calls", "go", "container"}
+             "rss_rate", "tracked_rate", "verdict", "calls", "go", "started_unprobed",
+             "container"}
 FRAME_KEYS = {"ip", "function", "offset", "module"}
 TRACED_KEYS = {"heap", "mmap", "sockets"}
 DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack_map_full",
              "stack_failed", "thread_state_failed", "events_lost", "socket_map_full",
-             "socket_totals_full", "regions_not_kept"}
+             "socket_totals_full", "tree_full", "regions_not_kept", "started_unprobed"}
 UNWIND_KEYS = {"walks", "frames", "fp_frames", "complete", "truncated", "err_no_cfi", "err_rule",
                "err_read", "err_loop", "table_rows", "table_bytes"}
 KINDS = {"heap", "anon", "file", "tcp", "udp", "unix", "other"}

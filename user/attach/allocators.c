@@ -62,8 +62,12 @@ static int examine(struct lt_session *s, struct lt_proc_rec *p, struct proc_allo
 		return 0;
 	}
 	err = objects__find_allocators(p->t.pid, maps, s->objcache, &a->objects);
-	for (size_t k = 0; k < a->objects.n; k++)
-		a->objects.v[k].probed = objects__probed_in(&old, &a->objects.v[k]);
+	for (size_t k = 0; k < a->objects.n; k++) {
+		struct lt_object *o = &a->objects.v[k];
+
+		o->probed_at = objects__probed_in(&old, o);
+		o->probed = o->probed_at > 0;
+	}
 	objects__free(&old);
 	/* Its objects could not be opened because it is gone (a zombie maps nothing): not "no
 	 * allocator". */
@@ -117,19 +121,43 @@ static int attach_per_call(struct lt_session *s, pid_t pid, const struct lt_maps
 	return ret;
 }
 
-/* Probe one object: for this process alone, or once for every process (shared probes). */
-static int attach_object(struct lt_session *s, struct lt_proc_rec *p, struct lt_object *o)
+/*
+ * Whether an allocator file gets one link for every process that maps it, the scope checked
+ * in BPF (a process is probed from its first instruction, forked or run later), or links for
+ * each process of the scope (a process outside that maps the file takes no trap, and a new
+ * process runs unprobed until leaktop attaches to it). --config links= chooses; by default
+ * --all and a launched command share, and --cgroup shares the files no process outside the
+ * scope maps when leaktop first probes them (a container's own libc), once per file.
+ */
+static bool link_shared(struct lt_session *s, const struct lt_object *o)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	bool outside;
+
+	if (s->links != LT_LINKS_AUTO)
+		return s->links == LT_LINKS_SHARED;
+	if (objects__cache_attached(s->objcache, o))
+		return true;
+	if (objects__cache_per_process(s->objcache, o))
+		return false;
+	if (!s->scope.ops->list || s->scope.ops->list(&s->scope, &pids, &n))
+		n = 0; /* then every process counts as outside: per process */
+	outside = objects__mapped_outside(o, pids, n);
+	free(pids);
+	if (outside)
+		objects__cache_set_per_process(s->objcache, o);
+	lt_info(1, "%s: %s", o->path,
+		outside ? "mapped outside the scope too: probed for each process of the scope"
+			: "mapped in the scope only: probed once, for every process that maps it");
+	return !outside;
+}
+
+/* Probe one file once for every process that maps it. */
+static int attach_shared(struct lt_session *s, struct lt_object *o)
 {
 	int err;
 
-	if (!s->scope.ops->shared_probes) {
-		err = probes__attach_object(s->probes, p->t.pid, o);
-		if (!err)
-			lt_info(1, "pid %d (%s): probing %s allocator %s", p->t.pid, p->t.comm,
-				objects__family_name(o->family), o->path);
-		return err;
-	}
-	/* Another process may have brought this file already. */
 	if (objects__cache_attached(s->objcache, o))
 		return 0;
 	err = probes__attach_object(s->probes, LT_ALL_PIDS, o);
@@ -137,9 +165,75 @@ static int attach_object(struct lt_session *s, struct lt_proc_rec *p, struct lt_
 		return err;
 	objects__cache_set_attached(s->objcache, o);
 	s->objects_attached++;
-	if (s->loaded)
+	return 0;
+}
+
+/* Probe one object: for this process alone, or once for every process (shared probes). */
+static int attach_object(struct lt_session *s, struct lt_proc_rec *p, struct lt_object *o)
+{
+	bool before = objects__cache_attached(s->objcache, o) > 0;
+	int err;
+
+	if (!link_shared(s, o)) {
+		err = probes__attach_object(s->probes, p->t.pid, o);
+		o->probed_at = now_mono();
+		if (!err)
+			lt_info(1, "pid %d (%s): probing %s allocator %s", p->t.pid, p->t.comm,
+				objects__family_name(o->family), o->path);
+		return err;
+	}
+	/* Another process may have brought this file already. */
+	err = attach_shared(s, o);
+	if (err)
+		return err;
+	o->probed_at = objects__cache_attached(s->objcache, o);
+	if (s->loaded && !before)
 		lt_info(0, "probing %s allocator %s, found in pid %d (%s)",
 			objects__family_name(o->family), o->path, p->t.pid, p->t.comm);
+	return 0;
+}
+
+/*
+ * A process that started while leaktop ran, and ran before one of its allocator objects was
+ * probed: its first allocations there may be missing. Counted once per process (the drops
+ * line and the JSON say it), never silently lost.
+ */
+static void note_late(struct lt_session *s, struct lt_proc_rec *p, const struct lt_object *o)
+{
+	/* What started while leaktop was attaching is as if it had been there before. */
+	if (p->started_at <= s->attached_at || o->probed_at <= p->started_at ||
+	    p->started_unprobed)
+		return;
+	p->started_unprobed = true;
+	s->self.started_unprobed++;
+	lt_info(0, "pid %d (%s) ran before its allocator %s was probed: its first allocations "
+		"there may be missing", p->t.pid, p->t.comm, o->path);
+}
+
+int allocators__attach_system(struct lt_session *s)
+{
+	struct lt_object_list *libs = &s->system_libs;
+	size_t kept = 0;
+	int err;
+
+	if (s->links != LT_LINKS_SHARED || !s->cfg.heap)
+		return 0;
+	err = objects__system_allocators(s->objcache, libs);
+	if (err) {
+		lt_err("cannot look for the host's allocator libraries: %s", strerror(-err));
+		return err;
+	}
+	/* Those that cannot be probed are probed, or said, when a process maps them. */
+	for (size_t k = 0; k < libs->n; k++) {
+		if (attach_shared(s, &libs->v[k])) {
+			lt_info(1, "%s is probed when a process maps it", libs->v[k].path);
+			free(libs->v[k].path);
+			free(libs->v[k].open_path);
+			continue;
+		}
+		libs->v[kept++] = libs->v[k];
+	}
+	libs->n = kept;
 	return 0;
 }
 
@@ -171,6 +265,8 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 			return err;
 		}
 		o->probed = !err;
+		if (o->probed)
+			note_late(s, p, o);
 	}
 	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */
 	if (s->cfg.per_call && !a->per_call) {

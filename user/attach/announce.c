@@ -40,6 +40,11 @@ void announce__attached(const struct lt_session *s)
 			"leaktop probes (%zu distinct allocator files among %zu files)%s\n",
 			s->scope.name, cgroup ? " at " : "", cgroup ? s->scope.cgroup_path : "",
 			nprocs, in, allocators, files, side);
+		for (size_t k = 0; k < s->system_libs.n; k++)
+			fprintf(stderr, "%s %s %s%s",
+				k ? "," : "leaktop: probed for the programs yet to start:",
+				objects__family_name(s->system_libs.v[k].family),
+				s->system_libs.v[k].path, k + 1 == s->system_libs.n ? "\n" : "");
 	}
 	if (s->unwind) {
 		struct lt_unwind_stats u;

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "leaktop.skel.h"
@@ -209,8 +211,28 @@ static int register_concerns(struct lt_session *s)
 
 /* --- Finding processes ------------------------------------------------------------------ */
 
-/* A process found by a scope: open it and look at it; once loaded, it is attached. */
-static void add_found(struct lt_session *s, pid_t pid)
+/*
+ * When a process found by a rescan began its program, if after leaktop started (0 before):
+ * from its start time in /proc (clock ticks since boot), on the monotonic clock. A process
+ * that ran a new program since keeps its fork's time: earlier, which only counts it late.
+ */
+static double started_at(const struct lt_session *s, const struct lt_target *t)
+{
+	struct timespec boot, mono;
+	double at;
+
+	if (!s->loaded || clock_gettime(CLOCK_BOOTTIME, &boot) || clock_gettime(CLOCK_MONOTONIC, &mono))
+		return 0;
+	at = (double)t->start_time / sysconf(_SC_CLK_TCK) -
+	     ((boot.tv_sec - mono.tv_sec) + (boot.tv_nsec - mono.tv_nsec) / 1e9);
+	return at > s->start ? at : 0;
+}
+
+/*
+ * A process found by a scope: open it and look at it; once loaded, it is attached. `at`: when
+ * the kernel said it started (fork or exec); 0 for a process found by a scan.
+ */
+static void add_found(struct lt_session *s, pid_t pid, double at)
 {
 	struct lt_proc_rec *p;
 	struct lt_target t;
@@ -224,6 +246,7 @@ static void add_found(struct lt_session *s, pid_t pid)
 		target__close(&t);
 		return;
 	}
+	p->started_at = at ?: started_at(s, &t);
 	registry__look(s->reg, p);
 	if (!s->loaded)
 		return;
@@ -244,7 +267,7 @@ static void scan_scope(struct lt_session *s)
 	if (s->scope.ops->list(&s->scope, &pids, &n))
 		return;
 	for (size_t i = 0; i < n; i++)
-		add_found(s, pids[i]);
+		add_found(s, pids[i], 0);
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		struct lt_proc_rec *p = registry__at(s->reg, i);
 
@@ -286,8 +309,10 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 		 * this event) already has the new program's probes: starting it over would only
 		 * purge what it allocated since.
 		 */
-		if (p && ev->type == LT_EV_EXEC)
+		if (p && ev->type == LT_EV_EXEC) {
 			p->exec_gen = (uint32_t)ev->addr;
+			p->exec_ts = ev->ts_ns / 1e9;
+		}
 		if (p && ev->type == LT_EV_EXEC && ev->ts_ns / 1e9 >= p->looked_at) {
 			p->exec_seen = true;
 			p->exec_at = now_mono();
@@ -296,7 +321,7 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 		if (p || !s->scope.ops->follows)
 			break;
 		if (!lt_grow((void **)&s->found, &s->cap_found, s->nfound, sizeof(*s->found)))
-			s->found[s->nfound++] = ev->tgid;
+			s->found[s->nfound++] = (struct lt_found){ ev->tgid, ev->ts_ns / 1e9 };
 		break;
 	}
 }
@@ -310,6 +335,8 @@ static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 	struct lt_target t;
 
 	p->exec_seen = false;
+	p->started_at = p->exec_ts;
+	p->started_unprobed = false;
 	registry__forget(s->reg, p);
 	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
 	if (!target__open_found(&t, p->t.pid)) {
@@ -320,7 +347,7 @@ static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 	registry__look(s->reg, p);
 	loader__sync_unwind(s);
 	/* Said once it is attached: a caller may wait for this line. */
-	lt_info(s->scope.ops->shared_probes ? 1 : 0,
+	lt_info(s->scope.ops->kind == LT_SCOPE_KIND_ALL ? 1 : 0,
 		"pid %d ran a new program (%s): its old heap is gone; tracing the new one", p->t.pid,
 		p->t.comm);
 }
@@ -330,7 +357,7 @@ void follow__service(struct lt_session *s)
 	double now = now_mono();
 
 	for (size_t i = 0; i < s->nfound; i++)
-		add_found(s, s->found[i]);
+		add_found(s, s->found[i].pid, s->found[i].at);
 	if (s->nfound)
 		loader__sync_unwind(s);
 	s->nfound = 0;
@@ -428,7 +455,7 @@ int follow__start(struct lt_session *s)
 		return err;
 	}
 	for (size_t i = 0; i < n; i++)
-		add_found(s, pids[i]);
+		add_found(s, pids[i], 0);
 	free(pids);
 	if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP && !registry__count(s->reg))
 		lt_info(0, "%s has no process yet: leaktop waits for them", s->scope.name);

@@ -115,12 +115,13 @@ int loader__attach(struct lt_session *s)
 	if (!s->probes)
 		return -ENOMEM;
 	/* The process events first, so that no process found from here on is missed. */
-	err = probes__attach_proc_events(s->probes);
+	err = probes__attach_proc_events(s->probes) ?: allocators__attach_system(s);
 	for (size_t i = 0; !err && i < registry__count(s->reg); i++)
 		err = allocators__attach(s, registry__at(s->reg, i));
 	err = err ?: probes__attach_syscalls(s->probes, s->cfg.sockets, s->cfg.heap);
 	if (err)
 		return err;
 	s->loaded = true;
+	s->attached_at = now_mono();
 	return allocators__check_per_call(s);
 }

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -204,11 +209,13 @@ static int add_object(struct lt_object_list *list, const struct lt_object *o)
 	return 0;
 }
 
-/* A file examined: an allocator or not, its functions, and whether it is attached. */
+/* A file examined: an allocator or not, its functions, and how it is attached. */
 struct cache_entry {
 	uint64_t ino;
 	unsigned int dev_major, dev_minor;
-	bool alloc, attached;
+	bool alloc;
+	bool per_process;	/* probed for each process that maps it, not once for all */
+	double attached_at;	/* when probed once for every process (now_mono); 0: not */
 	struct lt_elf_func funcs[LT_ALLOC_SYMS];
 };
 
@@ -274,11 +281,11 @@ static struct cache_entry *cache_add(struct lt_object_cache *c, uint64_t ino, un
 	return &c->v[c->n++];
 }
 
-bool objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o)
+double objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o)
 {
 	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
 
-	return e && e->attached;
+	return e ? e->attached_at : 0;
 }
 
 void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_object *o)
@@ -286,7 +293,53 @@ void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_obje
 	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
 
 	if (e)
-		e->attached = true;
+		e->attached_at = now_mono();
+}
+
+bool objects__cache_per_process(struct lt_object_cache *c, const struct lt_object *o)
+{
+	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
+
+	return e && e->per_process;
+}
+
+void objects__cache_set_per_process(struct lt_object_cache *c, const struct lt_object *o)
+{
+	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
+
+	if (e)
+		e->per_process = true;
+}
+
+bool objects__mapped_outside(const struct lt_object *o, const pid_t *inside, size_t n)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	bool found = false;
+
+	while (dir && !found && (d = readdir(dir))) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+		struct lt_maps maps;
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		for (size_t i = 0; i < n && !found; i++)
+			found = inside[i] == pid;
+		if (found) {
+			found = false; /* in the scope */
+			continue;
+		}
+		if (procmaps__read(pid, &maps))
+			continue;
+		for (size_t i = 0; i < maps.n && !found; i++)
+			found = maps.vmas[i].inode == o->ino && maps.vmas[i].dev_major == o->dev_major &&
+				maps.vmas[i].dev_minor == o->dev_minor;
+		procmaps__free(&maps);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
 }
 
 void objects__cache_counts(const struct lt_object_cache *c, size_t *files, size_t *allocators)
@@ -383,6 +436,151 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 			return err;
 	}
 	return out->n ? 0 : -ENOENT;
+}
+
+/* --- The host's allocator libraries -------------------------------------------------- */
+
+/* Where the dynamic loader looks, and where Debian puts musl; ld.so.conf.d adds the rest. */
+static const char *const lib_dirs[] = {
+	"/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib",
+	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-musl",
+};
+
+/* The allocator libraries a program may load: glibc's and musl's libc, and the malloc
+ * replacements. Any other library that exports malloc is probed when a process maps it. */
+static const char *const lib_patterns[] = {
+	"libc.so.6", "libc.so", "libc.musl-*.so.1", "ld-musl-*.so.1", "libjemalloc.so*",
+	"libtcmalloc*.so*", "libmimalloc*.so*",
+};
+
+struct dir_list {
+	char **v;
+	size_t n, cap;
+};
+
+static void dir_add(struct dir_list *l, const char *dir)
+{
+	char *copy;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i], dir))
+			return;
+	}
+	if (lt_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) || !(copy = strdup(dir)))
+		return;
+	l->v[l->n++] = copy;
+}
+
+/* The directories the *.conf files of /etc/ld.so.conf.d list, one absolute path a line. */
+static void conf_dirs(struct dir_list *l)
+{
+	const char *conf = "/etc/ld.so.conf.d";
+	DIR *d = opendir(conf);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX], *text, *line, *save = NULL;
+
+		if (fnmatch("*.conf", e->d_name, 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", conf, e->d_name);
+		text = read_file(path, NULL);
+		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			line[strcspn(line, " \t#")] = '\0';
+			if (line[0] == '/')
+				dir_add(l, line);
+		}
+		free(text);
+	}
+	if (d)
+		closedir(d);
+}
+
+static bool lib_wanted(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(lib_patterns); i++) {
+		if (!fnmatch(lib_patterns[i], name, 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Examine one library file as a process would map it: leaktop maps it itself for a moment,
+ * so that its device and inode are the ones /proc/PID/maps shows (stat's device differs on
+ * btrfs), and reads its functions through the same path as a process's objects.
+ */
+static int consider_file(const char *path, struct lt_object_cache *cache,
+			 struct lt_object_list *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = 0;
+	const struct lt_vma *v;
+	struct lt_maps maps;
+	struct stat st;
+	void *addr;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 64) {
+		close(fd);
+		return 0;
+	}
+	addr = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (addr == MAP_FAILED)
+		return 0;
+	/* Only this machine's kind of object: a 32-bit libc's arguments are not in registers. */
+	if (memcmp(addr, ELFMAG, SELFMAG) || ((unsigned char *)addr)[EI_CLASS] != ELFCLASS64 ||
+	    ((Elf64_Ehdr *)addr)->e_machine != EM_X86_64) {
+		munmap(addr, 4096);
+		return 0;
+	}
+	if (!procmaps__read(getpid(), &maps)) {
+		v = procmaps__find(&maps, (uintptr_t)addr);
+		for (size_t k = 0; v && k < out->n; k++) {
+			if (out->v[k].ino == v->inode && out->v[k].dev_major == v->dev_major &&
+			    out->v[k].dev_minor == v->dev_minor)
+				v = NULL; /* the same file by another name */
+		}
+		if (v && v->inode == (uint64_t)st.st_ino)
+			err = consider(getpid(), v, 0, cache, out);
+		procmaps__free(&maps);
+	}
+	munmap(addr, 4096);
+	return err;
+}
+
+int objects__system_allocators(struct lt_object_cache *cache, struct lt_object_list *out)
+{
+	struct dir_list dirs = { 0 };
+	int err = 0;
+
+	*out = (struct lt_object_list){ 0 };
+	for (size_t i = 0; i < ARRAY_SIZE(lib_dirs); i++)
+		dir_add(&dirs, lib_dirs[i]);
+	conf_dirs(&dirs);
+	for (size_t i = 0; !err && i < dirs.n; i++) {
+		DIR *d = opendir(dirs.v[i]);
+		struct dirent *e;
+
+		while (!err && d && (e = readdir(d))) {
+			char path[PATH_MAX], real[PATH_MAX];
+
+			if (!lib_wanted(e->d_name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs.v[i], e->d_name);
+			/* Named as a process's maps name it: symbolic links resolved. */
+			if (realpath(path, real))
+				err = consider_file(real, cache, out);
+		}
+		if (d)
+			closedir(d);
+	}
+	for (size_t i = 0; i < dirs.n; i++)
+		free(dirs.v[i]);
+	free(dirs.v);
+	return err;
 }
 
 /* Whether the executable of `pid` passes `test` (false when it cannot be read). */
@@ -489,15 +687,15 @@ const struct lt_vma *objects__find_mapped(const struct lt_maps *maps, const char
 	return NULL;
 }
 
-bool objects__probed_in(const struct lt_object_list *list, const struct lt_object *o)
+double objects__probed_in(const struct lt_object_list *list, const struct lt_object *o)
 {
 	for (size_t k = 0; k < list->n; k++) {
 		const struct lt_object *x = &list->v[k];
 
 		if (x->ino == o->ino && x->dev_major == o->dev_major && x->dev_minor == o->dev_minor)
-			return x->probed;
+			return x->probed ? x->probed_at : 0;
 	}
-	return false;
+	return 0;
 }
 
 void objects__free(struct lt_object_list *list)

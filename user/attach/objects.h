@@ -56,6 +56,7 @@ struct lt_object {
 	enum lt_family family;
 	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
 	bool probed; /* the caller's: its probes for this process are attached */
+	double probed_at; /* the caller's: since when (now_mono()) */
 };
 
 struct lt_object_list {
@@ -72,9 +73,18 @@ struct lt_object_cache;
 
 struct lt_object_cache *objects__cache_new(void);
 void objects__cache_free(struct lt_object_cache *c);
-/* Whether an allocator file is attached (system-wide), and marking it so. */
-bool objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o);
+/* When an allocator file was attached for every process (now_mono()); 0: it is not. */
+double objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o);
 void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_object *o);
+/* Whether an allocator file is probed for each process that maps it, and marking it so. */
+bool objects__cache_per_process(struct lt_object_cache *c, const struct lt_object *o);
+void objects__cache_set_per_process(struct lt_object_cache *c, const struct lt_object *o);
+
+/*
+ * Whether a process not in `inside` (a sorted or unsorted list of n pids), nor leaktop, maps
+ * the file of `o` now: one read of every process's mappings.
+ */
+bool objects__mapped_outside(const struct lt_object *o, const pid_t *inside, size_t n);
 /* Distinct files examined, and how many are allocators. */
 void objects__cache_counts(const struct lt_object_cache *c, size_t *files, size_t *allocators);
 
@@ -88,8 +98,16 @@ int objects__find_allocators(pid_t pid, const struct lt_maps *maps, struct lt_ob
 			     struct lt_object_list *out);
 void objects__free(struct lt_object_list *list);
 
-/* True when `list` holds the same file as `o` (device and inode), marked probed. */
-bool objects__probed_in(const struct lt_object_list *list, const struct lt_object *o);
+/*
+ * The allocator libraries installed on the host, which a program started later may map: glibc's
+ * and musl's libc, jemalloc, tcmalloc and mimalloc, found in the dynamic loader's directories
+ * (the standard ones and /etc/ld.so.conf.d's). Each file once, named by its real path. Their
+ * open_path stays valid while leaktop runs. 0 or -ENOMEM; objects__free() the list.
+ */
+int objects__system_allocators(struct lt_object_cache *cache, struct lt_object_list *out);
+
+/* When `list`'s object of the same file as `o` (device and inode) was probed; 0: not. */
+double objects__probed_in(const struct lt_object_list *list, const struct lt_object *o);
 
 /*
  * Whether `pid` runs a Go program: Go's runtime has its own garbage-collected heap and no

@@ -33,6 +33,9 @@ struct lt_proc_rec {
 	bool exec_seen;			/* it ran a new program: look at it again */
 	double exec_at;			/* when (CLOCK_MONOTONIC seconds) */
 	int64_t exec_gen;		/* its exec generation after the last exec seen; -1: none */
+	double exec_ts;			/* when that exec was (the event's clock, in seconds) */
+	double started_at;		/* when it began its program, if after leaktop started; 0 */
+	bool started_unprobed;		/* it ran before one of its allocators was probed */
 	bool gone;			/* it exited or left the scope: to be purged */
 	int maps_err;			/* the last look could not read its mappings: -errno */
 	double looked_at;		/* when the last look began (CLOCK_MONOTONIC seconds) */

@@ -208,6 +208,7 @@ static void cgroup_sync(struct lt_target_scope *s, int fd)
 static const struct lt_scope_ops scope_pids = {
 	.kind = LT_SCOPE_KIND_PIDS,
 	.bpf_scope = LT_SCOPE_PIDS,
+	.links = LT_LINKS_PID,
 	.max_procs = LT_MAX_TARGETS,
 	.strict = true,
 };
@@ -217,7 +218,7 @@ static const struct lt_scope_ops scope_all = {
 	.bpf_scope = LT_SCOPE_ALL,
 	.max_procs = LT_MAX_SCOPE_PROCS,
 	.follows = true,
-	.shared_probes = true,
+	.links = LT_LINKS_SHARED,
 	.reexamine_s = LT_REEXAMINE_S,
 	.resolve = all_resolve,
 	.list = all_list,
@@ -226,6 +227,7 @@ static const struct lt_scope_ops scope_all = {
 static const struct lt_scope_ops scope_cgroup = {
 	.kind = LT_SCOPE_KIND_CGROUP,
 	.bpf_scope = LT_SCOPE_CGROUP,
+	.links = LT_LINKS_AUTO,
 	.max_procs = LT_MAX_SCOPE_PROCS,
 	.follows = true,
 	.reexamine_s = LT_REEXAMINE_S,

@@ -27,7 +27,7 @@ struct lt_scope_ops {
 	size_t max_procs;	/* processes traced at once: sizes the per-process maps */
 	bool follows;		/* finds processes as they come and go (fork, exec, rescans) */
 	bool strict;		/* a named process leaktop cannot trace is an error */
-	bool shared_probes;	/* each allocator file probed once for every process */
+	enum lt_links links;	/* how allocator files are probed (cli.h), unless the user chose */
 	double reexamine_s;	/* known processes' mappings looked at again; 0: each interval */
 	/* Resolve the scope's cgroup and name: 0, or -errno with the reason said. NULL: none. */
 	int (*resolve)(struct lt_target_scope *s, const struct lt_config *cfg);

@@ -229,6 +229,17 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 			cfg->no_python = !strcmp(v, "off");
 			return 0;
 		}
+	} else if (klen == 5 && !strncmp(kv, "links", 5)) {
+		static const char *const names[] = {
+			[LT_LINKS_AUTO] = "auto", [LT_LINKS_SHARED] = "shared", [LT_LINKS_PID] = "pid",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			if (!strcmp(v, names[i])) {
+				cfg->links = i;
+				return 0;
+			}
+		}
 	} else if (klen == 8 && !strncmp(kv, "pymalloc", 8)) {
 		if (!strcmp(v, "on") || !strcmp(v, "off")) {
 			cfg->no_pymalloc = !strcmp(v, "off");
@@ -236,7 +247,7 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 		}
 	} else {
 		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, python, "
-		       "pymalloc, unwind-rows)",
+		       "pymalloc, unwind-rows, links)",
 		       (int)klen, kv);
 		return -EINVAL;
 	}

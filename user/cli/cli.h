@@ -19,12 +19,20 @@ enum lt_unwind_mode {
 	LT_UNWIND_FP,	 /* the kernel's frame-pointer walk only */
 };
 
+/* How allocator files are probed in a scope (--config links=). */
+enum lt_links {
+	LT_LINKS_AUTO,	 /* the scope's way: --all and a command share, --cgroup decides per file */
+	LT_LINKS_SHARED, /* one link per file for every process that maps it, the scope in BPF */
+	LT_LINKS_PID,	 /* links for each process: others take no trap; new ones start unprobed */
+};
+
 struct lt_config {
 	pid_t pids[LT_MAX_TARGETS];
 	int npids;
 	bool all;		/* --all: every user process */
 	const char *cgroup;	/* --cgroup PATH|ID */
 	const char *container;	/* --container ID-PREFIX */
+	char **command;		/* leaktop [options] -- COMMAND [ARGS...]: run and trace it */
 	enum lt_group_by group_by; /* --group-by */
 	double interval_s;	/* -i: seconds between tables */
 	double duration_s;	/* -d: 0 runs until a signal or the targets exit */
@@ -38,6 +46,7 @@ struct lt_config {
 	unsigned long long sample_bytes; /* --sample-bytes: mean bytes between samples; 0 = all */
 	/* --config key=value knobs, rarely needed (see cli__usage) */
 	enum lt_attach_mode attach;	 /* attach= */
+	enum lt_links links;		 /* links= */
 	bool entry_offsets;		 /* offsets=entry: probe at +0, as naive tracers do */
 	bool empty_probes;		 /* probes=empty: programs that do nothing (benchmarks) */
 	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */

@@ -88,6 +88,8 @@ struct lt_proc {
 	char comm[17];
 	bool exited;
 	bool go;		/* a Go program: its heap is not malloc's, and not traced */
+	bool started_unprobed;	/* it ran before one of its allocators was probed: its first
+				   allocations there may be missing */
 	char container[LT_NAME_MAX]; /* its container's name; "" on the host */
 	char label[LT_NAME_MAX + 48]; /* "pid 4242 (service)", and " in <container>" */
 	uint64_t rss, anon;	/* bytes; 0 once exited */
@@ -120,6 +122,7 @@ struct lt_self {
 	uint64_t purged_procs;	/* processes gone, whose entries were deleted */
 	uint64_t purged_allocs;	/* live blocks deleted with them */
 	uint64_t purged_stacks;	/* stacks deleted once no process held anything under them */
+	uint64_t started_unprobed; /* processes that ran before their allocator was probed */
 	double cpu_secs;	/* CPU time since attach */
 	size_t procs_seen;	/* processes in scope */
 	size_t objects;		/* distinct allocator files attached */

@@ -165,12 +165,15 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 		const struct lt_sample_target *t = &src->targets[i];
 		struct lt_proc *p = &r->procs[n];
 
-		if (src->scope != LT_SCOPE_KIND_PIDS && !hashmap__get(&with_rows, t->pid, &v))
+		/* A process that may miss allocations is listed, to say so. */
+		if (src->scope != LT_SCOPE_KIND_PIDS && !hashmap__get(&with_rows, t->pid, &v) &&
+		    !t->started_unprobed)
 			continue;
 		p->pid = t->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
 		p->exited = t->exited;
 		p->go = t->go;
+		p->started_unprobed = t->started_unprobed;
 		snprintf(p->container, sizeof(p->container), "%s", t->container ?: "");
 		n++;
 		if (hashmap__set(&known, t->pid, 1)) {

@@ -57,5 +57,6 @@ void selfcost__measure(struct lt_selfcost *c, const struct bpf_object *obj, stru
 	}
 	out->purged_procs = c->purged_procs;
 	out->purged_allocs = c->purged_allocs;
+	out->started_unprobed = c->started_unprobed;
 	out->purged_stacks = c->purged_stacks;
 }

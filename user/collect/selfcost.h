@@ -16,6 +16,7 @@ struct lt_selfcost {
 	uint64_t purged_procs;		/* processes gone, whose entries were deleted */
 	uint64_t purged_allocs;		/* live blocks deleted with them */
 	uint64_t purged_stacks;		/* stacks deleted once nothing was held under them */
+	uint64_t started_unprobed;	/* processes that ran before their allocator was probed */
 };
 
 /* Measure into `out` (its CPU share since the previous call); `obj` may be NULL. */

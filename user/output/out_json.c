@@ -71,6 +71,7 @@ static void proc(struct json_writer *jw, const void *elem)
 	tracked(jw, p->heap, p->mmap, p->sockets, &p->view);
 	jw_uint_field(jw, "calls", p->calls);
 	jw_bool_field(jw, "go", p->go);
+	jw_bool_field(jw, "started_unprobed", p->started_unprobed);
 	jw_string_field(jw, "container", p->container[0] ? p->container : NULL);
 }
 
@@ -155,6 +156,7 @@ static void counters(struct json_writer *jw, const struct lt_report *r)
 	jw_start_object(jw);
 	stat_fields(jw, r, LT_STAT_JSON_DROPS);
 	jw_uint_field(jw, "regions_not_kept", r->regions_dropped);
+	jw_uint_field(jw, "started_unprobed", r->self.started_unprobed);
 	jw_end_object(jw);
 	jw_name(jw, "unwind");
 	jw_start_object(jw);

@@ -487,6 +487,14 @@ static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts
 			r->regions_dropped);
 		any = true;
 	}
+	if (r->self.started_unprobed) {
+		fprintf(f, "%s %" PRIu64 " process%s ran before %s allocator was probed (%s first "
+			"allocations may be missing)", any ? ";" : "", r->self.started_unprobed,
+			r->self.started_unprobed > 1 ? "es" : "",
+			r->self.started_unprobed > 1 ? "their" : "its",
+			r->self.started_unprobed > 1 ? "their" : "its");
+		any = true;
+	}
 	fprintf(f, "%s\n", any ? "" : " none");
 }
 

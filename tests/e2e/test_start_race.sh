@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Processes that allocate the moment they start, while leaktop runs (issue 16, defect 4):
+#   --all: 20 processes, each run (fork, then exec) after leaktop attached, leak at the first
+#     call of main: every one exact, by the function that leaked (built without frame
+#     pointers: their first blocks are made before their unwind tables can be loaded);
+#   --all: 3 more on jemalloc (LD_PRELOAD), a library no process mapped before: probed at
+#     start, so exact too;
+#   no process said to have run before its probes;
+#   --all: a static executable (its own malloc) run for the first time: leaktop can only probe
+#     it once it runs, so it is counted as having run before its allocator was probed (drops
+#     line, JSON); run again, the same file is probed in place, and it is exact.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+SL=$BIN/startleak
+[[ -x $SL ]] || fail "$SL is not built (make -C tests)"
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+[[ -e $jemalloc ]] || fail "$jemalloc is not installed (make deps installs it)"
+
+# start_many PREFIX N [ENV...]: run N startleaks (SL) at once, each forked and exec'd by this
+# shell; waits until each has leaked ("done PID"), and sets STARTED to their pids.
+start_many() {
+	local prefix=$1 n=$2 i pid
+	shift 2
+	STARTED=()
+	for ((i = 0; i < n; i++)); do
+		: >"$WORK/$prefix$i.out"
+		env "$@" "${SL_BIN:-$SL}" >"$WORK/$prefix$i.out" 2>&1 &
+		PIDS+=("$!")
+	done
+	for ((i = 0; i < n; i++)); do
+		wait_for "$WORK/$prefix$i.out" '^done' 20 || fail "$prefix$i did not start: $(cat "$WORK/$prefix$i.out")"
+		pid=$(awk '/^done/ { print $2 }' "$WORK/$prefix$i.out")
+		STARTED+=("$pid")
+	done
+}
+
+start_leaktop all-lt --all -i 600 --bytes -n 5000 --max-stacks 262144 --json "$WORK/all.json"
+start_many glibc 20
+glibc_pids=("${STARTED[@]}")
+start_many jemalloc 3 "LD_PRELOAD=$jemalloc"
+jemalloc_pids=("${STARTED[@]}")
+stop_leaktop INT
+assert_eq "$LT_RC" 0 "--all: exit status"
+ltjson "$WORK/all.json" validate >/dev/null
+for pid in "${glibc_pids[@]}"; do
+	assert_json_leaks "$WORK/all.json" "$pid" "--all: pid $pid, leaking at its start" "$SL"
+done
+pass "--all: 20 processes leaking at their first call, each exact (12000 bytes in 8 blocks)"
+for pid in "${jemalloc_pids[@]}"; do
+	assert_json_leaks "$WORK/all.json" "$pid" "--all: jemalloc pid $pid" "$SL"
+done
+assert_contains "$WORK/all-lt.err" "probed for the programs yet to start:.* jemalloc $jemalloc" "--all: jemalloc probed at start"
+pass "--all: 3 processes on jemalloc, a library new to the trace, each exact"
+# unprobed JSON [PID]: the final report's count of processes that ran before their allocator
+# was probed, or whether process PID did.
+unprobed() {
+	python3 - "$@" <<'PY' || fail "cannot read $1"
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+if len(sys.argv) > 2:
+    print([p["started_unprobed"] for p in r["processes"] if p["pid"] == int(sys.argv[2])][0])
+else:
+    print(r["drops"]["started_unprobed"])
+PY
+}
+assert_eq "$(unprobed "$WORK/all.json")" 0 "--all: processes said to have run before their probes"
+assert_not_contains "$WORK/all-lt.table" "ran before" "--all: the drops line"
+pass "--all: no process said to have run before its probes"
+
+static=$BIN/startleak_static
+cp "$static" "$WORK/sleak" # a file no process has run yet
+start_leaktop static-lt --all -i 600 --bytes -n 5000 --max-stacks 262144 --json "$WORK/static.json"
+SL_BIN=$WORK/sleak start_many first 1
+first=${STARTED[0]}
+wait_for "$WORK/static-lt.err" "pid $first (sleak) ran before its allocator" 20 ||
+	fail "--all: the first static run was not said late: $(cat "$WORK/static-lt.err")"
+SL_BIN=$WORK/sleak start_many again 1
+again=${STARTED[0]}
+stop_leaktop INT
+assert_eq "$(unprobed "$WORK/static.json" "$first")" True "--all: the first static run, in the JSON"
+assert_eq "$(unprobed "$WORK/static.json" "$again")" False "--all: the second static run"
+assert_eq "$(unprobed "$WORK/static.json")" 1 "--all: processes that ran before their probes"
+assert_contains "$WORK/static-lt.table" "^drops:.* 1 process ran before its allocator was probed (its first allocations may be missing)" \
+	"--all: the drops line"
+assert_json_leaks "$WORK/static.json" "$again" "--all: the second static run" "$static"
+pass "--all: a static executable's first run counted as started unprobed; its second exact"
