@@ -7,9 +7,9 @@
  *   startleak                 leak, print "done PID", wait for SIGTERM, exit 0
  *   startleak --exit N        leak, then exit with status N
  *   startleak --signal N      leak, then kill itself with signal N
- *   startleak --fork N        leak, then fork N children that each leak at once (their first
- *                             call after fork) and print "child PID"; the parent prints
- *                             "done PID"; all wait for SIGTERM
+ *   startleak --fork N        leak, print "ready PID", wait for SIGUSR1; then fork N children
+ *                             that each leak at once (their first call after fork) and print
+ *                             "child PID"; the parent prints "done PID"; all wait for SIGTERM
  *   startleak --expect        "function bytes count" of the leak at start
  *   startleak --expect-child  the same for each child's leak
  */
@@ -49,13 +49,13 @@ NOINLINE void leak_in_child(void)
 		keep(malloc(CHILD_SIZE));
 }
 
-static void wait_term(void)
+static void wait_sig(int sig)
 {
 	sigset_t set;
 	int got;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
+	sigaddset(&set, sig);
 	sigwait(&set, &got);
 }
 
@@ -81,11 +81,16 @@ int main(int argc, char **argv)
 		raise(n);
 		return 100; /* a signal that does not kill */
 	}
-	/* SIGTERM queues until it is waited for, in the children too. */
+	/* SIGTERM and SIGUSR1 queue until they are waited for, in the children too. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "--fork")) {
+		printf("ready %d\n", getpid());
+		wait_sig(SIGUSR1);
+	}
 	for (int i = 0; !strcmp(mode, "--fork") && i < n; i++) {
 		pid_t pid = fork();
 
@@ -94,11 +99,11 @@ int main(int argc, char **argv)
 		if (!pid) {
 			leak_in_child();
 			printf("child %d\n", getpid());
-			wait_term();
+			wait_sig(SIGTERM);
 			return 0;
 		}
 	}
 	printf("done %d\n", getpid());
-	wait_term();
+	wait_sig(SIGTERM);
 	return 0;
 }

@@ -501,6 +501,12 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 			    "--container (see --help)");
 	if ((cfg->npids > 0) + cfg->all + !!cfg->cgroup + !!cfg->container > 1)
 		return fail("give one of -p, --all, --cgroup and --container");
+	if (cfg->links == LT_LINKS_PID && cfg->all)
+		return fail("--config links=pid needs a scope it can list: with --all every new "
+			    "process would start unprobed");
+	if (cfg->links && cfg->npids)
+		return fail("--config links= is for --all, --cgroup, --container and a command: "
+			    "-p probes the processes named");
 	if (cfg->all && cfg->per_call)
 		return fail("--per-call needs -p, --cgroup or --container: with --all "
 			    "its binary could be any program");
