@@ -10,6 +10,7 @@
 #include <math.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "diff.h"
 #include "events.h"
 #include "history.h"
+#include "launch.h"
 #include "leaktop.skel.h"
 #include "objects.h"
 #include "output.h"
@@ -39,11 +41,12 @@
 /* Mappings kept over all processes. */
 #define LT_MAX_REGIONS (1 << 20)
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_count;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	stop_count++;
 }
 
 /*
@@ -196,9 +199,11 @@ out:
  */
 static void wait_until(struct lt_session *s, double deadline)
 {
-	struct pollfd pfds[LT_MAX_TARGETS + 1];
+	struct pollfd pfds[LT_MAX_TARGETS + 2];
 	int n = 0;
 
+	if (s->launch && launch__fd(s->launch) >= 0)
+		pfds[n++] = (struct pollfd){ .fd = launch__fd(s->launch), .events = POLLIN };
 	for (size_t i = 0; !s->scope.ops->follows && i < registry__count(s->reg); i++) {
 		const struct lt_target *t = &registry__at(s->reg, i)->t;
 
@@ -221,6 +226,16 @@ static void wait_until(struct lt_session *s, double deadline)
 	}
 }
 
+/* -- COMMAND: how the command ended, before the final report. */
+static void say_command_status(const struct lt_launch *l)
+{
+	if (WIFSIGNALED(l->status))
+		lt_info(0, "pid %d was killed by signal %d (%s)", l->pid, WTERMSIG(l->status),
+			strsignal(WTERMSIG(l->status)));
+	else
+		lt_info(0, "pid %d exited with status %d", l->pid, WEXITSTATUS(l->status));
+}
+
 static int trace(struct lt_session *s)
 {
 	double end = s->cfg.duration_s ? s->start + s->cfg.duration_s : INFINITY;
@@ -231,7 +246,8 @@ static int trace(struct lt_session *s)
 		if (stop_signal || now_mono() >= end)
 			break;
 		if (follow__all_exited(s)) {
-			lt_info(0, "every traced process has exited");
+			if (!s->launch)
+				lt_info(0, "every traced process has exited");
 			break;
 		}
 		if (report(s, false))
@@ -240,6 +256,8 @@ static int trace(struct lt_session *s)
 		if (next < now_mono())
 			next = now_mono() + s->cfg.interval_s;
 	}
+	if (s->launch && launch__exited(s->launch))
+		say_command_status(s->launch);
 	for (size_t i = 0; i < registry__count(s->reg); i++)
 		target__exited(&registry__at(s->reg, i)->t);
 	events__drain(s->events);
@@ -350,10 +368,38 @@ static void host_name(char *buf, size_t len)
 	}
 }
 
+/*
+ * -- COMMAND, once the session is closed: a command never let run is killed. One that still
+ * runs after the trace (a stop signal, -d's end, or leaktop failed) gets the stop signal, or
+ * SIGTERM. leaktop waits for it and exits with its status, unless leaktop failed.
+ */
+static int end_command(struct lt_launch *l, bool released, bool traced, bool failed)
+{
+	if (!released) {
+		launch__abort(l);
+		return launch__exit_code(l, true, 1);
+	}
+	if (traced)
+		launch__signal(l, stop_signal ?: SIGTERM);
+	launch__finish(l, &stop_count);
+	return launch__exit_code(l, failed, 1);
+}
+
+/* -- COMMAND, stopped right after its exec: looked at before it runs. */
+static void command_exec(void *ctx)
+{
+	struct lt_session *s = ctx;
+
+	events__drain(s->events);
+	follow__restart(s, s->launch->pid);
+}
+
 static int cmd_trace(int argc, char **argv)
 {
 	static struct lt_session s;
+	static struct lt_launch launch;
 	struct sigaction sa = { .sa_handler = on_signal };
+	bool released = false, traced = false, failed = true;
 	enum cli_result cr;
 	int ret = 1;
 
@@ -372,7 +418,16 @@ static int cmd_trace(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* The command first, held before exec: its pid is the scope. */
+	if (s.cfg.command) {
+		if (launch__start(&launch, s.cfg.command))
+			return 1;
+		s.launch = &launch;
+		s.cfg.launched = launch.pid;
+	}
 	if (scope__init(&s.scope, &s.cfg) || open_session(&s))
+		goto out;
+	if (s.launch && allocators__attach_command(&s, s.cfg.command[0]))
 		goto out;
 	if (s.scope.ops->strict)
 		follow__reexamine(&s); /* -p's processes named now, from one maps snapshot each */
@@ -383,9 +438,21 @@ static int cmd_trace(int argc, char **argv)
 	s.start_ns = now_realtime_ns();
 	s.next_pprof = s.start + s.cfg.pprof_every_s;
 	follow__arm(&s);
-	ret = trace(&s) ? 1 : 0;
+	if (s.launch) {
+		released = true;
+		/* It could not run: nothing to trace, and its status (127) is leaktop's. */
+		if (launch__release(s.launch, s.cfg.command[0], command_exec, &s)) {
+			failed = false;
+			goto out;
+		}
+	}
+	traced = true;
+	failed = trace(&s) != 0;
+	ret = failed ? 1 : 0;
 out:
 	close_session(&s);
+	if (s.launch)
+		ret = end_command(s.launch, released, traced, failed);
 	return ret;
 }
 

@@ -25,6 +25,7 @@ struct leaktop_bpf;
 struct lt_collector;
 struct lt_events;
 struct lt_history;
+struct lt_launch;
 struct lt_object_cache;
 struct lt_proc_rec;
 struct lt_python;
@@ -70,6 +71,7 @@ struct lt_session {
 	bool loaded;			/* the BPF programs are in: attach as processes are found */
 	double attached_at;		/* when attaching was done (now_mono()); 0 before */
 	struct lt_http *http;		/* --prometheus's endpoint, or NULL */
+	struct lt_launch *launch;	/* -- COMMAND: the command leaktop started, or NULL */
 	char host[64];			/* this host's name, for labels and file names */
 	double next_pprof;		/* --pprof-dir: when the next profile is due */
 	bool stacks_gc_due;		/* processes were purged: their stacks may be free */
@@ -82,6 +84,7 @@ void follow__arm(struct lt_session *s);		/* start the clocks, from s->start */
 void follow__service(struct lt_session *s);	/* act on events and the clock */
 double follow__next(const struct lt_session *s); /* when service() next has work */
 void follow__reexamine(struct lt_session *s);	/* every process's mappings again */
+void follow__restart(struct lt_session *s, pid_t pid); /* it ran a new program: start over */
 bool follow__all_exited(const struct lt_session *s);
 int follow__sync_python(struct lt_session *s);	/* after load: the Python processes found */
 struct lt_event;
@@ -95,6 +98,11 @@ int allocators__attach(struct lt_session *s, struct lt_proc_rec *p);
  * so that a program started later runs probed from its first instruction. 0 or -errno, said.
  */
 int allocators__attach_system(struct lt_session *s);
+/*
+ * -- COMMAND: probe the file the command will run when it has an allocator of its own (a
+ * static executable), before it runs. 0 or -errno, said.
+ */
+int allocators__attach_command(struct lt_session *s, const char *file);
 bool allocators__is_go(const struct lt_session *s, const struct lt_proc_rec *p);
 /* The allocator objects leaktop found in a process (for the announce line). */
 const struct lt_object_list *allocators__objects(const struct lt_session *s,

@@ -88,7 +88,7 @@ def main():
             has(r["unwind"], UNWIND_KEYS, "unwind")
             has(r["scope"], SCOPE_KEYS, "scope")
             has(r["self"], SELF_KEYS, "self")
-            assert r["scope"]["kind"] in ("pids", "all", "cgroup"), r["scope"]
+            assert r["scope"]["kind"] in ("pids", "all", "cgroup", "command"), r["scope"]
             assert r["group_by"] in ("stack", "process", "container"), r["group_by"]
             for c in r["containers"]:
                 has(c, CONTAINER_KEYS, "a container")

@@ -6,8 +6,10 @@
  */
 #include <errno.h>
 #include <linux/types.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "objects.h"
 #include "procmaps.h"
@@ -235,6 +237,54 @@ int allocators__attach_system(struct lt_session *s)
 	}
 	libs->n = kept;
 	return 0;
+}
+
+/* The file execvp() would run for `file`: itself with a '/', else the first in PATH. */
+static char *command_path(const char *file)
+{
+	const char *path = getenv("PATH") ?: "/usr/local/bin:/bin:/usr/bin";
+	char *dirs, *dir, *save = NULL, *found = NULL;
+
+	if (strchr(file, '/'))
+		return strdup(file);
+	dirs = strdup(path);
+	for (dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&found, "%s/%s", *dir ? dir : ".", file) < 0) {
+			found = NULL;
+			break;
+		}
+		if (access(found, X_OK)) {
+			free(found);
+			found = NULL;
+		}
+	}
+	free(dirs);
+	return found;
+}
+
+int allocators__attach_command(struct lt_session *s, const char *file)
+{
+	struct lt_object_list exe = { 0 };
+	char *path = command_path(file);
+	int err = 0;
+
+	if (!path || !s->cfg.heap) {
+		free(path);
+		return 0; /* execvp says what is wrong with it */
+	}
+	err = objects__file_allocator(path, s->objcache, &exe);
+	for (size_t k = 0; !err && k < exe.n; k++) {
+		struct lt_object *o = &exe.v[k];
+
+		err = attach_shared(s, o);
+		if (!err)
+			lt_info(0, "probing %s allocator %s before it runs",
+				objects__family_name(o->family), o->path);
+	}
+	objects__free(&exe);
+	free(path);
+	return err;
 }
 
 /*

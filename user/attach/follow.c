@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "leaktop.skel.h"
 #include "events.h"
+#include "launch.h"
 #include "regions.h"
 #include "registry.h"
 #include "session.h"
@@ -28,7 +29,11 @@
 
 /* A scope looks for new processes this often. */
 #define LT_RESCAN_S 2.0
-/* A process that ran a new program is looked at this long after, once its libraries are in. */
+/*
+ * A process that ran a new program is looked at as soon as leaktop hears of it (a short-lived
+ * one may exit before a later look, and its stacks could not be named), and again this long
+ * after, once the dynamic loader has mapped its libraries.
+ */
 #define LT_EXEC_SETTLE_S 0.2
 
 /* --- The other concerns: unwind tables, names, regions, the kernel maps ------------------- */
@@ -58,14 +63,19 @@ static void unwind_forget(void *ctx, struct lt_proc_rec *p)
 		unwind__forget(s->unwind, bpf_map__fd(s->skel->maps.unwind_procs), p->t.pid);
 }
 
-/* Names: -p's processes at every look; a scope's once they were named (names are lazy there). */
+/*
+ * Names: -p's processes, and those of a scope that keeps exited processes (a launched command's:
+ * what they leaked is reported after they exit), at every look; another scope's once they
+ * were named (names are lazy there).
+ */
 static int names_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
 {
 	struct lt_session *s = ctx;
+	bool eager = s->scope.ops->strict || s->scope.ops->keeps_exited;
 
 	if (!s->loaded || !s->symbolizer)
 		return 0;
-	if (!s->scope.ops->strict && !symbolizer__knows(s->symbolizer, p->t.pid))
+	if (!eager && !symbolizer__knows(s->symbolizer, p->t.pid))
 		return 0;
 	symbolizer__refresh_maps(s->symbolizer, p->t.pid, maps);
 	return 0; /* a process that cannot be read keeps the names it had */
@@ -272,8 +282,10 @@ static void scan_scope(struct lt_session *s)
 		struct lt_proc_rec *p = registry__at(s->reg, i);
 
 		/* Not in the scope's list any more: exited (an event may have been lost), or moved out. */
-		if (!scope__listed(pids, n, p->t.pid) || target__exited(&p->t))
-			p->gone = true;
+		if (!scope__listed(pids, n, p->t.pid) || target__exited(&p->t)) {
+			p->gone = !s->scope.ops->keeps_exited;
+			p->t.exited = true;
+		}
 	}
 	free(pids);
 	loader__sync_unwind(s);
@@ -299,7 +311,7 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 	case LT_EV_EXIT:
 		if (p) {
 			p->t.exited = true;
-			p->gone = s->scope.ops->follows;
+			p->gone = s->scope.ops->follows && !s->scope.ops->keeps_exited;
 		}
 		break;
 	case LT_EV_EXEC:
@@ -345,11 +357,20 @@ static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 	}
 	p->in_container = cgroup__container_of_pid(p->t.pid, &p->container);
 	registry__look(s->reg, p);
+	p->relook_at = now_mono() + LT_EXEC_SETTLE_S;
 	loader__sync_unwind(s);
 	/* Said once it is attached: a caller may wait for this line. */
 	lt_info(s->scope.ops->kind == LT_SCOPE_KIND_ALL ? 1 : 0,
 		"pid %d ran a new program (%s): its old heap is gone; tracing the new one", p->t.pid,
 		p->t.comm);
+}
+
+void follow__restart(struct lt_session *s, pid_t pid)
+{
+	struct lt_proc_rec *p = registry__find(s->reg, pid);
+
+	if (p)
+		restart_proc(s, p);
 }
 
 void follow__service(struct lt_session *s)
@@ -364,8 +385,13 @@ void follow__service(struct lt_session *s)
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		struct lt_proc_rec *p = registry__at(s->reg, i);
 
-		if (p->exec_seen && !p->gone && now - p->exec_at >= LT_EXEC_SETTLE_S)
+		if (p->exec_seen && !p->gone) {
 			restart_proc(s, p);
+		} else if (p->relook_at && now >= p->relook_at) {
+			p->relook_at = 0;
+			if (!p->gone && !p->t.exited && !registry__look(s->reg, p))
+				loader__sync_unwind(s);
+		}
 	}
 	if (s->scope.ops->follows && now >= s->next_scan) {
 		scan_scope(s);
@@ -389,13 +415,17 @@ double follow__next(const struct lt_session *s)
 		const struct lt_proc_rec *p = registry__at(s->reg, i);
 
 		if (p->exec_seen)
-			t = fmin(t, p->exec_at + LT_EXEC_SETTLE_S);
+			return 0;
+		if (p->relook_at)
+			t = fmin(t, p->relook_at);
 	}
 	return t;
 }
 
 bool follow__all_exited(const struct lt_session *s)
 {
+	if (s->launch)
+		return launch__exited(s->launch); /* the command; what it started may go on */
 	if (s->scope.ops->follows)
 		return false; /* a scope waits for processes to come */
 	for (size_t i = 0; i < registry__count(s->reg); i++) {

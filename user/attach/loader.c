@@ -88,7 +88,8 @@ int loader__load(struct lt_session *s)
 	bpf_map__set_max_entries(skel->maps.totals, s->cfg.max_stacks + procs);
 	bpf_map__set_max_entries(skel->maps.sock_totals, s->cfg.max_stacks + procs);
 	bpf_map__set_max_entries(skel->maps.sockets, LT_MAX_SOCKETS);
-	bpf_map__set_max_entries(skel->maps.targets, LT_MAX_TARGETS);
+	bpf_map__set_max_entries(skel->maps.targets, s->scope.ops->bpf_scope == LT_SCOPE_TREE
+							     ? procs : LT_MAX_TARGETS);
 	bpf_map__set_max_entries(skel->maps.scope_cgroups, LT_MAX_SCOPE_CGROUPS);
 	bpf_map__set_max_entries(skel->maps.calls, procs);
 	err = leaktop_bpf__load(skel);
@@ -101,6 +102,17 @@ int loader__load(struct lt_session *s)
 		__u32 tgid = registry__at(s->reg, i)->t.pid, one = 1;
 
 		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &tgid, &one, BPF_ANY);
+	}
+	/* A launched command: its process, held before exec; what it forks joins in BPF. */
+	if (s->scope.ops->bpf_scope == LT_SCOPE_TREE) {
+		__u32 tgid = s->scope.root, one = 1;
+
+		s->scope.tree_fd = bpf_map__fd(skel->maps.targets);
+		if (bpf_map_update_elem(s->scope.tree_fd, &tgid, &one, BPF_ANY)) {
+			err = -errno;
+			lt_err("cannot put pid %d in the scope: %s", tgid, strerror(errno));
+			return err;
+		}
 	}
 	if (s->scope.ops->sync)
 		s->scope.ops->sync(&s->scope, bpf_map__fd(skel->maps.scope_cgroups));

@@ -551,6 +551,16 @@ static int consider_file(const char *path, struct lt_object_cache *cache,
 	return err;
 }
 
+int objects__file_allocator(const char *path, struct lt_object_cache *cache,
+			    struct lt_object_list *out)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(path, real))
+		return 0;
+	return consider_file(real, cache, out);
+}
+
 int objects__system_allocators(struct lt_object_cache *cache, struct lt_object_list *out)
 {
 	struct dir_list dirs = { 0 };

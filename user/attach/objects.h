@@ -106,6 +106,13 @@ void objects__free(struct lt_object_list *list);
  */
 int objects__system_allocators(struct lt_object_cache *cache, struct lt_object_list *out);
 
+/*
+ * Add the file at `path` to `out` when it is an allocator object (an executable with its own
+ * malloc, say), named by its real path. 0 (also when it is not one) or -ENOMEM.
+ */
+int objects__file_allocator(const char *path, struct lt_object_cache *cache,
+			    struct lt_object_list *out);
+
 /* When `list`'s object of the same file as `o` (device and inode) was probed; 0: not. */
 double objects__probed_in(const struct lt_object_list *list, const struct lt_object *o);
 

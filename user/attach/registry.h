@@ -30,8 +30,9 @@ struct lt_proc_rec {
 	struct lt_target t;
 	struct lt_container container;	/* when in_container */
 	bool in_container;
-	bool exec_seen;			/* it ran a new program: look at it again */
-	double exec_at;			/* when (CLOCK_MONOTONIC seconds) */
+	bool exec_seen;			/* it ran a new program: start it over */
+	double exec_at;			/* when leaktop heard of it (CLOCK_MONOTONIC seconds) */
+	double relook_at;		/* look at it again then, for its libraries; 0: no */
 	int64_t exec_gen;		/* its exec generation after the last exec seen; -1: none */
 	double exec_ts;			/* when that exec was (the event's clock, in seconds) */
 	double started_at;		/* when it began its program, if after leaktop started; 0 */

@@ -205,6 +205,37 @@ static void cgroup_sync(struct lt_target_scope *s, int fd)
 		bpf_map_delete_elem(fd, &stale[i]);
 }
 
+/* --- -- COMMAND: the command, and every process it starts (added in BPF at fork) ----------- */
+
+static int tree_resolve(struct lt_target_scope *s, const struct lt_config *cfg)
+{
+	const char *base = strrchr(cfg->command[0], '/');
+
+	s->root = cfg->launched;
+	snprintf(s->name, sizeof(s->name), "%s (pid %d) and the processes it starts",
+		 base ? base + 1 : cfg->command[0], s->root);
+	return 0;
+}
+
+/* The BPF side's `targets` once loaded (a process is in it from its fork to its exit). */
+static int tree_list(const struct lt_target_scope *s, pid_t **pids, size_t *n)
+{
+	struct pid_list l = { 0 };
+	__u32 key, next;
+	bool have = false;
+
+	if (s->tree_fd < 0) {
+		push(&l, s->root);
+		return finish(&l, pids, n);
+	}
+	while (!bpf_map_get_next_key(s->tree_fd, have ? &key : NULL, &next)) {
+		key = next;
+		have = true;
+		push(&l, key);
+	}
+	return finish(&l, pids, n);
+}
+
 static const struct lt_scope_ops scope_pids = {
 	.kind = LT_SCOPE_KIND_PIDS,
 	.bpf_scope = LT_SCOPE_PIDS,
@@ -236,9 +267,23 @@ static const struct lt_scope_ops scope_cgroup = {
 	.sync = cgroup_sync,
 };
 
+static const struct lt_scope_ops scope_tree = {
+	.kind = LT_SCOPE_KIND_LAUNCH,
+	.bpf_scope = LT_SCOPE_TREE,
+	.max_procs = LT_MAX_SCOPE_PROCS,
+	.follows = true,
+	.keeps_exited = true,
+	.links = LT_LINKS_SHARED,
+	.reexamine_s = LT_REEXAMINE_S,
+	.resolve = tree_resolve,
+	.list = tree_list,
+};
+
 int scope__init(struct lt_target_scope *s, const struct lt_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
-	s->ops = cfg->all ? &scope_all : cfg->cgroup || cfg->container ? &scope_cgroup : &scope_pids;
+	s->tree_fd = -1;
+	s->ops = cfg->all ? &scope_all : cfg->cgroup || cfg->container ? &scope_cgroup
+		 : cfg->command ? &scope_tree : &scope_pids;
 	return s->ops->resolve ? s->ops->resolve(s, cfg) : 0;
 }

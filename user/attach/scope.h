@@ -27,6 +27,7 @@ struct lt_scope_ops {
 	size_t max_procs;	/* processes traced at once: sizes the per-process maps */
 	bool follows;		/* finds processes as they come and go (fork, exec, rescans) */
 	bool strict;		/* a named process leaktop cannot trace is an error */
+	bool keeps_exited;	/* an exited process stays until the final report (not purged) */
 	enum lt_links links;	/* how allocator files are probed (cli.h), unless the user chose */
 	double reexamine_s;	/* known processes' mappings looked at again; 0: each interval */
 	/* Resolve the scope's cgroup and name: 0, or -errno with the reason said. NULL: none. */
@@ -43,6 +44,9 @@ struct lt_target_scope {
 	char cgroup_path[LT_CGROUP_PATH_MAX];	/* --cgroup, --container: the scope's cgroup */
 	char name[LT_NAME_MAX];			/* how the summary names the scope */
 	__u8 walk;				/* the cgroup walk that last saw each id */
+	pid_t root;				/* -- COMMAND: the command's process */
+	int tree_fd;				/* -- COMMAND: the BPF side's `targets` once
+						   loaded, the processes of the tree; else -1 */
 };
 
 /* Choose the scope from the options and resolve it. 0, or -errno with the reason said. */

@@ -96,9 +96,11 @@ void cli__usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: leaktop -p PID[,PID...] | --all | --cgroup PATH | --container ID [options]\n"
+		"       leaktop [options] -- COMMAND [ARGS...]\n"
 		"\n"
 		"Attach to running processes and show which call stacks hold memory, and how it\n"
-		"grows, without restarting them.\n"
+		"grows, without restarting them; or run a command traced from its first\n"
+		"instruction.\n"
 		"\n"
 		"  -p, --pid PID[,PID...]  processes to trace (up to %d)\n"
 		"      --all               every user process on the host, and those started later\n"
@@ -106,6 +108,12 @@ void cli__usage(FILE *out)
 		"                          under the cgroup2 mount, or a cgroup id)\n"
 		"      --container ID      the processes of the container whose id starts with ID\n"
 		"                          (docker, containerd, cri-o, podman, Kubernetes)\n"
+		"  -- COMMAND [ARGS...]    run COMMAND (searched in PATH) with its probes in place\n"
+		"                          before its first instruction; trace it and the processes\n"
+		"                          it starts until it exits, then print the final report.\n"
+		"                          leaktop exits with the command's status (128 + N when\n"
+		"                          signal N ended it). A stop signal or -d's end is passed\n"
+		"                          on to it; a second signal kills it\n"
 		"      --group-by WHAT     table rows: stack (default), process or container\n"
 		"  -i, --interval SECS     seconds between tables (default 5)\n"
 		"  -d, --duration SECS     stop after SECS and print the final table\n"
@@ -152,6 +160,16 @@ void cli__usage(FILE *out)
 		"                          pymalloc=on|off  off: Python's object allocator\n"
 		"                            (objects of 512 B or less) is not traced\n"
 		"                          unwind-rows=N  size of the unwind rows map\n"
+		"                          links=auto|shared|pid  how a scope's allocator files\n"
+		"                            are probed: shared, once for every process that\n"
+		"                            maps them (each new process probed from its first\n"
+		"                            instruction; processes outside the scope that map\n"
+		"                            them take a trap per call); pid, for each process\n"
+		"                            (others take none; a new process runs unprobed\n"
+		"                            until leaktop attaches, and is counted in the drops\n"
+		"                            line; --cgroup only); auto (default): --all and a\n"
+		"                            command share, --cgroup shares the files only its\n"
+		"                            processes map\n"
 		"  -v, --verbose           say more about what is attached (repeat for more)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
@@ -324,7 +342,8 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 	defaults(cfg);
 	opterr = 0;
 	optind = 0; /* full re-initialisation, so the parser can run more than once */
-	while ((opt = getopt_long(argc, argv, ":p:i:d:n:vhV", long_opts, NULL)) != -1) {
+	/* '+': options end at the first word that is not one, so a command's own are its own. */
+	while ((opt = getopt_long(argc, argv, "+:p:i:d:n:vhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (add_pids(cfg, optarg))
@@ -494,16 +513,22 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 				    opt_name(argv, optname, sizeof(optname)));
 		}
 	}
-	if (optind < argc)
-		return fail("unexpected argument '%s' (see --help)", argv[optind]);
-	if (!cfg->npids && !cfg->all && !cfg->cgroup && !cfg->container)
-		return fail("nothing to trace: give -p PID, --all, --cgroup or "
-			    "--container (see --help)");
-	if ((cfg->npids > 0) + cfg->all + !!cfg->cgroup + !!cfg->container > 1)
-		return fail("give one of -p, --all, --cgroup and --container");
-	if (cfg->links == LT_LINKS_PID && cfg->all)
-		return fail("--config links=pid needs a scope it can list: with --all every new "
-			    "process would start unprobed");
+	if (optind > 1 && optind <= argc && !strcmp(argv[optind - 1], "--")) {
+		if (optind == argc)
+			return fail("'--' needs a command to run after it");
+		cfg->command = &argv[optind];
+	} else if (optind < argc) {
+		return fail("unexpected argument '%s' (to run a command: leaktop [options] -- "
+			    "COMMAND [ARGS...])", argv[optind]);
+	}
+	if (!cfg->npids && !cfg->all && !cfg->cgroup && !cfg->container && !cfg->command)
+		return fail("nothing to trace: give -p PID, --all, --cgroup, --container or "
+			    "-- COMMAND (see --help)");
+	if ((cfg->npids > 0) + cfg->all + !!cfg->cgroup + !!cfg->container + !!cfg->command > 1)
+		return fail("give one of -p, --all, --cgroup, --container and -- COMMAND");
+	if (cfg->links == LT_LINKS_PID && (cfg->all || cfg->command))
+		return fail("--config links=pid is for --cgroup and --container: with %s every new "
+			    "process would start unprobed", cfg->all ? "--all" : "a command");
 	if (cfg->links && cfg->npids)
 		return fail("--config links= is for --all, --cgroup, --container and a command: "
 			    "-p probes the processes named");

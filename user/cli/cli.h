@@ -33,6 +33,7 @@ struct lt_config {
 	const char *cgroup;	/* --cgroup PATH|ID */
 	const char *container;	/* --container ID-PREFIX */
 	char **command;		/* leaktop [options] -- COMMAND [ARGS...]: run and trace it */
+	pid_t launched;		/* not an option: the command's process, forked held by main */
 	enum lt_group_by group_by; /* --group-by */
 	double interval_s;	/* -i: seconds between tables */
 	double duration_s;	/* -d: 0 runs until a signal or the targets exit */

@@ -112,6 +112,7 @@ enum lt_scope_kind {
 	LT_SCOPE_KIND_PIDS,	/* -p */
 	LT_SCOPE_KIND_ALL,	/* --all */
 	LT_SCOPE_KIND_CGROUP,	/* --cgroup or --container */
+	LT_SCOPE_KIND_LAUNCH,	/* -- COMMAND: the command and the processes it starts */
 };
 
 /* leaktop's own cost, for the footer. */

@@ -190,7 +190,8 @@ static void session(struct json_writer *jw, const struct lt_report *r)
 	jw_name(jw, "scope");
 	jw_start_object(jw);
 	jw_string_field(jw, "kind", r->scope == LT_SCOPE_KIND_ALL ? "all"
-				    : r->scope == LT_SCOPE_KIND_CGROUP ? "cgroup" : "pids");
+				    : r->scope == LT_SCOPE_KIND_CGROUP ? "cgroup"
+				    : r->scope == LT_SCOPE_KIND_LAUNCH ? "command" : "pids");
 	jw_string_field(jw, "name", r->scope_name);
 	jw_uint_field(jw, "processes", r->self.procs_seen);
 	jw_end_object(jw);
