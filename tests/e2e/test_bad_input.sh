@@ -40,6 +40,15 @@ expect_error bad_top 2 "bad --top 'many'" "$LEAKTOP" -p "$LEAKER_PID" -n many
 expect_error bad_pid 2 "bad pid 'self'" "$LEAKTOP" -p self
 expect_error no_target 2 'nothing to trace' "$LEAKTOP"
 expect_error unknown_option 2 "unknown option '--frobnicate'" "$LEAKTOP" -p 1 --frobnicate
+expect_error command_and_scope 2 'give one of -p, --all, --cgroup, --container and -- COMMAND' \
+	"$LEAKTOP" --all -- true
+expect_error dashdash_alone 2 "'--' needs a command to run after it" "$LEAKTOP" -i 1 --
+expect_error command_no_dashdash 2 "unexpected argument 'true' (to run a command: leaktop" \
+	"$LEAKTOP" -i 1 true
+expect_error links_pid_all 2 '--config links=pid is for --cgroup and --container' \
+	"$LEAKTOP" --all --config links=pid
+expect_error links_with_p 2 '--config links= is for --all, --cgroup' \
+	"$LEAKTOP" -p 1 --config links=shared
 expect_error per_call_no_function 1 "--per-call: $BIN/leaker has no function no_such_fn" \
 	"$LEAKTOP" -p "$LEAKER_PID" --per-call leaker:no_such_fn
 expect_error per_call_not_mapped 1 '--per-call: no traced process maps libnothere.so' \
