@@ -109,7 +109,14 @@ static void test_errors(void)
 		{ { "-p", "1", "--svg-of", "growth" }, "--svg-of needs --svg FILE" },
 		{ { "-p", "1", "--folded-of", "growth" }, "--folded-of needs --folded FILE" },
 		{ { "-p", "1", "--no-heap", "--pprof=x" }, "--no-heap leaves nothing for" },
-		{ { "--all", "-p", "1" }, "give one of -p, --all, --cgroup and --container" },
+		{ { "--all", "-p", "1" }, "give one of -p, --all, --cgroup, --container and -- COMMAND" },
+		{ { "-p", "1", "--", "true" }, "give one of -p, --all, --cgroup, --container and --" },
+		{ { "-i", "1", "--" }, "'--' needs a command to run after it" },
+		{ { "-i", "1", "true" }, "unexpected argument 'true' (to run a command: leaktop" },
+		{ { "--all", "--config", "links=pid" }, "--config links=pid is for --cgroup" },
+		{ { "--config", "links=pid", "--", "true" }, "with a command every new process" },
+		{ { "-p", "1", "--config", "links=shared" }, "--config links= is for --all" },
+		{ { "--all", "--config", "links=some" }, "bad --config value 'links=some'" },
 		{ { "--cgroup", "/x", "--container", "ab" }, "give one of -p, --all" },
 		{ { "--all", "--per-call", "svc:f" }, "--per-call needs -p, --cgroup or --container" },
 		{ { "--all", "--group-by", "pod" }, "bad --group-by 'pod' (stack, process or container)" },
@@ -128,6 +135,25 @@ static void test_errors(void)
 		ASSERT_EQ(parse(&cfg, err, a[0], a[1], a[2], a[3], NULL), CLI_ERROR, name);
 		ASSERT_CONTAINS(err, cases[i].msg, name);
 	}
+}
+
+/* -- COMMAND: what follows '--' is the command's, options included. */
+static void test_command(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "-i", "2", "--", "./svc", "-p", "9", "--all", NULL), CLI_RUN,
+		  "run");
+	ASSERT_TRUE(cfg.command != NULL, "a command");
+	ASSERT_STREQ(cfg.command[0], "./svc", "its file");
+	ASSERT_STREQ(cfg.command[1], "-p", "its own options");
+	ASSERT_STREQ(cfg.command[3], "--all", "all of them");
+	ASSERT_TRUE(cfg.command[4] == NULL, "ends with NULL");
+	ASSERT_TRUE(!cfg.all && !cfg.npids && cfg.interval_s == 2, "leaktop's own");
+	ASSERT_EQ(parse(&cfg, err, "--cgroup", "/x", "--config", "links=shared", NULL), CLI_RUN,
+		  "links=shared");
+	ASSERT_EQ(cfg.links, LT_LINKS_SHARED, "links shared");
 }
 
 static void test_sampling_and_knobs(void)
@@ -199,5 +225,5 @@ static void test_help_version(void)
 	ASSERT_EQ(cfg.pids[0], 7, "reparse pid");
 }
 
-TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors),
+TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors), TEST(test_command),
 	  TEST(test_sampling_and_knobs), TEST(test_help_version))
