@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -15,9 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "collector.h"
 #include "diff.h"
 #include "events.h"
+#include "exitcode.h"
 #include "history.h"
 #include "leaktop.skel.h"
 #include "objects.h"
@@ -97,6 +100,36 @@ static void publish_metrics(struct lt_session *s, const struct lt_report *r)
 	http__publish(s->http, text, text_len, om, om_len);
 }
 
+/*
+ * --fail-on: judge the final report, print the verdict after it (also with --quiet: a CI log
+ * needs the stacks), and keep the exit code. 0 or -errno.
+ */
+static int check(struct lt_session *s, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	struct lt_check_result res;
+	int rc = check__result(&s->check, r, &res), err;
+
+	if (rc < 0) {
+		lt_err("cannot judge --fail-on %s: %s", check__name(s->cfg.fail_on), strerror(-rc));
+		return rc;
+	}
+	err = out_check__write(stdout, r, &res, o);
+	if (err)
+		lt_err("cannot write the check's verdict to stdout: %s", strerror(-err));
+	if (rc == LT_EXIT_CHECK)
+		lt_info(0, "--fail-on %s failed: %zu stack%s growing, %" PRIu64 " held at a "
+			"process's exit (the stacks are after the final report); exit %d",
+			check__name(s->cfg.fail_on), res.ngrowing, res.ngrowing == 1 ? "" : "s",
+			(uint64_t)(res.nheld + res.nexits + res.more_stacks), LT_EXIT_CHECK);
+	else if (res.too_early)
+		lt_warn("--fail-on %s: too few samples to judge growth (fewer than %d): use a "
+			"shorter -i or a longer -d",
+			check__name(s->cfg.fail_on), LT_MIN_SAMPLES);
+	s->check_rc = rc;
+	check__free_result(&res);
+	return err;
+}
+
 /* Sample, feed the history, build the model, write it: the table, the JSON, the files. */
 static int report(struct lt_session *s, bool final)
 {
@@ -111,8 +144,9 @@ static int report(struct lt_session *s, bool final)
 		.scope = src.scope, .scope_name = s->scope.ops->follows ? s->scope.name : NULL,
 		.group_by = s->cfg.group_by, .now = src.now, .start = s->start,
 		.interval_s = src.now - s->last, .start_ns = s->start_ns, .top_n = s->cfg.top_n,
-		.all_frames = (final && profiles__wanted(&s->cfg)) || s->json || s->http ||
-			      s->cfg.pprof_dir,
+		.all_frames = (final && (profiles__wanted(&s->cfg) ||
+					 s->cfg.fail_on == LT_FAIL_LEAK)) ||
+			      s->json || s->http || s->cfg.pprof_dir,
 		.host = s->host,
 		.sort_outstanding = s->cfg.sort_outstanding, .final = final,
 		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
@@ -182,6 +216,8 @@ static int report(struct lt_session *s, bool final)
 	}
 	if (final && profiles__wanted(&s->cfg))
 		err = profiles__write(&s->cfg, &r) ?: err;
+	if (final && s->cfg.fail_on)
+		err = check(s, &r, &opts) ?: err;
 out:
 	report__free(&r);
 	sample__free(&sample);
@@ -318,6 +354,7 @@ static void close_session(struct lt_session *s)
 	if (s->json)
 		fclose(s->json);
 	objects__cache_free(s->objcache);
+	check__free(&s->check);
 	free(s->found);
 }
 
@@ -352,19 +389,20 @@ static int cmd_trace(int argc, char **argv)
 	static struct lt_session s;
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum cli_result cr;
-	int ret = 1;
+	int ret = LT_EXIT_ERROR;
 
 	cr = cli__parse(&s.cfg, argc, argv, stdout);
 	if (cr == CLI_EXIT_OK)
-		return 0;
+		return LT_EXIT_OK;
 	if (cr == CLI_ERROR)
-		return 2;
+		return LT_EXIT_USAGE;
+	s.check.on = s.cfg.fail_on;
 	lt_set_verbosity(s.cfg.verbose);
 	host_name(s.host, sizeof(s.host));
 	raise_fd_limit();
 	preflight__libbpf_logging(s.cfg.verbose);
 	if (preflight__privileges() || preflight__btf())
-		return 1;
+		return LT_EXIT_ERROR;
 	/* No SA_RESTART: poll() must return so the loop sees the signal. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -380,7 +418,7 @@ static int cmd_trace(int argc, char **argv)
 	s.start_ns = now_realtime_ns();
 	s.next_pprof = s.start + s.cfg.pprof_every_s;
 	follow__arm(&s);
-	ret = trace(&s) ? 1 : 0;
+	ret = trace(&s) ? LT_EXIT_ERROR : s.check_rc;
 out:
 	close_session(&s);
 	return ret;
@@ -413,9 +451,9 @@ int main(int argc, char **argv)
 	 * What went to stdout and was not checked (--help's text, --version): a full device must
 	 * not pass for success. errno is still the failed write's.
 	 */
-	if (!ret && (fflush(stdout) || ferror(stdout))) {
+	if ((ret == LT_EXIT_OK || ret == LT_EXIT_CHECK) && (fflush(stdout) || ferror(stdout))) {
 		lt_err("cannot write to stdout: %s", strerror(errno ?: EIO));
-		ret = 1;
+		ret = LT_EXIT_ERROR;
 	}
 	return ret;
 }

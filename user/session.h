@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "check.h"
 #include "cli.h"
 #include "frames.h"
 #include "probes.h"
@@ -64,6 +65,8 @@ struct lt_session {
 	double next_pprof;		/* --pprof-dir: when the next profile is due */
 	bool stacks_gc_due;		/* processes were purged: their stacks may be free */
 	uint64_t stack_full_seen;	/* stack_map_full at the last collection of stacks */
+	struct lt_check check;		/* --fail-on: what purged processes held at their exit */
+	int check_rc;			/* --fail-on's verdict on the final report (exitcode.h) */
 };
 
 /* attach/follow.c: the processes of the session, as they come and go. */

@@ -384,7 +384,9 @@ const uint64_t *collector__stats(const struct lt_collector *c)
  * at a time with the batch API, then delete what matched. Returns how many were deleted, or
  * -errno.
  */
-static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone)
+/* Each entry deleted is shown to `seen` first, when there is one. */
+static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone,
+		      void (*seen)(const void *key, const void *val, void *ctx), void *ctx)
 {
 	enum { CHUNK = 4096 };
 	char *keys = malloc(CHUNK * key_size), *vals = malloc(CHUNK * val_size), *del = NULL;
@@ -413,6 +415,8 @@ static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_
 
 			if (!hashmap__get(gone, *(const uint32_t *)k, &v))
 				continue;
+			if (seen)
+				seen(k, vals + i * val_size, ctx);
 			if (lt_grow((void **)&del, &cap, ndel, key_size)) {
 				err = -ENOMEM;
 				goto out;
@@ -432,8 +436,23 @@ out:
 	return err;
 }
 
-int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs)
+struct held_ctx {
+	lt_held_fn fn;
+	void *ctx;
+};
+
+static void totals_seen(const void *key, const void *val, void *ctx)
 {
+	const struct lt_totals_key *k = key;
+	const struct held_ctx *h = ctx;
+
+	h->fn(h->ctx, k->tgid, k->stack_id, val);
+}
+
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, uint64_t *allocs,
+		     lt_held_fn held, void *ctx)
+{
+	struct held_ctx h = { .fn = held, .ctx = ctx };
 	struct lt_hashmap gone = { 0 };
 	long a, r = 0;
 
@@ -444,18 +463,21 @@ int collector__purge(struct lt_collector *c, const uint32_t *tgids, size_t n, ui
 			return -ENOMEM;
 		}
 	}
-	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone);
+	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone,
+		      NULL, NULL);
 	if (a >= 0)
 		*allocs = a;
 	r = a < 0 ? a : r;
-	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone);
+	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone,
+		      held ? totals_seen : NULL, &h);
 	r = a < 0 && !r ? a : r;
-	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone);
+	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone, NULL,
+		      NULL);
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key),
-		      sizeof(struct lt_sock_totals), &gone);
+		      sizeof(struct lt_sock_totals), &gone, NULL, NULL);
 	r = a < 0 && !r ? a : r;
-	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone);
+	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, NULL, NULL);
 	r = a < 0 && !r ? a : r;
 	hashmap__free(&gone);
 	return r;
