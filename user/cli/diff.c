@@ -344,8 +344,10 @@ static void usage(FILE *out)
 		"      --folded FILE   also write a differential folded file: one line\n"
 		"                      'stack BEFORE AFTER' per stack, which flamegraph.pl\n"
 		"                      renders as a differential flame graph\n"
-		"  -h, --help          this text\n",
-		DIFF_TOP_DEFAULT);
+		"  -h, --help          this text\n"
+		"\n"
+		"Exit status: %d done, %d a file error, %d bad usage.\n",
+		DIFF_TOP_DEFAULT, LT_EXIT_OK, LT_EXIT_ERROR, LT_EXIT_USAGE);
 }
 
 enum { OPT_BYTES = 0x100, OPT_FOLDED };
