@@ -36,17 +36,99 @@
 #include "frames.h"
 #include "perfmap.h"
 #include "http.h"
+#include "term.h"
+#include "top.h"
 #include "unwind_tables.h"
 #include "util.h"
 
 /* Mappings kept over all processes. */
 #define LT_MAX_REGIONS (1 << 20)
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, resized;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
+/* The interactive view: the screen again, from its last snapshot. */
+static void view_draw(struct lt_session *s)
+{
+	if (s->top && s->term.active)
+		top__render(s->top, stdout);
+}
+
+/*
+ * Leave the interactive view for the normal screen, where what comes next (the final
+ * report, the last messages) stays.
+ */
+static void view_leave(struct lt_session *s)
+{
+	term__leave(&s->term);
+}
+
+/* Start the view on a terminal (not --quiet, not piped); without it, tables as before. */
+static void view_start(struct lt_session *s)
+{
+	struct lt_top_opts o = {
+		.exact = s->cfg.exact_bytes, .sort_outstanding = s->cfg.sort_outstanding,
+		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
+		.interval_s = s->cfg.interval_s,
+	};
+	struct sigaction sa = { .sa_handler = on_winch };
+	int cols, lines;
+
+	if (s->cfg.quiet || !term__usable(STDOUT_FILENO))
+		return;
+	s->top = top__new(&o);
+	if (!s->top || term__enter(&s->term, STDIN_FILENO, STDOUT_FILENO)) {
+		top__free(s->top);
+		s->top = NULL;
+		return;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	term__size(&s->term, &cols, &lines);
+	top__resize(s->top, cols, lines);
+	view_draw(s);
+}
+
+/* Keys waiting on the terminal: each acted on; 'q' ends the trace as Ctrl-C does. */
+static void view_keys(struct lt_session *s)
+{
+	unsigned char buf[64];
+	bool redraw = false;
+	ssize_t n = read(s->term.in_fd, buf, sizeof(buf));
+
+	for (size_t off = 0, used; n > 0 && off < (size_t)n; off += used) {
+		int key = term__decode(buf + off, n - off, &used);
+		enum lt_top_action a = top__key(s->top, key);
+
+		if (a == LT_TOP_QUIT)
+			stop_signal = SIGINT;
+		redraw |= a == LT_TOP_REDRAW;
+	}
+	if (redraw && !stop_signal)
+		view_draw(s);
+}
+
+/* SIGWINCH: the view fits the new size. */
+static void view_resized(struct lt_session *s)
+{
+	int cols, lines;
+
+	resized = 0;
+	if (!s->top || !s->term.active)
+		return;
+	term__size(&s->term, &cols, &lines);
+	top__resize(s->top, cols, lines);
+	view_draw(s);
 }
 
 /*
@@ -143,7 +225,8 @@ static int report(struct lt_session *s, bool final)
 		.history = s->history, .name_stack = frames__name_stack, .namer_ctx = &s->frames,
 		.scope = src.scope, .scope_name = s->scope.ops->follows ? s->scope.name : NULL,
 		.group_by = s->cfg.group_by, .now = src.now, .start = s->start,
-		.interval_s = src.now - s->last, .start_ns = s->start_ns, .top_n = s->cfg.top_n,
+		.interval_s = src.now - s->last, .start_ns = s->start_ns,
+		.top_n = s->top && s->cfg.top_n < LT_TOP_MAX_ROWS ? LT_TOP_MAX_ROWS : s->cfg.top_n,
 		.all_frames = (final && (profiles__wanted(&s->cfg) ||
 					 s->cfg.fail_on == LT_FAIL_LEAK)) ||
 			      s->json || s->http || s->cfg.pprof_dir,
@@ -155,7 +238,7 @@ static int report(struct lt_session *s, bool final)
 	};
 	struct lt_table_opts opts = {
 		.top_n = s->cfg.top_n, .frames = s->cfg.table_frames,
-		.exact = s->cfg.exact_bytes, .redraw = isatty(STDOUT_FILENO),
+		.exact = s->cfg.exact_bytes, .redraw = !s->top && isatty(STDOUT_FILENO),
 	};
 	struct lt_sample sample = { 0 };
 	struct lt_report r = { 0 };
@@ -199,8 +282,15 @@ static int report(struct lt_session *s, bool final)
 		goto out;
 	}
 	s->last = src.now;
-	if (!s->cfg.quiet && (err = out_table__write(stdout, &r, &opts)))
+	if (final)
+		view_leave(s); /* the final report goes to the normal screen, and stays */
+	if (s->top && !final) {
+		if (top__update(s->top, &r))
+			lt_warn("out of memory: the view keeps its last figures");
+		view_draw(s);
+	} else if (!s->cfg.quiet && (err = out_table__write(stdout, &r, &opts))) {
 		lt_err("cannot write the table to stdout: %s", strerror(-err));
+	}
 	if (s->http)
 		publish_metrics(s, &r);
 	if (s->cfg.pprof_dir && (final || src.now >= s->next_pprof)) {
@@ -241,9 +331,23 @@ static void wait_until(struct lt_session *s, double deadline)
 			pfds[n++] = (struct pollfd){ .fd = t->pidfd, .events = POLLIN };
 	}
 	pfds[n++] = (struct pollfd){ .fd = events__fd(s->events), .events = POLLIN };
+	if (s->term.keys)
+		pfds[n++] = (struct pollfd){ .fd = s->term.in_fd, .events = POLLIN };
 	while (!stop_signal) {
 		double now, left;
 
+		if (s->term.keys && pfds[n - 1].revents) {
+			if (pfds[n - 1].revents & POLLIN)
+				view_keys(s);
+			/* A terminal that hung up would wake poll at once, for ever. */
+			if (pfds[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL))
+				pfds[n - 1].fd = -1;
+			pfds[n - 1].revents = 0;
+		}
+		if (resized)
+			view_resized(s);
+		if (stop_signal)
+			return;
 		events__drain(s->events);
 		if (now_mono() >= follow__next(s))
 			follow__service(s);
@@ -266,6 +370,7 @@ static int trace(struct lt_session *s)
 		if (stop_signal || now_mono() >= end)
 			break;
 		if (follow__all_exited(s)) {
+			view_leave(s);
 			lt_info(0, "every traced process has exited");
 			break;
 		}
@@ -338,6 +443,8 @@ static int open_session(struct lt_session *s)
 
 static void close_session(struct lt_session *s)
 {
+	view_leave(s);
+	top__free(s->top);
 	/* Detach first, so that nothing fires into maps that are going away. */
 	registry__free(s->reg);
 	probes__free(s->probes);
@@ -412,6 +519,7 @@ static int cmd_trace(int argc, char **argv)
 	if (s.scope.ops->strict)
 		follow__reexamine(&s); /* -p's processes named now, from one maps snapshot each */
 	announce__attached(&s);
+	view_start(&s);
 	s.start = s.last = now_mono();
 	/* leaktop's CPU counts from here, not from its start-up. */
 	selfcost__measure(&s.self, NULL, &(struct lt_self){ 0 });
