@@ -263,6 +263,7 @@ static int report(struct lt_session *s, bool final)
 	events__drain(s->events);
 	err = targets ? collector__sample(s->collector) : -ENOMEM;
 	if (err) {
+		view_leave(s); /* the error stays on the normal screen */
 		lt_err("failed to read the kernel maps: %s", strerror(-err));
 		goto out;
 	}
@@ -278,6 +279,7 @@ static int report(struct lt_session *s, bool final)
 		report__record(&r, &in);
 	err = err ?: report__annotate(&r, &in);
 	if (err) {
+		view_leave(s); /* the error stays on the normal screen */
 		lt_err("failed to build the report: %s", strerror(-err));
 		goto out;
 	}
