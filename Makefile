@@ -36,7 +36,15 @@ USER_HDRS := $(wildcard user/*.h user/*/*.h)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_HDRS  := bpf/leaktop.h $(wildcard bpf/*.bpf.h)
 
-.PHONY: all clean deps demo test unit ubsan e2e bench fmt
+# make install: the binary, the man pages and bash completion, under DESTDIR/PREFIX.
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL	?= install
+MAN8	:= docs/leaktop.8 docs/leaktop-diff.8
+
+.PHONY: all clean deps demo test unit ubsan e2e bench fmt install uninstall
 .DELETE_ON_ERROR:
 
 all: leaktop
@@ -72,6 +80,17 @@ $(OUTPUT)/libleaktop.a: $(USER_OBJS)
 
 leaktop: $(OUTPUT)/main.o $(OUTPUT)/libleaktop.a
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+install: leaktop
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0755 leaktop $(DESTDIR)$(SBINDIR)/leaktop
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 tools/leaktop.bash-completion $(DESTDIR)$(BASHCOMPDIR)/leaktop
+
+# What install wrote, and nothing else: the directories stay (others' files live there).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/leaktop $(DESTDIR)$(BASHCOMPDIR)/leaktop \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
 
 deps:
 	@tools/deps.sh

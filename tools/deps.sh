@@ -8,10 +8,12 @@ set -eu
 # real consumers of the profiles: go tool pprof (golang-go), xmllint and headless chromium
 # (with a font, so its screenshots have text). The metrics endpoint: libmicrohttpd; its tests:
 # a real Prometheus server with promtool, and capsh for the systemd unit's capabilities.
+# Packaging's tests: man-db and groff render the man pages, bash-completion runs the completion,
+# tmux is the pseudo-terminal the interactive view is tested in.
 pkgs="make gcc g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
 libiberty-dev libcapstone-dev libclang-rt-14-dev libc6-dbg python3 util-linux bsdutils valgrind
 musl-tools libjemalloc2 libgoogle-perftools4 golang-go libxml2-utils chromium fonts-dejavu-core
-libmicrohttpd-dev prometheus libcap2-bin"
+libmicrohttpd-dev prometheus libcap2-bin man-db groff-base bash-completion tmux"
 
 missing=""
 for p in $pkgs; do

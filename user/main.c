@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -16,9 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "collector.h"
 #include "diff.h"
 #include "events.h"
+#include "exitcode.h"
 #include "history.h"
 #include "launch.h"
 #include "leaktop.skel.h"
@@ -35,18 +38,100 @@
 #include "frames.h"
 #include "perfmap.h"
 #include "http.h"
+#include "term.h"
+#include "top.h"
 #include "unwind_tables.h"
 #include "util.h"
 
 /* Mappings kept over all processes. */
 #define LT_MAX_REGIONS (1 << 20)
 
-static volatile sig_atomic_t stop_signal, stop_count;
+static volatile sig_atomic_t stop_signal, stop_count, resized;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
 	stop_count++;
+}
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
+/* The interactive view: the screen again, from its last snapshot. */
+static void view_draw(struct lt_session *s)
+{
+	if (s->top && s->term.active)
+		top__render(s->top, stdout);
+}
+
+/*
+ * Leave the interactive view for the normal screen, where what comes next (the final
+ * report, the last messages) stays.
+ */
+static void view_leave(struct lt_session *s)
+{
+	term__leave(&s->term);
+}
+
+/* Start the view on a terminal (not --quiet, not piped); without it, tables as before. */
+static void view_start(struct lt_session *s)
+{
+	struct lt_top_opts o = {
+		.exact = s->cfg.exact_bytes, .sort_outstanding = s->cfg.sort_outstanding,
+		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
+		.interval_s = s->cfg.interval_s,
+	};
+	struct sigaction sa = { .sa_handler = on_winch };
+	int cols, lines;
+
+	if (s->cfg.quiet || !term__usable(STDOUT_FILENO))
+		return;
+	s->top = top__new(&o);
+	if (!s->top || term__enter(&s->term, STDIN_FILENO, STDOUT_FILENO)) {
+		top__free(s->top);
+		s->top = NULL;
+		return;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	term__size(&s->term, &cols, &lines);
+	top__resize(s->top, cols, lines);
+	view_draw(s);
+}
+
+/* Keys waiting on the terminal: each acted on; 'q' ends the trace as Ctrl-C does. */
+static void view_keys(struct lt_session *s)
+{
+	unsigned char buf[64];
+	bool redraw = false;
+	ssize_t n = read(s->term.in_fd, buf, sizeof(buf));
+
+	for (size_t off = 0, used; n > 0 && off < (size_t)n; off += used) {
+		int key = term__decode(buf + off, n - off, &used);
+		enum lt_top_action a = top__key(s->top, key);
+
+		if (a == LT_TOP_QUIT)
+			stop_signal = SIGINT;
+		redraw |= a == LT_TOP_REDRAW;
+	}
+	if (redraw && !stop_signal)
+		view_draw(s);
+}
+
+/* SIGWINCH: the view fits the new size. */
+static void view_resized(struct lt_session *s)
+{
+	int cols, lines;
+
+	resized = 0;
+	if (!s->top || !s->term.active)
+		return;
+	term__size(&s->term, &cols, &lines);
+	top__resize(s->top, cols, lines);
+	view_draw(s);
 }
 
 /*
@@ -100,6 +185,36 @@ static void publish_metrics(struct lt_session *s, const struct lt_report *r)
 	http__publish(s->http, text, text_len, om, om_len);
 }
 
+/*
+ * --fail-on: judge the final report, print the verdict after it (also with --quiet: a CI log
+ * needs the stacks), and keep the exit code. 0 or -errno.
+ */
+static int check(struct lt_session *s, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	struct lt_check_result res;
+	int rc = check__result(&s->check, r, &res), err;
+
+	if (rc < 0) {
+		lt_err("cannot judge --fail-on %s: %s", check__name(s->cfg.fail_on), strerror(-rc));
+		return rc;
+	}
+	err = out_check__write(stdout, r, &res, o);
+	if (err)
+		lt_err("cannot write the check's verdict to stdout: %s", strerror(-err));
+	if (rc == LT_EXIT_CHECK)
+		lt_info(0, "--fail-on %s failed: %zu stack%s growing, %" PRIu64 " held at a "
+			"process's exit (the stacks are after the final report); exit %d",
+			check__name(s->cfg.fail_on), res.ngrowing, res.ngrowing == 1 ? "" : "s",
+			(uint64_t)(res.nheld + res.nexits + res.more_stacks), LT_EXIT_CHECK);
+	else if (res.too_early)
+		lt_warn("--fail-on %s: too few samples to judge growth (fewer than %d): use a "
+			"shorter -i or a longer -d",
+			check__name(s->cfg.fail_on), LT_MIN_SAMPLES);
+	s->check_rc = rc;
+	check__free_result(&res);
+	return err;
+}
+
 /* Sample, feed the history, build the model, write it: the table, the JSON, the files. */
 static int report(struct lt_session *s, bool final)
 {
@@ -113,9 +228,11 @@ static int report(struct lt_session *s, bool final)
 		.history = s->history, .name_stack = frames__name_stack, .namer_ctx = &s->frames,
 		.scope = src.scope, .scope_name = s->scope.ops->follows ? s->scope.name : NULL,
 		.group_by = s->cfg.group_by, .now = src.now, .start = s->start,
-		.interval_s = src.now - s->last, .start_ns = s->start_ns, .top_n = s->cfg.top_n,
-		.all_frames = (final && profiles__wanted(&s->cfg)) || s->json || s->http ||
-			      s->cfg.pprof_dir,
+		.interval_s = src.now - s->last, .start_ns = s->start_ns,
+		.top_n = s->top && s->cfg.top_n < LT_TOP_MAX_ROWS ? LT_TOP_MAX_ROWS : s->cfg.top_n,
+		.all_frames = (final && (profiles__wanted(&s->cfg) ||
+					 s->cfg.fail_on == LT_FAIL_LEAK)) ||
+			      s->json || s->http || s->cfg.pprof_dir,
 		.host = s->host,
 		.sort_outstanding = s->cfg.sort_outstanding, .final = final,
 		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
@@ -124,7 +241,7 @@ static int report(struct lt_session *s, bool final)
 	};
 	struct lt_table_opts opts = {
 		.top_n = s->cfg.top_n, .frames = s->cfg.table_frames,
-		.exact = s->cfg.exact_bytes, .redraw = isatty(STDOUT_FILENO),
+		.exact = s->cfg.exact_bytes, .redraw = !s->top && isatty(STDOUT_FILENO),
 	};
 	struct lt_sample sample = { 0 };
 	struct lt_report r = { 0 };
@@ -150,6 +267,7 @@ static int report(struct lt_session *s, bool final)
 	events__drain(s->events);
 	err = targets ? collector__sample(s->collector) : -ENOMEM;
 	if (err) {
+		view_leave(s); /* the error stays on the normal screen */
 		lt_err("failed to read the kernel maps: %s", strerror(-err));
 		goto out;
 	}
@@ -165,12 +283,20 @@ static int report(struct lt_session *s, bool final)
 		report__record(&r, &in);
 	err = err ?: report__annotate(&r, &in);
 	if (err) {
+		view_leave(s); /* the error stays on the normal screen */
 		lt_err("failed to build the report: %s", strerror(-err));
 		goto out;
 	}
 	s->last = src.now;
-	if (!s->cfg.quiet && (err = out_table__write(stdout, &r, &opts)))
+	if (final)
+		view_leave(s); /* the final report goes to the normal screen, and stays */
+	if (s->top && !final) {
+		if (top__update(s->top, &r))
+			lt_warn("out of memory: the view keeps its last figures");
+		view_draw(s);
+	} else if (!s->cfg.quiet && (err = out_table__write(stdout, &r, &opts))) {
 		lt_err("cannot write the table to stdout: %s", strerror(-err));
+	}
 	if (s->http)
 		publish_metrics(s, &r);
 	if (s->cfg.pprof_dir && (final || src.now >= s->next_pprof)) {
@@ -186,6 +312,8 @@ static int report(struct lt_session *s, bool final)
 	}
 	if (final && profiles__wanted(&s->cfg))
 		err = profiles__write(&s->cfg, &r) ?: err;
+	if (final && s->cfg.fail_on)
+		err = check(s, &r, &opts) ?: err;
 out:
 	report__free(&r);
 	sample__free(&sample);
@@ -211,9 +339,23 @@ static void wait_until(struct lt_session *s, double deadline)
 			pfds[n++] = (struct pollfd){ .fd = t->pidfd, .events = POLLIN };
 	}
 	pfds[n++] = (struct pollfd){ .fd = events__fd(s->events), .events = POLLIN };
+	if (s->term.keys)
+		pfds[n++] = (struct pollfd){ .fd = s->term.in_fd, .events = POLLIN };
 	while (!stop_signal) {
 		double now, left;
 
+		if (s->term.keys && pfds[n - 1].revents) {
+			if (pfds[n - 1].revents & POLLIN)
+				view_keys(s);
+			/* A terminal that hung up would wake poll at once, for ever. */
+			if (pfds[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL))
+				pfds[n - 1].fd = -1;
+			pfds[n - 1].revents = 0;
+		}
+		if (resized)
+			view_resized(s);
+		if (stop_signal)
+			return;
 		events__drain(s->events);
 		if (now_mono() >= follow__next(s))
 			follow__service(s);
@@ -246,6 +388,7 @@ static int trace(struct lt_session *s)
 		if (stop_signal || now_mono() >= end)
 			break;
 		if (follow__all_exited(s)) {
+			view_leave(s);
 			if (!s->launch)
 				lt_info(0, "every traced process has exited");
 			break;
@@ -322,6 +465,8 @@ static int open_session(struct lt_session *s)
 
 static void close_session(struct lt_session *s)
 {
+	view_leave(s);
+	top__free(s->top);
 	/* Detach first, so that nothing fires into maps that are going away. */
 	registry__free(s->reg);
 	probes__free(s->probes);
@@ -339,6 +484,7 @@ static void close_session(struct lt_session *s)
 		fclose(s->json);
 	objects__free(&s->system_libs);
 	objects__cache_free(s->objcache);
+	check__free(&s->check);
 	free(s->found);
 }
 
@@ -401,19 +547,20 @@ static int cmd_trace(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool released = false, traced = false, failed = true;
 	enum cli_result cr;
-	int ret = 1;
+	int ret = LT_EXIT_ERROR;
 
 	cr = cli__parse(&s.cfg, argc, argv, stdout);
 	if (cr == CLI_EXIT_OK)
-		return 0;
+		return LT_EXIT_OK;
 	if (cr == CLI_ERROR)
-		return 2;
+		return LT_EXIT_USAGE;
+	s.check.on = s.cfg.fail_on;
 	lt_set_verbosity(s.cfg.verbose);
 	host_name(s.host, sizeof(s.host));
 	raise_fd_limit();
 	preflight__libbpf_logging(s.cfg.verbose);
 	if (preflight__privileges() || preflight__btf())
-		return 1;
+		return LT_EXIT_ERROR;
 	/* No SA_RESTART: poll() must return so the loop sees the signal. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -432,6 +579,7 @@ static int cmd_trace(int argc, char **argv)
 	if (s.scope.ops->strict)
 		follow__reexamine(&s); /* -p's processes named now, from one maps snapshot each */
 	announce__attached(&s);
+	view_start(&s);
 	s.start = s.last = now_mono();
 	/* leaktop's CPU counts from here, not from its start-up. */
 	selfcost__measure(&s.self, NULL, &(struct lt_self){ 0 });
@@ -448,11 +596,15 @@ static int cmd_trace(int argc, char **argv)
 	}
 	traced = true;
 	failed = trace(&s) != 0;
-	ret = failed ? 1 : 0;
+	ret = failed ? LT_EXIT_ERROR : s.check_rc;
 out:
 	close_session(&s);
-	if (s.launch)
+	/* The command's exit code, unless --fail-on's check failed. */
+	if (s.launch) {
 		ret = end_command(s.launch, released, traced, failed);
+		if (!failed && s.check_rc == LT_EXIT_CHECK)
+			ret = LT_EXIT_CHECK;
+	}
 	return ret;
 }
 
@@ -483,9 +635,9 @@ int main(int argc, char **argv)
 	 * What went to stdout and was not checked (--help's text, --version): a full device must
 	 * not pass for success. errno is still the failed write's.
 	 */
-	if (!ret && (fflush(stdout) || ferror(stdout))) {
+	if ((ret == LT_EXIT_OK || ret == LT_EXIT_CHECK) && (fflush(stdout) || ferror(stdout))) {
 		lt_err("cannot write to stdout: %s", strerror(errno ?: EIO));
-		ret = 1;
+		ret = LT_EXIT_ERROR;
 	}
 	return ret;
 }

@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "check.h"
 #include "cli.h"
 #include "frames.h"
 #include "probes.h"
 #include "scope.h"
 #include "selfcost.h"
+#include "term.h"
 
 struct leaktop_bpf;
 struct lt_collector;
@@ -32,6 +34,7 @@ struct lt_python;
 struct lt_regions;
 struct lt_registry;
 struct lt_symbolizer;
+struct lt_top;
 struct lt_unwind;
 
 /* A process the kernel said started (fork, exec), and when (CLOCK_MONOTONIC seconds). */
@@ -76,6 +79,10 @@ struct lt_session {
 	double next_pprof;		/* --pprof-dir: when the next profile is due */
 	bool stacks_gc_due;		/* processes were purged: their stacks may be free */
 	uint64_t stack_full_seen;	/* stack_map_full at the last collection of stacks */
+	struct lt_check check;		/* --fail-on: what purged processes held at their exit */
+	int check_rc;			/* --fail-on's verdict on the final report (exitcode.h) */
+	struct lt_top *top;		/* the interactive view on a terminal, or NULL (piped) */
+	struct lt_term term;		/* its terminal, while it is on */
 };
 
 /* attach/follow.c: the processes of the session, as they come and go. */

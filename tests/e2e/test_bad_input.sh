@@ -39,6 +39,12 @@ expect_error bad_interval 2 "bad interval '0'" "$LEAKTOP" -p "$LEAKER_PID" -i 0
 expect_error bad_top 2 "bad --top 'many'" "$LEAKTOP" -p "$LEAKER_PID" -n many
 expect_error bad_pid 2 "bad pid 'self'" "$LEAKTOP" -p self
 expect_error no_target 2 'nothing to trace' "$LEAKTOP"
+expect_error bad_fail_on 2 "bad --fail-on 'never' (growing or leak)" "$LEAKTOP" -p 1 --fail-on never
+expect_error bad_prometheus_port 2 "bad --prometheus 'localhost:web'" \
+	"$LEAKTOP" -p 1 --prometheus localhost:web
+expect_error diff_usage 2 'want two files' "$LEAKTOP" diff only-one.folded
+expect_error diff_missing_file 1 'cannot read /nonexistent/a.folded' \
+	"$LEAKTOP" diff /nonexistent/a.folded /nonexistent/b.folded
 expect_error unknown_option 2 "unknown option '--frobnicate'" "$LEAKTOP" -p 1 --frobnicate
 expect_error command_and_scope 2 'give one of -p, --all, --cgroup, --container and -- COMMAND' \
 	"$LEAKTOP" --all -- true

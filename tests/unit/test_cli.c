@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "cli.h"
+#include "exitcode.h"
 #include "leaktop.h"
 #include "test.h"
 #include "util.h"
@@ -124,6 +125,11 @@ static void test_errors(void)
 		{ { "--container", "" }, "--container needs a value" },
 		{ { "-p", "1", "--no-heap", "--no-sockets" }, "leave nothing to trace" },
 		{ { "-p", "1", "--config", "unwind-rows=5" }, "bad --config value 'unwind-rows=5'" },
+		{ { "-p", "1", "--fail-on", "grow" }, "bad --fail-on 'grow' (growing or leak)" },
+		{ { "-p", "1", "--prometheus", "localhost:http" },
+		  "bad --prometheus 'localhost:http': the port must be a number from 1 to 65535" },
+		{ { "-p", "1", "--prometheus", "0" }, "bad --prometheus '0': the port must be" },
+		{ { "-p", "1", "--prometheus", "[::1]:70000" }, "bad --prometheus '[::1]:70000'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -225,5 +231,58 @@ static void test_help_version(void)
 	ASSERT_EQ(cfg.pids[0], 7, "reparse pid");
 }
 
+static void test_fail_on(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", NULL), CLI_RUN, "default");
+	ASSERT_EQ(cfg.fail_on, LT_FAIL_OFF, "no check by default");
+	ASSERT_EQ(parse(&cfg, err, "--all", "--fail-on", "growing", NULL), CLI_RUN, "growing");
+	ASSERT_EQ(cfg.fail_on, LT_FAIL_GROWING, "growing");
+	ASSERT_EQ(parse(&cfg, err, "--cgroup", "/x", "--fail-on=leak", NULL), CLI_RUN, "leak");
+	ASSERT_EQ(cfg.fail_on, LT_FAIL_LEAK, "leak");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--prometheus", "[::1]:9464", NULL), CLI_RUN,
+		  "prometheus with an IPv6 host");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--prometheus", "9464", NULL), CLI_RUN,
+		  "prometheus, port alone");
+}
+
+/* The exit codes are what the man page and --help say they are. */
+static void test_exit_codes(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ASSERT_EQ(LT_EXIT_OK, 0, "success");
+	ASSERT_EQ(LT_EXIT_ERROR, 1, "error");
+	ASSERT_EQ(LT_EXIT_USAGE, 2, "usage");
+	ASSERT_EQ(LT_EXIT_CHECK, 3, "check failed");
+	cli__usage(f);
+	fclose(f);
+	ASSERT_CONTAINS(text, "Exit status: 0 done, 1 error, 2 bad usage, 3 --fail-on check failed",
+			"--help lists them");
+	free(text);
+}
+
+/* Every option of the parser's table is in --help (and the man page test checks --help's). */
+static void test_options_documented(void)
+{
+	char *text = NULL, want[64];
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cli__usage(f);
+	fclose(f);
+	for (const struct option *o = cli__options(); o->name; o++, n++) {
+		snprintf(want, sizeof(want), "--%s", o->name);
+		ASSERT_CONTAINS(text, want, o->name);
+	}
+	ASSERT_TRUE(n >= 35, "the table has every option");
+	free(text);
+}
+
 TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors), TEST(test_command),
-	  TEST(test_sampling_and_knobs), TEST(test_help_version))
+	  TEST(test_sampling_and_knobs), TEST(test_help_version), TEST(test_fail_on),
+	  TEST(test_exit_codes), TEST(test_options_documented))

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "collector.h"
 #include "leaktop.skel.h"
 #include "events.h"
@@ -73,6 +74,15 @@ static int names_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *ma
 	struct lt_session *s = ctx;
 	bool eager = s->scope.ops->strict || s->scope.ops->keeps_exited;
 
+	/*
+	 * A scope names a process once it has something to show, but --fail-on leak may have to
+	 * name what a process held at its exit, when its mappings are gone: keep them for all,
+	 * from the first look.
+	 */
+	if (s->cfg.fail_on == LT_FAIL_LEAK && s->symbolizer) {
+		symbolizer__refresh_maps(s->symbolizer, p->t.pid, maps);
+		return 0;
+	}
 	if (!s->loaded || !s->symbolizer)
 		return 0;
 	if (!eager && !symbolizer__knows(s->symbolizer, p->t.pid))
@@ -181,6 +191,30 @@ static void regions_forget(void *ctx, struct lt_proc_rec *p)
 }
 
 /*
+ * --fail-on leak: a heap stack of a process being purged. If the process exited (not ran a
+ * new program, nor left the scope), what it still holds is held at its exit: named now, while
+ * its names are known (the names concern forgets it after this one).
+ */
+static void held_at_exit(void *ctx, uint32_t tgid, uint64_t stack_id, const struct lt_totals *t)
+{
+	struct lt_session *s = ctx;
+	const struct lt_proc_rec *p = registry__find(s->reg, tgid);
+	int64_t count = (int64_t)((t->allocs - t->frees + LT_COUNT_ONE / 2) / LT_COUNT_ONE);
+	const struct lt_stack *st;
+	struct lt_frame *frames = NULL;
+	size_t n = 0;
+
+	if (!p || !p->t.exited || count <= 0)
+		return;
+	st = collector__stack(s->collector, stack_id);
+	if (st && st->len)
+		frames__name_stack(&s->frames, tgid, st->ips, st->len, &frames, &n);
+	check__on_exit(&s->check, tgid, p->t.comm, (int64_t)(t->alloc_bytes - t->free_bytes),
+		       count, frames, n);
+	free(frames);
+}
+
+/*
  * The kernel maps' entries of the processes: one batch of deletes for all of them. A process
  * that ran a new program (not gone) keeps what the new program made since its exec.
  */
@@ -197,7 +231,8 @@ static void kernel_forget(void *ctx, const pid_t *pids, size_t n)
 	}
 	/* Out of memory: the new program's entries go too, rather than the old one's staying. */
 	if (s->collector &&
-	    !collector__purge(s->collector, (const uint32_t *)pids, keep, n, &allocs))
+	    !collector__purge(s->collector, (const uint32_t *)pids, keep, n, &allocs,
+			      s->check.on == LT_FAIL_LEAK ? held_at_exit : NULL, s))
 		s->self.purged_allocs += allocs;
 	free(keep);
 	s->stacks_gc_due = true;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "exitcode.h"
 #include "leaktop.h"
 #include "util.h"
 
@@ -48,6 +49,7 @@ enum {
 	OPT_PPROF_EVERY,
 	OPT_PPROF_KEEP,
 	OPT_PROM_STACKS,
+	OPT_FAIL_ON,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -86,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "pprof-dir", required_argument, NULL, OPT_PPROF_DIR },
 	{ "pprof-every", required_argument, NULL, OPT_PPROF_EVERY },
 	{ "pprof-keep", required_argument, NULL, OPT_PPROF_KEEP },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -133,6 +136,9 @@ void cli__usage(FILE *out)
 		"                          --pprof-every SECS (default 60), keeping the last\n"
 		"                          --pprof-keep N (default 10)\n"
 		"      --quiet             no table: for a service that serves metrics or files\n"
+		"      --fail-on WHAT      a check for CI: exit %d when a stack is growing\n"
+		"                          (growing), or also when a process exits still holding\n"
+		"                          heap blocks (leak); the stacks are printed\n"
 		"      --sort KEY          growth (default: by growth rate) or outstanding\n"
 		"      --window N          samples the rates and verdicts look at (default 60)\n"
 		"      --per-call BINARY:FUNCTION\n"
@@ -175,11 +181,18 @@ void cli__usage(FILE *out)
 		"  -V, --version           print the version\n"
 		"\n"
 		"SIGINT or SIGTERM ends the trace and prints the final table.\n"
+		"Exit status: %d done, %d error, %d bad usage, %d --fail-on check failed.\n"
 		"\n"
 		"       leaktop diff [--bytes] [-n N] [--folded OUT] BEFORE.folded AFTER.folded\n"
 		"\n"
 		"The stacks that grew between two folded captures (see leaktop diff --help).\n",
-		LT_MAX_TARGETS, LT_DEFAULT_MAX_ALLOCS, LT_DEFAULT_MAX_STACKS);
+		LT_MAX_TARGETS, LT_EXIT_CHECK, LT_DEFAULT_MAX_ALLOCS, LT_DEFAULT_MAX_STACKS,
+		LT_EXIT_OK, LT_EXIT_ERROR, LT_EXIT_USAGE, LT_EXIT_CHECK);
+}
+
+const struct option *cli__options(void)
+{
+	return long_opts;
 }
 
 /* Say what is wrong with the command line, once, and give up on it. */
@@ -457,10 +470,26 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 				return fail("bad --group-by '%s' (stack, process or container)",
 					    optarg);
 			break;
-		case OPT_PROMETHEUS:
+		case OPT_PROMETHEUS: {
+			const char *colon = strrchr(optarg, ':');
+
 			if (!*optarg)
 				return fail("--prometheus needs [HOST:]PORT");
+			/* The port's form is usage; whether HOST resolves is the run's business. */
+			if (parse_u64(colon ? colon + 1 : optarg, 1, 65535, &v))
+				return fail("bad --prometheus '%s': the port must be a number from 1 "
+					    "to 65535",
+					    optarg);
 			cfg->prometheus = optarg;
+			break;
+		}
+		case OPT_FAIL_ON:
+			if (!strcmp(optarg, "growing"))
+				cfg->fail_on = LT_FAIL_GROWING;
+			else if (!strcmp(optarg, "leak"))
+				cfg->fail_on = LT_FAIL_LEAK;
+			else
+				return fail("bad --fail-on '%s' (growing or leak)", optarg);
 			break;
 		case OPT_PROM_STACKS:
 			if (!count_opt("--prometheus-stacks", 0, 100, &v))

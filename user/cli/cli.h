@@ -5,9 +5,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "check.h"
 #include "probes.h"
 #include "report.h"
 
@@ -70,12 +72,13 @@ struct lt_config {
 	const char *pprof_dir;		 /* --pprof-dir DIR: rolling profiles */
 	double pprof_every_s;		 /* --pprof-every */
 	unsigned int pprof_keep;	 /* --pprof-keep */
+	enum lt_fail_on fail_on;	 /* --fail-on: the check for CI (check.h) */
 };
 
 enum cli_result {
 	CLI_RUN,	/* config is complete: trace */
-	CLI_EXIT_OK,	/* help or version was printed */
-	CLI_ERROR,	/* bad usage: lt_err() said why */
+	CLI_EXIT_OK,	/* help or version was printed: exit LT_EXIT_OK */
+	CLI_ERROR,	/* bad usage: lt_err() said why; exit LT_EXIT_USAGE */
 };
 
 /*
@@ -85,5 +88,8 @@ enum cli_result {
 enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out);
 
 void cli__usage(FILE *out);
+
+/* The long options cli__parse() takes (getopt's table, ending in a zeroed entry). */
+const struct option *cli__options(void);
 
 #endif /* LEAKTOP_CLI_H */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diff.h"
+#include "exitcode.h"
 #include "hashmap.h"
 #include "output.h"
 #include "util.h"
@@ -343,8 +344,10 @@ static void usage(FILE *out)
 		"      --folded FILE   also write a differential folded file: one line\n"
 		"                      'stack BEFORE AFTER' per stack, which flamegraph.pl\n"
 		"                      renders as a differential flame graph\n"
-		"  -h, --help          this text\n",
-		DIFF_TOP_DEFAULT);
+		"  -h, --help          this text\n"
+		"\n"
+		"Exit status: %d done, %d a file error, %d bad usage.\n",
+		DIFF_TOP_DEFAULT, LT_EXIT_OK, LT_EXIT_ERROR, LT_EXIT_USAGE);
 }
 
 enum { OPT_BYTES = 0x100, OPT_FOLDED };
@@ -367,7 +370,8 @@ static const char *opt_name(char **argv, char *buf, size_t len)
 	return argv[optind - 1];
 }
 
-/* -1 to go on, or the exit status: 0 after --help, 2 after a usage error (reported). */
+/* -1 to go on, or the exit status: LT_EXIT_OK after --help, LT_EXIT_USAGE after a usage error
+ * (reported). */
 static int parse_args(int argc, char **argv, struct diff_opts *o, FILE *out)
 {
 	char optname[8];
@@ -384,7 +388,7 @@ static int parse_args(int argc, char **argv, struct diff_opts *o, FILE *out)
 				lt_err("bad -n '%s': %s (0 to %d)", optarg,
 				       e == -ERANGE ? "out of range" : "not a number",
 				       DIFF_TOP_MAX);
-				return 2;
+				return LT_EXIT_USAGE;
 			}
 			o->top_n = v;
 			break;
@@ -394,21 +398,21 @@ static int parse_args(int argc, char **argv, struct diff_opts *o, FILE *out)
 		case OPT_FOLDED:
 			if (!*optarg) {
 				lt_err("--folded needs a file name");
-				return 2;
+				return LT_EXIT_USAGE;
 			}
 			o->folded_path = optarg;
 			break;
 		case 'h':
 			usage(out);
-			return 0;
+			return LT_EXIT_OK;
 		case ':':
 			lt_err("option '%s' needs a value",
 			       opt_name(argv, optname, sizeof(optname)));
-			return 2;
+			return LT_EXIT_USAGE;
 		default:
 			lt_err("unknown option '%s' (see leaktop diff --help)",
 			       opt_name(argv, optname, sizeof(optname)));
-			return 2;
+			return LT_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
@@ -417,7 +421,7 @@ static int parse_args(int argc, char **argv, struct diff_opts *o, FILE *out)
 			       argv[optind + 2]);
 		else
 			lt_err("want two files: leaktop diff BEFORE.folded AFTER.folded");
-		return 2;
+		return LT_EXIT_USAGE;
 	}
 	o->before_path = argv[optind];
 	o->after_path = argv[optind + 1];
@@ -434,7 +438,7 @@ int diff__main(int argc, char **argv, FILE *out)
 	ret = parse_args(argc, argv, &o, out);
 	if (ret >= 0)
 		return ret;
-	ret = 1;
+	ret = LT_EXIT_ERROR;
 	/* Before any work: a directory or an unwritable device is said now. */
 	if (o.folded_path && (e = out__check_path(o.folded_path))) {
 		lt_err("cannot write %s: %s", o.folded_path, strerror(-e));
@@ -458,7 +462,7 @@ int diff__main(int argc, char **argv, FILE *out)
 			goto out;
 		}
 	}
-	ret = 0;
+	ret = LT_EXIT_OK;
 out:
 	diff_free(&d);
 	diff__free(&before);

@@ -25,7 +25,10 @@ struct lt_folded {
 int diff__read(const char *path, struct lt_folded *out);
 void diff__free(struct lt_folded *f);
 
-/* argv[0] is "diff". Returns the process exit status: 0, 1 (a file error) or 2 (usage). */
+/*
+ * argv[0] is "diff". Returns the process exit status (exitcode.h): LT_EXIT_OK, LT_EXIT_ERROR (a
+ * file error) or LT_EXIT_USAGE.
+ */
 int diff__main(int argc, char **argv, FILE *out);
 
 #endif /* LEAKTOP_DIFF_H */

@@ -410,8 +410,10 @@ const uint64_t *collector__stats(const struct lt_collector *c)
  * hold it (-1: they hold none, and every key of the tgid goes). Returns how many were
  * deleted, or -errno.
  */
+/* Each entry deleted is shown to `seen` first, when there is one. */
 static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone,
-		      int gen_off)
+		      int gen_off, void (*seen)(const void *key, const void *val, void *ctx),
+		      void *ctx)
 {
 	enum { CHUNK = 4096 };
 	char *keys = malloc(CHUNK * key_size), *vals = malloc(CHUNK * val_size), *del = NULL;
@@ -446,6 +448,8 @@ static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_
 				if (gen == v - 1)
 					continue; /* the program it runs now */
 			}
+			if (seen)
+				seen(k, vals + i * val_size, ctx);
 			if (lt_grow((void **)&del, &cap, ndel, key_size)) {
 				err = -ENOMEM;
 				goto out;
@@ -465,9 +469,23 @@ out:
 	return err;
 }
 
-int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
-		     size_t n, uint64_t *allocs)
+struct held_ctx {
+	lt_held_fn fn;
+	void *ctx;
+};
+
+static void totals_seen(const void *key, const void *val, void *ctx)
 {
+	const struct lt_totals_key *k = key;
+	const struct held_ctx *h = ctx;
+
+	h->fn(h->ctx, k->tgid, k->stack_id, val);
+}
+
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
+		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx)
+{
+	struct held_ctx h = { .fn = held, .ctx = ctx };
 	struct lt_hashmap gone = { 0 };
 	long a, r = 0;
 
@@ -481,19 +499,20 @@ int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_
 		}
 	}
 	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone,
-		      offsetof(struct lt_alloc_key, gen));
+		      offsetof(struct lt_alloc_key, gen), NULL, NULL);
 	if (a >= 0)
 		*allocs = a;
 	r = a < 0 ? a : r;
 	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone,
-		      offsetof(struct lt_totals_key, gen));
+		      offsetof(struct lt_totals_key, gen), held ? totals_seen : NULL, &h);
 	r = a < 0 && !r ? a : r;
-	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone, -1);
+	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone, -1,
+		      NULL, NULL);
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key),
-		      sizeof(struct lt_sock_totals), &gone, -1);
+		      sizeof(struct lt_sock_totals), &gone, -1, NULL, NULL);
 	r = a < 0 && !r ? a : r;
-	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, -1);
+	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, -1, NULL, NULL);
 	r = a < 0 && !r ? a : r;
 	hashmap__free(&gone);
 	return r;

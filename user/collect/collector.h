@@ -55,15 +55,19 @@ const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_i
 /* Drop and event counters summed over CPUs, as of the latest sample. */
 const uint64_t *collector__stats(const struct lt_collector *c);
 
+/* A heap stack's totals, as a purge deletes them. */
+typedef void (*lt_held_fn)(void *ctx, uint32_t tgid, uint64_t stack_id, const struct lt_totals *t);
+
 /*
  * Delete everything the kernel maps hold for the processes `tgids` (they exited, or ran a new
  * program): live blocks, per-stack totals, sockets, call counts. A process that ran a new
  * program keeps the blocks and totals of its exec generation `keep_gen[i]` (what the new
  * program made since, however soon); -1, or a NULL `keep_gen`, keeps none. *allocs gets how
- * many live blocks went. 0 or -errno.
+ * many live blocks went. `held`, when not NULL, sees each heap stack's totals before they go
+ * (what a process still held at its exit, for --fail-on leak). 0 or -errno.
  */
 int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
-		     size_t n, uint64_t *allocs);
+		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx);
 
 /*
  * Delete the stacks no process holds anything under any more: those that no totals or socket

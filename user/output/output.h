@@ -20,6 +20,15 @@ struct lt_table_opts {
 /* The live table: top stacks by outstanding bytes and by growth, and a footer. */
 int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_opts *o);
 
+struct lt_check_result;
+
+/*
+ * The --fail-on check's verdict (check.h), after the final report: passed or FAILED, then each
+ * stack that failed it (up to top_n of each kind), with up to `frames` frames.
+ */
+int out_check__write(FILE *f, const struct lt_report *r, const struct lt_check_result *res,
+		     const struct lt_table_opts *o);
+
 /* What a profile (folded, SVG) counts per stack. */
 enum lt_profile_value {
 	LT_PROFILE_OUTSTANDING,	/* heap bytes held now */
