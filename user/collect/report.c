@@ -487,8 +487,19 @@ const struct lt_frame *report__own_frame(const struct lt_row *row)
 	return row->nframes ? &row->frames[0] : NULL;
 }
 
+/* A JavaScript frame of node's own (node:buffer), or a V8 builtin (no script). */
+static bool js_runtime(const struct lt_frame *f)
+{
+	return f->cls == LT_FRAME_JS && (!f->file || !strncmp(f->file, "node:", 5));
+}
+
 const struct lt_frame *report__lead_frame(const struct lt_row *row)
 {
+	/* The program's own JavaScript first: Buffer.alloc's frames are node's. */
+	for (size_t i = 0; i < row->nframes; i++) {
+		if (report__frame_is_source(&row->frames[i]) && !js_runtime(&row->frames[i]))
+			return &row->frames[i];
+	}
 	for (size_t i = 0; i < row->nframes; i++) {
 		if (report__frame_is_source(&row->frames[i]))
 			return &row->frames[i];
