@@ -85,6 +85,10 @@ enum lt_stat {
 	LT_STAT_PY_ERR_CODE,	   /* a frame's code object was not a code object: walk stopped */
 	LT_STAT_PY_TRUNCATED,	   /* cut at LT_PY_MAX_FRAMES, or no room left in the stack */
 	LT_STAT_TREE_FULL,	   /* a launched command's new process not traced: no room */
+	/* JavaScript frames (v8.bpf.h): frames found in node's frame-pointer frames. */
+	LT_STAT_V8_WALKS,	   /* stacks of a node process walked */
+	LT_STAT_V8_FRAMES,	   /* JavaScript frames found by them */
+	LT_STAT_V8_NO_ROOM,	   /* JavaScript frames left native: no room left in the stack */
 	LT_STAT__COUNT,
 };
 
@@ -333,6 +337,48 @@ static inline __u64 lt_py_sum(__u32 a, __u32 b, __u32 c, __u32 d)
 	h = (h ^ c) * 0x100000001b3ULL;
 	h = (h ^ d) * 0x100000001b3ULL;
 	return (h ^ (h >> 31)) & LT_PY_SUM_MASK;
+}
+
+/*
+ * JavaScript frames (V8, in node). Each frame a V8 process runs JavaScript in keeps its
+ * return address slot, followed by two more, tagged like the Python ones:
+ *   function slot: LT_TAG_V8_SFI << 56 | the frame's SharedFunctionInfo (a tagged pointer)
+ *   position slot: LT_TAG_V8_POS << 56 | checksum << 32 | bytecode offset
+ * The function is the SharedFunctionInfo, not the JSFunction: every closure of one function
+ * shares it, so a closure made per call does not make a stack per call. The checksum
+ * (lt_v8_sum()) hashes fields V8 never changes after parsing (length, formal parameter count,
+ * function token offset), so another function moved to the same address by the GC is told
+ * apart. The bytecode offset is the frame's own (an interpreted frame's bytecode array is the
+ * function's), as V8 keeps it (header included); LT_V8_POS_NONE in other frames.
+ */
+#define LT_TAG_V8_SFI 0xc3ULL
+#define LT_TAG_V8_POS 0xc4ULL
+#define LT_V8_POS_NONE 0xffffffffULL
+#define LT_V8_SUM_MASK 0xffffffULL
+#define LT_V8_SFI_WINDOW 64 /* bytes of a SharedFunctionInfo read at once */
+#define LT_V8_FRAME_SLOTS 8 /* words below a frame pointer read at once (a power of two) */
+#define LT_V8_FRAME_BYTES (LT_V8_FRAME_SLOTS * 8)
+
+/* Per node process: V8's frame and object layout, from its postmortem metadata (v8dbg_*). */
+struct lt_v8_proc {
+	__s16 fp_context;	 /* the context, or a Smi frame-type marker */
+	__s16 fp_function;	 /* the JSFunction */
+	__s16 fp_bytecode_array; /* an interpreted frame's BytecodeArray */
+	__s16 fp_bytecode_offset; /* ... and its bytecode offset, a Smi */
+	__u16 fn_shared;	 /* JSFunction.shared */
+	__u16 sfi_data;		 /* SharedFunctionInfo.function_data, below LT_V8_SFI_WINDOW - 8 */
+	__u16 sfi_sum;		 /* the 8 bytes the checksum covers, below LT_V8_SFI_WINDOW - 8 */
+	__u16 _pad;
+};
+
+/* Of the word at the length field: its first 6 bytes (the rest may change). */
+static inline __u64 lt_v8_sum(__u64 w)
+{
+	w &= 0xffffffffffffULL;
+	w ^= w >> 29;
+	w *= 0xbf58476d1ce4e5b9ULL;
+	w ^= w >> 32;
+	return w & LT_V8_SUM_MASK;
 }
 
 #endif /* LEAKTOP_H */

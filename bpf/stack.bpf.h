@@ -42,7 +42,8 @@ static __always_inline __u64 lt_stack_hash(const struct lt_stack *st)
  * A process with unwind tables is walked by its CFI (unwind.bpf.h), from `regs`; any other by
  * the kernel's frame-pointer walk of the current task, with `ctx` (a uprobe's or tracepoint's).
  *
- * A CPython process's stack then gets its Python frames appended (python.bpf.h).
+ * A CPython process's stack then gets its Python frames appended (python.bpf.h); a node
+ * process's JavaScript frames are found by the CFI walk itself (v8.bpf.h).
  *
  * The walks write into per-thread memory (`th`): a per-CPU buffer is not safe here, because
  * uprobe programs run with only migration disabled and another task on this CPU may run in
@@ -60,7 +61,10 @@ static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 	if (cfg_unwind_cfi)
 		proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (proc) {
-		n = lt_unwind_cfi(regs, proc, scratch, th->rows, th->stack_win);
+		const struct lt_v8_proc *v8 = cfg_v8 ? bpf_map_lookup_elem(&v8_procs, &tgid) : NULL;
+
+		/* The Python walk's buffer: no process runs both. */
+		n = lt_unwind_cfi(regs, proc, scratch, th->rows, th->stack_win, v8, th->py_code);
 	} else {
 		n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
 		if (n > 0)

@@ -412,8 +412,8 @@ static __always_inline void lt_proc_event(__u32 type, __u32 tgid, __u64 parent)
 }
 
 /*
- * What the BPF side keeps per process for its stack walks: the unwind tables' mappings and
- * the CPython layout. A forked child has its parent's address space, so it gets the parent's
+ * What the BPF side keeps per process for its stack walks: the unwind tables' mappings, and
+ * the CPython or V8 layout. A forked child has its parent's address space, so it gets the parent's
  * entries at once; a process that runs a new program or exits loses them. User space writes
  * them again once it has looked at the new program, and walks fall back to frame pointers
  * until then: frame 0, the allocator's caller, is right in either walk.
@@ -422,17 +422,21 @@ static __always_inline void lt_walk_state_copy(__u32 parent, __u32 child)
 {
 	struct lt_unwind_proc *u = bpf_map_lookup_elem(&unwind_procs, &parent);
 	struct lt_py_proc *py = bpf_map_lookup_elem(&py_procs, &parent);
+	struct lt_v8_proc *v8 = bpf_map_lookup_elem(&v8_procs, &parent);
 
 	if (u)
 		bpf_map_update_elem(&unwind_procs, &child, u, BPF_ANY);
 	if (py)
 		bpf_map_update_elem(&py_procs, &child, py, BPF_ANY);
+	if (v8)
+		bpf_map_update_elem(&v8_procs, &child, v8, BPF_ANY);
 }
 
 static __always_inline void lt_walk_state_drop(__u32 tgid)
 {
 	bpf_map_delete_elem(&unwind_procs, &tgid);
 	bpf_map_delete_elem(&py_procs, &tgid);
+	bpf_map_delete_elem(&v8_procs, &tgid);
 }
 
 /*

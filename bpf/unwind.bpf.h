@@ -42,7 +42,7 @@ struct lt_uregs {
 
 struct lt_walk {
 	__u64 pc, sp, bp;
-	__u32 n;
+	__u32 frames;	/* native frames walked (the last loop index + 1) */
 	__u32 pc_is_ip; /* pc was interrupted (after a signal frame), not a return address */
 	__u32 bp_lost;	/* rbp was saved where the walker cannot follow */
 	__u32 end;	/* the LT_STAT_UNWIND_* reason the walk ended, 0 while it runs */
@@ -52,6 +52,8 @@ struct lt_walk {
 	__u32 gen;			/* proc->gen, read once */
 	__u8 *win;			/* the stack's innermost bytes, copied; NULL: none */
 	__u64 win_base;			/* the user address win[0] was copied from */
+	const struct lt_v8_proc *v8;	/* a node process's V8 layout; NULL: not one */
+	__u8 *v8_buf;			/* the thread's LT_V8_SFI_WINDOW bytes */
 };
 
 /*
@@ -138,6 +140,8 @@ static __always_inline bool lt_read_stack(struct lt_walk *w, __u64 *dst, __u64 a
 	return lt_read(dst, addr);
 }
 
+#include "v8.bpf.h"
+
 /* Step one frame by frame pointer: for code with no CFI. */
 static __always_inline long lt_fp_step(struct lt_walk *w)
 {
@@ -193,6 +197,7 @@ static long lt_unwind_step(__u32 i, void *ctx)
 	struct lt_unwind_row row = {};
 	struct lt_stack *st = w->st;
 	__u64 lookup, cfa = 0, ra, bp;
+	__u32 slot;
 	__s64 off;
 
 	if (!st || !w->proc || !w->cache)
@@ -201,18 +206,29 @@ static long lt_unwind_step(__u32 i, void *ctx)
 		w->end = LT_STAT_UNWIND_COMPLETE;
 		return 1;
 	}
-	if (i >= LT_MAX_FRAMES) {
+	/* A JavaScript frame takes three slots: the loop may end before the stack is full. */
+	/*
+	 * The slots used so far live in map memory (st->len), not in this struct on the stack:
+	 * the verifier would track a stack copy as a constant that differs on every iteration,
+	 * so the loop's states would never merge.
+	 */
+	slot = st->len;
+	if (i >= LT_MAX_FRAMES || slot >= LT_MAX_FRAMES) {
 		w->end = LT_STAT_UNWIND_TRUNCATED;
 		return 1;
 	}
-	st->ips[i] = w->pc;
-	w->n = i + 1;
+	st->ips[slot] = w->pc;
+	st->len = slot + 1;
+	w->frames = i + 1;
 
 	/* A return address points after its call, maybe past the caller's last byte. */
 	lookup = w->pc_is_ip ? w->pc : w->pc - 1;
 	lt_row_for(w, lookup, &row);
-	if (row.cfa == LT_CFA_NONE)
+	if (row.cfa == LT_CFA_NONE) {
+		if (w->v8)
+			lt_v8_frame(w, w->v8);
 		return lt_fp_step(w);
+	}
 
 	off = row.cfa_off;
 	switch (row.cfa) {
@@ -287,7 +303,8 @@ static long lt_unwind_step(__u32 i, void *ctx)
  */
 static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 					  struct lt_unwind_proc *proc, struct lt_stack *st,
-					  struct lt_row_cache *cache, __u8 *win)
+					  struct lt_row_cache *cache, __u8 *win,
+					  const struct lt_v8_proc *v8, __u8 *v8_buf)
 {
 	struct lt_walk w = {
 		.pc = regs->ip,
@@ -299,18 +316,28 @@ static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 		.cache = cache,
 		.gen = proc->gen,
 		.win_base = regs->sp,
+		.v8 = v8,
+		.v8_buf = v8_buf,
 	};
 
+	__u32 n;
+
+	st->len = 0;
 	/* A stack shallower than the window cannot be copied whole: then word by word. */
 	if (!bpf_probe_read_user(win, LT_STACK_WINDOW, (void *)regs->sp))
 		w.win = win;
 
 	bpf_loop(LT_MAX_FRAMES + 1, lt_unwind_step, &w, 0);
 	lt_stat_add(LT_STAT_UNWIND_WALKS, 1);
-	lt_stat_add(LT_STAT_UNWIND_FRAMES, w.n);
+	lt_stat_add(LT_STAT_UNWIND_FRAMES, w.frames);
 	if (w.end)
 		lt_stat_add(w.end, 1);
-	return w.n;
+	n = st->len;
+	if (v8) {
+		lt_stat_add(LT_STAT_V8_WALKS, 1);
+		lt_stat_add(LT_STAT_V8_FRAMES, (n - w.frames) / 2);
+	}
+	return n;
 }
 
 #endif /* LEAKTOP_UNWIND_BPF_H */

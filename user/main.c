@@ -35,6 +35,7 @@
 #include "session.h"
 #include "symbolizer.h"
 #include "python.h"
+#include "v8.h"
 #include "frames.h"
 #include "perfmap.h"
 #include "http.h"
@@ -418,11 +419,13 @@ static int open_session(struct lt_session *s)
 	objects__set_pymalloc(!s->cfg.no_pymalloc);
 	s->symbolizer = symbolizer__new();
 	s->python = s->cfg.no_python ? NULL : python__new();
-	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python,
+	s->v8 = s->cfg.no_js ? NULL : v8__new();
+	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python, .v8 = s->v8,
 					.perfmaps = perfmap__new() };
 	s->history = history__new(s->cfg.window);
 	s->unwind = s->cfg.unwind == LT_UNWIND_FP ? NULL : unwind__new();
 	if (!s->objcache || !s->symbolizer || !s->history || (!s->cfg.no_python && !s->python) ||
+	    (!s->cfg.no_js && !s->v8) ||
 	    !s->frames.perfmaps ||
 	    (s->cfg.unwind != LT_UNWIND_FP && !s->unwind)) {
 		lt_err("out of memory");
@@ -476,6 +479,7 @@ static void close_session(struct lt_session *s)
 	http__stop(s->http);
 	symbolizer__free(s->symbolizer);
 	python__free(s->python);
+	v8__free(s->v8);
 	perfmap__free(s->frames.perfmaps);
 	unwind__free(s->unwind);
 	history__free(s->history);

@@ -31,6 +31,7 @@ struct lt_launch;
 struct lt_object_cache;
 struct lt_proc_rec;
 struct lt_python;
+struct lt_v8;
 struct lt_regions;
 struct lt_registry;
 struct lt_symbolizer;
@@ -59,6 +60,7 @@ struct lt_session {
 	struct lt_collector *collector;
 	struct lt_symbolizer *symbolizer;
 	struct lt_python *python;	/* NULL with --config python=off */
+	struct lt_v8 *v8;		/* NULL with --config javascript=off */
 	struct lt_frames frames;	/* names stacks: the symbolizer's and Python's */
 	struct lt_unwind *unwind;	/* NULL with --unwind fp */
 	size_t unwind_rows_max;
@@ -94,6 +96,7 @@ void follow__reexamine(struct lt_session *s);	/* every process's mappings again 
 void follow__restart(struct lt_session *s, pid_t pid); /* it ran a new program: start over */
 bool follow__all_exited(const struct lt_session *s);
 int follow__sync_python(struct lt_session *s);	/* after load: the Python processes found */
+int follow__sync_v8(struct lt_session *s);	/* ... and the node processes */
 struct lt_event;
 void follow__on_event(void *ctx, const struct lt_event *ev); /* the process events' callback */
 

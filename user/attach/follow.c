@@ -25,6 +25,7 @@
 #include "symbolizer.h"
 #include "perfmap.h"
 #include "python.h"
+#include "v8.h"
 #include "unwind_tables.h"
 #include "util.h"
 
@@ -104,7 +105,8 @@ static void names_forget(void *ctx, struct lt_proc_rec *p)
  * Python: where a CPython process keeps its frames, for the BPF walk. Said once per reason
  * when a process runs an interpreter leaktop cannot follow (-p: once per process).
  */
-static void python_unfollowed(struct lt_session *s, const struct lt_proc_rec *p, const char *why)
+static void unfollowed(struct lt_session *s, const struct lt_proc_rec *p, const char *runtime,
+		       const char *why)
 {
 	static uint64_t said[16];
 	uint64_t h = str_hash(why);
@@ -116,8 +118,8 @@ static void python_unfollowed(struct lt_session *s, const struct lt_proc_rec *p,
 	}
 	if (i < ARRAY_SIZE(said))
 		said[i] = h;
-	lt_warn("pid %d (%s) runs Python, but its stacks keep native frames only: %s", p->t.pid,
-		p->t.comm, why);
+	lt_warn("pid %d (%s) runs %s, but its stacks keep native frames only: %s", p->t.pid,
+		p->t.comm, runtime, why);
 }
 
 static int python_push(struct lt_session *s, pid_t pid, const struct lt_py_proc *e)
@@ -141,7 +143,7 @@ static int python_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *m
 		return 0;
 	err = python__look(s->python, p->t.pid, maps, &e, why, sizeof(why));
 	if (err < 0 && why[0])
-		python_unfollowed(s, p, why);
+		unfollowed(s, p, "Python", why);
 	if (err <= 0)
 		return 0; /* native frames: never a reason not to trace it */
 	lt_info(1, "pid %d: CPython %s, Python frames in its stacks", p->t.pid,
@@ -176,6 +178,71 @@ int follow__sync_python(struct lt_session *s)
 		err = python_push(s, pid, &e);
 		if (err) {
 			lt_err("cannot follow the Python frames of pid %d: %s", pid, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* node: V8's frame layout, for the BPF walk to find JavaScript frames. */
+static int v8_push(struct lt_session *s, pid_t pid, const struct lt_v8_proc *e)
+{
+	int fd = s->skel ? bpf_map__fd(s->skel->maps.v8_procs) : -1;
+	__u32 key = pid;
+
+	if (fd < 0)
+		return 0; /* not loaded yet: follow__sync_v8() pushes it */
+	return bpf_map_update_elem(fd, &key, e, BPF_ANY) ? -errno : 0;
+}
+
+static int v8_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
+{
+	struct lt_session *s = ctx;
+	struct lt_v8_proc e;
+	char why[160];
+	int err;
+
+	if (!s->v8)
+		return 0;
+	bool known = v8__version(s->v8, p->t.pid) != NULL;
+
+	err = v8__look(s->v8, p->t.pid, maps, &e, why, sizeof(why));
+	if (err < 0 && why[0])
+		unfollowed(s, p, "node", why);
+	if (err <= 0 || known)
+		return 0; /* native frames: never a reason not to trace it */
+	lt_info(1, "pid %d: V8 %s, JavaScript frames in its stacks", p->t.pid,
+		v8__version(s->v8, p->t.pid));
+	err = v8_push(s, p->t.pid, &e);
+	if (err)
+		lt_warn("pid %d: cannot follow its JavaScript frames: %s", p->t.pid, strerror(-err));
+	return 0;
+}
+
+static void v8_forget(void *ctx, struct lt_proc_rec *p)
+{
+	struct lt_session *s = ctx;
+	__u32 key = p->t.pid;
+
+	if (!s->v8)
+		return;
+	if (s->skel)
+		bpf_map_delete_elem(bpf_map__fd(s->skel->maps.v8_procs), &key);
+	v8__forget(s->v8, p->t.pid);
+}
+
+int follow__sync_v8(struct lt_session *s)
+{
+	for (size_t i = 0; s->v8 && i < registry__count(s->reg); i++) {
+		pid_t pid = registry__at(s->reg, i)->t.pid;
+		struct lt_v8_proc e;
+		int err;
+
+		if (!v8__entry(s->v8, pid, &e))
+			continue;
+		err = v8_push(s, pid, &e);
+		if (err) {
+			lt_err("cannot follow the JavaScript frames of pid %d: %s", pid, strerror(-err));
 			return err;
 		}
 	}
@@ -246,6 +313,7 @@ static int register_concerns(struct lt_session *s)
 		{ .name = "unwind tables", .look = unwind_look, .forget = unwind_forget, .ctx = s },
 		{ .name = "names", .look = names_look, .forget = names_forget, .ctx = s },
 		{ .name = "python", .look = python_look, .forget = python_forget, .ctx = s },
+		{ .name = "javascript", .look = v8_look, .forget = v8_forget, .ctx = s },
 	};
 	int err = allocators__register(s);
 

@@ -76,12 +76,14 @@ int loader__load(struct lt_session *s)
 	skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
 	skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
 	skel->rodata->cfg_python = s->python != NULL && !s->cfg.no_stacks;
+	skel->rodata->cfg_v8 = s->v8 != NULL && !s->cfg.no_stacks;
 	skel->rodata->cfg_scope = s->scope.ops->bpf_scope;
 	skel->rodata->cfg_self_tgid = getpid();
 	sampler__exp_table((uint32_t *)skel->rodata->cfg_exp_q16);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, s->unwind ? s->unwind_rows_max : 1);
 	bpf_map__set_max_entries(skel->maps.unwind_procs, procs);
 	bpf_map__set_max_entries(skel->maps.py_procs, procs);
+	bpf_map__set_max_entries(skel->maps.v8_procs, procs);
 	bpf_map__set_max_entries(skel->maps.allocs, s->cfg.max_allocs);
 	bpf_map__set_max_entries(skel->maps.stacks, s->cfg.max_stacks);
 	/* Room for every stack, plus each process's [stack unavailable] row. */
@@ -116,7 +118,7 @@ int loader__load(struct lt_session *s)
 	}
 	if (s->scope.ops->sync)
 		s->scope.ops->sync(&s->scope, bpf_map__fd(skel->maps.scope_cgroups));
-	return loader__sync_unwind(s) ?: follow__sync_python(s);
+	return loader__sync_unwind(s) ?: follow__sync_python(s) ?: follow__sync_v8(s);
 }
 
 int loader__attach(struct lt_session *s)

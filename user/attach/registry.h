@@ -24,7 +24,7 @@
 
 struct lt_maps;
 
-#define LT_CONCERNS_MAX 8
+#define LT_CONCERNS_MAX 12
 
 struct lt_proc_rec {
 	struct lt_target t;

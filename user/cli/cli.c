@@ -163,6 +163,8 @@ void cli__usage(FILE *out)
 		"                          probes=full|empty  empty: measure the probes alone\n"
 		"                          stacks=on|off  off: skip stack walks (benchmarks)\n"
 		"                          python=on|off  off: no Python frames in stacks\n"
+		"                          javascript=on|off  off: no JavaScript frames in\n"
+		"                            node's stacks\n"
 		"                          pymalloc=on|off  off: Python's object allocator\n"
 		"                            (objects of 512 B or less) is not traced\n"
 		"                          unwind-rows=N  size of the unwind rows map\n"
@@ -271,6 +273,11 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 				return 0;
 			}
 		}
+	} else if (klen == 10 && !strncmp(kv, "javascript", 10)) {
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			cfg->no_js = !strcmp(v, "off");
+			return 0;
+		}
 	} else if (klen == 8 && !strncmp(kv, "pymalloc", 8)) {
 		if (!strcmp(v, "on") || !strcmp(v, "off")) {
 			cfg->no_pymalloc = !strcmp(v, "off");
@@ -278,7 +285,7 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 		}
 	} else {
 		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, python, "
-		       "pymalloc, unwind-rows, links)",
+		       "javascript, pymalloc, unwind-rows, links)",
 		       (int)klen, kv);
 		return -EINVAL;
 	}

@@ -54,6 +54,7 @@ struct lt_config {
 	bool empty_probes;		 /* probes=empty: programs that do nothing (benchmarks) */
 	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */
 	bool no_python;			 /* python=off: native frames only in CPython processes */
+	bool no_js;			 /* javascript=off: native frames only in node processes */
 	bool no_pymalloc;		 /* pymalloc=off: PyObject_Malloc and its kin not probed */
 	enum lt_unwind_mode unwind;	 /* --unwind */
 	unsigned long unwind_rows;	 /* unwind-rows=: rows map size; 0 sizes it from the tables */

@@ -142,9 +142,13 @@ double report__proc_growth(const struct lt_proc_view *v)
 
 int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with_offset)
 {
-	if (f->cls == LT_FRAME_PYTHON) {
+	if (f->cls == LT_FRAME_JS && !f->file)
+		return snprintf(buf, len, "%s (native)", f->func ? f->func : "?");
+	if (report__frame_is_source(f)) {
 		const char *file = f->file ? f->file : "?";
-		const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		/* node's own modules keep their scheme: node:internal/timers */
+		const char *base = strrchr(file, '/') && strncmp(file, "node:", 5)
+					   ? strrchr(file, '/') + 1 : file;
 
 		if (f->line)
 			return snprintf(buf, len, "%s (%s:%u)", f->func ? f->func : "?", base, f->line);
@@ -473,7 +477,7 @@ const struct lt_frame *report__own_frame(const struct lt_row *row)
 	for (size_t i = 0; i < row->nframes; i++) {
 		const struct lt_frame *f = &row->frames[i];
 
-		if (f->cls == LT_FRAME_PYTHON || f->cls == LT_FRAME_APP)
+		if (report__frame_is_source(f) || f->cls == LT_FRAME_APP)
 			return f;
 	}
 	for (size_t i = 0; i < row->nframes; i++) {
@@ -483,10 +487,21 @@ const struct lt_frame *report__own_frame(const struct lt_row *row)
 	return row->nframes ? &row->frames[0] : NULL;
 }
 
+/* A JavaScript frame of node's own (node:buffer), or a V8 builtin (no script). */
+static bool js_runtime(const struct lt_frame *f)
+{
+	return f->cls == LT_FRAME_JS && (!f->file || !strncmp(f->file, "node:", 5));
+}
+
 const struct lt_frame *report__lead_frame(const struct lt_row *row)
 {
+	/* The program's own JavaScript first: Buffer.alloc's frames are node's. */
 	for (size_t i = 0; i < row->nframes; i++) {
-		if (row->frames[i].cls == LT_FRAME_PYTHON)
+		if (report__frame_is_source(&row->frames[i]) && !js_runtime(&row->frames[i]))
+			return &row->frames[i];
+	}
+	for (size_t i = 0; i < row->nframes; i++) {
+		if (report__frame_is_source(&row->frames[i]))
 			return &row->frames[i];
 	}
 	return row->nframes ? &row->frames[0] : NULL;

@@ -36,6 +36,7 @@ enum lt_frame_class {
 	LT_FRAME_LIB,		/* a shared library */
 	LT_FRAME_ALLOC,		/* an allocation function: malloc's family, operator new, strdup */
 	LT_FRAME_PYTHON,	/* a Python function: `func` is its qualified name, in `file` */
+	LT_FRAME_JS,		/* a JavaScript function: `func` is its name, in script `file` */
 };
 
 /* What the table's rows are: stacks, or their sums per process or per container. */
@@ -52,11 +53,17 @@ struct lt_frame {
 	const char *module;	/* object basename, NULL when unknown */
 	const struct lt_module *mod; /* the object (frame.h), NULL when unknown */
 	enum lt_frame_class cls;
-	/* Interpreter frames (LT_FRAME_PYTHON) only: */
+	/* Source frames (LT_FRAME_PYTHON, LT_FRAME_JS) only: */
 	uint64_t pos;		/* the position slot (leaktop.h) */
 	const char *file;	/* the source file */
 	uint32_t line;		/* the line in it; 0 when unknown */
 };
+
+/* A frame of interpreted or JIT-compiled source (Python, JavaScript): named by file and line. */
+static inline bool report__frame_is_source(const struct lt_frame *f)
+{
+	return f->cls == LT_FRAME_PYTHON || f->cls == LT_FRAME_JS;
+}
 
 struct lt_row {
 	enum lt_row_kind kind;

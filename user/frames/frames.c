@@ -10,6 +10,7 @@
 #include "python.h"
 #include "report.h"
 #include "symbolizer.h"
+#include "v8.h"
 
 /* The native frames of a stack come first; interpreter slots follow them. */
 static uint32_t native_len(const __u64 *ips, uint32_t nips)
@@ -55,6 +56,30 @@ static void name_python(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 	f->func = err == -ESTALE ? "[python code freed]" : "[python code unreadable]";
 }
 
+/*
+ * A JavaScript frame: its slot pair named (its native frame kept when it cannot be: the
+ * function moved or freed since, or the process is gone without it ever being named).
+ */
+static bool name_js(struct lt_frames *fr, pid_t pid, uint64_t sfi, uint64_t pos,
+		    struct lt_frame *f)
+{
+	struct lt_js_frame js;
+
+	if (!fr->v8 || v8__name(fr->v8, pid, sfi, pos, &js))
+		return false;
+	*f = (struct lt_frame){ .ip = sfi, .pos = pos, .cls = LT_FRAME_JS, .module = "js",
+				.func = js.func[0] ? js.func : "(anonymous)", .file = js.file,
+				.line = js.line };
+	return true;
+}
+
+/* Whether slots i + 1 and i + 2 are the JavaScript pair of the frame at slot i. */
+static bool has_js(const __u64 *ips, uint32_t n, uint32_t i)
+{
+	return i + 2 < n && ips[i + 1] >> LT_TAG_SHIFT == LT_TAG_V8_SFI &&
+	       ips[i + 2] >> LT_TAG_SHIFT == LT_TAG_V8_POS;
+}
+
 /* Whether a native frame is the interpreter's evaluation loop, which Python frames replace. */
 static bool is_eval(struct lt_frames *fr, pid_t pid, const struct lt_frame *f)
 {
@@ -75,6 +100,15 @@ int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
 	for (uint32_t i = 0; i < nn; i++) {
 		struct lt_frame f = { .ip = ips[i] };
 
+		if (v8__is_slot(ips[i]))
+			continue; /* a pair without its frame: never written so */
+		if (has_js(ips, nn, i)) {
+			if (!name_js(fr, pid, ips[i + 1], ips[i + 2], &f))
+				name_native(fr, pid, &f);
+			out[k++] = f;
+			i += 2;
+			continue;
+		}
 		name_native(fr, pid, &f);
 		if (next + 1 >= nips || !fr->python || !is_eval(fr, pid, &f)) {
 			out[k++] = f;
@@ -115,7 +149,18 @@ int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
 void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nrows)
 {
 	struct lt_py_frame py;
+	struct lt_js_frame js;
 
+	for (size_t r = 0; r < nrows && fr->v8; r++) {
+		const struct lt_row *row = &rows[r];
+
+		if (!row->ips || !v8__version(fr->v8, row->pid))
+			continue;
+		for (uint32_t i = 0; i < row->nips; i++) {
+			if (has_js(row->ips, row->nips, i))
+				v8__name(fr->v8, row->pid, row->ips[i + 1], row->ips[i + 2], &js);
+		}
+	}
 	if (!fr->python)
 		return;
 	for (size_t r = 0; r < nrows; r++) {

@@ -16,6 +16,7 @@
 
 struct lt_symbolizer;
 struct lt_python;
+struct lt_v8;
 struct lt_perfmaps;
 struct lt_frame;
 struct lt_row;
@@ -23,6 +24,7 @@ struct lt_row;
 struct lt_frames {
 	struct lt_symbolizer *sym;
 	struct lt_python *python;	/* NULL: interpreter frames are left out */
+	struct lt_v8 *v8;		/* NULL: JavaScript frames are left native */
 	struct lt_perfmaps *perfmaps;	/* JIT code named by /tmp/perf-PID.map; may be NULL */
 };
 

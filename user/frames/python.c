@@ -11,6 +11,7 @@
 #include "hashmap.h"
 #include "objects.h"
 #include "procmaps.h"
+#include "procmem.h"
 #include "python.h"
 #include "util.h"
 
@@ -136,32 +137,6 @@ static bool live(const uint8_t *head, uint64_t type)
 	return refcnt >= 1 && refcnt < (1ULL << 40) && (!type || !memcmp(&type, head + 8, 8));
 }
 
-static int mem_read(int fd, uint64_t addr, void *buf, size_t len)
-{
-	ssize_t n;
-
-	if (fd < 0)
-		return -ESRCH;
-	n = pread(fd, buf, len, (off_t)addr);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-static uint64_t u64_at(const uint8_t *b, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static uint32_t u32_at(const uint8_t *b, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
 /* A NUL-terminated C string of the target, at most len - 1 bytes. */
 static int cstr_read(int fd, uint64_t addr, char *buf, size_t len)
 {
@@ -180,39 +155,6 @@ static int cstr_read(int fd, uint64_t addr, char *buf, size_t len)
 	return -EIO;
 }
 
-static void put_utf8(char *out, size_t *o, size_t cap, uint32_t c)
-{
-	char b[4];
-	size_t n;
-
-	if (c < 0x80) {
-		b[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xc0 | c >> 6);
-		b[1] = (char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | c >> 12);
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else if (c < 0x110000) {
-		b[0] = (char)(0xf0 | c >> 18);
-		b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	} else {
-		b[0] = '?';
-		n = 1;
-	}
-	if (*o + n < cap) {
-		memcpy(out + *o, b, n);
-		*o += n;
-	}
-}
-
 /*
  * A str object as UTF-8 (compact strings only: code objects' names and files are). Control
  * characters become '?': they would break the table and the folded format.
@@ -225,26 +167,26 @@ static char *str_read(int fd, const struct layout *l, uint64_t addr)
 	size_t o = 0, start;
 	char *out;
 
-	if (!addr || mem_read(fd, addr, head, sizeof(head)) || !live(head, l->str_type))
+	if (!addr || procmem__read(fd, addr, head, sizeof(head)) || !live(head, l->str_type))
 		return NULL;
-	length = (int64_t)u64_at(head, 16);
-	state = u32_at(head, 32);
+	length = (int64_t)procmem__u64(head, 16);
+	state = procmem__u32(head, 32);
 	kind = (state >> 2) & 7;
 	if (length < 0 || !(state & (1U << 5)) || (kind != 1 && kind != 2 && kind != 4))
 		return NULL; /* not compact, or not a str */
 	if (length > STR_MAX)
 		length = STR_MAX;
 	start = (state & (1U << 6)) ? l->str_ascii : l->str_compact;
-	if (length && mem_read(fd, addr + start, raw, (size_t)length * kind))
+	if (length && procmem__read(fd, addr + start, raw, (size_t)length * kind))
 		return NULL;
 	out = malloc(STR_MAX * 4 + 1);
 	if (!out)
 		return NULL;
 	for (int64_t i = 0; i < length; i++) {
 		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? (uint32_t)raw[2 * i] | raw[2 * i + 1] << 8
-							    : u32_at(raw, 4 * i);
+							    : procmem__u32(raw, 4 * i);
 
-		put_utf8(out, &o, STR_MAX * 4, c < 0x20 || c == 0x7f ? '?' : c);
+		procmem__put_utf8(out, &o, STR_MAX * 4, c);
 	}
 	out[o] = '\0';
 	return realloc(out, o + 1) ?: out; /* kept for the session: no slack */
@@ -257,15 +199,15 @@ static uint8_t *bytes_read(int fd, uint64_t type, uint64_t addr, size_t *len)
 	int64_t n;
 
 	*len = 0;
-	if (!addr || mem_read(fd, addr, head, sizeof(head)) || !live(head, type))
+	if (!addr || procmem__read(fd, addr, head, sizeof(head)) || !live(head, type))
 		return NULL;
-	n = (int64_t)u64_at(head, 16);
+	n = (int64_t)procmem__u64(head, 16);
 	if (n < 0 || n > LINES_MAX)
 		return NULL;
 	buf = malloc((size_t)n + 1); /* an empty table is a buffer of length 0, not NULL */
 	if (buf && !n)
 		return buf;
-	if (buf && mem_read(fd, addr + 32, buf, (size_t)n)) {
+	if (buf && procmem__read(fd, addr + 32, buf, (size_t)n)) {
 		free(buf);
 		return NULL;
 	}
@@ -372,21 +314,21 @@ static int type_read(int fd, uint64_t type, struct members *m)
 	uint64_t members;
 
 	memset(m, 0, sizeof(*m));
-	if (!type || mem_read(fd, type, t, sizeof(t)))
+	if (!type || procmem__read(fd, type, t, sizeof(t)))
 		return -EIO;
-	if (cstr_read(fd, u64_at(t, TP_NAME), m->tp_name, sizeof(m->tp_name)))
+	if (cstr_read(fd, procmem__u64(t, TP_NAME), m->tp_name, sizeof(m->tp_name)))
 		return -EIO;
-	m->basicsize = (uint32_t)u64_at(t, TP_BASICSIZE);
-	members = u64_at(t, TP_MEMBERS);
+	m->basicsize = (uint32_t)procmem__u64(t, TP_BASICSIZE);
+	members = procmem__u64(t, TP_MEMBERS);
 	for (size_t i = 0; members && i < MEMBERS_MAX; i++) {
 		uint64_t name, off;
 
-		if (mem_read(fd, members + i * MEMBER_SIZE, md, sizeof(md)))
+		if (procmem__read(fd, members + i * MEMBER_SIZE, md, sizeof(md)))
 			return -EIO;
-		name = u64_at(md, 0);
+		name = procmem__u64(md, 0);
 		if (!name)
 			break;
-		off = u64_at(md, 16);
+		off = procmem__u64(md, 16);
 		if (off > 4096 || cstr_read(fd, name, m->names[m->n], sizeof(m->names[0])))
 			return -EIO;
 		m->offs[m->n++] = (uint32_t)off;
@@ -414,7 +356,7 @@ static uint64_t tss_from_code(int fd, const struct interp *it, uint64_t runtime)
 	uint64_t fn = sym_addr(it, SYM_GILSTATE), got = 0;
 	uint8_t c[48];
 
-	if (!fn || mem_read(fd, fn, c, sizeof(c)))
+	if (!fn || procmem__read(fd, fn, c, sizeof(c)))
 		return 0;
 	for (size_t i = 0; i + 7 <= sizeof(c); i++) {
 		int32_t d;
@@ -424,7 +366,7 @@ static uint64_t tss_from_code(int fd, const struct interp *it, uint64_t runtime)
 		if (c[i] == 0x48 && c[i + 1] == 0x8b && c[i + 2] == 0x05) {
 			uint64_t slot = fn + i + 7 + (int64_t)d, v;
 
-			if (!mem_read(fd, slot, &v, sizeof(v)) && v == runtime)
+			if (!procmem__read(fd, slot, &v, sizeof(v)) && v == runtime)
 				got = 1;
 			i += 6;
 			continue;
@@ -467,7 +409,7 @@ static uint32_t tls_base(pid_t pid, int fd, const struct lt_maps *maps)
 		ok = elfobj__find_funcs(e, names, 1, &f) == 1 &&
 		     !elfobj__bias(e, v->start, v->offset, &bias);
 		elfobj__close(e);
-		if (!ok || mem_read(fd, f.vaddr + bias, c, sizeof(c)))
+		if (!ok || procmem__read(fd, f.vaddr + bias, c, sizeof(c)))
 			return 0;
 		/* add $N,%rax; shl $4,%rax: &specific_1stblock[key] = fsbase + (key + N) * 16 */
 		for (size_t k = 0; k + 8 <= sizeof(c); k++) {
@@ -507,35 +449,35 @@ static int debug_offsets(int fd, uint64_t runtime, const struct layout *l, struc
 	uint8_t d[DBG_SIZE];
 	uint64_t v;
 
-	if (mem_read(fd, runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8)) {
+	if (procmem__read(fd, runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8)) {
 		snprintf(why, len, "CPython 3.13 without its debug offsets");
 		return -EINVAL;
 	}
-	v = u64_at(d, DBG_VERSION);
+	v = procmem__u64(d, DBG_VERSION);
 	if ((v >> 24) != 3 || ((v >> 16) & 0xff) != 13) {
 		snprintf(why, len, "debug offsets of version %#llx", (unsigned long long)v);
 		return -EINVAL;
 	}
-	if (u64_at(d, DBG_CODE_FILENAME) != l->filename || u64_at(d, DBG_CODE_NAME) != l->name ||
-	    u64_at(d, DBG_CODE_QUALNAME) != l->qualname ||
-	    u64_at(d, DBG_CODE_LINETABLE) != l->lines ||
-	    u64_at(d, DBG_CODE_FIRSTLINENO) != l->firstlineno ||
-	    u64_at(d, DBG_CODE_ARGCOUNT) != l->argcount ||
-	    u64_at(d, DBG_CODE_ADAPTIVE) != l->basicsize) {
+	if (procmem__u64(d, DBG_CODE_FILENAME) != l->filename || procmem__u64(d, DBG_CODE_NAME) != l->name ||
+	    procmem__u64(d, DBG_CODE_QUALNAME) != l->qualname ||
+	    procmem__u64(d, DBG_CODE_LINETABLE) != l->lines ||
+	    procmem__u64(d, DBG_CODE_FIRSTLINENO) != l->firstlineno ||
+	    procmem__u64(d, DBG_CODE_ARGCOUNT) != l->argcount ||
+	    procmem__u64(d, DBG_CODE_ADAPTIVE) != l->basicsize) {
 		snprintf(why, len, "its debug offsets and PyCode_Type's members disagree");
 		return -EINVAL;
 	}
-	if (u64_at(d, DBG_TS_CURRENT_FRAME) > 1024 || u64_at(d, DBG_FRAME_PREVIOUS) > 120 ||
-	    u64_at(d, DBG_FRAME_EXECUTABLE) > 120 || u64_at(d, DBG_FRAME_INSTR_PTR) > 120 ||
-	    u64_at(d, DBG_FRAME_OWNER) >= LT_PY_WINDOW) {
+	if (procmem__u64(d, DBG_TS_CURRENT_FRAME) > 1024 || procmem__u64(d, DBG_FRAME_PREVIOUS) > 120 ||
+	    procmem__u64(d, DBG_FRAME_EXECUTABLE) > 120 || procmem__u64(d, DBG_FRAME_INSTR_PTR) > 120 ||
+	    procmem__u64(d, DBG_FRAME_OWNER) >= LT_PY_WINDOW) {
 		snprintf(why, len, "debug offsets out of range");
 		return -EINVAL;
 	}
-	out->ts_frame = (uint16_t)u64_at(d, DBG_TS_CURRENT_FRAME);
-	out->f_back = (uint16_t)u64_at(d, DBG_FRAME_PREVIOUS);
-	out->f_code = (uint16_t)u64_at(d, DBG_FRAME_EXECUTABLE);
-	out->f_instr = (uint16_t)u64_at(d, DBG_FRAME_INSTR_PTR);
-	out->f_entry = (uint16_t)u64_at(d, DBG_FRAME_OWNER);
+	out->ts_frame = (uint16_t)procmem__u64(d, DBG_TS_CURRENT_FRAME);
+	out->f_back = (uint16_t)procmem__u64(d, DBG_FRAME_PREVIOUS);
+	out->f_code = (uint16_t)procmem__u64(d, DBG_FRAME_EXECUTABLE);
+	out->f_instr = (uint16_t)procmem__u64(d, DBG_FRAME_INSTR_PTR);
+	out->f_entry = (uint16_t)procmem__u64(d, DBG_FRAME_OWNER);
 	return 0;
 }
 
@@ -677,7 +619,7 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	if (it.sym[SYM_VERSION].found) { /* 3.11+: Py_Version, as PY_VERSION_HEX */
 		uint32_t v;
 
-		if (mem_read(fd, sym_addr(&it, SYM_VERSION), &v, sizeof(v)) || (v >> 24) != 3) {
+		if (procmem__read(fd, sym_addr(&it, SYM_VERSION), &v, sizeof(v)) || (v >> 24) != 3) {
 			snprintf(why, len, "Py_Version does not read as CPython 3");
 			err = -EINVAL;
 			goto fail;
@@ -707,7 +649,7 @@ int python__look(struct lt_python *py, pid_t pid, const struct lt_maps *maps,
 	tss = tss_from_code(fd, &it, runtime);
 	if (!tss)
 		tss = runtime + tss_offsets[l.minor];
-	if (mem_read(fd, tss, key, sizeof(key)) || key[0] > 1 || (key[0] && key[1] >= 32)) {
+	if (procmem__read(fd, tss, key, sizeof(key)) || key[0] > 1 || (key[0] && key[1] >= 32)) {
 		snprintf(why, len, "its GIL-state key does not read as one (%u, %u)", key[0], key[1]);
 		err = -EINVAL;
 		goto fail;
@@ -787,26 +729,26 @@ static int code_read(struct lt_python *py, struct proc *p, uint64_t addr, uint32
 	uint32_t got;
 	char *func, *file;
 
-	if (mem_read(p->fd, addr, h, l->basicsize))
+	if (procmem__read(p->fd, addr, h, l->basicsize))
 		return -EIO;
 	if (!live(h, l->code_type))
 		return -ESTALE;
-	got = (uint32_t)lt_py_sum(u32_at(h, l->argcount), u32_at(h, l->firstlineno),
-				  u32_at(h, l->name), u32_at(h, l->filename));
+	got = (uint32_t)lt_py_sum(procmem__u32(h, l->argcount), procmem__u32(h, l->firstlineno),
+				  procmem__u32(h, l->name), procmem__u32(h, l->filename));
 	if (got != sum)
 		return -ESTALE;
-	func = str_read(p->fd, l, u64_at(h, l->qualname ? l->qualname : l->name));
-	file = str_read(p->fd, l, u64_at(h, l->filename));
+	func = str_read(p->fd, l, procmem__u64(h, l->qualname ? l->qualname : l->name));
+	file = str_read(p->fd, l, procmem__u64(h, l->filename));
 	*c = (struct code){
 		.addr = addr,
 		.sum = sum,
 		.func = lt_strings_keep(&py->strings, func ? func : strdup("?")),
 		.file = lt_strings_keep(&py->strings, file ? file : strdup("?")),
-		.firstlineno = (int)u32_at(h, l->firstlineno),
+		.firstlineno = (int)procmem__u32(h, l->firstlineno),
 	};
 	if (!c->func || !c->file)
 		return -ENOMEM;
-	c->lines = bytes_read(p->fd, l->bytes_type, u64_at(h, l->lines), &c->nlines);
+	c->lines = bytes_read(p->fd, l->bytes_type, procmem__u64(h, l->lines), &c->nlines);
 	return 0;
 }
 

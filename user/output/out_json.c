@@ -93,7 +93,7 @@ static void frame(struct json_writer *jw, const void *elem)
 	jw_string_field(jw, "function", fr->func);
 	jw_uint_field(jw, "offset", fr->offset);
 	jw_string_field(jw, "module", fr->module);
-	if (fr->cls == LT_FRAME_PYTHON) {
+	if (report__frame_is_source(fr)) {
 		jw_string_field(jw, "file", fr->file);
 		jw_uint_field(jw, "line", fr->line);
 	}
@@ -167,6 +167,10 @@ static void counters(struct json_writer *jw, const struct lt_report *r)
 	jw_name(jw, "python");
 	jw_start_object(jw);
 	stat_fields(jw, r, LT_STAT_JSON_PYTHON);
+	jw_end_object(jw);
+	jw_name(jw, "javascript");
+	jw_start_object(jw);
+	stat_fields(jw, r, LT_STAT_JSON_JS);
 	jw_end_object(jw);
 }
 

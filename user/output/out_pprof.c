@@ -388,8 +388,9 @@ static void put_location(struct enc *e, uint64_t id, uint64_t mapping, uint64_t 
 /* Locations are per process too: an address means different code in each. */
 static uint64_t location_id(struct enc *e, pid_t pid, const struct lt_frame *f)
 {
-	bool python = f->cls == LT_FRAME_PYTHON, added;
-	/* A Python frame is its code object and position: no address, no mapping, a line. */
+	bool python = report__frame_is_source(f), added;
+	/* A source frame is its code object (or function) and position: no address, no mapping,
+	 * a line. */
 	uint64_t key = python ? f->ip ^ f->pos * 0x9e3779b97f4a7c15ULL : f->ip, mapping, func;
 	uint64_t id = keyset_id(e, &e->locs, pid, key, &added);
 

@@ -73,6 +73,7 @@ static const char *class_name(const struct node *n)
 	static const char *const cls[] = {
 		[LT_FRAME_UNKNOWN] = "unknown", [LT_FRAME_APP] = "app",
 		[LT_FRAME_LIB] = "lib", [LT_FRAME_ALLOC] = "alloc", [LT_FRAME_PYTHON] = "python",
+		[LT_FRAME_JS] = "js",
 	};
 
 	if (n->kind == N_ROOT)
@@ -108,6 +109,8 @@ static const char *colour(char *buf, size_t len, const struct node *n)
 		rgb[0] = 70 + a % 60, rgb[1] = 180 + b % 60, rgb[2] = 60 + c % 60;
 	} else if (n->cls == LT_FRAME_PYTHON) {
 		rgb[0] = 230 + a % 26, rgb[1] = 200 + b % 40, rgb[2] = 40 + c % 60;
+	} else if (n->cls == LT_FRAME_JS) {
+		rgb[0] = 200 + a % 40, rgb[1] = 150 + b % 50, rgb[2] = 210 + c % 40;
 	} else {
 		rgb[0] = rgb[1] = rgb[2] = 160 + a % 50;
 	}

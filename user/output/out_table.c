@@ -445,6 +445,21 @@ static void python_line(FILE *f, const struct lt_report *r)
 	ended_early(f, r, true, "; none or ended early:");
 }
 
+/* How many JavaScript frames the walks of node processes found. */
+static void js_line(FILE *f, const struct lt_report *r)
+{
+	uint64_t walks = r->stats[LT_STAT_V8_WALKS], frames = r->stats[LT_STAT_V8_FRAMES];
+
+	if (!walks)
+		return;
+	fprintf(f, "javascript: %" PRIu64 " stacks walked, %.1f JavaScript frames on average", walks,
+		(double)frames / walks);
+	if (r->stats[LT_STAT_V8_NO_ROOM])
+		fprintf(f, ", %" PRIu64 " left native (no room in %d slots)",
+			r->stats[LT_STAT_V8_NO_ROOM], LT_MAX_FRAMES);
+	fputc('\n', f);
+}
+
 /* Verdicts drawn from data with holes say so, before any of them. */
 static void incomplete(FILE *f, const struct lt_report *r)
 {
@@ -686,6 +701,7 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 	processes(f, r, o);
 	unwind_line(f, r, o);
 	python_line(f, r);
+	js_line(f, r);
 	drops(f, r, o);
 	self_line(f, r, o);
 	if (r->final)

@@ -96,6 +96,7 @@ enum lt_stat_json {
 	LT_STAT_JSON_DROPS,	/* "drops" */
 	LT_STAT_JSON_UNWIND,	/* "unwind" */
 	LT_STAT_JSON_PYTHON,	/* "python" */
+	LT_STAT_JSON_JS,	/* "javascript" */
 };
 
 /*

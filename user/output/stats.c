@@ -55,6 +55,9 @@ const struct lt_stat_info lt_stats[LT_STAT__COUNT] = {
 	[LT_STAT_PY_ERR_CODE] = {
 		LT_STAT_JSON_PYTHON, "err_code", .python = "a frame without a code object",
 	},
+	[LT_STAT_V8_WALKS] = { LT_STAT_JSON_JS, "walks" },
+	[LT_STAT_V8_FRAMES] = { LT_STAT_JSON_JS, "frames" },
+	[LT_STAT_V8_NO_ROOM] = { LT_STAT_JSON_JS, "no_room" },
 	[LT_STAT_PY_TRUNCATED] = {
 		LT_STAT_JSON_PYTHON, "truncated", .python = "cut at 48 Python frames or 127 in all",
 	},

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* JavaScript frames: V8's source position tables and line ends, hostile tables, stack slots. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procmaps.h"
+#include "test.h"
+#include "util.h"
+#include "v8.h"
+
+/*
+ * The source position table node 20 built for
+ *   function leakNamed(a, b) { let x = a + b; return () => x; }
+ * read from its BytecodeArray: entries (bytecode offset, script offset) (0, 18) the entry,
+ * (1, 18), (9, 35) `a + b`, (11, 37), (14, 35), (16, 42) `return`, (20, 57) the closing brace.
+ */
+static const uint8_t table[] = { 0x01, 0x4c, 0x03, 0x00, 0x10, 0x44, 0x05,
+				 0x08, 0x07, 0x07, 0x04, 0x1c, 0x08, 0x3c };
+
+static void test_positions(void)
+{
+	static const struct { int64_t offset, want; } cases[] = {
+		{ -1, 18 }, { 0, 18 }, { 1, 18 }, { 8, 18 }, { 9, 35 }, { 10, 35 }, { 11, 37 },
+		{ 14, 35 }, { 16, 42 }, { 19, 42 }, { 20, 57 }, { 1000, 57 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		ASSERT_EQ(v8__position(table, sizeof(table), cases[i].offset), cases[i].want,
+			  "the position of a bytecode offset");
+}
+
+static void test_hostile_positions(void)
+{
+	static const uint8_t unterminated[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+						0x80, 0x80, 0x80, 0x80 };
+	static const uint8_t external[] = { 0x00, 0x03 }; /* raw position 1 (odd): external */
+	static const uint8_t none[] = { 0x00, 0x00 };	 /* raw position 0: no position */
+	uint8_t big[4096];
+
+	ASSERT_EQ(v8__position(NULL, 0, 0), -1, "no table");
+	ASSERT_EQ(v8__position(table, 0, 0), -1, "an empty table");
+	ASSERT_EQ(v8__position(table, 1, 0), -1, "a table cut inside its first entry");
+	ASSERT_EQ(v8__position(table, 5, 100), 18, "a table cut inside an entry keeps the last whole one");
+	ASSERT_EQ(v8__position(unterminated, sizeof(unterminated), 0), -1, "an endless number");
+	ASSERT_EQ(v8__position(external, sizeof(external), 0), -1, "an external position");
+	ASSERT_EQ(v8__position(none, sizeof(none), 0), -1, "no position");
+	/* Continuation bytes everywhere: each number ends at the 64-bit limit, nothing overflows. */
+	memset(big, 0xff, sizeof(big));
+	ASSERT_EQ(v8__position(big, sizeof(big), 5), -1, "all continuation bytes");
+	memset(big, 0x7e, sizeof(big)); /* every entry +63 bytecodes, +63 positions */
+	ASSERT_TRUE(v8__position(big, sizeof(big), 1 << 20) >= -1, "a long table ends");
+}
+
+static void test_lines(void)
+{
+	static const uint32_t ends[] = { 10, 20, 30 }; /* the '\n' of lines 1 and 2, then the end */
+
+	ASSERT_EQ(v8__line(ends, 3, 0), 1, "the first character");
+	ASSERT_EQ(v8__line(ends, 3, 10), 1, "a line's newline is its own");
+	ASSERT_EQ(v8__line(ends, 3, 11), 2, "the next line");
+	ASSERT_EQ(v8__line(ends, 3, 30), 3, "the last character");
+	ASSERT_EQ(v8__line(ends, 3, 31), 0, "past the source");
+	ASSERT_EQ(v8__line(ends, 3, -1), 0, "no position");
+	ASSERT_EQ(v8__line(NULL, 0, 5), 0, "no line ends");
+}
+
+static void test_slots(void)
+{
+	uint64_t w = 0x0002001200030002ULL;
+
+	ASSERT_TRUE(v8__is_slot(LT_TAG_V8_SFI << LT_TAG_SHIFT | 0x2a9c4c762b31ULL), "function");
+	ASSERT_TRUE(v8__is_slot(LT_TAG_V8_POS << LT_TAG_SHIFT | LT_V8_POS_NONE), "position");
+	ASSERT_TRUE(!v8__is_slot(0x7f0000001000ULL), "a return address");
+	ASSERT_TRUE(!v8__is_slot(LT_TAG_PY_CODE << LT_TAG_SHIFT | 0x1000), "a Python slot");
+	ASSERT_EQ(lt_v8_sum(w), lt_v8_sum(w ^ 0xffff000000000000ULL), "the last 2 bytes may change");
+	ASSERT_TRUE(lt_v8_sum(w) != lt_v8_sum(w + 1), "the length is summed");
+	ASSERT_TRUE(lt_v8_sum(w) != lt_v8_sum(w + (1ULL << 32)), "the token offset is summed");
+	ASSERT_TRUE(lt_v8_sum(w) <= LT_V8_SUM_MASK, "24 bits");
+}
+
+/* leaktop itself runs no V8: looked at, it is not followed, and nothing is said. */
+static void test_not_node(void)
+{
+	struct lt_v8 *v8 = v8__new();
+	struct lt_js_frame js;
+	struct lt_maps maps = { 0 };
+	struct lt_v8_proc e;
+	char why[160];
+
+	if (!ASSERT_EQ(procmaps__read(getpid(), &maps), 0, "own maps"))
+		return;
+	ASSERT_EQ(v8__look(v8, getpid(), &maps, &e, why, sizeof(why)), 0, "not node");
+	ASSERT_STREQ(why, "", "nothing to say");
+	ASSERT_TRUE(!v8__version(v8, getpid()), "no version");
+	ASSERT_EQ(v8__name(v8, getpid(), LT_TAG_V8_SFI << LT_TAG_SHIFT | 0x1001,
+			   LT_TAG_V8_POS << LT_TAG_SHIFT, &js),
+		  -ESRCH, "a frame of a process not followed");
+	procmaps__free(&maps);
+	v8__free(v8);
+}
+
+TEST_MAIN(TEST(test_positions), TEST(test_hostile_positions), TEST(test_lines), TEST(test_slots),
+	  TEST(test_not_node))
