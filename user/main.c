@@ -258,6 +258,8 @@ static int report(struct lt_session *s, bool final)
 			.container = p->in_container ? p->container.name : NULL,
 		};
 	}
+	if (s->v8)
+		v8__counts(s->v8, &in.js_named, &in.js_unnamed);
 	if (s->unwind) {
 		struct lt_unwind_stats u;
 

@@ -55,7 +55,8 @@ if got != socks:
     bad.append("socket")
 js = final.get("javascript", {})
 print(f"javascript: {js}")
-if not js.get("frames"):
+# Every function above named (and node's own), none left native.
+if not js.get("frames") or js.get("functions_named", 0) < 6 or js.get("frames_unnamed") != 0:
     bad.append("javascript counters")
 if bad:
     for s in sorted(final["stacks"], key=lambda s: -s["bytes"])[:6]:

@@ -601,6 +601,8 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->no_sockets = in->no_sockets;
 	r->sample_bytes = in->sample_bytes;
 	r->unwind_rows = in->unwind_rows;
+	r->js_named = in->js_named;
+	r->js_unnamed = in->js_unnamed;
 	r->unwind_bytes = in->unwind_bytes;
 	r->self = in->self;
 	return build_groups(r) ?: build_containers(r);

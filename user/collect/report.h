@@ -161,6 +161,7 @@ struct lt_report {
 	uint64_t stats[LT_STAT__COUNT];
 	int64_t total_bytes, total_count; /* heap outstanding, over every stack */
 	size_t unwind_rows, unwind_bytes;  /* CFI unwind tables in the kernel; 0 without */
+	uint64_t js_named, js_unnamed;	   /* JavaScript functions named; frames left native */
 	uint64_t regions_dropped;	   /* mappings not kept: too many regions */
 	enum lt_scope_kind scope;
 	const char *scope_name;		   /* the --cgroup path or --container name, or NULL */
@@ -211,6 +212,7 @@ struct lt_report_input {
 	const char *per_call;
 	uint64_t sample_bytes;
 	size_t unwind_rows, unwind_bytes;
+	uint64_t js_named, js_unnamed;	/* distinct JavaScript functions named, and not */
 	struct lt_self self;
 };
 

@@ -180,6 +180,7 @@ struct proc {
 	struct lt_hashmap cache;	/* address ^ checksum -> index into funcs */
 	struct func *funcs;
 	size_t nfuncs, cap_funcs;
+	struct lt_hashmap failed;	/* address ^ checksum of frames that could not be named */
 	struct lt_hashmap script_idx;	/* script address -> index into scripts */
 	struct script *scripts;
 	size_t nscripts, cap_scripts;
@@ -188,6 +189,7 @@ struct proc {
 struct lt_v8 {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
+	uint64_t named, unnamed;	/* of processes forgotten */
 	struct lt_strings strings;
 };
 
@@ -208,6 +210,7 @@ static void proc_clear(struct proc *p)
 	free(p->funcs);
 	free(p->scripts);
 	hashmap__free(&p->cache);
+	hashmap__free(&p->failed);
 	hashmap__free(&p->script_idx);
 	p->funcs = NULL;
 	p->scripts = NULL;
@@ -620,8 +623,11 @@ int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 		if (p->nfuncs >= FUNCS_MAX)
 			return -ENOSPC;
 		err = func_read(v8, p, sfi, sum, &fresh);
-		if (err)
+		if (err) {
+			if (p->failed.n < FUNCS_MAX)
+				hashmap__set(&p->failed, key, 0);
 			return err;
+		}
 		if (lt_grow((void **)&p->funcs, &p->cap_funcs, p->nfuncs, sizeof(*p->funcs)) ||
 		    hashmap__set(&p->cache, key, p->nfuncs)) {
 			free(fresh.positions);
@@ -888,12 +894,24 @@ fail:
 	return err ? err : -EINVAL;
 }
 
+void v8__counts(const struct lt_v8 *v8, uint64_t *named, uint64_t *unnamed)
+{
+	*named = v8->named;
+	*unnamed = v8->unnamed;
+	for (size_t i = 0; i < v8->nprocs; i++) {
+		*named += v8->procs[i].nfuncs;
+		*unnamed += v8->procs[i].failed.n;
+	}
+}
+
 void v8__forget(struct lt_v8 *v8, pid_t pid)
 {
 	struct proc *p = proc_find(v8, pid);
 
 	if (!p)
 		return;
+	v8->named += p->nfuncs;
+	v8->unnamed += p->failed.n;
 	proc_clear(p);
 	*p = v8->procs[--v8->nprocs];
 }

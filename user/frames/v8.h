@@ -59,6 +59,13 @@ struct lt_js_frame {
 int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 	     struct lt_js_frame *out);
 
+/*
+ * Since the session started: the distinct functions named, and the distinct frames that could
+ * not be (their function moved or freed by V8's GC first, or unreadable), which keep their
+ * native names.
+ */
+void v8__counts(const struct lt_v8 *v8, uint64_t *named, uint64_t *unnamed);
+
 /* Whether a stack slot holds a JavaScript frame's slot rather than a return address. */
 static inline bool v8__is_slot(uint64_t v)
 {

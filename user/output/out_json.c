@@ -171,6 +171,8 @@ static void counters(struct json_writer *jw, const struct lt_report *r)
 	jw_name(jw, "javascript");
 	jw_start_object(jw);
 	stat_fields(jw, r, LT_STAT_JSON_JS);
+	jw_uint_field(jw, "functions_named", r->js_named);
+	jw_uint_field(jw, "frames_unnamed", r->js_unnamed);
 	jw_end_object(jw);
 }
 

@@ -457,6 +457,10 @@ static void js_line(FILE *f, const struct lt_report *r)
 	if (r->stats[LT_STAT_V8_NO_ROOM])
 		fprintf(f, ", %" PRIu64 " left native (no room in %d slots)",
 			r->stats[LT_STAT_V8_NO_ROOM], LT_MAX_FRAMES);
+	fprintf(f, "; %" PRIu64 " functions named", r->js_named);
+	if (r->js_unnamed)
+		fprintf(f, ", %" PRIu64 " frames not (moved or freed by V8 before they were named)",
+			r->js_unnamed);
 	fputc('\n', f);
 }
 
