@@ -258,8 +258,6 @@ static int report(struct lt_session *s, bool final)
 			.container = p->in_container ? p->container.name : NULL,
 		};
 	}
-	if (s->v8)
-		v8__counts(s->v8, &in.js_named, &in.js_unnamed);
 	if (s->unwind) {
 		struct lt_unwind_stats u;
 
@@ -281,6 +279,9 @@ static int report(struct lt_session *s, bool final)
 	err = sample__take(&src, &sample, &in);
 	if (!err)
 		frames__prefetch(&s->frames, in.rows, in.nrows);
+	/* After the prefetch: what it named counts. */
+	if (s->v8)
+		v8__counts(s->v8, &in.js_named, &in.js_unnamed);
 	err = err ?: report__build(&r, &in);
 	if (!err)
 		report__record(&r, &in);
