@@ -44,7 +44,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL	?= install
 MAN8	:= docs/leaktop.8 docs/leaktop-diff.8
 
-.PHONY: all clean deps demo test unit ubsan e2e bench fmt install uninstall
+.PHONY: all clean deps demo test unit ubsan e2e bench soak fmt install uninstall
 .DELETE_ON_ERROR:
 
 all: leaktop
@@ -125,6 +125,12 @@ e2e: all
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench.sh
+
+# One hour (SOAK_MINUTES) of a target at 100k allocations a second with 1M live blocks:
+# leaktop's RSS must stay flat. Appends the run to docs/SOAK.md.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@tools/soak.sh
 
 fmt:
 	clang-format -i user/*.c user/*/*.c user/*/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h
