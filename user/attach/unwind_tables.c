@@ -148,21 +148,27 @@ static long object_of(struct lt_unwind *u, pid_t pid, struct lt_elf *e, const st
 	if (key[0] == 'b')
 		debug = open_debug(pid, build_id, &dfd);
 	t0 = now_mono();
-	err = cfi__build_rows(elfobj__elf(e), debug, &o->rows, &o->nrows, &st);
+	err = cfi__build_rows(elfobj__elf(e), debug, NULL, &o->rows, &o->nrows, &st);
 	u->build_s += now_mono() - t0;
 	if (debug)
 		elf_end(debug);
 	if (dfd >= 0)
 		close(dfd);
+	/* Said once: the object keeps its key, without rows, and is not built again. */
 	if (err == -E2BIG)
-		lt_warn("%s: its CFI names a register or an opcode leaktop does not run (corrupt or "
-			"crafted): walked by frame pointers there", v->path);
+		lt_warn("%s: its CFI has more than %zu %s, leaktop's bound per object (corrupt or "
+			"crafted?): walked by frame pointers there",
+			v->path, st.limit, cfi__bound_name(st.exceeded));
 	else if (err)
 		lt_info(1, "pid %d: no unwind table for %s: %s", pid, v->path, strerror(-err));
-	else
+	else if (st.bad_fdes)
+		lt_warn("%s: %zu of its FDEs are malformed or name a CIE that is not there "
+			"(corrupt or crafted?): walked by frame pointers there",
+			v->path, st.bad_fdes);
+	if (!err)
 		lt_info(2, "pid %d: %s: %zu unwind rows from %zu FDEs (%zu from .debug_frame), "
-			"%zu unsupported", pid, v->path, o->nrows, st.fdes, st.debug_frame_fdes,
-			st.unsupported);
+			"%zu unsupported, %zu malformed", pid, v->path, o->nrows, st.fdes,
+			st.debug_frame_fdes, st.unsupported, st.bad_fdes);
 	return u->nobjs++;
 }
 
