@@ -264,7 +264,8 @@ static void put(struct img *b, const void *d, size_t n)
 		b->cap = (b->n + n) * 2;
 		b->p = realloc(b->p, b->cap);
 	}
-	memcpy(b->p + b->n, d, n);
+	if (n) /* put_cie(b, NULL, 0): no extra instructions */
+		memcpy(b->p + b->n, d, n);
 	b->n += n;
 }
 
