@@ -578,8 +578,8 @@ static void signal_rule(const struct frame *f, struct lt_unwind_row *r)
 	    ops[0].atom != DW_OP_breg0 || ops[0].reg != REG_RSP || ops[1].atom != DW_OP_deref)
 		return;
 	sp_at = (int64_t)ops[0].number;
-	if (!at_rsp(&f->ra, &ra_at) || ra_at != sp_at + 8 || !at_rsp(&f->rbp, &bp_at) ||
-	    !fits(sp_at, 0, INT32_MAX) || !fits(bp_at, 0, INT16_MAX))
+	if (!fits(sp_at, 0, INT32_MAX) || !at_rsp(&f->ra, &ra_at) || ra_at != sp_at + 8 ||
+	    !at_rsp(&f->rbp, &bp_at) || !fits(bp_at, 0, INT16_MAX))
 		return;
 	r->cfa = LT_CFA_SIGNAL;
 	r->cfa_off = sp_at;
