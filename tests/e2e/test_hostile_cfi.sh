@@ -61,3 +61,18 @@ held=$(sed -n 's/^pid [0-9]* (python3): .*tracked heap \([0-9]*\) .*/\1/p' "$WOR
 [[ -n $held ]] || fail "no tracked heap figure for the target"
 ((held >= 1000000)) || fail "the target's 1,000,000 bytes are not all held: $held"
 pass "the target is traced: it holds $held bytes"
+
+# Rows wait in memory until they are in the kernel, never more than the rows map can hold:
+# with a map of 500,000 rows, python3's own objects (about 110,000 rows) and one object of
+# 300,002 rows fit; a second such object is refused on sight, named, and its rows freed.
+cp "$WORK/many-rows.so" "$WORK/many-rows-2.so"
+LEAKER=python3 start_leaker budget "$WORK/target.py" "$WORK/many-rows.so" "$WORK/many-rows-2.so"
+start_leaktop budget-lt -p "$LEAKER_PID" -i 600 --bytes --config unwind-rows=500000
+stop_leaktop INT
+assert_eq "$LT_RC" 0 "leaktop exit status, a 500,000-row map"
+err=$WORK/budget-lt.err
+assert_eq "$(grep -cE "^leaktop: warning: $WORK/many-rows(-2)?\.so: its 300002 unwind rows do not fit with the [0-9]+ built before it \(the rows map holds 500000\): walked by frame pointers there$" "$err")" 1 \
+	"one of the two large objects refused, said once, with its size and the map's"
+rows=$(sed -n 's/^leaktop: unwind tables: .* objects (.*), \([0-9]*\) rows, .*/\1/p' "$err")
+((rows > 300002 && rows <= 500000)) || fail "rows in the kernel: $rows (want the other large object's and python3's, within 500000)"
+pass "a second large object past the rows map refused: $rows rows kept"
