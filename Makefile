@@ -1,5 +1,6 @@
 # leaktop: see README.md. `make` builds ./leaktop; `make demo`, `make test` and `make bench`
-# install what they need first (tools/deps.sh, idempotent).
+# install what they need first (tools/deps.sh, idempotent). `make fuzz` runs every fuzzer for
+# FUZZ_MINUTES minutes (docs/FUZZING.md).
 
 OUTPUT	:= .output
 CLANG	?= clang
@@ -44,7 +45,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL	?= install
 MAN8	:= docs/leaktop.8 docs/leaktop-diff.8
 
-.PHONY: all clean deps demo test unit ubsan e2e bench soak fmt install uninstall
+.PHONY: all clean deps demo test unit ubsan e2e fuzz bench soak fmt install uninstall
 .DELETE_ON_ERROR:
 
 all: leaktop
@@ -121,6 +122,16 @@ ubsan: all
 e2e: all
 	@$(MAKE) --no-print-directory -C tests
 	@tests/run.sh e2e
+
+# Each fuzzer in turn for FUZZ_MINUTES minutes, under tests/fuzz/run.sh's limits (-timeout,
+# -rss_limit_mb); then one summary line per fuzzer, for docs/FUZZING.md. CI keeps short runs
+# (tests/run.sh fuzz: 15 s each).
+FUZZ_MINUTES ?= 30
+fuzz: all
+	@$(MAKE) --no-print-directory -C tests
+	@LEAKTOP_FUZZ_SECONDS=$$(( $(FUZZ_MINUTES) * 60 )) tests/run.sh fuzz; rc=$$?; \
+		echo "fuzzers, $(FUZZ_MINUTES) min each, at $$(git describe --always --dirty 2>/dev/null):"; \
+		grep -h '^fuzz ' .output/tests/logs/fuzz_*.log; exit $$rc
 
 bench: deps
 	@$(MAKE) --no-print-directory all

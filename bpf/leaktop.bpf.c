@@ -37,9 +37,14 @@ const volatile __u32 cfg_exp_q16[LT_EXP_TABLE_SIZE] = {};
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
-/* Live allocations of every traced process. */
+/*
+ * Live allocations of every traced process. Not preallocated: an entry's memory is taken when
+ * a block is tracked and given back at its free, so the default can hold millions of blocks
+ * while a process with few costs little more than the hash buckets.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, LT_DEFAULT_MAX_ALLOCS); /* resized by user space before load */
 	__type(key, struct lt_alloc_key);
 	__type(value, struct lt_alloc);

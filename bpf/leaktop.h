@@ -45,8 +45,11 @@ enum lt_fn {
 #define LT_EXP_TABLE_SIZE 1024
 #define LT_EXP_TABLE_SHIFT 16 /* entries are Q16: 65536 is one mean interval */
 
-/* Default sizes of the maps the user can resize before load. */
-#define LT_DEFAULT_MAX_ALLOCS (1 << 18)
+/*
+ * Default sizes of the maps the user can resize before load. Live blocks: a million fit twice
+ * over, and the map is not preallocated (leaktop.bpf.c).
+ */
+#define LT_DEFAULT_MAX_ALLOCS (1 << 21)
 #define LT_DEFAULT_MAX_STACKS (1 << 14)
 
 /*

@@ -426,7 +426,9 @@ static int open_session(struct lt_session *s)
 	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python, .v8 = s->v8,
 					.perfmaps = perfmap__new() };
 	s->history = history__new(s->cfg.window);
-	s->unwind = s->cfg.unwind == LT_UNWIND_FP ? NULL : unwind__new();
+	s->unwind = s->cfg.unwind == LT_UNWIND_FP
+			    ? NULL
+			    : unwind__new(s->cfg.unwind_rows ?: LT_UNWIND_ROWS_MAX);
 	if (!s->objcache || !s->symbolizer || !s->history || (!s->cfg.no_python && !s->python) ||
 	    (!s->cfg.no_js && !s->v8) ||
 	    !s->frames.perfmaps ||

@@ -10,6 +10,8 @@
  *
  * Other modes (same ready/USR1/done protocol):
  *   leaker --flood N   leak N blocks of 100 bytes from one stack (leak_flood)
+ *   leaker --flood-churn N  N times: leak a block of 100 bytes (leak_flood_churn), then
+ *                      allocate 1000 bytes and free them (flood_churn)
  *   leaker --deep N    leak one 1000-byte block from each of N distinct stacks (leak_deep)
  *   leaker --chain     leak 3000 bytes through chain_1 -> chain_2 -> ... -> chain_8
  *   leaker --dlopen LIB  after the signal, dlopen LIB, wait 2 s (for leaktop's next rescan),
@@ -161,6 +163,26 @@ NOINLINE void leak_flood(int n)
 	}
 }
 
+NOINLINE void flood_churn(void)
+{
+	void *volatile p = malloc(1000);
+
+	free(p);
+}
+
+/* What the process holds grows by 100 bytes a round; what it allocates, by 1100. */
+NOINLINE void leak_flood_churn(int n)
+{
+	for (int i = 0; i < n; i++) {
+		void *p = malloc(100);
+
+		if (!p)
+			exit(3);
+		kept[i % 256] = p;
+		flood_churn();
+	}
+}
+
 /* Each depth returns to a different frame sequence, so each leak has its own stack. */
 NOINLINE int leak_deep(int depth)
 {
@@ -221,7 +243,7 @@ static void wait_for(int sig)
 
 int main(int argc, char **argv)
 {
-	int rounds = 2000, flood = 0, deep = 0, chain = 0;
+	int rounds = 2000, flood = 0, flood_churn_n = 0, deep = 0, chain = 0;
 	const char *dl = NULL;
 	sigset_t set;
 
@@ -232,6 +254,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 && !strcmp(argv[1], "--flood"))
 		flood = atoi(argv[2]);
+	else if (argc > 2 && !strcmp(argv[1], "--flood-churn"))
+		flood_churn_n = atoi(argv[2]);
 	else if (argc > 2 && !strcmp(argv[1], "--deep"))
 		deep = atoi(argv[2]);
 	else if (argc > 1 && !strcmp(argv[1], "--chain"))
@@ -255,6 +279,8 @@ int main(int argc, char **argv)
 		leak_dlopened(dl);
 	} else if (flood) {
 		leak_flood(flood);
+	} else if (flood_churn_n) {
+		leak_flood_churn(flood_churn_n);
 	} else if (deep) {
 		for (int d = 0; d < deep; d++)
 			leak_deep(d);

@@ -64,6 +64,9 @@ static void test_line_hostile(void)
 
 		ASSERT_EQ(python__line(8, up, sizeof(up), INT32_MAX - 10, 100), -1, "past INT_MAX");
 		ASSERT_EQ(python__line(12, far, sizeof(far), INT32_MAX, 0), -1, "a huge varint delta");
+		/* 3.10 counts bytes, twice the code units: found by fuzz_python (make ubsan). */
+		ASSERT_EQ(python__line(10, up, sizeof(up), 1, INT64_MAX / 2 + 1), -1,
+			  "a position whose byte offset overflows");
 	}
 	srand(1);
 	for (int round = 0; junk && round < 2000; round++) {

@@ -236,6 +236,39 @@ static void test_table_final_summary(void)
 	free(got);
 }
 
+/*
+ * RSS grows while the tracked heap is flat: with a full allocation map, the allocations leaktop
+ * could not track are the first suspect, and the verdict says so; without, it is retention or
+ * fragmentation.
+ */
+static void test_table_untracked_growth(void)
+{
+	struct lt_proc p = fx_procs[0];
+	struct lt_report r = fx_report;
+	struct lt_table_opts o = { .top_n = 10, .frames = 2 };
+	char *got;
+
+	p.view = (struct lt_proc_view){ .verdict = LT_PROC_UNTRACKED_GROWTH, .rss_rate = 9000,
+					.tracked_rate = 0 };
+	r.procs = &p;
+	r.final = true;
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "pid 4242 (service): RSS grows +30.9 MiB/h while the tracked heap is "
+			     "flat (0 B/h), from incomplete data: the 3 allocations leaktop could "
+			     "not track (a full map) may hold it, or allocator retention, "
+			     "fragmentation, memory not from malloc/mmap.\n",
+			"a full map named first in the verdict");
+	free(got);
+	memset(r.stats, 0, sizeof(r.stats));
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "pid 4242 (service): RSS grows +30.9 MiB/h while the tracked heap is "
+			     "flat (0 B/h): allocator retention or fragmentation, or memory not "
+			     "from malloc/mmap.\n",
+			"nothing dropped: retention or fragmentation");
+	ASSERT_TRUE(!strstr(got, "incomplete"), "and nothing incomplete");
+	free(got);
+}
+
 static void test_json(void)
 {
 	char *got = capture(json, &fx_report, NULL);
@@ -354,6 +387,7 @@ static void test_table_redraw(void)
 
 TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments),
 	  TEST(test_folded_empty), TEST(test_folded_by_container), TEST(test_table_human),
-	  TEST(test_table_exact_top2), TEST(test_table_final_summary), TEST(test_table_host),
+	  TEST(test_table_exact_top2), TEST(test_table_final_summary),
+	  TEST(test_table_untracked_growth), TEST(test_table_host),
 	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus),
 	  TEST(test_prometheus_hostile_names), TEST(test_summary_too_early))

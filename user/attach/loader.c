@@ -26,7 +26,7 @@ static size_t rows_map_size(const struct lt_config *cfg, size_t needed)
 
 	if (cfg->unwind_rows)
 		return cfg->unwind_rows;
-	return rows > (1 << 25) ? 1 << 25 : rows;
+	return rows > LT_UNWIND_ROWS_MAX ? LT_UNWIND_ROWS_MAX : rows;
 }
 
 int loader__build_unwind(struct lt_session *s)

@@ -46,13 +46,19 @@ struct lt_unwind {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
 	size_t next_row;	/* first free row in the kernel's map */
+	size_t pending;		/* rows built and not yet uploaded */
+	size_t max_rows;	/* the most the rows map may hold */
 	__u32 gen;		/* the last generation written to a process entry */
 	double build_s;
 };
 
-struct lt_unwind *unwind__new(void)
+struct lt_unwind *unwind__new(size_t max_rows)
 {
-	return calloc(1, sizeof(struct lt_unwind));
+	struct lt_unwind *u = calloc(1, sizeof(struct lt_unwind));
+
+	if (u)
+		u->max_rows = max_rows;
+	return u;
 }
 
 void unwind__free(struct lt_unwind *u)
@@ -148,21 +154,38 @@ static long object_of(struct lt_unwind *u, pid_t pid, struct lt_elf *e, const st
 	if (key[0] == 'b')
 		debug = open_debug(pid, build_id, &dfd);
 	t0 = now_mono();
-	err = cfi__build_rows(elfobj__elf(e), debug, &o->rows, &o->nrows, &st);
+	err = cfi__build_rows(elfobj__elf(e), debug, NULL, &o->rows, &o->nrows, &st);
 	u->build_s += now_mono() - t0;
 	if (debug)
 		elf_end(debug);
 	if (dfd >= 0)
 		close(dfd);
+	/* Said once: the object keeps its key, without rows, and is not built again. */
 	if (err == -E2BIG)
-		lt_warn("%s: its CFI names a register or an opcode leaktop does not run (corrupt or "
-			"crafted): walked by frame pointers there", v->path);
+		lt_warn("%s: its CFI has more than %zu %s, leaktop's bound per object (corrupt or "
+			"crafted?): walked by frame pointers there",
+			v->path, st.limit, cfi__bound_name(st.exceeded));
 	else if (err)
 		lt_info(1, "pid %d: no unwind table for %s: %s", pid, v->path, strerror(-err));
-	else
+	else if (st.bad_fdes)
+		lt_warn("%s: %zu of its FDEs are malformed or name a CIE that is not there "
+			"(corrupt or crafted?): walked by frame pointers there",
+			v->path, st.bad_fdes);
+	/* Built rows wait for the next sync: never more than the rows map could take. */
+	if (!err && o->nrows && u->next_row + u->pending + o->nrows > u->max_rows) {
+		lt_warn("%s: its %zu unwind rows do not fit with the %zu built before it (the rows "
+			"map holds %zu): walked by frame pointers there",
+			v->path, o->nrows, u->next_row + u->pending, u->max_rows);
+		free(o->rows);
+		o->rows = NULL;
+		o->no_room = o->uploaded = true;
+	} else {
+		u->pending += o->nrows;
+	}
+	if (!err)
 		lt_info(2, "pid %d: %s: %zu unwind rows from %zu FDEs (%zu from .debug_frame), "
-			"%zu unsupported", pid, v->path, o->nrows, st.fdes, st.debug_frame_fdes,
-			st.unsupported);
+			"%zu unsupported, %zu malformed", pid, v->path, o->nrows, st.fdes,
+			st.debug_frame_fdes, st.unsupported, st.bad_fdes);
 	return u->nobjs++;
 }
 
@@ -245,6 +268,7 @@ static int upload(struct lt_unwind *u, struct object *o, int rows_fd, size_t max
 	int err = 0;
 
 	o->uploaded = true;
+	u->pending -= o->nrows;
 	if (!o->nrows)
 		return 0;
 	if (u->next_row + o->nrows > max_rows) {

@@ -25,7 +25,16 @@ struct lt_unwind_stats {
 	double build_s;		/* time spent building rows */
 };
 
-struct lt_unwind *unwind__new(void);
+/* The most rows the kernel's rows map may hold (--config unwind-rows can ask for fewer). */
+#define LT_UNWIND_ROWS_MAX (1UL << 25)
+
+/*
+ * Tables for a rows map of at most `max_rows` rows. Rows wait in memory from their build to the
+ * next sync, and never more than that: an object whose rows would not fit is walked by frame
+ * pointers, with a warning, and its rows are freed at once (under --all, many large objects
+ * mapped at once cannot make leaktop hold their tables all together).
+ */
+struct lt_unwind *unwind__new(size_t max_rows);
 void unwind__free(struct lt_unwind *u);
 
 /*

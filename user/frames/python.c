@@ -892,7 +892,7 @@ int python__line(int minor, const uint8_t *table, size_t len, int firstlineno, i
 		return line_lnotab(table, len, firstlineno, at);
 	if (minor <= 9)
 		return line_lnotab(table, len, firstlineno, at);
-	if (minor == 10)
-		return line_310(table, len, firstlineno, at * 2);
+	if (minor == 10) /* code units to bytes; a position from a hostile process may not fit */
+		return at > INT64_MAX / 2 ? -1 : line_310(table, len, firstlineno, at * 2);
 	return line_311(table, len, firstlineno, at);
 }

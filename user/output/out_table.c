@@ -252,15 +252,31 @@ static const char *view_verdict(char *buf, size_t len, const struct lt_proc_view
 	return buf;
 }
 
-static const char *verdict(char *buf, size_t len, const struct lt_proc *p, bool exact)
+/* Allocations leaktop saw but could not follow (a full map): they hold what is not known. */
+static uint64_t not_tracked(const struct lt_report *r)
 {
-	char a[32];
+	return r->stats[LT_STAT_ALLOC_MAP_FULL] + r->stats[LT_STAT_TOTALS_MAP_FULL];
+}
+
+static const char *verdict(char *buf, size_t len, const struct lt_report *r,
+			   const struct lt_proc *p, bool exact)
+{
+	char a[32], b[32];
 
 	/* A Go program's heap is not traced: its growth would read as "untracked". */
 	if (p->go && p->view.verdict == LT_PROC_UNTRACKED_GROWTH) {
 		snprintf(buf, len, "RSS grows %s, in Go's own heap or elsewhere: leaktop traces a Go "
 			 "program's sockets and mappings, not its heap",
 			 fmt_rate(a, sizeof(a), p->view.rss_rate, false, exact));
+		return buf;
+	}
+	/* With a full map, what leaktop did not track is the first suspect, not fragmentation. */
+	if (p->view.verdict == LT_PROC_UNTRACKED_GROWTH && not_tracked(r)) {
+		snprintf(buf, len, "RSS grows %s while the tracked heap is flat (%s), from incomplete "
+			 "data: the %" PRIu64 " allocations leaktop could not track (a full map) may "
+			 "hold it, or allocator retention, fragmentation, memory not from malloc/mmap",
+			 fmt_rate(a, sizeof(a), p->view.rss_rate, false, exact),
+			 fmt_rate(b, sizeof(b), p->view.tracked_rate, false, exact), not_tracked(r));
 		return buf;
 	}
 	return view_verdict(buf, len, &p->view, exact);
@@ -396,7 +412,7 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 			fprintf(f, "sockets not traced; ");
 		else
 			fprintf(f, "%" PRId64 " sockets; ", p->sockets);
-		fprintf(f, "%s\n", verdict(v, sizeof(v), p, o->exact));
+		fprintf(f, "%s\n", verdict(v, sizeof(v), r, p, o->exact));
 	}
 }
 
@@ -467,7 +483,7 @@ static void js_line(FILE *f, const struct lt_report *r)
 /* Verdicts drawn from data with holes say so, before any of them. */
 static void incomplete(FILE *f, const struct lt_report *r)
 {
-	uint64_t lost = r->stats[LT_STAT_ALLOC_MAP_FULL] + r->stats[LT_STAT_TOTALS_MAP_FULL];
+	uint64_t lost = not_tracked(r);
 	uint64_t unattributed = r->stats[LT_STAT_STACK_MAP_FULL] + r->stats[LT_STAT_STACK_FAILED];
 
 	if (!lost && !unattributed)
@@ -557,8 +573,9 @@ static void too_early(FILE *f, const struct lt_report *r, const struct lt_table_
 		strcat(heap, " bytes");
 		strcat(mmap, " bytes");
 	}
-	fprintf(f, "  too early to tell whether anything leaks: fewer than %d samples; it holds ",
-		LT_MIN_SAMPLES);
+	/* What untracked allocations hold is not known: the tracked heap is a floor. */
+	fprintf(f, "  too early to tell whether anything leaks: fewer than %d samples; it holds %s",
+		LT_MIN_SAMPLES, not_tracked(r) && !r->no_heap ? "at least " : "");
 	if (r->no_heap)
 		fprintf(f, "%" PRId64 " open sockets.\n", p->sockets);
 	else if (r->no_sockets)
@@ -575,7 +592,8 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 	char rate[32], held[32], age[32], call[128], stack[768], v[320];
 	bool first = true;
 
-	fprintf(f, "%s: %s.\n", p->label, p->exited ? "exited" : verdict(v, sizeof(v), p, o->exact));
+	fprintf(f, "%s: %s.\n", p->label,
+		p->exited ? "exited" : verdict(v, sizeof(v), r, p, o->exact));
 	if (p->go)
 		fprintf(f, "  a Go program: its heap is Go's own, not traced; its sockets and "
 			   "mappings are.\n");
