@@ -194,9 +194,22 @@ assert_json_leaks() {
 # The kernel frees a program once its last link is released, which for uprobe_multi links
 # waits for an RCU grace period after leaktop has exited: allow it 3 s to reach 0.
 leaktop_progs_loaded() {
+	# leaktop's programs that no process holds (through a program or link fd): what a leaktop
+	# that exited left behind. Programs of other leaktops running on the machine are held by
+	# them, and not counted. The kernel frees a program some time after its last fd closes.
 	local n i
 	for ((i = 0; i < 30; i++)); do
-		n=$(bpftool prog show 2>/dev/null | grep -cE ' name (malloc_enter|free_enter|alloc_exit) ')
+		n=$(bpftool -j prog show 2>/dev/null | python3 -c '
+import glob, json, re, sys
+held = set()
+for path in glob.glob("/proc/[0-9]*/fdinfo/*"):
+    try:
+        for m in re.finditer(r"^prog_id:\s*(\d+)", open(path).read(), re.M):
+            held.add(int(m.group(1)))
+    except OSError:
+        pass
+names = {"malloc_enter", "free_enter", "alloc_exit", "alloc_session", "alloc_enter"}
+print(sum(1 for p in json.load(sys.stdin) if p.get("name") in names and p["id"] not in held))')
 		((n == 0)) && break
 		sleep 0.1
 	done
