@@ -254,6 +254,7 @@ static int report(struct lt_session *s, bool final)
 		targets[i] = (struct lt_sample_target){
 			.pid = p->t.pid, .comm = p->t.comm, .exited = p->t.exited,
 			.go = allocators__is_go(s, p),
+			.v8 = v8__runs(s->v8, p->t.pid),
 			.started_unprobed = p->started_unprobed,
 			.container = p->in_container ? p->container.name : NULL,
 		};
@@ -277,8 +278,10 @@ static int report(struct lt_session *s, bool final)
 	in.self.procs_seen = n;
 	in.self.objects = s->objects_attached;
 	err = sample__take(&src, &sample, &in);
-	if (!err)
+	if (!err) {
 		frames__prefetch(&s->frames, in.rows, in.nrows);
+		frames__js_mem(&s->frames, sample.rows, sample.nrows);
+	}
 	/* After the prefetch: what it named counts. */
 	if (s->v8)
 		v8__counts(s->v8, &in.js_named, &in.js_unnamed);

@@ -182,5 +182,155 @@ static void test_proc_view(void)
 	ASSERT_EQ(pv.verdict, LT_PROC_TOO_EARLY, "too early");
 }
 
+/* A node process's parts over N samples, one a second: each a function of the sample. */
+static enum lt_node_verdict node_verdict(double (*js)(int), double (*ext)(int), double (*nat)(int),
+					 double (*sock)(int), size_t n, struct lt_node_view *out)
+{
+	static double parts[LT_NODE__PARTS][N];
+	double (*const f[LT_NODE__PARTS])(int) = { js, ext, nat, sock };
+	const double *v[LT_NODE__PARTS];
+
+	for (int k = 0; k < LT_NODE__PARTS; k++) {
+		for (int i = 0; i < N; i++)
+			parts[k][i] = f[k](i);
+		v[k] = parts[k];
+	}
+	for (int i = 0; i < N; i++)
+		t[i] = i;
+	analysis__node_view(t, v, n, out);
+	return out->verdict;
+}
+
+static double zero(int i)
+{
+	(void)i;
+	return 0;
+}
+
+/* External memory: 64 KiB Buffers kept, 4 a second (7.5 MiB over the window). */
+static double buffers(int i)
+{
+	return 4 * 65536.0 * i;
+}
+
+/* The JS heap under a Buffer leak: its young generation's pages come and go (GC). */
+static double js_gc(int i)
+{
+	return (i % 4 < 2 ? 10 : 2) * 1048576.0;
+}
+
+/* The JS heap of kept objects: one 256 KiB page a second, 7.25 MiB over the window. */
+static double js_objects(int i)
+{
+	return 262144.0 * i;
+}
+
+/*
+ * Just below and just above each part's smallest rise. The rise is the floor's: from the first
+ * third's lowest sample (i = 0) to the last third's (i = 20).
+ */
+static double js_below(int i)
+{
+	return LT_JS_HEAP_MIN_RISE * 0.97 * i / 20;
+}
+
+static double js_above(int i)
+{
+	return LT_JS_HEAP_MIN_RISE * 1.1 * i / 20;
+}
+
+static double ext_below(int i)
+{
+	return LT_NODE_MIN_RISE * 0.97 * i / 20;
+}
+
+static double ext_above(int i)
+{
+	return LT_NODE_MIN_RISE * 1.1 * i / 20;
+}
+
+/* Native malloc: V8's and node's bookkeeping, 80 KiB a second. */
+static double native(int i)
+{
+	return 81920.0 * i;
+}
+
+static double native_flat(int i)
+{
+	return 500e3 + 10e3 * (i % 3);
+}
+
+/* The young generation resized once: a one-time step of 8 MiB. */
+static double js_step(int i)
+{
+	return i < 12 ? 2e6 : 2e6 + 8.0 * 1048576;
+}
+
+static double sockets(int i)
+{
+	return i; /* one more a second */
+}
+
+/* A fast Buffer leak, 1 MiB a second: its floor rises past 1 MiB within the fewest samples. */
+static double buffers_fast(int i)
+{
+	return 1048576.0 * i;
+}
+
+static void test_node_view(void)
+{
+	struct lt_node_view nv;
+
+	ASSERT_EQ(node_verdict(js_gc, buffers, native_flat, zero, N, &nv), LT_NODE_EXTERNAL_GROWS,
+		  "Buffers kept, the JS heap going and coming: external grows");
+	ASSERT_TRUE(fabs(nv.rate[LT_NODE_EXTERNAL] - 4 * 65536.0) < 1e-6, "external's rate");
+	ASSERT_EQ(nv.trend[LT_NODE_JS_HEAP], LT_TREND_SAWTOOTH, "the JS heap is a sawtooth");
+	ASSERT_EQ(nv.trend[LT_NODE_SOCKETS], LT_TREND_STEADY, "no socket at any sample: steady");
+	ASSERT_EQ(node_verdict(js_objects, zero, native, zero, N, &nv), LT_NODE_JS_HEAP_GROWS,
+		  "objects kept: the JS heap grows, and V8's bookkeeping with it is not the verdict");
+	ASSERT_TRUE(fabs(nv.rate[LT_NODE_JS_HEAP] - 262144.0) < 1e-6, "the JS heap's rate");
+	ASSERT_EQ(nv.trend[LT_NODE_NATIVE], LT_TREND_GROWING, "native grows too");
+	ASSERT_EQ(node_verdict(js_objects, buffers, native, zero, N, &nv), LT_NODE_BOTH_GROW,
+		  "both grow");
+	ASSERT_EQ(node_verdict(js_gc, zero, native, zero, N, &nv), LT_NODE_NATIVE_GROWS,
+		  "only native malloc grows");
+	ASSERT_EQ(node_verdict(js_gc, zero, native_flat, zero, N, &nv), LT_NODE_STEADY,
+		  "nothing grows");
+	ASSERT_EQ(node_verdict(zero, zero, zero, zero, N, &nv), LT_NODE_STEADY,
+		  "nothing at all since attach: steady");
+	ASSERT_EQ(nv.trend[LT_NODE_JS_HEAP], LT_TREND_STEADY, "a part at 0 is steady, not transient");
+	ASSERT_EQ(node_verdict(js_step, zero, native_flat, zero, N, &nv), LT_NODE_STEADY,
+		  "the young generation resized once is not growth");
+
+	/* The smallest rises, from analysis.h (and 5% of the peak, smaller here). */
+	ASSERT_EQ(node_verdict(js_below, zero, zero, zero, N, &nv), LT_NODE_STEADY,
+		  "the JS heap 3% under its smallest rise is flat");
+	ASSERT_EQ(node_verdict(js_above, zero, zero, zero, N, &nv), LT_NODE_JS_HEAP_GROWS,
+		  "the JS heap 10% over it grows");
+	ASSERT_EQ(node_verdict(zero, ext_below, zero, zero, N, &nv), LT_NODE_STEADY,
+		  "external 3% under its smallest rise is flat");
+	ASSERT_EQ(node_verdict(zero, ext_above, zero, zero, N, &nv), LT_NODE_EXTERNAL_GROWS,
+		  "external 10% over it grows");
+	ASSERT_EQ(node_verdict(ext_above, zero, zero, zero, N, &nv), LT_NODE_STEADY,
+		  "the JS heap needs more than external memory");
+	ASSERT_EQ(node_verdict(zero, zero, ext_below, zero, N, &nv), LT_NODE_STEADY,
+		  "native 3% under its smallest rise is flat");
+	ASSERT_EQ(node_verdict(zero, zero, ext_above, zero, N, &nv), LT_NODE_NATIVE_GROWS,
+		  "native 10% over it grows");
+
+	/* Sockets have their own trend; the verdict is about memory. */
+	ASSERT_EQ(node_verdict(js_gc, zero, native_flat, sockets, N, &nv), LT_NODE_STEADY,
+		  "memory flat while sockets grow");
+	ASSERT_EQ(nv.trend[LT_NODE_SOCKETS], LT_TREND_GROWING, "the sockets grow");
+	ASSERT_TRUE(fabs(nv.rate[LT_NODE_SOCKETS] - 1) < 1e-9, "one socket a second");
+
+	/* Samples: a verdict needs as many as a stack's trend does. */
+	ASSERT_EQ(node_verdict(js_gc, buffers, native_flat, zero, LT_MIN_SAMPLES - 1, &nv),
+		  LT_NODE_TOO_EARLY, "too few samples: too early");
+	ASSERT_EQ(nv.trend[LT_NODE_EXTERNAL], LT_TREND_NEW, "each part is new");
+	ASSERT_EQ(node_verdict(zero, buffers_fast, zero, zero, LT_MIN_SAMPLES, &nv),
+		  LT_NODE_EXTERNAL_GROWS, "enough samples: a verdict");
+}
+
 TEST_MAIN(TEST(test_leaks), TEST(test_not_leaks), TEST(test_small_rise),
-	  TEST(test_noisy_leaks_many_seeds), TEST(test_proc_view))
+	  TEST(test_noisy_leaks_many_seeds), TEST(test_proc_view), TEST(test_node_view))

@@ -242,5 +242,72 @@ static void test_final_names_growing(void)
 	history__free(h);
 }
 
+/*
+ * A node process's memory in parts: its rows' js_mem sum into the JS heap and external memory,
+ * the rest of its heap is native malloc; the parts' series make the verdict. A process that
+ * runs V8 is a node process from its first sample; one with such rows is one too.
+ */
+static void test_node_parts(void)
+{
+	struct lt_history *h = history__new(60);
+	struct lt_row rows[6];
+	struct lt_proc procs[3];
+	struct lt_report_input in = {
+		.rows = rows, .nrows = 6, .procs = procs, .nprocs = 3, .history = h, .start = 99,
+		.interval_s = 1, .top_n = 5, .scope = LT_SCOPE_KIND_PIDS,
+	};
+	struct lt_report r;
+	const int samples = LT_MIN_SAMPLES + 4;
+
+	for (int t = 0; t < samples; t++) {
+		/* Buffers kept, 1 MiB a second; the JS heap flat; V8's bookkeeping flat. */
+		rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .js_mem = LT_JS_MEM_EXTERNAL,
+					   .pid = 300, .stack_id = 1, .bytes = (t + 1) << 20,
+					   .count = t + 1, .total_allocs = t + 1, .age_s = t };
+		rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 300, .stack_id = 2,
+					   .bytes = 100000, .count = 10, .total_allocs = 10, .age_s = t };
+		rows[2] = (struct lt_row){ .kind = LT_ROW_MMAP_ANON, .js_mem = LT_JS_MEM_HEAP,
+					   .pid = 300, .stack_id = 3, .bytes = 8 << 20, .count = 32,
+					   .total_allocs = 32, .age_s = t };
+		rows[3] = (struct lt_row){ .kind = LT_ROW_MMAP_ANON, .pid = 300, .stack_id = 4,
+					   .bytes = 1 << 20, .count = 1, .total_allocs = 1, .age_s = t };
+		rows[4] = (struct lt_row){ .kind = LT_ROW_SOCK + LT_SOCK_TCP, .pid = 300,
+					   .stack_id = 5, .count = 3, .total_allocs = 3, .age_s = t };
+		/* A process not known to run V8, with a row of V8's heap: node too. */
+		rows[5] = (struct lt_row){ .kind = LT_ROW_MMAP_ANON, .js_mem = LT_JS_MEM_HEAP,
+					   .pid = 500, .stack_id = 6, .bytes = 256 << 10, .count = 1,
+					   .total_allocs = 1, .age_s = t };
+		procs[0] = (struct lt_proc){ .pid = 300, .comm = "node", .node = true };
+		procs[1] = (struct lt_proc){ .pid = 400, .comm = "idle-node", .node = true };
+		procs[2] = (struct lt_proc){ .pid = 500, .comm = "embedder" };
+		in.now = 100 + t;
+		if (t + 1 < samples) {
+			ASSERT_EQ(record(&in), 0, "record");
+			continue;
+		}
+		ASSERT_EQ(build(&r, &in), 0, "build");
+	}
+	ASSERT_EQ(r.procs[0].pid, 300, "the node process");
+	ASSERT_TRUE(r.procs[0].node, "is a node process");
+	ASSERT_EQ(r.procs[0].node_part[LT_NODE_JS_HEAP], 8 << 20, "its JS heap: V8's mappings");
+	ASSERT_EQ(r.procs[0].node_part[LT_NODE_EXTERNAL], samples << 20, "its external memory");
+	ASSERT_EQ(r.procs[0].node_part[LT_NODE_NATIVE], 100000, "native: the rest of its heap");
+	ASSERT_EQ(r.procs[0].node_part[LT_NODE_SOCKETS], 3, "its sockets");
+	ASSERT_EQ(r.procs[0].mmap, 9 << 20, "its mappings, V8's and others");
+	ASSERT_EQ(r.procs[0].node_view.verdict, LT_NODE_EXTERNAL_GROWS,
+		  "external grows while the JS heap is flat");
+	ASSERT_TRUE(fabs(r.procs[0].node_view.rate[LT_NODE_EXTERNAL] - (1 << 20)) < 1e-6,
+		    "external grows 1 MiB a second");
+	ASSERT_EQ(r.procs[0].node_view.trend[LT_NODE_JS_HEAP], LT_TREND_STEADY, "the JS heap flat");
+	ASSERT_TRUE(r.procs[1].node, "a process running V8 with nothing traced is a node process");
+	ASSERT_EQ(r.procs[1].node_view.verdict, LT_NODE_STEADY, "and nothing of it grows");
+	ASSERT_TRUE(r.procs[2].node, "rows of V8's heap make a node process");
+	ASSERT_EQ(r.procs[2].node_part[LT_NODE_JS_HEAP], 256 << 10, "its JS heap");
+	ASSERT_EQ(r.procs[2].node_view.verdict, LT_NODE_STEADY,
+		  "its JS heap is flat: steady");
+	report__free(&r);
+	history__free(h);
+}
+
 TEST_MAIN(TEST(test_build_from_arrays), TEST(test_groups_and_no_namer), TEST(test_empty_sample),
-	  TEST(test_final_names_growing))
+	  TEST(test_final_names_growing), TEST(test_node_parts))

@@ -385,9 +385,135 @@ static void test_table_redraw(void)
 	free(got);
 }
 
+/* A node process: its memory in parts, with rates, and the verdict, in the table and JSON. */
+static struct lt_proc node_proc(enum lt_node_verdict verdict)
+{
+	struct lt_proc p = {
+		.pid = 77, .comm = "node", .label = "pid 77 (node)", .rss = 200 << 20,
+		.anon = 150 << 20, .heap = (24 << 20) + 51200, .mmap = 1 << 20, .sockets = 25,
+		.view = { .verdict = LT_PROC_TRACKED_EXPLAINS, .rss_rate = 1 << 20,
+			  .tracked_rate = 1 << 20 },
+		.node = true,
+		.node_part = { [LT_NODE_JS_HEAP] = 1 << 20, [LT_NODE_EXTERNAL] = 24 << 20,
+			       [LT_NODE_NATIVE] = 51200, [LT_NODE_SOCKETS] = 25 },
+		.node_view = { .verdict = verdict,
+			       .rate = { [LT_NODE_EXTERNAL] = 3 << 20, [LT_NODE_JS_HEAP] = 1024,
+					 [LT_NODE_SOCKETS] = 0.5 },
+			       .trend = { [LT_NODE_EXTERNAL] = LT_TREND_GROWING,
+					  [LT_NODE_SOCKETS] = LT_TREND_GROWING } },
+	};
+
+	return p;
+}
+
+static void test_node_table(void)
+{
+	struct lt_proc procs[2] = { node_proc(LT_NODE_EXTERNAL_GROWS),
+				    { .pid = 78, .comm = "cat", .label = "pid 78 (cat)" } };
+	struct lt_report r = { .procs = procs, .nprocs = 2, .final = true };
+	struct lt_table_opts o = { .top_n = 5, .frames = 4 };
+	char *got = capture(table, &r, &o);
+
+	ASSERT_CONTAINS(got, "pid 77 (node): JS heap 1.00 MiB (+3.52 MiB/h), external 24.0 MiB "
+			     "(+10.5 GiB/h), native malloc 50.0 KiB (0 B/h), 25 sockets (+1800/h); "
+			     "external memory grows while the JS heap is flat: buffers kept from "
+			     "JavaScript; open sockets grow: connections never closed\n",
+			"the parts side by side, each with its rate, and the verdict");
+	ASSERT_CONTAINS(got, "pid 77 (node): RSS grows +3.52 GiB/h and the tracked heap and mappings "
+			     "grow +3.52 GiB/h: they explain the growth.\n"
+			     "  node: external memory grows +10.5 GiB/h while the JS heap is flat: "
+			     "buffers kept from JavaScript; open sockets grow +1800/h: connections "
+			     "never closed.\n",
+			"the summary says the node verdict, with rates");
+	ASSERT_TRUE(got && !strstr(got, "pid 78 (cat): JS heap"), "no node line for another process");
+	free(got);
+
+	/* Each verdict in words. */
+	static const struct {
+		enum lt_node_verdict v;
+		const char *words;
+	} words[] = {
+		{ LT_NODE_JS_HEAP_GROWS, "the JS heap grows +3.52 MiB/h: objects kept in JavaScript "
+					 "(use a heap snapshot)" },
+		{ LT_NODE_BOTH_GROW, "the JS heap grows +3.52 MiB/h and external memory "
+				     "+10.5 GiB/h: objects kept in JavaScript, and the buffers they "
+				     "hold (use a heap snapshot)" },
+		{ LT_NODE_NATIVE_GROWS, "native memory grows 0 B/h while the JS heap and external "
+					"memory are flat: kept by native code (node's own, or an "
+					"addon), not by JavaScript objects" },
+		{ LT_NODE_STEADY, "the JS heap, external memory and native memory are flat" },
+		{ LT_NODE_TOO_EARLY, "too early for a verdict on the JS heap and external memory" },
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		char want[400];
+
+		procs[0] = node_proc(words[i].v);
+		procs[0].node_view.trend[LT_NODE_SOCKETS] = LT_TREND_STEADY;
+		got = capture(table, &r, &o);
+		snprintf(want, sizeof(want), "  node: %s.\n", words[i].words);
+		ASSERT_CONTAINS(got, want, "the verdict in words");
+		free(got);
+	}
+
+	/* --no-sockets, and --no-heap (then no parts at all). */
+	procs[0] = node_proc(LT_NODE_STEADY);
+	r.no_sockets = true;
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "native malloc 50.0 KiB (0 B/h), sockets not traced; the JS heap,",
+			"sockets not traced");
+	free(got);
+	r.no_sockets = false;
+	r.no_heap = true;
+	got = capture(table, &r, &o);
+	ASSERT_TRUE(got && !strstr(got, "JS heap"), "no parts without the heap");
+	free(got);
+}
+
+/* With a scope, the node processes have their own lines, those that grow first. */
+static void test_node_table_scope(void)
+{
+	struct lt_proc procs[3] = { node_proc(LT_NODE_STEADY), node_proc(LT_NODE_JS_HEAP_GROWS),
+				    node_proc(LT_NODE_STEADY) };
+	struct lt_report r = { .procs = procs, .nprocs = 3, .final = true,
+			       .scope = LT_SCOPE_KIND_ALL, .scope_name = "every user process" };
+	struct lt_table_opts o = { .top_n = 1, .frames = 4 };
+	char *got;
+
+	for (int i = 0; i < 3; i++) {
+		procs[i].pid = 80 + i;
+		procs[i].node_view.trend[LT_NODE_SOCKETS] = LT_TREND_STEADY;
+		snprintf(procs[i].label, sizeof(procs[i].label), "pid %d (node)", 80 + i);
+	}
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "\nNODE: MEMORY IN PARTS\npid 81 (node): JS heap 1.00 MiB", "the growing one first");
+	ASSERT_CONTAINS(got, "    ... 2 more node processes\n", "the others counted (-n 1)");
+	ASSERT_CONTAINS(got, "pid 81 (node): RSS grows", "in the summary: its JS heap grows");
+	ASSERT_CONTAINS(got, "  node: the JS heap grows +3.52 MiB/h", "with its verdict");
+	free(got);
+}
+
+static void test_node_json(void)
+{
+	struct lt_proc procs[2] = { node_proc(LT_NODE_EXTERNAL_GROWS),
+				    { .pid = 78, .comm = "cat", .label = "pid 78 (cat)" } };
+	struct lt_report r = { .procs = procs, .nprocs = 2, .final = true };
+	char *got = capture(json, &r, NULL);
+
+	ASSERT_CONTAINS(got, "\"node\":{\"js_heap\":{\"bytes\":1048576,\"rate_per_s\":1024,"
+			     "\"trend\":\"new\"},\"external\":{\"bytes\":25165824,"
+			     "\"rate_per_s\":3145728,\"trend\":\"growing\"},\"native\":{\"bytes\":"
+			     "51200,\"rate_per_s\":0,\"trend\":\"new\"},\"sockets\":{\"count\":25,"
+			     "\"rate_per_s\":0.5,\"trend\":\"growing\"},\"verdict\":"
+			     "\"external_grows\"}",
+			"the node object");
+	ASSERT_CONTAINS(got, "\"container\":null,\"node\":null}", "null for another process");
+	free(got);
+}
+
 TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments),
 	  TEST(test_folded_empty), TEST(test_folded_by_container), TEST(test_table_human),
 	  TEST(test_table_exact_top2), TEST(test_table_final_summary),
 	  TEST(test_table_untracked_growth), TEST(test_table_host),
 	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus),
-	  TEST(test_prometheus_hostile_names), TEST(test_summary_too_early))
+	  TEST(test_prometheus_hostile_names), TEST(test_summary_too_early), TEST(test_node_table),
+	  TEST(test_node_table_scope), TEST(test_node_json))

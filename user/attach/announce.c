@@ -23,10 +23,12 @@ void announce__attached(const struct lt_session *s)
 				fprintf(stderr, "%s %s", k ? "," : " through", objs->v[k].path);
 			fprintf(stderr, "%s%s%s\n",
 				allocators__is_go(s, p) ? " (a Go program: sockets and mappings)" : "",
-				objects__is_node(p->t.pid)
-					? " (node: V8's JavaScript heap is its own pages, not traced;"
-					  " Buffers, ArrayBuffers, native memory and sockets are)"
-					: "",
+				!objects__is_node(p->t.pid) ? ""
+				: s->v8 ? " (node: its JS heap, the pages V8 maps from now on, shown"
+					  " apart from external memory (Buffers, ArrayBuffers), native"
+					  " malloc and sockets)"
+					: " (node: its JS heap shows as the mappings V8 makes from now"
+					  " on, beside Buffers, ArrayBuffers, native memory and sockets)",
 				side);
 		}
 	} else {

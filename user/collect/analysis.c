@@ -154,3 +154,53 @@ void analysis__proc_view(const double *t, const double *rss, const double *track
 	else
 		out->verdict = LT_PROC_UNTRACKED_GROWTH;
 }
+
+/* A node process's parts (docs/VERDICTS.md); the minimum rises are analysis.h's. */
+const struct lt_trend_params lt_trend_js_heap = {
+	.min_rise = LT_JS_HEAP_MIN_RISE,
+	.min_rise_frac = 0.05,
+	.fall_frac = 0.5,
+	.steady_frac = 0.10,
+};
+
+const struct lt_trend_params lt_trend_node = {
+	.min_rise = LT_NODE_MIN_RISE,
+	.min_rise_frac = 0.05,
+	.fall_frac = 0.5,
+	.steady_frac = 0.10,
+};
+
+void analysis__node_view(const double *t, const double *const v[LT_NODE__PARTS], size_t n,
+			 struct lt_node_view *out)
+{
+	static const struct lt_trend_params *const params[LT_NODE__PARTS] = {
+		[LT_NODE_JS_HEAP] = &lt_trend_js_heap,
+		[LT_NODE_EXTERNAL] = &lt_trend_node,
+		[LT_NODE_NATIVE] = &lt_trend_node,
+		[LT_NODE_SOCKETS] = &lt_trend_counts,
+	};
+	bool grows[LT_NODE__PARTS];
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < LT_NODE__PARTS; i++) {
+		struct lt_trend_result r;
+
+		analysis__classify(t, v[i], n, params[i], &r);
+		out->rate[i] = r.slope;
+		/* A part that is 0 at most samples (nothing since attach) is flat, not transient. */
+		out->trend[i] = r.trend == LT_TREND_TRANSIENT ? LT_TREND_STEADY : r.trend;
+		grows[i] = r.trend == LT_TREND_GROWING;
+	}
+	if (n < LT_MIN_SAMPLES)
+		out->verdict = LT_NODE_TOO_EARLY;
+	else if (grows[LT_NODE_JS_HEAP] && grows[LT_NODE_EXTERNAL])
+		out->verdict = LT_NODE_BOTH_GROW;
+	else if (grows[LT_NODE_EXTERNAL])
+		out->verdict = LT_NODE_EXTERNAL_GROWS;
+	else if (grows[LT_NODE_JS_HEAP])
+		out->verdict = LT_NODE_JS_HEAP_GROWS;
+	else if (grows[LT_NODE_NATIVE])
+		out->verdict = LT_NODE_NATIVE_GROWS;
+	else
+		out->verdict = LT_NODE_STEADY;
+}

@@ -69,4 +69,56 @@ struct lt_proc_view {
 void analysis__proc_view(const double *t, const double *rss, const double *tracked, size_t n,
 			 struct lt_proc_view *out);
 
+/*
+ * A node process's memory in parts (docs/VERDICTS.md): V8's JavaScript heap (the pages it maps
+ * for its heap), external memory (ArrayBuffer and Buffer contents, from malloc), the rest of
+ * the heap (native malloc), and its open sockets.
+ */
+enum lt_node_part {
+	LT_NODE_JS_HEAP,
+	LT_NODE_EXTERNAL,
+	LT_NODE_NATIVE,
+	LT_NODE_SOCKETS,
+	LT_NODE__PARTS,
+};
+
+/* What grows in a node process, from its parts' series. */
+enum lt_node_verdict {
+	LT_NODE_TOO_EARLY,	 /* not enough samples */
+	LT_NODE_STEADY,		 /* none of its memory grows */
+	LT_NODE_EXTERNAL_GROWS,	 /* external memory grows, the JS heap does not */
+	LT_NODE_JS_HEAP_GROWS,	 /* the JS heap grows, external memory does not */
+	LT_NODE_BOTH_GROW,	 /* the JS heap and external memory grow */
+	LT_NODE_NATIVE_GROWS,	 /* native malloc grows, the JS heap and external memory do not */
+};
+
+/*
+ * The smallest rises of a node process's parts that count as growth, beside a rise of 5% of
+ * the part's peak. V8 maps its heap in 256 KiB pages and resizes its young generation by whole
+ * MiBs, so the JS heap needs more than external or native memory.
+ */
+#define LT_JS_HEAP_MIN_RISE (4.0 * 1024 * 1024)
+#define LT_NODE_MIN_RISE (1.0 * 1024 * 1024)
+
+/* The thresholds for the JS heap, and for external and native memory (sockets: counts). */
+extern const struct lt_trend_params lt_trend_js_heap, lt_trend_node;
+
+struct lt_node_view {
+	enum lt_node_verdict verdict;
+	double rate[LT_NODE__PARTS];	     /* per second: bytes, or sockets */
+	enum lt_trend trend[LT_NODE__PARTS]; /* each part's, by analysis__classify; never
+						transient (a part at 0 most of the time is steady) */
+};
+
+/*
+ * The node verdict from the parts' series over the same n times (v[part][i]): each part's
+ * trend by the stack rule with its thresholds (lt_trend_js_heap for the JS heap, lt_trend_node
+ * for external and native memory, lt_trend_counts for sockets), then, with LT_MIN_SAMPLES or
+ * more: the JS heap or external memory growing, or both; else native memory growing; else
+ * steady. Native memory that grows beside the JS heap or external memory is V8's and node's
+ * own bookkeeping for them, and does not change the verdict. Sockets have their own trend.
+ */
+void analysis__node_view(const double *t, const double *const v[LT_NODE__PARTS], size_t n,
+			 struct lt_node_view *out);
+
 #endif /* LEAKTOP_ANALYSIS_H */

@@ -19,6 +19,7 @@ struct ring {
 struct proc_ring {
 	pid_t pid;
 	double *rss, *tracked;
+	double *node[LT_NODE__PARTS]; /* a node process's parts; all NULL until first put */
 	size_t first; /* the sample it started at */
 	size_t last;  /* the last sample it was put in */
 };
@@ -39,6 +40,7 @@ struct lt_history {
 	size_t nprocs, cap_procs;
 	/* Scratch for history__get*(): the series in time order. */
 	double *out_t, *out_v, *out_v2;
+	double *out_node[LT_NODE__PARTS];
 };
 
 static uint64_t fingerprint(const struct lt_series_key *k)
@@ -47,6 +49,14 @@ static uint64_t fingerprint(const struct lt_series_key *k)
 
 	h ^= ((uint64_t)k->tgid << 8 | k->kind) * 0xc2b2ae3d27d4eb4fULL;
 	return h ^ (h >> 31);
+}
+
+static void free_proc(struct proc_ring *p)
+{
+	free(p->rss);
+	free(p->tracked);
+	for (int i = 0; i < LT_NODE__PARTS; i++)
+		free(p->node[i]);
 }
 
 struct lt_history *history__new(size_t window)
@@ -64,6 +74,13 @@ struct lt_history *history__new(size_t window)
 		history__free(h);
 		return NULL;
 	}
+	for (int i = 0; i < LT_NODE__PARTS; i++) {
+		h->out_node[i] = calloc(h->window, sizeof(double));
+		if (!h->out_node[i]) {
+			history__free(h);
+			return NULL;
+		}
+	}
 	return h;
 }
 
@@ -73,10 +90,8 @@ void history__free(struct lt_history *h)
 		return;
 	for (size_t i = 0; i < h->nrings; i++)
 		free(h->rings[i].v);
-	for (size_t i = 0; i < h->nprocs; i++) {
-		free(h->procs[i].rss);
-		free(h->procs[i].tracked);
-	}
+	for (size_t i = 0; i < h->nprocs; i++)
+		free_proc(&h->procs[i]);
 	hashmap__free(&h->index);
 	hashmap__free(&h->baseline);
 	free(h->rings);
@@ -86,6 +101,8 @@ void history__free(struct lt_history *h)
 	free(h->out_t);
 	free(h->out_v);
 	free(h->out_v2);
+	for (int i = 0; i < LT_NODE__PARTS; i++)
+		free(h->out_node[i]);
 	free(h);
 }
 
@@ -163,13 +180,14 @@ void history__begin(struct lt_history *h, double t)
 
 		/* Not reported for a whole window: gone, like a series that stays empty. */
 		if (h->samples - p->last > h->window) {
-			free(p->rss);
-			free(p->tracked);
+			free_proc(p);
 			*p = h->procs[--h->nprocs];
 			continue;
 		}
 		p->rss[slot(h)] = 0;
 		p->tracked[slot(h)] = 0;
+		for (int k = 0; k < LT_NODE__PARTS && p->node[0]; k++)
+			p->node[k][slot(h)] = 0;
 	}
 }
 
@@ -234,6 +252,7 @@ static struct proc_ring *proc_of(struct lt_history *h, pid_t pid, bool create)
 	if (lt_grow((void **)&h->procs, &h->cap_procs, h->nprocs, sizeof(*h->procs)))
 		return NULL;
 	p = &h->procs[h->nprocs];
+	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->first = h->samples;
 	p->rss = calloc(h->window, sizeof(double));
@@ -256,6 +275,36 @@ int history__put_proc(struct lt_history *h, pid_t pid, double rss, double tracke
 	p->rss[slot(h)] = rss;
 	p->tracked[slot(h)] = tracked;
 	p->last = h->samples;
+	return 0;
+}
+
+/* A process's node series: all of them, or none (node[0] says which). */
+static int node_alloc(struct proc_ring *p, size_t window)
+{
+	for (int i = 0; i < LT_NODE__PARTS; i++) {
+		p->node[i] = calloc(window, sizeof(double));
+		if (p->node[i])
+			continue;
+		while (i-- > 0) {
+			free(p->node[i]);
+			p->node[i] = NULL;
+		}
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int history__put_node(struct lt_history *h, pid_t pid, const double v[LT_NODE__PARTS])
+{
+	struct proc_ring *p = proc_of(h, pid, false);
+
+	if (!p || !h->samples)
+		return -ENOENT;
+	/* Zeros before its first: every part counts from attach, and was 0 there. */
+	if (!p->node[0] && node_alloc(p, h->window))
+		return -ENOMEM;
+	for (int i = 0; i < LT_NODE__PARTS; i++)
+		p->node[i][slot(h)] = v[i];
 	return 0;
 }
 
@@ -302,4 +351,19 @@ void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
 	rss->t = tracked->t = h->out_t;
 	rss->v = h->out_v;
 	tracked->v = h->out_v2;
+}
+
+void history__get_node(struct lt_history *h, pid_t pid, struct lt_series out[LT_NODE__PARTS])
+{
+	struct proc_ring *p = proc_of(h, pid, false);
+
+	memset(out, 0, LT_NODE__PARTS * sizeof(*out));
+	if (!p || !p->node[0] || !h->samples)
+		return;
+	for (int i = 0; i < LT_NODE__PARTS; i++) {
+		out[i].n = unroll(h, p->node[i], p->first, h->out_node[i]);
+		out[i].v = h->out_node[i];
+		out[i].t = h->out_t;
+	}
+	unroll(h, h->times, p->first, h->out_t);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "analysis.h" /* LT_NODE__PARTS */
+
 struct lt_history;
 
 /* A stack series is named by what it counts, the process and the stack id. */
@@ -57,5 +59,16 @@ double history__baseline(const struct lt_history *h, const struct lt_series_key 
 /* A process's RSS and tracked series, over the same times. */
 void history__get_proc(struct lt_history *h, pid_t pid, struct lt_series *rss,
 		       struct lt_series *tracked);
+
+/*
+ * A node process's parts (enum lt_node_part) at the current sample, after its
+ * history__put_proc(). -ENOENT when it has none this sample. Samples before its first are 0.
+ */
+int history__put_node(struct lt_history *h, pid_t pid, const double v[LT_NODE__PARTS]);
+/*
+ * Its parts' series, over the same times as history__get_proc()'s; every n is 0 for a process
+ * never put so. Valid until the next history__begin().
+ */
+void history__get_node(struct lt_history *h, pid_t pid, struct lt_series out[LT_NODE__PARTS]);
 
 #endif /* LEAKTOP_HISTORY_H */

@@ -337,8 +337,16 @@ static void record(const struct lt_report *r, bool final, double now, struct lt_
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct lt_proc *p = &r->procs[i];
 
-		if (!p->exited)
-			history__put_proc(h, p->pid, p->rss, p->heap + p->mmap);
+		if (p->exited)
+			continue;
+		history__put_proc(h, p->pid, p->rss, p->heap + p->mmap);
+		if (p->node) {
+			double parts[LT_NODE__PARTS];
+
+			for (int k = 0; k < LT_NODE__PARTS; k++)
+				parts[k] = p->node_part[k];
+			history__put_node(h, p->pid, parts);
+		}
 	}
 	for (size_t i = 0; i < r->ncontainers; i++) {
 		const struct lt_container_sum *c = &r->containers[i];
@@ -378,6 +386,18 @@ static void annotate_row(struct lt_report *r, const struct lt_report_input *in,
 		r->window_s = fmax(r->window_s, s.t[s.n - 1] - s.t[0]);
 }
 
+/* A node process's parts: their rates and trends, and the verdict on them. */
+static void node_view(struct lt_history *h, struct lt_proc *p)
+{
+	struct lt_series s[LT_NODE__PARTS];
+	const double *v[LT_NODE__PARTS];
+
+	history__get_node(h, p->pid, s);
+	for (int k = 0; k < LT_NODE__PARTS; k++)
+		v[k] = s[k].v;
+	analysis__node_view(s[0].t, v, s[0].n, &p->node_view);
+}
+
 /* Rate, trend and per-call growth of every row and group; the verdicts of processes and containers. */
 static void annotate(struct lt_report *r, const struct lt_report_input *in)
 {
@@ -400,6 +420,8 @@ static void annotate(struct lt_report *r, const struct lt_report_input *in)
 
 		history__get_proc(in->history, p->pid, &rss, &tracked);
 		analysis__proc_view(rss.t, rss.v, tracked.v, rss.n, &p->view);
+		if (p->node)
+			node_view(in->history, p);
 	}
 	for (size_t i = 0; i < r->ncontainers; i++) {
 		struct lt_container_sum *c = &r->containers[i];
@@ -424,7 +446,17 @@ static void sum_procs(struct lt_report *r)
 			p->mmap += row->bytes;
 		else
 			p->sockets += row->count;
+		if (row->js_mem == LT_JS_MEM_HEAP)
+			p->node_part[LT_NODE_JS_HEAP] += row->bytes;
+		else if (row->js_mem == LT_JS_MEM_EXTERNAL)
+			p->node_part[LT_NODE_EXTERNAL] += row->bytes;
+		/* Native malloc: the heap rows that are no part of the others. */
+		if (row->kind == LT_ROW_HEAP && row->js_mem == LT_JS_MEM_NONE)
+			p->node_part[LT_NODE_NATIVE] += row->bytes;
+		p->node |= row->js_mem != LT_JS_MEM_NONE;
 	}
+	for (size_t i = 0; i < r->nprocs; i++)
+		r->procs[i].node_part[LT_NODE_SOCKETS] = r->procs[i].sockets;
 }
 
 /*

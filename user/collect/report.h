@@ -29,6 +29,16 @@ enum lt_row_kind {
 	LT_ROW__KINDS = LT_ROW_SOCK + LT_SOCK__KINDS,
 };
 
+/*
+ * Which part of a node process's memory a row's bytes are, from the native frames of its stack
+ * (the sampling step's frames__js_mem(); jsmem.h has the rules).
+ */
+enum lt_js_mem {
+	LT_JS_MEM_NONE,		/* another process's; native malloc; another mapping */
+	LT_JS_MEM_HEAP,		/* a mapping V8's page allocator made for its JavaScript heap */
+	LT_JS_MEM_EXTERNAL,	/* memory holding an ArrayBuffer's (a Buffer's) contents */
+};
+
 /* What a frame's code is, for colouring flame graphs. */
 enum lt_frame_class {
 	LT_FRAME_UNKNOWN,	/* in no known object */
@@ -67,6 +77,7 @@ static inline bool report__frame_is_source(const struct lt_frame *f)
 
 struct lt_row {
 	enum lt_row_kind kind;
+	enum lt_js_mem js_mem;	/* a node process's heap and mapping rows: which part */
 	pid_t pid;
 	const char *comm;
 	uint64_t stack_id;
@@ -103,6 +114,13 @@ struct lt_proc {
 	int64_t heap, mmap, sockets; /* tracked: heap bytes, mapped bytes, open sockets */
 	struct lt_proc_view view; /* RSS against the tracked memory */
 	uint64_t calls;		/* --per-call calls so far */
+	/*
+	 * A node process (it runs V8, or has rows of its parts): its memory in parts, each
+	 * tracked since attach (heap bytes, mapped bytes; sockets), and what grows.
+	 */
+	bool node;
+	int64_t node_part[LT_NODE__PARTS];
+	struct lt_node_view node_view;
 };
 
 /* A container's processes summed, for the host summary (--all, --cgroup, --container). */
@@ -187,9 +205,11 @@ typedef int (*lt_stack_namer_fn)(void *ctx, pid_t pid, const __u64 *ips, uint32_
  * kernel maps, the regions and /proc into it.
  */
 struct lt_report_input {
-	const struct lt_row *rows;	/* counters only: no rate, trend, growth or frames yet */
+	const struct lt_row *rows;	/* counters and js_mem only: no rate, trend, growth or
+					   frames yet */
 	size_t nrows;
-	const struct lt_proc *procs;	/* pid, comm, exited, go, container, rss, anon, calls */
+	const struct lt_proc *procs;	/* pid, comm, exited, go, container, rss, anon, calls,
+					   node (runs V8) */
 	size_t nprocs;
 	struct lt_history *history;	/* read by report__annotate(); report__record() feeds it */
 	lt_stack_namer_fn name_stack;	/* NULL: frames keep their addresses only */

@@ -173,6 +173,7 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
 		p->exited = t->exited;
 		p->go = t->go;
+		p->node = t->v8;
 		p->started_unprobed = t->started_unprobed;
 		snprintf(p->container, sizeof(p->container), "%s", t->container ?: "");
 		n++;

@@ -22,6 +22,7 @@ struct lt_sample_target {
 	const char *comm;
 	bool exited;
 	bool go;
+	bool v8;		/* it runs V8 (node): its memory is shown in parts */
 	bool started_unprobed;	/* it ran before one of its allocators was probed */
 	const char *container;	/* its container's name; NULL on the host */
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frames.h"
+#include "jsmem.h"
 #include "perfmap.h"
 #include "python.h"
 #include "report.h"
@@ -172,5 +173,43 @@ void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nr
 			if (!python__slot_empty(row->ips[i]))
 				python__name(fr->python, row->pid, row->ips[i], row->ips[i + 1], &py);
 		}
+	}
+}
+
+/* The part of a node process's memory a row holds, from its innermost native frames' names. */
+static enum lt_js_mem js_mem(struct lt_frames *fr, const struct lt_row *row)
+{
+	uint32_t nn = native_len(row->ips, row->nips);
+	const char *funcs[LT_JSMEM_DEPTH];
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < nn && n < LT_JSMEM_DEPTH; i++) {
+		struct lt_sym sym;
+
+		if (v8__is_slot(row->ips[i]))
+			continue; /* a JavaScript frame's slots: its native frame is JIT code */
+		symbolizer__symbolize(fr->sym, row->pid, row->ips[i], &sym);
+		funcs[n++] = sym.func;
+	}
+	return jsmem__of_funcs(report__is_mmap(row->kind), funcs, n);
+}
+
+void frames__js_mem(struct lt_frames *fr, struct lt_row *rows, size_t nrows)
+{
+	pid_t last = 0;
+	bool runs = false;
+
+	for (size_t i = 0; i < nrows && fr->v8; i++) {
+		struct lt_row *row = &rows[i];
+
+		row->js_mem = LT_JS_MEM_NONE;
+		if (!row->ips || (row->kind != LT_ROW_HEAP && !report__is_mmap(row->kind)))
+			continue;
+		if (row->pid != last) { /* rows come grouped by process, mostly */
+			last = row->pid;
+			runs = v8__runs(fr->v8, row->pid);
+		}
+		if (runs)
+			row->js_mem = js_mem(fr, row);
 	}
 }

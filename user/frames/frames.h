@@ -31,6 +31,12 @@ struct lt_frames {
 int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
 		       struct lt_frame **frames, size_t *n);
 
+/*
+ * Set the js_mem of the heap and mapping rows of processes that run V8 (jsmem.h) from their
+ * native frames' names; other rows get LT_JS_MEM_NONE. Nothing without a V8 namer.
+ */
+void frames__js_mem(struct lt_frames *fr, struct lt_row *rows, size_t nrows);
+
 /* Name (and cache) the interpreter frames of these rows now: their code may go later. */
 void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nrows);
 

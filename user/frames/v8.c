@@ -172,6 +172,7 @@ struct func {
 struct proc {
 	pid_t pid;
 	int fd;
+	bool runs;		/* its metadata was found: it runs V8, followed or not */
 	bool followed;
 	char version[16];
 	struct layout l;
@@ -839,6 +840,7 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		close(fd);
 		return -ENOMEM;
 	}
+	p->runs = true;
 	if (err == -ENODATA) {
 		snprintf(why, len, "its V8 metadata has no %s", sym_names[missing]);
 		goto fail;
@@ -924,6 +926,13 @@ bool v8__entry(const struct lt_v8 *v8, pid_t pid, struct lt_v8_proc *out)
 		return false;
 	*out = p->bpf;
 	return true;
+}
+
+bool v8__runs(const struct lt_v8 *v8, pid_t pid)
+{
+	const struct proc *p = v8 ? proc_find(v8, pid) : NULL;
+
+	return p && p->runs;
 }
 
 const char *v8__version(const struct lt_v8 *v8, pid_t pid)

@@ -41,6 +41,12 @@ void v8__forget(struct lt_v8 *v8, pid_t pid);
 /* The BPF entry of a followed process; false when there is none. */
 bool v8__entry(const struct lt_v8 *v8, pid_t pid, struct lt_v8_proc *out);
 
+/*
+ * Whether a process runs V8 (its last look found V8's metadata), followed or not: a node whose
+ * frames stay native still has a JavaScript heap. False for a NULL v8.
+ */
+bool v8__runs(const struct lt_v8 *v8, pid_t pid);
+
 /* V8's version in a followed process ("11.3"), or NULL. */
 const char *v8__version(const struct lt_v8 *v8, pid_t pid);
 

@@ -59,6 +59,46 @@ static void tracked(struct json_writer *jw, int64_t heap, int64_t mmap, int64_t 
 	jw_string_field(jw, "verdict", verdict_name(v->verdict));
 }
 
+static const char *node_verdict_name(enum lt_node_verdict v)
+{
+	static const char *const names[] = {
+		[LT_NODE_TOO_EARLY] = "too_early",
+		[LT_NODE_STEADY] = "steady",
+		[LT_NODE_EXTERNAL_GROWS] = "external_grows",
+		[LT_NODE_JS_HEAP_GROWS] = "js_heap_grows",
+		[LT_NODE_BOTH_GROW] = "both_grow",
+		[LT_NODE_NATIVE_GROWS] = "native_grows",
+	};
+
+	return names[v];
+}
+
+/* A node process's memory in parts, each with its rate and trend, and its verdict; or null. */
+static void node(struct json_writer *jw, const struct lt_proc *p)
+{
+	static const char *const names[LT_NODE__PARTS] = {
+		[LT_NODE_JS_HEAP] = "js_heap", [LT_NODE_EXTERNAL] = "external",
+		[LT_NODE_NATIVE] = "native", [LT_NODE_SOCKETS] = "sockets",
+	};
+
+	jw_name(jw, "node");
+	if (!p->node) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	for (int k = 0; k < LT_NODE__PARTS; k++) {
+		jw_name(jw, names[k]);
+		jw_start_object(jw);
+		jw_int_field(jw, k == LT_NODE_SOCKETS ? "count" : "bytes", p->node_part[k]);
+		jw_double_field(jw, "rate_per_s", p->node_view.rate[k]);
+		jw_string_field(jw, "trend", analysis__trend_name(p->node_view.trend[k]));
+		jw_end_object(jw);
+	}
+	jw_string_field(jw, "verdict", node_verdict_name(p->node_view.verdict));
+	jw_end_object(jw);
+}
+
 static void proc(struct json_writer *jw, const void *elem)
 {
 	const struct lt_proc *p = elem;
@@ -73,6 +113,7 @@ static void proc(struct json_writer *jw, const void *elem)
 	jw_bool_field(jw, "go", p->go);
 	jw_bool_field(jw, "started_unprobed", p->started_unprobed);
 	jw_string_field(jw, "container", p->container[0] ? p->container : NULL);
+	node(jw, p);
 }
 
 static void container(struct json_writer *jw, const void *elem)

@@ -282,6 +282,118 @@ static const char *verdict(char *buf, size_t len, const struct lt_report *r,
 	return view_verdict(buf, len, &p->view, exact);
 }
 
+/*
+ * A node process's verdict: what grows among its JS heap, external and native memory, with the
+ * rates of what grows (`rates`: the summary; the node line shows them beside).
+ */
+static const char *node_verdict(char *buf, size_t len, const struct lt_node_view *v, bool rates,
+				bool exact)
+{
+	char js[40] = "", ext[40] = "", nat[40] = "", s[32];
+	int n;
+
+	if (rates) {
+		snprintf(js, sizeof(js), " %s",
+			 fmt_rate(s, sizeof(s), v->rate[LT_NODE_JS_HEAP], false, exact));
+		snprintf(ext, sizeof(ext), " %s",
+			 fmt_rate(s, sizeof(s), v->rate[LT_NODE_EXTERNAL], false, exact));
+		snprintf(nat, sizeof(nat), " %s",
+			 fmt_rate(s, sizeof(s), v->rate[LT_NODE_NATIVE], false, exact));
+	}
+	switch (v->verdict) {
+	case LT_NODE_STEADY:
+		n = snprintf(buf, len, "the JS heap, external memory and native memory are flat");
+		break;
+	case LT_NODE_EXTERNAL_GROWS:
+		n = snprintf(buf, len, "external memory grows%s while the JS heap is flat: buffers "
+			     "kept from JavaScript", ext);
+		break;
+	case LT_NODE_JS_HEAP_GROWS:
+		n = snprintf(buf, len, "the JS heap grows%s: objects kept in JavaScript (use a heap "
+			     "snapshot)", js);
+		break;
+	case LT_NODE_BOTH_GROW:
+		n = snprintf(buf, len, "the JS heap grows%s and external memory%s: objects kept in "
+			     "JavaScript, and the buffers they hold (use a heap snapshot)", js,
+			     rates ? ext : " too");
+		break;
+	case LT_NODE_NATIVE_GROWS:
+		n = snprintf(buf, len, "native memory grows%s while the JS heap and external memory "
+			     "are flat: kept by native code (node's own, or an addon), not by "
+			     "JavaScript objects", nat);
+		break;
+	default:
+		n = snprintf(buf, len, "too early for a verdict on the JS heap and external memory");
+		break;
+	}
+	if (v->trend[LT_NODE_SOCKETS] == LT_TREND_GROWING && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "; open sockets grow%s%s: connections never closed",
+			 rates ? " " : "",
+			 rates ? fmt_rate(s, sizeof(s), v->rate[LT_NODE_SOCKETS], true, exact) : "");
+	return buf;
+}
+
+/* Whether a node process's verdict says something grows. */
+static bool node_grows(const struct lt_proc *p)
+{
+	return p->node && !p->exited &&
+	       (p->node_view.verdict > LT_NODE_STEADY ||
+		p->node_view.trend[LT_NODE_SOCKETS] == LT_TREND_GROWING);
+}
+
+/*
+ * "pid 4242 (node): JS heap 24.0 MiB (+1.20 GiB/h), external ...": a node process's memory in
+ * parts, side by side with their rates, and its verdict.
+ */
+static void node_line(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+		      const struct lt_proc *p)
+{
+	static const char *const names[LT_NODE__PARTS] = {
+		[LT_NODE_JS_HEAP] = "JS heap", [LT_NODE_EXTERNAL] = "external",
+		[LT_NODE_NATIVE] = "native malloc",
+	};
+	char b[32], rate[32], v[400];
+
+	if (!p->node || p->exited || r->no_heap)
+		return;
+	fprintf(f, "%s:", p->label);
+	for (int k = 0; k < LT_NODE_SOCKETS; k++)
+		fprintf(f, " %s %s (%s),", names[k],
+			fmt_bytes(b, sizeof(b), p->node_part[k], o->exact, false),
+			fmt_rate(rate, sizeof(rate), p->node_view.rate[k], false, o->exact));
+	if (r->no_sockets)
+		fprintf(f, " sockets not traced;");
+	else
+		fprintf(f, " %" PRId64 " sockets (%s);", p->node_part[LT_NODE_SOCKETS],
+			fmt_rate(rate, sizeof(rate), p->node_view.rate[LT_NODE_SOCKETS], true,
+				 o->exact));
+	fprintf(f, " %s\n", node_verdict(v, sizeof(v), &p->node_view, false, o->exact));
+}
+
+/* With a scope: the node processes' lines, those whose memory grows first. */
+static void node_lines(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
+{
+	size_t shown = 0, more = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->nprocs; i++) {
+			const struct lt_proc *p = &r->procs[i];
+
+			if (!p->node || p->exited || node_grows(p) != !pass)
+				continue;
+			if (shown >= o->top_n) {
+				more++;
+				continue;
+			}
+			if (!shown++)
+				fprintf(f, "\nNODE: MEMORY IN PARTS\n");
+			node_line(f, r, o, p);
+		}
+	}
+	if (more)
+		fprintf(f, "    ... %zu more node processes\n", more);
+}
+
 /* The verdict in a few words, for the host summary's column. */
 static const char *short_verdict(const struct lt_proc_view *v, bool go)
 {
@@ -413,6 +525,7 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 		else
 			fprintf(f, "%" PRId64 " sockets; ", p->sockets);
 		fprintf(f, "%s\n", verdict(v, sizeof(v), r, p, o->exact));
+		node_line(f, r, o, p);
 	}
 }
 
@@ -589,7 +702,7 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 			 const struct lt_proc *p, const struct proc_counts *c,
 			 const struct lt_row *const *order, size_t n)
 {
-	char rate[32], held[32], age[32], call[128], stack[768], v[320];
+	char rate[32], held[32], age[32], call[128], stack[768], v[400];
 	bool first = true;
 
 	fprintf(f, "%s: %s.\n", p->label,
@@ -597,6 +710,8 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 	if (p->go)
 		fprintf(f, "  a Go program: its heap is Go's own, not traced; its sockets and "
 			   "mappings are.\n");
+	if (p->node && !p->exited && !r->no_heap)
+		fprintf(f, "  node: %s.\n", node_verdict(v, sizeof(v), &p->node_view, true, o->exact));
 	for (size_t k = 0; c->leaks && k < n; k++) {
 		const struct lt_row *row = order[k];
 		bool sock = report__is_socket(row->kind);
@@ -666,7 +781,7 @@ static void summary(FILE *f, const struct lt_report *r, const struct lt_table_op
 		const struct lt_proc *p = &r->procs[i];
 
 		if (r->scope != LT_SCOPE_KIND_PIDS && !counts[i].leaks &&
-		    p->view.verdict != LT_PROC_UNTRACKED_GROWTH) {
+		    p->view.verdict != LT_PROC_UNTRACKED_GROWTH && !node_grows(p)) {
 			quiet++;
 			continue;
 		}
@@ -720,6 +835,8 @@ int out_table__write(FILE *f, const struct lt_report *r, const struct lt_table_o
 		section(f, r, o, "SOCKETS", report__row_is_socket, "OPEN", "KIND", "OPENED", "CLOSED");
 	if (r->scope != LT_SCOPE_KIND_PIDS || r->nprocs > 1)
 		host_summary(f, r, o);
+	if (r->scope != LT_SCOPE_KIND_PIDS && !r->no_heap)
+		node_lines(f, r, o);
 	processes(f, r, o);
 	unwind_line(f, r, o);
 	python_line(f, r);
