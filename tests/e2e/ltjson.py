@@ -32,7 +32,10 @@ STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "a
               "frames"}
 PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",
              "rss_rate", "tracked_rate", "verdict", "calls", "go", "started_unprobed",
-             "container"}
+             "container", "node"}
+NODE_PARTS = {"js_heap": "bytes", "external": "bytes", "native": "bytes", "sockets": "count"}
+NODE_VERDICTS = {"too_early", "steady", "external_grows", "js_heap_grows", "both_grow",
+                 "native_grows"}
 FRAME_KEYS = {"ip", "function", "offset", "module"}
 TRACED_KEYS = {"heap", "mmap", "sockets"}
 DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack_map_full",
@@ -108,6 +111,12 @@ def main():
             for p in r["processes"]:
                 has(p, PROC_KEYS, "a process")
                 assert p["verdict"] in VERDICTS, p
+                if p["node"] is not None:
+                    n = p["node"]
+                    assert n["verdict"] in NODE_VERDICTS, n
+                    for part, unit in NODE_PARTS.items():
+                        has(n[part], {unit, "rate_per_s", "trend"}, "a node part")
+                        assert n[part]["trend"] in TRENDS - {"transient"}, n
         print(len(rs))
     elif what == "sum":
         kind, func, field = sys.argv[3:6]

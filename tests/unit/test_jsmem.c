@@ -85,6 +85,16 @@ static void test_native(void)
 	ASSERT_EQ(JSMEM(true, "__mmap", "allocate_stack", "pthread_create@@GLIBC_2.34",
 			"node::WorkerThreadsTaskRunner::WorkerThreadsTaskRunner(int)"),
 		  LT_JS_MEM_NONE, "a thread's stack is another mapping");
+	ASSERT_EQ(JSMEM(true, "__mmap",
+			"v8::base::OS::Allocate(void*, unsigned long, unsigned long, "
+			"v8::base::OS::MemoryPermission)",
+			"v8::internal::VirtualMemory::VirtualMemory(v8::PageAllocator*, unsigned long, "
+			"void*, unsigned long, v8::internal::JitPermission)",
+			"v8::internal::VirtualMemoryCage::InitReservation(v8::internal::"
+			"VirtualMemoryCage::ReservationParams const&, v8::base::AddressRegion)",
+			"v8::internal::CodeRange::InitReservation(v8::PageAllocator*, unsigned long)",
+			"v8::internal::Heap::SetUp(v8::internal::LocalHeap*)"),
+		  LT_JS_MEM_NONE, "the code range V8 reserves (512 MiB of address space) is not heap");
 	ASSERT_EQ(JSMEM(true, "__mmap", "v8::base::OS::AllocateShared(unsigned long, "
 					"v8::base::OS::MemoryPermission)"),
 		  LT_JS_MEM_NONE, "a prefix must match as a whole name: OS::AllocateShared is not");

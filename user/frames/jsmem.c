@@ -16,14 +16,21 @@ static const char *const external_map[] = {
 };
 
 /*
- * V8's page allocation: every page of its heap (young and old generations, code, large
- * objects, read-only space) and the cages it reserves come through these.
+ * Address space V8 reserves at start (its code range: 512 MiB, inaccessible until pages are
+ * committed inside it, without another mmap), not memory: another mapping.
+ */
+static const char *const reservations[] = {
+	"v8::internal::VirtualMemoryCage::InitReservation(",
+	"v8::internal::CodeRange::InitReservation(",
+};
+
+/*
+ * V8's page allocation: every page of its heap (young and old generations, large objects,
+ * read-only space) comes through these.
  */
 static const char *const js_heap_map[] = {
 	"v8::internal::MemoryAllocator::",
 	"v8::internal::VirtualMemory::",
-	"v8::internal::VirtualMemoryCage::",
-	"v8::internal::CodeRange::",
 	"v8::base::PageAllocator::",
 	"v8::base::BoundedPageAllocator::",
 	"v8::base::OS::Allocate(",
@@ -59,6 +66,8 @@ enum lt_js_mem jsmem__of_funcs(bool mapping, const char *const *funcs, size_t n)
 	/* A BackingStore's mapping goes through the page allocator too: it is not the heap. */
 	if (under(funcs, n, external_map, ARRAY_SIZE(external_map)))
 		return LT_JS_MEM_EXTERNAL;
+	if (under(funcs, n, reservations, ARRAY_SIZE(reservations)))
+		return LT_JS_MEM_NONE;
 	if (under(funcs, n, js_heap_map, ARRAY_SIZE(js_heap_map)))
 		return LT_JS_MEM_HEAP;
 	return LT_JS_MEM_NONE;

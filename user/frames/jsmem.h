@@ -3,7 +3,8 @@
  * The parts of a node process's memory, told from the native frames of the stack that
  * allocated it:
  *   - the JavaScript heap: the pages V8 maps for its heap, through its page allocator
- *     (v8::internal::MemoryAllocator, VirtualMemory, v8::base::PageAllocator, OS::Allocate);
+ *     (v8::internal::MemoryAllocator, VirtualMemory, v8::base::PageAllocator, OS::Allocate),
+ *     but not the code range V8 reserves at start (address space, not memory);
  *   - external memory: what holds ArrayBuffers' (so Buffers') contents, which node's
  *     ArrayBuffer allocator takes from malloc (node::NodeArrayBufferAllocator), and the
  *     mappings V8 makes for a BackingStore itself (WebAssembly memories, resizable buffers);
