@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A node whose V8 metadata does not validate keeps native frames, exact bytes, and one clear
 # line saying why: a copy of node with one v8dbg_* symbol renamed in its dynamic string table.
+# Its memory in parts does not need JavaScript frames: its Buffers are external memory, exact.
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v node >/dev/null || fail "node is missing (node 20 from NodeSource is on this machine)"
@@ -34,4 +35,12 @@ PY
 ) || fail "JavaScript frames despite the metadata: $got"
 want=$((200 * 65536))
 assert_eq "$got" "$want" "Buffer bytes under native frames"
+ext=$(python3 - "$WORK/js.json" "$LEAKER_PID" <<'PY'
+import json, sys
+final = [json.loads(l) for l in open(sys.argv[1])][-1]
+print([p for p in final["processes"] if p["pid"] == int(sys.argv[2])][0]["node"]["external"]["bytes"])
+PY
+) || fail "no node object for a node whose frames stay native"
+assert_eq "$ext" "$want" "its external memory: the Buffers"
+assert_contains "$WORK/js.table" "^pid $LEAKER_PID (node): JS heap .*, external 12.5 MiB " "its node line"
 pass "unvalidated metadata: native frames, $got bytes exact, one line: $(grep 'native frames only' "$WORK/js.err")"
