@@ -306,6 +306,11 @@ static void test_node_parts(void)
 	ASSERT_EQ(r.procs[2].node_view.verdict, LT_NODE_STEADY,
 		  "its JS heap is flat: steady");
 	report__free(&r);
+
+	in.no_heap = true;
+	ASSERT_EQ(build(&r, &in), 0, "build with --no-heap");
+	ASSERT_TRUE(!r.procs[0].node && !r.procs[2].node, "--no-heap: no parts, no node process");
+	report__free(&r);
 	history__free(h);
 }
 

@@ -631,6 +631,9 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->final = in->final;
 	r->no_heap = in->no_heap;
 	r->no_sockets = in->no_sockets;
+	/* Without the heap and mappings a node process's parts are not known: no parts at all. */
+	for (size_t i = 0; in->no_heap && i < r->nprocs; i++)
+		r->procs[i].node = false;
 	r->sample_bytes = in->sample_bytes;
 	r->unwind_rows = in->unwind_rows;
 	r->js_named = in->js_named;
