@@ -45,7 +45,7 @@ debian() {
 # SHA-512 listed there. A directory whose .version names the release is left as it is.
 NODE_DIR=${LEAKTOP_NODE_DIR:-/opt/leaktop}
 node_releases() {
-	grep -v '^#' "$top/tools/node-versions" | while read -r version sum; do
+	grep -v '^#' "$top/tools/node-versions" | while read -r version _ sum; do
 		[ -n "$version" ] || continue
 		dir=$NODE_DIR/node-${version%%.*}
 		[ "$(cat "$dir/.version" 2>/dev/null)" = "$version" ] && [ -x "$dir/bin/node" ] && continue

@@ -12,7 +12,7 @@
 # /opt/leaktop (tools/deps.sh); a missing one fails the test.
 . "$(dirname "$0")/lib.sh"
 require_root
-node_releases
+node_releases frames
 script=$TOP/tests/e2e/workloads/jsframes.js
 N=40 SOCKS=25
 

@@ -183,9 +183,10 @@ struct release {
 };
 
 static const struct release releases[] = {
-	{ .major = 10, .minor = 2, .node = 18, .code_bytecode = 16, .bc_positions = 32, .si_flags_smi = true,
-	  .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75, .fl_saved_class = 10,
-	  .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3, .function_scope = 2 },
+	{ .major = 10, .minor = 2, .node = 18, .code_bytecode = 16, .bc_positions = 32,
+	  .si_flags_smi = true, .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75,
+	  .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3,
+	  .function_scope = 2 },
 	{ .major = 11, .minor = 3, .node = 20, .bc_positions = 32, .si_flags_smi = true,
 	  .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75, .fl_saved_class = 10,
 	  .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3, .function_scope = 2 },
