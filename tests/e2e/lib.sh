@@ -317,3 +317,22 @@ cleanup_cgroups() {
 		done
 	done
 }
+
+# node_releases WHAT: the Node.js releases of tools/node-versions marked WHAT (frames or
+# refused), which tools/deps.sh installs in /opt/leaktop/node-MAJOR: sets NODE_VERSIONS and
+# NODE_BINS. Fails when one is missing or is not the release it should be.
+NODE_DIR=${LEAKTOP_NODE_DIR:-/opt/leaktop}
+node_releases() {
+	local version what bin got
+	NODE_VERSIONS=() NODE_BINS=()
+	while read -r version what _; do
+		[[ -z $version || $version == '#'* || $what != "$1" ]] && continue
+		bin=$NODE_DIR/node-${version%%.*}/bin/node
+		[[ -x $bin ]] || fail "node $version is missing ($bin): 'make deps' (tools/deps.sh) installs it"
+		got=$("$bin" --version 2>&1)
+		[[ $got == "v$version" ]] || fail "$bin is not node $version: it says '$got'; run 'make deps'"
+		NODE_VERSIONS+=("$version")
+		NODE_BINS+=("$bin")
+	done <"$TOP/tools/node-versions"
+	((${#NODE_BINS[@]})) || fail "tools/node-versions lists no release marked $1"
+}

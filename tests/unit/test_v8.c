@@ -13,8 +13,9 @@
 /*
  * The source position table node 20 built for
  *   function leakNamed(a, b) { let x = a + b; return () => x; }
- * read from its BytecodeArray: entries (bytecode offset, script offset) (0, 18) the entry,
- * (1, 18), (9, 35) `a + b`, (11, 37), (14, 35), (16, 42) `return`, (20, 57) the closing brace.
+ * read from its BytecodeArray: entries (bytecode offset, script offset) (-1, 18) the function's
+ * entry, (0, 18), (8, 35) `a + b`, (10, 37), (13, 35), (15, 42) `return`, (19, 57) the closing
+ * brace. Offsets count from -1, V8's function entry offset: the first bytecode's is 0.
  */
 static const uint8_t table[] = { 0x01, 0x4c, 0x03, 0x00, 0x10, 0x44, 0x05,
 				 0x08, 0x07, 0x07, 0x04, 0x1c, 0x08, 0x3c };
@@ -22,8 +23,8 @@ static const uint8_t table[] = { 0x01, 0x4c, 0x03, 0x00, 0x10, 0x44, 0x05,
 static void test_positions(void)
 {
 	static const struct { int64_t offset, want; } cases[] = {
-		{ -1, 18 }, { 0, 18 }, { 1, 18 }, { 8, 18 }, { 9, 35 }, { 10, 35 }, { 11, 37 },
-		{ 14, 35 }, { 16, 42 }, { 19, 42 }, { 20, 57 }, { 1000, 57 },
+		{ -1, 18 }, { 0, 18 }, { 1, 18 }, { 7, 18 }, { 8, 35 }, { 9, 35 }, { 10, 37 },
+		{ 12, 37 }, { 13, 35 }, { 15, 42 }, { 18, 42 }, { 19, 57 }, { 1000, 57 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)

@@ -69,84 +69,143 @@ enum {
 	S_T_BYTECODE,
 	S_T_BYTE_ARRAY,
 	S_T_FIXED_ARRAY,
+	S_T_TRUSTED_BYTE_ARRAY,
+	S_T_CODE,
+	S_CODE_BYTECODE,
+	S_BC_DATA,
 	S_VERSION_MAJOR,
 	S_VERSION_MINOR,
 	S__COUNT,
 };
 
-static const char *const sym_names[S__COUNT] = {
-	[S_SMI_SHIFT] = "v8dbg_SmiShiftSize",
-	[S_FP_CONTEXT] = "v8dbg_off_fp_context_or_frame_type",
-	[S_FP_FUNCTION] = "v8dbg_off_fp_function",
-	[S_FP_BC_ARRAY] = "v8dbg_off_fp_bytecode_array",
-	[S_FP_BC_OFFSET] = "v8dbg_off_fp_bytecode_offset",
-	[S_MAP] = "v8dbg_class_HeapObject__map__Map",
-	[S_MAP_TYPE] = "v8dbg_class_Map__instance_type__uint16_t",
-	[S_FN_SHARED] = "v8dbg_class_JSFunction__shared__SharedFunctionInfo",
-	[S_SFI_DATA] = "v8dbg_class_SharedFunctionInfo__function_data__Object",
-	[S_SFI_NAME] = "v8dbg_class_SharedFunctionInfo__name_or_scope_info__Object",
-	[S_SFI_SCRIPT] = "v8dbg_class_SharedFunctionInfo__script_or_debug_info__HeapObject",
-	[S_SFI_LENGTH] = "v8dbg_class_SharedFunctionInfo__length__uint16_t",
-	[S_SFI_PARAMS] = "v8dbg_class_SharedFunctionInfo__internal_formal_parameter_count__uint16_t",
-	[S_SFI_TOKEN] = "v8dbg_class_SharedFunctionInfo__raw_function_token_offset__int16_t",
-	[S_SCRIPT_NAME] = "v8dbg_class_Script__name__Object",
-	[S_SCRIPT_SOURCE] = "v8dbg_class_Script__source__Object",
-	[S_SCRIPT_LINE_ENDS] = "v8dbg_class_Script__line_ends__Object",
-	[S_STR_LENGTH] = "v8dbg_class_String__length__int32_t",
-	[S_SEQ1_CHARS] = "v8dbg_class_SeqOneByteString__chars__char",
-	[S_SEQ2_CHARS] = "v8dbg_class_SeqTwoByteString__chars__char",
-	[S_CONS_FIRST] = "v8dbg_class_ConsString__first__String",
-	[S_CONS_SECOND] = "v8dbg_class_ConsString__second__String",
-	[S_THIN_ACTUAL] = "v8dbg_class_ThinString__actual__String",
-	[S_SLICED_PARENT] = "v8dbg_class_SlicedString__parent__String",
-	[S_SLICED_OFFSET] = "v8dbg_class_SlicedString__offset__SMI",
-	[S_EXT_RESOURCE] = "v8dbg_class_ExternalString__resource__Object",
-	[S_FA_LENGTH] = "v8dbg_class_FixedArrayBase__length__SMI",
-	[S_FIRST_NONSTRING] = "v8dbg_FirstNonstringType",
-	[S_REPR_MASK] = "v8dbg_StringRepresentationMask",
-	[S_ENC_MASK] = "v8dbg_StringEncodingMask",
-	[S_ONE_BYTE_TAG] = "v8dbg_OneByteStringTag",
-	[S_SEQ_TAG] = "v8dbg_SeqStringTag",
-	[S_CONS_TAG] = "v8dbg_ConsStringTag",
-	[S_EXT_TAG] = "v8dbg_ExternalStringTag",
-	[S_SLICED_TAG] = "v8dbg_SlicedStringTag",
-	[S_THIN_TAG] = "v8dbg_ThinStringTag",
-	[S_T_SFI] = "v8dbg_type_SharedFunctionInfo__SHARED_FUNCTION_INFO_TYPE",
-	[S_T_SCOPE_INFO] = "v8dbg_type_ScopeInfo__SCOPE_INFO_TYPE",
-	[S_T_SCRIPT] = "v8dbg_type_Script__SCRIPT_TYPE",
-	[S_T_BYTECODE] = "v8dbg_type_BytecodeArray__BYTECODE_ARRAY_TYPE",
-	[S_T_BYTE_ARRAY] = "v8dbg_type_ByteArray__BYTE_ARRAY_TYPE",
-	[S_T_FIXED_ARRAY] = "v8dbg_type_FixedArray__FIXED_ARRAY_TYPE",
-	[S_VERSION_MAJOR] = "_ZN2v88internal7Version6major_E",
-	[S_VERSION_MINOR] = "_ZN2v88internal7Version6minor_E",
+/*
+ * Each symbol's names. The metadata names a field after its type, and V8 renamed some types
+ * (Object became Tagged<Object>) or fields (script_or_debug_info became script) between
+ * releases: every name a supported release uses is listed, the first being what leaktop says
+ * when none is there.
+ */
+static const struct {
+	int s;
+	const char *name;
+} sym_list[] = {
+	{ S_SMI_SHIFT, "v8dbg_SmiShiftSize" },
+	{ S_FP_CONTEXT, "v8dbg_off_fp_context_or_frame_type" },
+	{ S_FP_FUNCTION, "v8dbg_off_fp_function" },
+	{ S_FP_BC_ARRAY, "v8dbg_off_fp_bytecode_array" },
+	{ S_FP_BC_OFFSET, "v8dbg_off_fp_bytecode_offset" },
+	{ S_MAP, "v8dbg_class_HeapObject__map__Map" },
+	{ S_MAP_TYPE, "v8dbg_class_Map__instance_type__uint16_t" },
+	{ S_FN_SHARED, "v8dbg_class_JSFunction__shared__SharedFunctionInfo" },
+	{ S_SFI_DATA, "v8dbg_class_SharedFunctionInfo__function_data__Object" },
+	{ S_SFI_NAME, "v8dbg_class_SharedFunctionInfo__name_or_scope_info__Object" },
+	{ S_SFI_NAME, "v8dbg_class_SharedFunctionInfo__name_or_scope_info__Tagged_Object_" },
+	{ S_SFI_NAME, "v8dbg_class_SharedFunctionInfo__name_or_scope_info__Tagged_NameOrScopeInfoT_" },
+	{ S_SFI_SCRIPT, "v8dbg_class_SharedFunctionInfo__script_or_debug_info__HeapObject" },
+	{ S_SFI_SCRIPT, "v8dbg_class_SharedFunctionInfo__script__Tagged_HeapObject_" },
+	{ S_SFI_LENGTH, "v8dbg_class_SharedFunctionInfo__length__uint16_t" },
+	{ S_SFI_PARAMS, "v8dbg_class_SharedFunctionInfo__internal_formal_parameter_count__uint16_t" },
+	{ S_SFI_TOKEN, "v8dbg_class_SharedFunctionInfo__raw_function_token_offset__int16_t" },
+	{ S_SCRIPT_NAME, "v8dbg_class_Script__name__Object" },
+	{ S_SCRIPT_SOURCE, "v8dbg_class_Script__source__Object" },
+	{ S_SCRIPT_LINE_ENDS, "v8dbg_class_Script__line_ends__Object" },
+	{ S_STR_LENGTH, "v8dbg_class_String__length__int32_t" },
+	{ S_SEQ1_CHARS, "v8dbg_class_SeqOneByteString__chars__char" },
+	{ S_SEQ2_CHARS, "v8dbg_class_SeqTwoByteString__chars__char" },
+	{ S_CONS_FIRST, "v8dbg_class_ConsString__first__String" },
+	{ S_CONS_SECOND, "v8dbg_class_ConsString__second__String" },
+	{ S_THIN_ACTUAL, "v8dbg_class_ThinString__actual__String" },
+	{ S_SLICED_PARENT, "v8dbg_class_SlicedString__parent__String" },
+	{ S_SLICED_OFFSET, "v8dbg_class_SlicedString__offset__SMI" },
+	{ S_EXT_RESOURCE, "v8dbg_class_ExternalString__resource__Object" },
+	{ S_FA_LENGTH, "v8dbg_class_FixedArrayBase__length__SMI" },
+	{ S_FIRST_NONSTRING, "v8dbg_FirstNonstringType" },
+	{ S_REPR_MASK, "v8dbg_StringRepresentationMask" },
+	{ S_ENC_MASK, "v8dbg_StringEncodingMask" },
+	{ S_ONE_BYTE_TAG, "v8dbg_OneByteStringTag" },
+	{ S_SEQ_TAG, "v8dbg_SeqStringTag" },
+	{ S_CONS_TAG, "v8dbg_ConsStringTag" },
+	{ S_EXT_TAG, "v8dbg_ExternalStringTag" },
+	{ S_SLICED_TAG, "v8dbg_SlicedStringTag" },
+	{ S_THIN_TAG, "v8dbg_ThinStringTag" },
+	{ S_T_SFI, "v8dbg_type_SharedFunctionInfo__SHARED_FUNCTION_INFO_TYPE" },
+	{ S_T_SCOPE_INFO, "v8dbg_type_ScopeInfo__SCOPE_INFO_TYPE" },
+	{ S_T_SCRIPT, "v8dbg_type_Script__SCRIPT_TYPE" },
+	{ S_T_BYTECODE, "v8dbg_type_BytecodeArray__BYTECODE_ARRAY_TYPE" },
+	{ S_T_BYTE_ARRAY, "v8dbg_type_ByteArray__BYTE_ARRAY_TYPE" },
+	{ S_T_FIXED_ARRAY, "v8dbg_type_FixedArray__FIXED_ARRAY_TYPE" },
+	{ S_T_TRUSTED_BYTE_ARRAY, "v8dbg_type_TrustedByteArray__TRUSTED_BYTE_ARRAY_TYPE" },
+	{ S_T_CODE, "v8dbg_type_Code__CODE_TYPE" },
+	/* Baseline (Sparkplug) code's bytecode. */
+	{ S_CODE_BYTECODE, "v8dbg_class_Code__bytecode_or_interpreter_data__HeapObject" },
+	/* Where the first bytecode is: the array's header size, which frames' offsets include. */
+	{ S_BC_DATA, "v8dbg_class_BytecodeArray__data__uintptr_t" },
+	{ S_VERSION_MAJOR, "_ZN2v88internal7Version6major_E" },
+	{ S_VERSION_MINOR, "_ZN2v88internal7Version6minor_E" },
 };
 
+/* The first name of a symbol, to say which is missing. */
+static const char *sym_name(int s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sym_list); i++) {
+		if (sym_list[i].s == s)
+			return sym_list[i].name;
+	}
+	return "?";
+}
+
 /*
- * What the metadata does not say, per V8 major release, checked against every object read:
- * BytecodeArray's source position table and header size, and ScopeInfo's layout (the flags'
- * bits that say which optional slots it has, and where its variable part starts).
+ * What the metadata does not say, per V8 release, checked against every object read: where
+ * BytecodeArray keeps its source position table, and ScopeInfo's layout (its flags, the bits
+ * that say which optional slots it has, where its variable part starts, and where the
+ * function's start position is). Each was read from that release's objects in its node's own
+ * memory (functions of each shape: declared, named expression, inferred name, method, arrow,
+ * async, 74 and 75 context locals, in a script and a module), not guessed: a release not
+ * listed keeps native frames.
  */
 struct release {
-	int major;
+	int major, minor;
+	int node;		/* the node release line that ships it */
+	uint32_t sfi_data;	/* SharedFunctionInfo's function data when the metadata has no
+				   symbol for it (V8 12 split it, for the sandbox); 0: it has */
+	uint32_t code_bytecode;	/* baseline Code's BytecodeArray, when the metadata has no symbol
+				   for it; 0: it has */
 	uint32_t bc_positions;	/* BytecodeArray.source_position_table */
-	uint32_t bc_header;	/* the first bytecode, from the object's start */
-	uint32_t si_flags, si_locals, si_vars; /* ScopeInfo: flags, context_local_count (Smis),
+	bool bc_trusted;	/* ... a TrustedByteArray (V8 12 moved bytecode to trusted space) */
+	bool si_flags_smi;	/* ScopeInfo's flags: a Smi, else a uint32 (V8 13) */
+	uint32_t si_flags, si_locals, si_vars; /* ScopeInfo: flags, context_local_count (a Smi),
 						  and its variable part */
+	uint32_t si_positions;	/* the start and end positions (Smis), when at a fixed place (V8 13);
+				   0: after the inferred name, in a function's scope only */
 	uint32_t si_inline_max;	/* context locals named inline, below this many */
 	int fl_saved_class, fl_fn_var, fl_inferred; /* flag bits (fn_var: 2 bits) */
-	uint32_t module_scope;	/* the scope type (flags' low 4 bits) with a module slot */
+	uint32_t module_scope;	/* the scope type (flags' low 4 bits) with a module slot first */
 	uint32_t function_scope; /* ... of a function, which has its source positions */
 };
 
 static const struct release releases[] = {
-	{ .major = 11, .bc_positions = 32, .bc_header = 56, .si_flags = 8, .si_locals = 24,
-	  .si_vars = 32, .si_inline_max = 75, .fl_saved_class = 10, .fl_fn_var = 12,
-	  .fl_inferred = 14, .module_scope = 3, .function_scope = 2 },
+	{ .major = 10, .minor = 2, .node = 18, .code_bytecode = 16, .bc_positions = 32,
+	  .si_flags_smi = true, .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75,
+	  .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3,
+	  .function_scope = 2 },
+	{ .major = 11, .minor = 3, .node = 20, .bc_positions = 32, .si_flags_smi = true,
+	  .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75, .fl_saved_class = 10,
+	  .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3, .function_scope = 2 },
+	{ .major = 12, .minor = 4, .node = 22, .sfi_data = 8, .code_bytecode = 8, .bc_positions = 24,
+	  .bc_trusted = true, .si_flags_smi = true, .si_flags = 8, .si_locals = 24, .si_vars = 32,
+	  .si_inline_max = 75, .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14,
+	  .module_scope = 3, .function_scope = 2 },
+	/* ScopeType gained SCRIPT_SCOPE and REPL_MODE_SCOPE first; positions moved up. */
+	{ .major = 13, .minor = 6, .node = 24, .sfi_data = 8, .code_bytecode = 8, .bc_positions = 24,
+	  .bc_trusted = true, .si_flags = 8, .si_locals = 24, .si_vars = 48, .si_positions = 32,
+	  .si_inline_max = 75, .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14,
+	  .module_scope = 5, .function_scope = 4 },
 };
 
 struct layout {
 	const struct release *rel;
 	int32_t v[S__COUNT];
+	bool have[S__COUNT];	/* which symbols the binary has */
+	int32_t positions_type;	/* the instance type of a source position table */
 };
 
 /* A script: its name, and where its lines end. */
@@ -167,6 +226,7 @@ struct func {
 	size_t npositions;
 	uint64_t bc_len;	/* its bytecode's length: offsets past it are not its */
 	int64_t start;		/* where its source starts; -1: unknown */
+	double looked_at;	/* when its position table was last looked for (now_mono()) */
 };
 
 struct proc {
@@ -417,14 +477,23 @@ static char *scope_info_read(const struct proc *p, uint64_t si, int64_t *start)
 {
 	const struct release *r = p->l.rel;
 	uint64_t fw, lw, name = 0, pw[2];
-	int64_t flags, locals, end;
+	int64_t flags, locals, begin, end;
 	uint64_t slot;
 	char *found = NULL;
 
 	*start = -1;
-	if (word(p, si, r->si_flags, &fw) || word(p, si, r->si_locals, &lw) || !smi(fw, &flags) ||
+	if (word(p, si, r->si_flags, &fw) || word(p, si, r->si_locals, &lw) ||
 	    !smi(lw, &locals) || locals < 0 || locals > LOCALS_MAX)
 		return NULL;
+	if (r->si_flags_smi) {
+		if (!smi(fw, &flags))
+			return NULL;
+	} else {
+		/* A uint32, then padding that V8 keeps zero. */
+		if (fw >> 32)
+			return NULL;
+		flags = (int64_t)fw;
+	}
 	slot = r->si_vars;
 	if ((uint64_t)(flags & 0xf) == r->module_scope)
 		slot += 8;
@@ -445,11 +514,13 @@ static char *scope_info_read(const struct proc *p, uint64_t si, int64_t *start)
 		if (!found && str_len(p, name) > 0)
 			found = str_utf8(p, name);
 	}
-	/* A function's scope then has its start and end positions. */
+	/* A function's scope has its start and end positions: here, or at a fixed place. */
+	if (r->si_positions)
+		slot = r->si_positions;
 	if ((uint64_t)(flags & 0xf) == r->function_scope &&
-	    !procmem__read(p->fd, si - 1 + slot, pw, sizeof(pw)) && smi(pw[0], start) &&
-	    smi(pw[1], &end) && (*start < 0 || end < *start))
-		*start = -1;
+	    !procmem__read(p->fd, si - 1 + slot, pw, sizeof(pw)) && smi(pw[0], &begin) &&
+	    smi(pw[1], &end) && begin >= 0 && end >= begin)
+		*start = begin;
 	return found;
 }
 
@@ -548,10 +619,13 @@ static void bytecode_read(const struct proc *p, uint64_t data, struct func *f)
 	uint64_t table, w;
 	int64_t n, len;
 
+	/* A function V8 compiled to baseline code since: the bytecode that code was made from. */
+	if (type_of(p, data) == l->v[S_T_CODE] &&
+	    word(p, data, (uint32_t)l->v[S_CODE_BYTECODE], &data))
+		return;
 	if (type_of(p, data) != l->v[S_T_BYTECODE] ||
 	    word(p, data, (uint32_t)l->v[S_FA_LENGTH], &w) || !smi(w, &len) || len < 0 ||
-	    word(p, data, l->rel->bc_positions, &table) ||
-	    type_of(p, table) != l->v[S_T_BYTE_ARRAY] ||
+	    word(p, data, l->rel->bc_positions, &table) || type_of(p, table) != l->positions_type ||
 	    word(p, table, (uint32_t)l->v[S_FA_LENGTH], &w) || !smi(w, &n) || n <= 0 ||
 	    n > POSITIONS_MAX)
 		return;
@@ -596,11 +670,31 @@ static int func_read(struct lt_v8 *v8, struct proc *p, uint64_t sfi, uint32_t su
 		.name = lt_strings_keep(&v8->strings, s ? s : strdup("")),
 		.script = script_get(v8, p, script),
 		.start = start,
+		.looked_at = now_mono(),
 	};
 	if (!f->name)
 		return -ENOMEM;
 	bytecode_read(p, data, f);
 	return 0;
+}
+
+/*
+ * V8 builds a function's source position table lazily (for a stack trace, an exception, a
+ * profiler), maybe after leaktop first named it: an interpreted frame of a function that had
+ * none looks again, once a second at most.
+ */
+static void positions_again(const struct proc *p, struct func *f)
+{
+	uint8_t h[LT_V8_SFI_WINDOW];
+	double now = now_mono();
+
+	if (now - f->looked_at < 1.0)
+		return;
+	f->looked_at = now;
+	if (procmem__read(p->fd, f->addr - 1, h, sizeof(h)) || type_of(p, f->addr) != p->l.v[S_T_SFI] ||
+	    lt_v8_sum(procmem__u64(h, p->bpf.sfi_sum)) != f->sum)
+		return;
+	bytecode_read(p, procmem__u64(h, (size_t)p->l.v[S_SFI_DATA]), f);
 }
 
 int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
@@ -612,6 +706,7 @@ int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 	struct proc *p = proc_find(v8, pid);
 	const struct func *f;
 	int64_t offset = -1, pos;
+	uint64_t header;
 
 	memset(out, 0, sizeof(*out));
 	if (!p || !p->followed)
@@ -638,14 +733,16 @@ int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 		p->funcs[p->nfuncs++] = fresh;
 	}
 	f = &p->funcs[idx];
+	if (!f->positions && raw != LT_V8_POS_NONE)
+		positions_again(p, &p->funcs[idx]);
 	out->func = f->name;
 	if (f->script < 0)
 		return 0;
 	out->file = p->scripts[f->script].name;
+	header = (uint64_t)p->l.v[S_BC_DATA];
 	/* V8 keeps the offset from the array's tagged address: header included, tag taken. */
-	if (raw != LT_V8_POS_NONE && raw >= p->l.rel->bc_header - 1 &&
-	    raw - (p->l.rel->bc_header - 1) < f->bc_len)
-		offset = (int64_t)(raw - (p->l.rel->bc_header - 1));
+	if (raw != LT_V8_POS_NONE && raw >= header - 1 && raw - (header - 1) < f->bc_len)
+		offset = (int64_t)(raw - (header - 1));
 	/*
 	 * The bytecode's position; V8 builds position tables lazily, so without one, the
 	 * function's own start.
@@ -679,7 +776,11 @@ static bool vlq(const uint8_t *t, size_t len, size_t *i, int64_t *out)
 
 int64_t v8__position(const uint8_t *table, size_t len, int64_t offset)
 {
-	int64_t code = 0, raw = 0, best = -1, d, sp;
+	/*
+	 * Offsets count from V8's function entry offset, -1: the first entry, the function's
+	 * entry (its stack check), is there, and the first bytecode's is at 0.
+	 */
+	int64_t code = -1, raw = 0, best = -1, d, sp;
 	size_t i = 0;
 
 	if (!table)
@@ -722,10 +823,14 @@ uint32_t v8__line(const uint32_t *ends, size_t n, int64_t position)
 
 /* --- Finding V8 -------------------------------------------------------------------------- */
 
-/* Read the metadata of the object mapped at v, when it has V8's. 0, -ENOENT, or -errno. */
-static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l, int *missing)
+/*
+ * Read the metadata of the object mapped at v, when it has V8's: every symbol it has (l->have
+ * says which). 0, -ENOENT, or -errno.
+ */
+static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l)
 {
-	struct lt_elf_func syms[S__COUNT] = { 0 };
+	const char *names[ARRAY_SIZE(sym_list)];
+	struct lt_elf_func syms[ARRAY_SIZE(sym_list)];
 	uint64_t bias;
 	struct lt_elf *e;
 	char *path = objects__open_path(pid, v);
@@ -734,22 +839,52 @@ static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l,
 	free(path);
 	if (!e)
 		return -ENOENT;
+	for (size_t i = 0; i < ARRAY_SIZE(sym_list); i++)
+		names[i] = sym_list[i].name;
 	/* node, or a program linking V8: its postmortem metadata says so. */
-	elfobj__find_syms(e, sym_names, S__COUNT, syms);
-	if (!syms[S_SMI_SHIFT].found || elfobj__bias(e, v->start, v->offset, &bias)) {
+	elfobj__find_syms(e, names, ARRAY_SIZE(sym_list), syms);
+	if (!syms[0].found || elfobj__bias(e, v->start, v->offset, &bias)) {
 		elfobj__close(e);
 		return -ENOENT;
 	}
 	elfobj__close(e);
-	for (int i = 0; i < S__COUNT; i++) {
-		if (!syms[i].found) {
-			*missing = i;
-			return -ENODATA;
-		}
-		if (procmem__read(fd, syms[i].vaddr + bias, &l->v[i], sizeof(l->v[i])))
+	for (size_t i = 0; i < ARRAY_SIZE(sym_list); i++) {
+		int s = sym_list[i].s;
+
+		if (!syms[i].found || l->have[s])
+			continue;
+		if (procmem__read(fd, syms[i].vaddr + bias, &l->v[s], sizeof(l->v[s])))
 			return -EIO;
+		l->have[s] = true;
 	}
 	return 0;
+}
+
+/*
+ * The release's own facts in the layout, where the metadata has none. NULL, or the symbol
+ * that is missing.
+ */
+static const char *complete(struct layout *l)
+{
+	const struct release *r = l->rel;
+
+	if (!l->have[S_SFI_DATA] && r->sfi_data) {
+		l->v[S_SFI_DATA] = (int32_t)r->sfi_data;
+		l->have[S_SFI_DATA] = true;
+	}
+	if (!l->have[S_CODE_BYTECODE] && r->code_bytecode) {
+		l->v[S_CODE_BYTECODE] = (int32_t)r->code_bytecode;
+		l->have[S_CODE_BYTECODE] = true;
+	}
+	for (int i = 0; i < S__COUNT; i++) {
+		/* The table type of another release's position tables is not needed. */
+		if (i == (r->bc_trusted ? S_T_BYTE_ARRAY : S_T_TRUSTED_BYTE_ARRAY))
+			continue;
+		if (!l->have[i])
+			return sym_name(i);
+	}
+	l->positions_type = l->v[r->bc_trusted ? S_T_TRUSTED_BYTE_ARRAY : S_T_BYTE_ARRAY];
+	return NULL;
 }
 
 /* Whether the metadata reads as a layout this walk and these readers can use. */
@@ -781,15 +916,39 @@ static const char *check(const struct layout *l)
 	}
 	if (v[S_FIRST_NONSTRING] <= 0 || v[S_FIRST_NONSTRING] > 1024)
 		return "its string types are out of range";
-	for (int i = S_T_SFI; i <= S_T_FIXED_ARRAY; i++) {
-		if (v[i] < v[S_FIRST_NONSTRING] || v[i] > 0xffff)
+	/* The instance types read: each a non-string type, none another's. */
+	const int32_t types[] = { v[S_T_SFI], v[S_T_SCOPE_INFO], v[S_T_SCRIPT], v[S_T_BYTECODE],
+				  v[S_T_FIXED_ARRAY], v[S_T_CODE], l->positions_type };
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		if (types[i] < v[S_FIRST_NONSTRING] || types[i] > 0xffff)
 			return "its instance types are out of range";
-		for (int j = S_T_SFI; j < i; j++) {
-			if (v[i] == v[j])
+		for (size_t j = 0; j < i; j++) {
+			if (types[i] == types[j])
 				return "two of its instance types are equal";
 		}
 	}
+	if (v[S_BC_DATA] < 16 || v[S_BC_DATA] > 256)
+		return "BytecodeArray's header is out of range";
+	if (v[S_CODE_BYTECODE] < 8 || v[S_CODE_BYTECODE] > 256 || (v[S_CODE_BYTECODE] & 7))
+		return "Code's bytecode field is out of range";
 	return NULL;
+}
+
+/* "V8 12.9 is not supported (V8 10.2, ... and 13.6, of node 18, ... and 24, are)" */
+static void supported(char *why, size_t len, int major, int minor)
+{
+	size_t n = ARRAY_SIZE(releases), o;
+
+	o = (size_t)snprintf(why, len, "V8 %d.%d is not supported (V8", major, minor);
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(why + o, len - o, "%s%d.%d", i ? (i + 1 < n ? ", " : " and ") : " ",
+				      releases[i].major, releases[i].minor);
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(why + o, len - o, "%s%d", i ? (i + 1 < n ? ", " : " and ") : ", of node ",
+				      releases[i].node);
+	if (o < len)
+		snprintf(why + o, len - o, ", are)");
 }
 
 int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_v8_proc *out,
@@ -799,7 +958,7 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 	const char *bad = NULL;
 	char path[64];
 	struct proc *p;
-	int fd, err = -ENOENT, missing = 0;
+	int fd, err = -ENOENT;
 	bool first = true;
 
 	why[0] = '\0';
@@ -828,7 +987,7 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 			snprintf(why, len, "cannot read its memory: %s", strerror(errno));
 			goto refuse;
 		}
-		err = metadata(pid, fd, v, &l, &missing);
+		err = metadata(pid, fd, v, &l);
 	}
 	if (err == -ENOENT) {
 		if (fd >= 0)
@@ -841,22 +1000,31 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		return -ENOMEM;
 	}
 	p->runs = true;
-	if (err == -ENODATA) {
-		snprintf(why, len, "its V8 metadata has no %s", sym_names[missing]);
-		goto fail;
-	}
 	if (err) {
 		snprintf(why, len, "cannot read its V8 metadata: %s", strerror(-err));
 		goto fail;
 	}
+	if (!l.have[S_VERSION_MAJOR] || !l.have[S_VERSION_MINOR]) {
+		snprintf(why, len, "its V8 metadata has no %s",
+			 sym_name(l.have[S_VERSION_MAJOR] ? S_VERSION_MINOR : S_VERSION_MAJOR));
+		err = -ENODATA;
+		goto fail;
+	}
+	/* Only a release whose layouts were read from its own objects. */
 	for (size_t i = 0; i < ARRAY_SIZE(releases) && !l.rel; i++) {
-		if (releases[i].major == l.v[S_VERSION_MAJOR])
+		if (releases[i].major == l.v[S_VERSION_MAJOR] &&
+		    releases[i].minor == l.v[S_VERSION_MINOR])
 			l.rel = &releases[i];
 	}
 	if (!l.rel) {
-		snprintf(why, len, "V8 %d.%d is not supported (V8 11, node 20, is)",
-			 l.v[S_VERSION_MAJOR], l.v[S_VERSION_MINOR]);
+		supported(why, len, l.v[S_VERSION_MAJOR], l.v[S_VERSION_MINOR]);
 		err = -ENOTSUP;
+		goto fail;
+	}
+	bad = complete(&l);
+	if (bad) {
+		snprintf(why, len, "its V8 metadata has no %s", bad);
+		err = -ENODATA;
 		goto fail;
 	}
 	bad = check(&l);

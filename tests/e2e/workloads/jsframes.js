@@ -1,4 +1,4 @@
-// Leaks Buffers from five kinds of JavaScript function, each at its own size, and keeps Unix
+// Leaks Buffers from six kinds of JavaScript function, each at its own size, and keeps Unix
 // sockets open from a named function, for leaktop's JavaScript frames. Prints "ready"; on
 // SIGUSR1 leaks N blocks of each kind and opens SOCKS sockets, prints "done", then waits.
 // "FN:kind" marks each function's first line and "LEAK:kind" its leaking line: the test
@@ -25,6 +25,17 @@ const leakArrow = () => { // FN:arrow
   kept.push(Buffer.alloc(72 * KB)); // LEAK:arrow
 };
 
+// A stack trace needs the function's source positions, so V8 builds them: the frame's line is
+// then the line that allocates, from its bytecode offset, rather than the function's first.
+// Called once, so its one frame is the interpreter's.
+function leakAtLine(n) { // FN:line
+  const depth = new Error().stack.length;
+  for (let i = 0; i < n; i++) {
+    kept.push(depth > 0 &&
+      Buffer.alloc(84 * KB)); // LEAK:line
+  }
+}
+
 async function leakAsync() { // FN:async
   await null;
   kept.push(Buffer.alloc(76 * KB)); // LEAK:async
@@ -45,6 +56,7 @@ process.on('SIGUSR1', async () => {
     leakArrow();
     await leakAsync();
   }
+  leakAtLine(N);
   await new Promise((done) => {
     let left = N;
     for (let i = 0; i < N; i++) {
