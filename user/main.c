@@ -282,6 +282,8 @@ static int report(struct lt_session *s, bool final)
 		frames__prefetch(&s->frames, in.rows, in.nrows);
 		frames__js_mem(&s->frames, sample.rows, sample.nrows);
 	}
+	if (!err && final)
+		frames__settle(&s->frames, in.rows, in.nrows);
 	/* After the prefetch: what it named counts. */
 	if (s->v8)
 		v8__counts(s->v8, &in.js_named, &in.js_unnamed);
@@ -424,6 +426,8 @@ static int open_session(struct lt_session *s)
 	s->objcache = objects__cache_new();
 	objects__set_pymalloc(!s->cfg.no_pymalloc);
 	s->symbolizer = symbolizer__new();
+	if (s->symbolizer)
+		symbolizer__set_debuginfod(s->symbolizer, s->cfg.debuginfod_timeout);
 	s->python = s->cfg.no_python ? NULL : python__new();
 	s->v8 = s->cfg.no_js ? NULL : v8__new();
 	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python, .v8 = s->v8,

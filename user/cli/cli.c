@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "leaktop.h"
+#include "symbolizer.h"
 #include "util.h"
 
 #ifndef LEAKTOP_VERSION
@@ -178,6 +179,9 @@ void cli__usage(FILE *out)
 		"                            line; --cgroup only); auto (default): --all and a\n"
 		"                            command share, --cgroup shares the files only its\n"
 		"                            processes map\n"
+		"                          debuginfod-timeout=SECS  give up on a debuginfod\n"
+		"                            server silent this long (default 10; 0: never ask;\n"
+		"                            servers come from DEBUGINFOD_URLS)\n"
 		"  -v, --verbose           say more about what is attached (repeat for more)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
@@ -252,6 +256,9 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 			cfg->unwind_rows = rows;
 			return 0;
 		}
+	} else if (klen == 18 && !strncmp(kv, "debuginfod-timeout", 18)) {
+		if (!parse_seconds(v, 0, 3600, &cfg->debuginfod_timeout))
+			return 0;
 	} else if (klen == 6 && !strncmp(kv, "stacks", 6)) {
 		if (!strcmp(v, "on") || !strcmp(v, "off")) {
 			cfg->no_stacks = !strcmp(v, "off");
@@ -285,7 +292,7 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 		}
 	} else {
 		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, python, "
-		       "javascript, pymalloc, unwind-rows, links)",
+		       "javascript, pymalloc, unwind-rows, links, debuginfod-timeout)",
 		       (int)klen, kv);
 		return -EINVAL;
 	}
@@ -351,6 +358,7 @@ static void defaults(struct lt_config *cfg)
 	cfg->heap = cfg->sockets = true;
 	cfg->window = 60;
 	cfg->prom_stacks = 5;
+	cfg->debuginfod_timeout = LT_DEBUGINFOD_TIMEOUT_DEFAULT;
 }
 
 enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out)

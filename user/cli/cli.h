@@ -58,6 +58,7 @@ struct lt_config {
 	bool no_pymalloc;		 /* pymalloc=off: PyObject_Malloc and its kin not probed */
 	enum lt_unwind_mode unwind;	 /* --unwind */
 	unsigned long unwind_rows;	 /* unwind-rows=: rows map size; 0 sizes it from the tables */
+	double debuginfod_timeout;	 /* debuginfod-timeout=: seconds of silence; 0: not asked */
 	bool heap, sockets;		 /* --no-heap, --no-sockets turn a side off */
 	unsigned int window;		 /* --window: samples in the rates' window */
 	bool sort_outstanding;		 /* --sort outstanding */

@@ -241,8 +241,11 @@ static int load_debugdata(struct lt_elf *e, struct lt_symtab *t)
 	size_t len, out_len;
 	struct lt_elf *mini;
 	void *image;
-	int err = elfobj__section(e, ".gnu_debugdata", LT_DEBUGDATA_MAX_IN, &data, &len);
+	int err;
 
+	/* The exported names stay usable whatever the section holds. */
+	symtab__add_elf(t, elfobj__elf(e), SHT_DYNSYM);
+	err = elfobj__section(e, ".gnu_debugdata", LT_DEBUGDATA_MAX_IN, &data, &len);
 	if (err)
 		return err;
 	image = debuginfo__unxz(data, len, LT_DEBUGDATA_MAX_OUT, &out_len, &err);
@@ -253,11 +256,10 @@ static int load_debugdata(struct lt_elf *e, struct lt_symtab *t)
 		return -ENOEXEC;
 	err = symtab__add_elf(t, elfobj__elf(mini), SHT_SYMTAB) < 0 ? -ENOENT : 0;
 	elfobj__close(mini);
-	symtab__add_elf(t, elfobj__elf(e), SHT_DYNSYM);
 	return err;
 }
 
-struct lt_symtab *debuginfo__load(struct lt_names_file *f)
+struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what)
 {
 	struct lt_symtab *t = NULL;
 	struct lt_elf *e;
@@ -283,13 +285,17 @@ struct lt_symtab *debuginfo__load(struct lt_names_file *f)
 		err = symtab__add_elf(t, elfobj__elf(e), SHT_SYMTAB);
 		break;
 	}
-	if (err == -E2BIG)
+	if (f->where[0])
+		what = f->where;
+	if (err == -E2BIG && f->source == LT_NAMES_DEBUGDATA)
+		lt_warn("%s: its .gnu_debugdata decompresses past %u MiB: not read (corrupt or "
+			"crafted)", what, LT_DEBUGDATA_MAX_OUT >> 20);
+	else if (err == -E2BIG)
 		lt_warn("%s: more symbols than leaktop reads (%u, or %u MiB of names): only the "
-			"first are used", f->where[0] ? f->where : "an object", LT_SYMTAB_MAX_SYMS,
-			LT_SYMTAB_MAX_NAME_BYTES >> 20);
-	else if (err < 0)
+			"first are used", what, LT_SYMTAB_MAX_SYMS, LT_SYMTAB_MAX_NAME_BYTES >> 20);
+	else if (err < 0 && err != -ENOENT)
 		lt_info(1, "cannot read the %s symbols of %s: %s", debuginfo__source_name(f->source),
-			f->where[0] ? f->where : "an object", strerror((int)-err));
+			what, strerror((int)-err));
 	symtab__finish(t);
 	if (!symtab__count(t)) {
 		symtab__free(t);
@@ -355,6 +361,43 @@ static int progress(debuginfod_client *c, long a, long b)
 	return 0;
 }
 
+/* Where libdebuginfod keeps its cache, as debuginfod_find_debuginfo(3) says it chooses. */
+static void cache_dir(char *buf, size_t len)
+{
+	const char *path = getenv(DEBUGINFOD_CACHE_PATH_ENV_VAR), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	struct stat st;
+
+	if (path && *path) {
+		snprintf(buf, len, "%s", path);
+		return;
+	}
+	snprintf(buf, len, "%s/.debuginfod_client_cache", home ? home : "");
+	if (!stat(buf, &st))
+		return;
+	if (xdg && *xdg)
+		snprintf(buf, len, "%s/debuginfod_client", xdg);
+	else
+		snprintf(buf, len, "%s/.cache/debuginfod_client", home ? home : "");
+}
+
+/*
+ * libdebuginfod records a question it was made to give up on as a miss (an empty file, not
+ * asked again for 10 minutes). One cut short because leaktop is exiting is no miss: the next
+ * run must ask again. One that timed out is kept: a silent server is not waited for again.
+ */
+static void forget_miss(const char *build_id, double since)
+{
+	char dir[3072], path[3300];
+	struct stat st;
+
+	cache_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s/debuginfo", dir, build_id);
+	if (!lstat(path, &st) && S_ISREG(st.st_mode) && !st.st_size &&
+	    st.st_mtime + 1 >= time(NULL) - (time_t)(now_mono() - since))
+		unlink(path);
+}
+
 /* Ask the servers for one debug file, and read its names. */
 static void fetch(struct lt_debuginfod *d, debuginfod_client *c, const struct question *q,
 		  struct lt_debuginfod_answer *ans)
@@ -373,6 +416,8 @@ static void fetch(struct lt_debuginfod *d, debuginfod_client *c, const struct qu
 	ans->secs = now_mono() - d->started;
 	if (fd < 0) {
 		ans->err = d->timed_out ? -ETIME : fd;
+		if (__atomic_load_n(&d->stop, __ATOMIC_RELAXED))
+			forget_miss(q->build_id, d->started);
 		goto out;
 	}
 	snprintf(ans->path, sizeof(ans->path), "%s", path ? path : "");
@@ -387,7 +432,7 @@ static void fetch(struct lt_debuginfod *d, debuginfod_client *c, const struct qu
 	}
 	elfobj__close(e);
 	f.fd = fd;
-	ans->tab = debuginfo__load(&f);
+	ans->tab = debuginfo__load(&f, ans->path);
 	ans->err = ans->tab ? 0 : -ENOENT;
 out:
 	free(path);

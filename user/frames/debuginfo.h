@@ -24,7 +24,7 @@ struct lt_symtab;
 
 /* Bounds on what a traced process's files can make leaktop read. */
 #define LT_DEBUGDATA_MAX_IN (64u << 20)	/* compressed .gnu_debugdata */
-#define LT_DEBUGDATA_MAX_OUT (256u << 20) /* decompressed */
+#define LT_DEBUGDATA_MAX_OUT (128u << 20) /* decompressed */
 #define LT_XZ_MEMLIMIT (96u << 20)	/* the xz decoder's memory (xz -9 needs 65 MiB) */
 #define LT_DEBUGLINK_CRC_MAX (2ull << 30) /* a debuglink file CRC'ed (objects without build id) */
 #define LT_BUILD_ID_HEX_MAX 129		/* 64 bytes in hex, and the NUL */
@@ -67,9 +67,9 @@ void debuginfo__find(int root_fd, const char *path, struct lt_elf *obj, int obj_
 
 /*
  * Read the names of a found file into a finished table, and close its descriptor. NULL when
- * it holds none (or they could not be read: -v says why).
+ * it holds none (or they could not be read: -v says why, of `what`, the object's path).
  */
-struct lt_symtab *debuginfo__load(struct lt_names_file *f);
+struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what);
 
 /* Close a found file that will not be read. */
 void debuginfo__release(struct lt_names_file *f);

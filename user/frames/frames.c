@@ -10,8 +10,10 @@
 #include "perfmap.h"
 #include "python.h"
 #include "report.h"
+#include "debuginfo.h"
 #include "symbolizer.h"
 #include "v8.h"
+#include "util.h"
 
 /* The native frames of a stack come first; interpreter slots follow them. */
 static uint32_t native_len(const __u64 *ips, uint32_t nips)
@@ -212,4 +214,22 @@ void frames__js_mem(struct lt_frames *fr, struct lt_row *rows, size_t nrows)
 		if (runs)
 			row->js_mem = js_mem(fr, row);
 	}
+}
+
+void frames__settle(struct lt_frames *fr, const struct lt_row *rows, size_t nrows)
+{
+	struct lt_sym sym;
+	double timeout;
+
+	if (!debuginfod__urls() || !symbolizer__debuginfod_allowed(fr->sym))
+		return;
+	for (size_t r = 0; r < nrows; r++) {
+		const struct lt_row *row = &rows[r];
+
+		for (uint32_t i = 0; row->ips && i < native_len(row->ips, row->nips); i++)
+			symbolizer__symbolize(fr->sym, row->pid, row->ips[i], &sym);
+	}
+	timeout = symbolizer__debuginfod_timeout(fr->sym);
+	if (timeout > 0)
+		symbolizer__settle(fr->sym, now_mono() + timeout);
 }

@@ -40,4 +40,11 @@ void frames__js_mem(struct lt_frames *fr, struct lt_row *rows, size_t nrows);
 /* Name (and cache) the interpreter frames of these rows now: their code may go later. */
 void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nrows);
 
+/*
+ * Before the final report: name the native frames of these rows, so that every object one
+ * of them leaves unnamed is asked of debuginfod now, and wait for the answers, at most the
+ * debuginfod timeout. Nothing when debuginfod is not in use.
+ */
+void frames__settle(struct lt_frames *fr, const struct lt_row *rows, size_t nrows);
+
 #endif /* LEAKTOP_FRAMES_H */

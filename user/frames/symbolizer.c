@@ -19,6 +19,7 @@
 
 /* Distinct files named over a session; past this, new files keep their addresses only. */
 #define MAX_OBJS (1u << 20)
+#define NO_PROC UINT64_MAX
 
 /*
  * One file, however many processes map it: found by build id (else device and inode), its
@@ -66,6 +67,8 @@ struct proc {
 struct lt_symbolizer {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
+	struct lt_hashmap by_pid;	/* pid -> index into procs; NO_PROC once forgotten */
+	size_t forgotten;		/* NO_PROC entries: rebuilt when they outnumber the rest */
 	struct obj **objs;		/* never freed before the end: an index is an object's id */
 	size_t nobjs, cap_objs;
 	struct lt_hashmap by_key;	/* str_hash(key) -> index (probing on past collisions) */
@@ -132,6 +135,7 @@ void symbolizer__free(struct lt_symbolizer *s)
 		free(s->objs[i]);
 	}
 	free(s->objs);
+	hashmap__free(&s->by_pid);
 	hashmap__free(&s->by_key);
 	hashmap__free(&s->by_inode);
 	lt_strings_free(&s->strings);
@@ -141,13 +145,14 @@ void symbolizer__free(struct lt_symbolizer *s)
 
 static struct proc *proc_get(struct lt_symbolizer *s, pid_t pid, bool create)
 {
-	for (size_t i = 0; i < s->nprocs; i++) {
-		if (s->procs[i].pid == pid)
-			return &s->procs[i];
-	}
+	uint64_t idx;
+
+	if (hashmap__get(&s->by_pid, pid, &idx) && idx != NO_PROC)
+		return &s->procs[idx];
 	if (!create)
 		return NULL;
-	if (lt_grow((void **)&s->procs, &s->cap_procs, s->nprocs, sizeof(*s->procs)))
+	if (lt_grow((void **)&s->procs, &s->cap_procs, s->nprocs, sizeof(*s->procs)) ||
+	    hashmap__set(&s->by_pid, pid, s->nprocs))
 		return NULL;
 	memset(&s->procs[s->nprocs], 0, sizeof(*s->procs));
 	s->procs[s->nprocs].pid = pid;
@@ -365,14 +370,24 @@ bool symbolizer__knows(struct lt_symbolizer *s, pid_t pid)
 
 void symbolizer__forget(struct lt_symbolizer *s, pid_t pid)
 {
-	for (size_t i = 0; i < s->nprocs; i++) {
-		struct proc *p = &s->procs[i];
+	struct proc *p = proc_get(s, pid, false);
+	size_t i;
 
-		if (p->pid != pid)
-			continue;
-		proc_clear(p);
-		s->procs[i] = s->procs[--s->nprocs];
+	if (!p)
 		return;
+	i = p - s->procs;
+	proc_clear(p);
+	hashmap__set(&s->by_pid, pid, NO_PROC);
+	if (i != --s->nprocs) {
+		s->procs[i] = s->procs[s->nprocs];
+		hashmap__set(&s->by_pid, s->procs[i].pid, i);
+	}
+	/* Pids are reused, but a host goes through millions: the map holds the living only. */
+	if (++s->forgotten > 2 * s->nprocs + 1024) {
+		hashmap__free(&s->by_pid);
+		s->forgotten = 0;
+		for (i = 0; i < s->nprocs; i++)
+			hashmap__set(&s->by_pid, s->procs[i].pid, i);
 	}
 }
 
@@ -496,7 +511,7 @@ static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct 
 	if (!o || !m->has_bias)
 		return;
 	if (!o->loaded) {
-		o->tab = debuginfo__load(&o->file);
+		o->tab = debuginfo__load(&o->file, o->path ? o->path : "an object");
 		o->loaded = true;
 		if (!o->tab && debuginfo__is_full(o->source))
 			o->source = LT_NAMES_NONE;
@@ -554,10 +569,22 @@ size_t symbolizer__settle(struct lt_symbolizer *s, double deadline)
 	size_t left = debuginfod__wait(s->debuginfod, deadline);
 
 	take_answers(s);
+	/* What has not come by now will not be in the report: its frames get their line. */
+	for (size_t i = 0; left && i < s->nobjs; i++) {
+		if (s->objs[i]->pending) {
+			s->objs[i]->pending = false;
+			s->objs[i]->ask_err = -ETIME;
+		}
+	}
 	return left;
 }
 
 double symbolizer__debuginfod_timeout(const struct lt_symbolizer *s)
 {
 	return s->debuginfod ? s->debuginfod_timeout : 0;
+}
+
+bool symbolizer__debuginfod_allowed(const struct lt_symbolizer *s)
+{
+	return s->debuginfod_timeout > 0 && !s->debuginfod_failed;
 }

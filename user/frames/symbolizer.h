@@ -67,6 +67,8 @@ size_t symbolizer__settle(struct lt_symbolizer *s, double deadline);
 
 /* The debuginfod timeout when debuginfod was asked anything this session, else 0. */
 double symbolizer__debuginfod_timeout(const struct lt_symbolizer *s);
+/* Whether debuginfod may be asked (a timeout, and its client did not fail to start). */
+bool symbolizer__debuginfod_allowed(const struct lt_symbolizer *s);
 
 /*
  * Demangle a C++ (Itanium) or Rust symbol name. Returns a string to free, or NULL when the
