@@ -243,6 +243,7 @@ static int report(struct lt_session *s, bool final)
 	struct lt_table_opts opts = {
 		.top_n = s->cfg.top_n, .frames = s->cfg.table_frames,
 		.exact = s->cfg.exact_bytes, .redraw = !s->top && isatty(STDOUT_FILENO),
+		.full_names = s->cfg.full_names,
 	};
 	struct lt_sample sample = { 0 };
 	struct lt_report r = { 0 };
@@ -431,7 +432,8 @@ static int open_session(struct lt_session *s)
 	s->python = s->cfg.no_python ? NULL : python__new();
 	s->v8 = s->cfg.no_js ? NULL : v8__new();
 	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python, .v8 = s->v8,
-					.perfmaps = perfmap__new() };
+					.perfmaps = perfmap__new(), .runtime = s->cfg.runtime,
+					.nruntime = s->cfg.nruntime };
 	s->history = history__new(s->cfg.window);
 	s->unwind = s->cfg.unwind == LT_UNWIND_FP
 			    ? NULL

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cxxname.h"
 #include "frames.h"
 #include "jsmem.h"
 #include "perfmap.h"
@@ -25,6 +26,120 @@ static uint32_t native_len(const __u64 *ips, uint32_t nips)
 	return n;
 }
 
+/* Files of the runtime, by the start of their names: the C and C++ runtime, allocators, libpython. */
+static const char *const runtime_files[] = {
+	"libc.so", "libc-", "libc.musl", "ld-linux", "ld-musl", "ld.so", "libm.so", "libm-",
+	"libmvec.so", "libpthread.so", "libpthread-", "libdl.so", "libdl-", "librt.so", "librt-",
+	"libstdc++.so", "libc++.so", "libc++abi.so", "libgcc_s.so", "libunwind.so",
+	"libjemalloc.so", "libtcmalloc", "libmimalloc", "libpython",
+};
+
+/* The C++ runtime's code instantiated or inlined in the program: its namespaces. */
+static const char *const runtime_scopes[] = { "std::", "__gnu_cxx::", "__cxxabiv1::" };
+
+/* The C runtime's start-up code, linked into every program. */
+static const char *const runtime_funcs[] = { "_start", "_init", "_fini", "__libc_csu_init" };
+
+/* V8's own code among JIT frames (node --perf-basic-prof): builtins, stubs, handlers. */
+static const char *const v8_internal[] = { "Builtin:", "BytecodeHandler:", "Stub:", "Handler:",
+					   "RegExp:" };
+
+static bool starts_with_any(const char *s, const char *const *prefixes, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+static bool is_jit(const struct lt_frame *f)
+{
+	return !f->mod && f->module && !strcmp(f->module, "jit");
+}
+
+/* A JavaScript function's frame (not V8's own code). */
+static bool is_js(const struct lt_frame *f)
+{
+	return is_jit(f) && f->func && !starts_with_any(f->func, v8_internal, ARRAY_SIZE(v8_internal));
+}
+
+/* Whether a C++ name, without its return type, starts in one of these scopes. */
+static bool in_scope(const char *func, const char *const *scopes, size_t n)
+{
+	char buf[512];
+	bool any = false;
+
+	for (size_t i = 0; i < n && !any; i++)
+		any = strstr(func, scopes[i]) != NULL;
+	return any && starts_with_any(cxxname__shorten(func, buf, sizeof(buf)), scopes, n);
+}
+
+bool frames__is_runtime(const struct lt_frames *fr, const struct lt_frame *f)
+{
+	const char *base = f->mod ? f->mod->base : NULL;
+
+	if (f->cls == LT_FRAME_PYTHON)
+		return false;
+	if (is_jit(f))
+		return !is_js(f);
+	if (f->cls == LT_FRAME_ALLOC)
+		return true;
+	if (base && starts_with_any(base, runtime_files, ARRAY_SIZE(runtime_files)))
+		return true;
+	if (!f->func)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_funcs); i++) {
+		if (!strcmp(f->func, runtime_funcs[i]))
+			return true;
+	}
+	if (in_scope(f->func, runtime_scopes, ARRAY_SIZE(runtime_scopes)))
+		return true;
+	for (size_t i = 0; fr && i < fr->nruntime; i++) {
+		const char *r = fr->runtime[i];
+		size_t l = strlen(r);
+
+		if (l > 2 && !strcmp(r + l - 2, "::") ? in_scope(f->func, &r, 1)
+		    : base && !strncmp(base, r, l))
+			return true;
+	}
+	return false;
+}
+
+const struct lt_frame *frames__own_frame(const struct lt_frame *frames, size_t n,
+					 const struct lt_frame **via)
+{
+	size_t own = 0;
+	bool found = false;
+
+	if (via)
+		*via = NULL;
+	if (!n)
+		return NULL;
+	/* Interpreted code: the program is the script, the interpreter all runtime. */
+	for (size_t i = 0; i < n && !found; i++) {
+		if (frames[i].cls == LT_FRAME_PYTHON) {
+			own = i;
+			found = true;
+		}
+	}
+	for (size_t i = 0; i < n && !found; i++) {
+		if (is_js(&frames[i])) {
+			own = i;
+			found = true;
+		}
+	}
+	for (size_t i = 0; i < n && !found; i++) {
+		if (!frames[i].runtime) {
+			own = i;
+			found = true;
+		}
+	}
+	if (via && own && frames[own].cls != LT_FRAME_PYTHON && !is_jit(&frames[own]))
+		*via = &frames[own - 1];
+	return &frames[own];
+}
+
 static void name_native(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 {
 	struct lt_sym sym;
@@ -41,6 +156,7 @@ static void name_native(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 		f->offset = 0;
 	}
 	f->cls = report__frame_class(f->func, f->mod);
+	f->runtime = frames__is_runtime(fr, f);
 }
 
 static void name_python(struct lt_frames *fr, pid_t pid, struct lt_frame *f)

@@ -10,6 +10,7 @@
 #define LEAKTOP_FRAMES_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,11 +22,21 @@ struct lt_perfmaps;
 struct lt_frame;
 struct lt_row;
 
+/* What the user adds to the runtime (--config runtime=): at most this many, this long. */
+#define LT_MAX_RUNTIME 32
+#define LT_RUNTIME_NAME 64
+
 struct lt_frames {
 	struct lt_symbolizer *sym;
 	struct lt_python *python;	/* NULL: interpreter frames are left out */
 	struct lt_v8 *v8;		/* NULL: JavaScript frames are left native */
 	struct lt_perfmaps *perfmaps;	/* JIT code named by /tmp/perf-PID.map; may be NULL */
+	/*
+	 * The user's additions to the runtime list (frames__is_runtime): file name prefixes
+	 * ("libcrypto"), or namespaces ending in "::" ("boost::").
+	 */
+	const char (*runtime)[LT_RUNTIME_NAME];
+	size_t nruntime;
 };
 
 int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
@@ -36,6 +47,27 @@ int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
  * native frames' names; other rows get LT_JS_MEM_NONE. Nothing without a V8 namer.
  */
 void frames__js_mem(struct lt_frames *fr, struct lt_row *rows, size_t nrows);
+
+/*
+ * Whether a named native frame is runtime code rather than the program's own: an allocation
+ * function; a file of the C and C++ runtime (libc, ld.so, libm, libstdc++, libgcc_s, libc++),
+ * of an allocator (jemalloc, tcmalloc, mimalloc) or of an interpreter (libpython); the C++
+ * runtime's helpers instantiated in the program itself (std::, __gnu_cxx::, __cxxabiv1::);
+ * crt's _start; and what the user added (`fr->runtime`). frames__name_stack sets each frame's
+ * `runtime` with it.
+ */
+bool frames__is_runtime(const struct lt_frames *fr, const struct lt_frame *f);
+
+/*
+ * The frame a stack is known by: the first in the program's own code. With interpreted code
+ * that is the innermost Python frame, else the innermost JavaScript frame (a JIT frame that
+ * is no V8 builtin, stub or bytecode handler); otherwise the first native frame that is not
+ * runtime; when every frame is runtime, the innermost. `*via` (may be NULL) gets the runtime
+ * frame the program's native code called on the way (the one just inside it), or NULL. NULL
+ * for an empty stack. The table, the summary, the metrics and the JSON all name a stack by it.
+ */
+const struct lt_frame *frames__own_frame(const struct lt_frame *frames, size_t n,
+					 const struct lt_frame **via);
 
 /* Name (and cache) the interpreter frames of these rows now: their code may go later. */
 void frames__prefetch(struct lt_frames *fr, const struct lt_row *rows, size_t nrows);
