@@ -34,8 +34,12 @@ static const char *const runtime_files[] = {
 	"libjemalloc.so", "libtcmalloc", "libmimalloc", "libpython",
 };
 
-/* The C++ runtime's code instantiated or inlined in the program: its namespaces. */
-static const char *const runtime_scopes[] = { "std::", "__gnu_cxx::", "__cxxabiv1::" };
+/*
+ * The runtime's code compiled into the program itself, by namespace: C++'s templates
+ * (std::, also Rust's standard library, as are core:: and alloc::), and Go's runtime.
+ */
+static const char *const runtime_scopes[] = { "std::", "__gnu_cxx::", "__cxxabiv1::", "core::",
+					      "alloc::", "runtime.", "syscall.", "internal/" };
 
 /* The C runtime's start-up code, linked into every program. */
 static const char *const runtime_funcs[] = { "_start", "_init", "_fini", "__libc_csu_init" };

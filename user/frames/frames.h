@@ -51,10 +51,11 @@ void frames__js_mem(struct lt_frames *fr, struct lt_row *rows, size_t nrows);
 /*
  * Whether a named native frame is runtime code rather than the program's own: an allocation
  * function; a file of the C and C++ runtime (libc, ld.so, libm, libstdc++, libgcc_s, libc++),
- * of an allocator (jemalloc, tcmalloc, mimalloc) or of an interpreter (libpython); the C++
- * runtime's helpers instantiated in the program itself (std::, __gnu_cxx::, __cxxabiv1::);
- * crt's _start; and what the user added (`fr->runtime`). frames__name_stack sets each frame's
- * `runtime` with it.
+ * of an allocator (jemalloc, tcmalloc, mimalloc) or of an interpreter (libpython); the
+ * runtime's code compiled into the program itself: C++'s templates (std::, __gnu_cxx::,
+ * __cxxabiv1::), Rust's standard library (std::, core::, alloc::), Go's runtime (runtime.,
+ * syscall., internal/); crt's _start; and what the user added (`fr->runtime`).
+ * frames__name_stack sets each frame's `runtime` with it.
  */
 bool frames__is_runtime(const struct lt_frames *fr, const struct lt_frame *f);
 
