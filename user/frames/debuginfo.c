@@ -165,6 +165,28 @@ static bool try_debug(int root_fd, const char *path, const char *build_id, bool 
 	return true;
 }
 
+int debuginfo__open_build_id(int root_fd, const char *build_id)
+{
+	char path[LT_BUILD_ID_HEX_MAX + 64], id[LT_BUILD_ID_HEX_MAX];
+
+	if (strlen(build_id) < 3)
+		return -1;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
+		 build_id + 2);
+	for (int inside = root_fd >= 0; inside >= 0; inside--) {
+		int fd = open_candidate(inside ? root_fd : -1, path);
+		struct lt_elf *e = fd >= 0 ? elfobj__open_fd_read(dup(fd)) : NULL;
+		bool ok = e && !elfobj__build_id(e, id, sizeof(id)) && !strcmp(id, build_id);
+
+		elfobj__close(e);
+		if (ok)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	return -1;
+}
+
 /* /usr/lib/debug/.build-id/ab/cdef....debug, in the process's root, then on this host. */
 static bool find_build_id(int root_fd, const char *build_id, struct lt_names_file *out)
 {

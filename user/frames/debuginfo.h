@@ -71,6 +71,13 @@ void debuginfo__find(int root_fd, const char *path, struct lt_elf *obj, int obj_
  */
 struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what);
 
+/*
+ * The debug file of `build_id` under /usr/lib/debug/.build-id, in the process's root
+ * (`root_fd`; -1: none), then on this host, opened as debuginfo__find opens candidates and
+ * checked to carry that build id (for unwind tables' .debug_frame). A descriptor, or -1.
+ */
+int debuginfo__open_build_id(int root_fd, const char *build_id);
+
 /* Close a found file that will not be read. */
 void debuginfo__release(struct lt_names_file *f);
 
