@@ -117,6 +117,21 @@ LEAKER=$DBG/leaker_stripped LEAKTOP_EXTRA=-v check_exact_leaks cached "$rounds"
 assert_contains "$WORK/cached-lt.err" "names for $DBG/leaker_stripped from debuginfod ($WORK/cache/$id/debuginfo)" \
 	"cached: from the cache, the server stopped"
 
+# The same under valgrind: the worker thread, the client and the table it read leave nothing
+# behind (libcurl's global state, which libdebuginfod never frees, is suppressed by name).
+LEAKTOP_WRAP="valgrind --leak-check=full --show-leak-kinds=all
+	--suppressions=$TOP/tests/e2e/valgrind.supp" LEAKTOP_EXTRA=-v \
+	LEAKER=$DBG/leaker_stripped check_exact_leaks vg "$rounds"
+assert_contains "$WORK/vg-lt.err" "names for $DBG/leaker_stripped from debuginfod" "valgrind: named from the cache"
+for kind in "definitely lost" "indirectly lost" "possibly lost" "still reachable"; do
+	grep -q "$kind: 0 bytes in 0 blocks" "$WORK/vg-lt.err" ||
+		grep -q 'All heap blocks were freed' "$WORK/vg-lt.err" ||
+		fail "valgrind: $(grep -E 'lost:|reachable:' "$WORK/vg-lt.err")"
+done
+grep -q 'ERROR SUMMARY: 0 errors from 0 contexts' "$WORK/vg-lt.err" ||
+	fail "valgrind found errors: $(grep -E -B2 -A12 '^==[0-9]+== [A-Z][a-z]' "$WORK/vg-lt.err" | head -60)"
+pass "valgrind: a session with debuginfod leaves no block and no error"
+
 # 7. A stopped server (connection refused): said at once, the one line says so.
 export DEBUGINFOD_CACHE_PATH=$WORK/cache-refused
 LEAKER=$DBG/leaker_stripped start_leaker refused "$rounds"
