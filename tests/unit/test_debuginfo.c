@@ -159,6 +159,7 @@ static void test_find(void)
 {
 	uint64_t va = leak_malloc_vaddr();
 	char id[LT_BUILD_ID_HEX_MAX], dir[] = "/tmp/lt-debuginfo-XXXXXX", path[PATH_MAX];
+	char msg[256] = "";
 	struct lt_names_file f;
 	struct lt_symtab *t;
 
@@ -179,8 +180,12 @@ static void test_find(void)
 
 	find(DBG_DIR "/leaker_bomb", &f, id, sizeof(id));
 	ASSERT_EQ(f.source, LT_NAMES_DEBUGDATA, "crafted .gnu_debugdata found");
+	lt_log_capture(msg, sizeof(msg));
 	t = debuginfo__load(&f, "leaker_bomb");
+	lt_log_capture(NULL, 0);
 	ASSERT_TRUE(!name_at(t, va), "140 MiB of zeros: past the bound, not read");
+	ASSERT_STREQ(msg, "leaker_bomb: its .gnu_debugdata decompresses past 128 MiB: not read "
+			  "(corrupt or crafted)", "and said");
 	symtab__free(t);
 
 	find(DBG_DIR "/leaker_stripped", &f, id, sizeof(id));

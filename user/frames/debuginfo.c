@@ -281,10 +281,16 @@ static int load_debugdata(struct lt_elf *e, struct lt_symtab *t)
 	return err;
 }
 
-struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what)
+/*
+ * Read a found file's names. What went wrong goes into `msg` (when it is not NULL: the worker
+ * thread leaves printing to the main thread), else is said here.
+ */
+static struct lt_symtab *load(struct lt_names_file *f, const char *what, char *msg, size_t len)
 {
 	struct lt_symtab *t = NULL;
 	struct lt_elf *e;
+	char buf[512] = "";
+	bool warn = true;
 	long err = 0;
 
 	if (f->fd < 0 || f->source == LT_NAMES_NONE) {
@@ -310,14 +316,17 @@ struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what)
 	if (f->where[0])
 		what = f->where;
 	if (err == -E2BIG && f->source == LT_NAMES_DEBUGDATA)
-		lt_warn("%s: its .gnu_debugdata decompresses past %u MiB: not read (corrupt or "
-			"crafted)", what, LT_DEBUGDATA_MAX_OUT >> 20);
+		snprintf(buf, sizeof(buf), "%s: its .gnu_debugdata decompresses past %u MiB: not "
+			 "read (corrupt or crafted)", what, LT_DEBUGDATA_MAX_OUT >> 20);
 	else if (err == -E2BIG)
-		lt_warn("%s: more symbols than leaktop reads (%u, or %u MiB of names): only the "
-			"first are used", what, LT_SYMTAB_MAX_SYMS, LT_SYMTAB_MAX_NAME_BYTES >> 20);
-	else if (err < 0 && err != -ENOENT)
-		lt_info(1, "cannot read the %s symbols of %s: %s", debuginfo__source_name(f->source),
-			what, strerror((int)-err));
+		snprintf(buf, sizeof(buf), "%s: more symbols than leaktop reads (%u, or %u MiB of "
+			 "names): only the first are used", what, LT_SYMTAB_MAX_SYMS,
+			 LT_SYMTAB_MAX_NAME_BYTES >> 20);
+	else if (err < 0 && err != -ENOENT) {
+		warn = false; /* an unreadable table only costs names: -v says so */
+		snprintf(buf, sizeof(buf), "cannot read the %s symbols of %s: %s",
+			 debuginfo__source_name(f->source), what, strerror((int)-err));
+	}
 	symtab__finish(t);
 	if (!symtab__count(t)) {
 		symtab__free(t);
@@ -325,7 +334,18 @@ struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what)
 	}
 out:
 	elfobj__close(e);
+	if (msg)
+		snprintf(msg, len, "%s", buf);
+	else if (buf[0] && warn)
+		lt_warn("%s", buf);
+	else if (buf[0])
+		lt_info(1, "%s", buf);
 	return t;
+}
+
+struct lt_symtab *debuginfo__load(struct lt_names_file *f, const char *what)
+{
+	return load(f, what, NULL, 0);
 }
 
 /* --- debuginfod ----------------------------------------------------------------------- */
@@ -454,7 +474,7 @@ static void fetch(struct lt_debuginfod *d, debuginfod_client *c, const struct qu
 	}
 	elfobj__close(e);
 	f.fd = fd;
-	ans->tab = debuginfo__load(&f, ans->path);
+	ans->tab = load(&f, ans->path, ans->msg, sizeof(ans->msg));
 	ans->err = ans->tab ? 0 : -ENOENT;
 out:
 	free(path);

@@ -108,6 +108,7 @@ struct lt_debuginfod_answer {
 	struct lt_symtab *tab;	/* the debug file's names, finished; NULL when none */
 	int err;		/* when NULL: -ENOENT (no server has it), -ETIME (timed out), ... */
 	char path[256];		/* the file in the cache, for -v */
+	char msg[512];		/* what went wrong reading it, to say; "" */
 	double secs;		/* how long it took */
 };
 

@@ -431,6 +431,8 @@ static void take_answers(struct lt_symbolizer *s)
 		}
 		o->pending = false;
 		o->ask_err = a.err;
+		if (a.msg[0])
+			lt_warn("%s", a.msg);
 		if (!a.tab) {
 			lt_info(1, "debuginfod has no debug file for %s (build id %s): %s, after %.1f s",
 				o->path, o->build_id, a.err == -ETIME ? "timed out" : strerror(-a.err),
