@@ -7,6 +7,9 @@
 
 #include "cxxname.h"
 
+/* Longer demangled names (a crafted symbol can expand) are cut, not parsed. */
+#define CXXNAME_MAX_PARSE 16384
+
 static bool ident(char c)
 {
 	return isalnum((unsigned char)c) || c == '_' || c == '$';
@@ -303,8 +306,11 @@ const char *cxxname__shorten(const char *name, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!name)
 		return buf;
-	/* C names, and anything without C++'s marks, stay as they are. */
-	if (!strpbrk(name, ":<(") || !(work = strdup(name))) {
+	/*
+	 * C names, and anything without C++'s marks, stay as they are; so does a name too long to
+	 * be parsed in time (the passes below are quadratic in the worst case).
+	 */
+	if (!strpbrk(name, ":<(") || strlen(name) > CXXNAME_MAX_PARSE || !(work = strdup(name))) {
 		snprintf(buf, len, "%s", name);
 		return buf;
 	}
