@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <lzma.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,6 +521,7 @@ struct lt_debuginfod *debuginfod__start(double timeout_s)
 {
 	struct lt_debuginfod *d;
 	pthread_condattr_t attr;
+	sigset_t all, old;
 	int err;
 
 	errno = 0;
@@ -534,7 +536,11 @@ struct lt_debuginfod *debuginfod__start(double timeout_s)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->cond, &attr);
 	pthread_condattr_destroy(&attr);
+	/* The thread takes no signal: SIGINT and SIGTERM must interrupt the main loop's poll. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&d->thread, NULL, worker, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pthread_cond_destroy(&d->cond);
 		pthread_mutex_destroy(&d->lock);
