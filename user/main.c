@@ -495,6 +495,7 @@ static void close_session(struct lt_session *s)
 	python__free(s->python);
 	v8__free(s->v8);
 	perfmap__free(s->frames.perfmaps);
+	frames__release(&s->frames);
 	unwind__free(s->unwind);
 	history__free(s->history);
 	regions__free(s->regions);

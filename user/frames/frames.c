@@ -144,6 +144,31 @@ const struct lt_frame *frames__own_frame(const struct lt_frame *frames, size_t n
 	return &frames[own];
 }
 
+void frames__release(struct lt_frames *fr)
+{
+	hashmap__free(&fr->verdicts);
+}
+
+/*
+ * frames__is_runtime, once per function and file: the symbolizer hands out one string per
+ * function, so its address and the file's name key the verdict (names of C++ templates are
+ * parsed to find their scope, which is worth doing once).
+ */
+static bool runtime_cached(struct lt_frames *fr, const struct lt_frame *f)
+{
+	uint64_t key, v;
+	bool r;
+
+	if (!f->func || !f->mod || f->cls == LT_FRAME_ALLOC)
+		return frames__is_runtime(fr, f);
+	key = ((uint64_t)(uintptr_t)f->func * 0x9e3779b97f4a7c15ULL) ^ str_hash(f->mod->base);
+	if (hashmap__get(&fr->verdicts, key, &v))
+		return v;
+	r = frames__is_runtime(fr, f);
+	hashmap__set(&fr->verdicts, key, r);
+	return r;
+}
+
 static void name_native(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 {
 	struct lt_sym sym;
@@ -160,7 +185,7 @@ static void name_native(struct lt_frames *fr, pid_t pid, struct lt_frame *f)
 		f->offset = 0;
 	}
 	f->cls = report__frame_class(f->func, f->mod);
-	f->runtime = frames__is_runtime(fr, f);
+	f->runtime = runtime_cached(fr, f);
 }
 
 static void name_python(struct lt_frames *fr, pid_t pid, struct lt_frame *f)

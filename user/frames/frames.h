@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "hashmap.h"
+
 struct lt_symbolizer;
 struct lt_python;
 struct lt_v8;
@@ -37,7 +39,12 @@ struct lt_frames {
 	 */
 	const char (*runtime)[LT_RUNTIME_NAME];
 	size_t nruntime;
+	/* Each named function's runtime verdict, by its (interned) name and file: frames__release. */
+	struct lt_hashmap verdicts;
 };
+
+/* Free what naming stacks kept (the verdicts); the handles in `fr` are their owners'. */
+void frames__release(struct lt_frames *fr);
 
 int frames__name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
 		       struct lt_frame **frames, size_t *n);

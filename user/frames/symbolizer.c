@@ -34,6 +34,7 @@ struct obj {
 	size_t nloads;
 	struct lt_names_file file;	/* where its names are: open until read */
 	struct lt_symtab *tab;		/* NULL until read, or when it has no names */
+	struct lt_hashmap names;	/* symbol index -> its name as printed, one per symbol */
 	enum lt_names_source source;
 	bool loaded;
 	bool asked;			/* debuginfod was asked for it (once a session) */
@@ -101,6 +102,7 @@ static void module_free(struct module *m)
 		/* No process maps it any more: nothing will be looked up in it. */
 		debuginfo__release(&m->obj->file);
 		symtab__free(m->obj->tab);
+		hashmap__free(&m->obj->names);
 		m->obj->tab = NULL;
 		m->obj->loaded = false;
 	}
@@ -131,6 +133,7 @@ void symbolizer__free(struct lt_symbolizer *s)
 	for (size_t i = 0; i < s->nobjs; i++) {
 		debuginfo__release(&s->objs[i]->file);
 		symtab__free(s->objs[i]->tab);
+		hashmap__free(&s->objs[i]->names);
 		free(s->objs[i]->path);
 		free(s->objs[i]);
 	}
@@ -446,6 +449,7 @@ static void take_answers(struct lt_symbolizer *s)
 		}
 		debuginfo__release(&o->file);
 		symtab__free(o->tab);
+		hashmap__free(&o->names); /* its indices were the old table's */
 		o->tab = a.tab;
 		o->loaded = true;
 		o->source = LT_NAMES_DEBUGINFOD;
@@ -502,7 +506,8 @@ static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct 
 	const struct module *m = i < p->nmods && p->mods[i]->start <= ip - 1 ? p->mods[i] : NULL;
 	struct obj *o = m ? m->obj : NULL;
 	const char *name;
-	uint64_t off;
+	uint64_t off, kept;
+	size_t index;
 
 	memset(out, 0, sizeof(*out));
 	*final = true;
@@ -518,9 +523,16 @@ static void lookup(struct lt_symbolizer *s, struct proc *p, uint64_t ip, struct 
 		if (!o->tab && debuginfo__is_full(o->source))
 			o->source = LT_NAMES_NONE;
 	}
-	name = symtab__lookup(o->tab, ip - 1 - m->bias, &off);
+	name = symtab__lookup_index(o->tab, ip - 1 - m->bias, &off, &index);
 	if (name) {
-		out->func = keep_name(s, name);
+		/* One string per function, whatever the number of addresses in it. */
+		if (hashmap__get(&o->names, index, &kept)) {
+			out->func = (const char *)(uintptr_t)kept;
+		} else {
+			out->func = keep_name(s, name);
+			if (out->func)
+				hashmap__set(&o->names, index, (uintptr_t)out->func);
+		}
 		out->offset = off + 1;
 		return;
 	}

@@ -228,6 +228,14 @@ void symtab__finish(struct lt_symtab *t)
 
 const char *symtab__lookup(const struct lt_symtab *t, uint64_t addr, uint64_t *offset)
 {
+	size_t index;
+
+	return symtab__lookup_index(t, addr, offset, &index);
+}
+
+const char *symtab__lookup_index(const struct lt_symtab *t, uint64_t addr, uint64_t *offset,
+				 size_t *index)
+{
 	size_t lo = 0, hi;
 
 	if (!t || !t->finished || !t->n)
@@ -250,6 +258,7 @@ const char *symtab__lookup(const struct lt_symtab *t, uint64_t addr, uint64_t *o
 
 		if (addr < s->end) {
 			*offset = addr - s->addr;
+			*index = i - 1;
 			return t->names + s->name;
 		}
 	}

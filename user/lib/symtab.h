@@ -50,6 +50,9 @@ size_t symtab__count(const struct lt_symtab *t);
  * valid as long as `t`, and `*offset` from its start. NULL when no function holds it.
  */
 const char *symtab__lookup(const struct lt_symtab *t, uint64_t addr, uint64_t *offset);
+/* The same, with the symbol's index in the table (for caches keyed by symbol) in *index. */
+const char *symtab__lookup_index(const struct lt_symtab *t, uint64_t addr, uint64_t *offset,
+				 size_t *index);
 
 /* Whether `elf` has a non-empty table of that type. */
 bool symtab__elf_has(Elf *elf, Elf64_Word type);
