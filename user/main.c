@@ -83,7 +83,7 @@ static void view_start(struct lt_session *s)
 	struct lt_top_opts o = {
 		.exact = s->cfg.exact_bytes, .sort_outstanding = s->cfg.sort_outstanding,
 		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
-		.interval_s = s->cfg.interval_s,
+		.interval_s = s->cfg.interval_s, .full_names = s->cfg.full_names,
 	};
 	struct sigaction sa = { .sa_handler = on_winch };
 	int cols, lines;

@@ -139,6 +139,34 @@ static void test_interpreters(void)
 	ASSERT_TRUE(js[1].runtime && !js[2].runtime, "a builtin is V8's, a JS function is not");
 }
 
+/* JavaScript frames from V8's own metadata (LT_FRAME_JS): node's own modules are runtime. */
+static struct lt_frame jsf(const struct lt_frames *fr, const char *func, const char *file)
+{
+	struct lt_frame f = { .ip = 0x3000, .func = func, .module = "js", .cls = LT_FRAME_JS,
+			      .file = file, .line = 8 };
+
+	f.runtime = frames__is_runtime(fr, &f);
+	return f;
+}
+
+static void test_javascript(void)
+{
+	struct lt_frames fr = { 0 };
+	struct lt_frame f[] = {
+		native(&fr, "node::Buffer::New(v8::Isolate*, unsigned long)", &node),
+		jsf(&fr, "ArrayPrototypePush", NULL), jsf(&fr, "alloc", "node:buffer"),
+		jsf(&fr, "leakBuffer", "/srv/app.js"), jsf(&fr, "main", "/srv/app.js"),
+	};
+	struct lt_frame internal_only[] = {
+		native(&fr, "node::Buffer::New(v8::Isolate*, unsigned long)", &node),
+		jsf(&fr, "alloc", "node:buffer"), native(&fr, "uv_run", &node),
+	};
+
+	check(f, 5, "leakBuffer", "-", "the program's JavaScript, past node:buffer and a builtin");
+	ASSERT_TRUE(f[1].runtime && f[2].runtime && !f[3].runtime, "marks");
+	check(internal_only, 3, "alloc", "-", "only node's own JavaScript: that");
+}
+
 static void test_user_additions(void)
 {
 	static const char adds[][LT_RUNTIME_NAME] = { "libcrypto", "libssl", "boost::" };
@@ -191,4 +219,4 @@ static void test_label(void)
 }
 
 TEST_MAIN(TEST(test_cxx_through_libstdcxx), TEST(test_templates_in_the_program), TEST(test_c),
-	  TEST(test_interpreters), TEST(test_user_additions), TEST(test_label))
+	  TEST(test_interpreters), TEST(test_javascript), TEST(test_user_additions), TEST(test_label))

@@ -62,7 +62,13 @@ static bool is_jit(const struct lt_frame *f)
 	return !f->mod && f->module && !strcmp(f->module, "jit");
 }
 
-/* A JavaScript function's frame (not V8's own code). */
+/* A JavaScript frame of node's own (node:buffer), or a V8 builtin (no script). */
+static bool js_internal(const struct lt_frame *f)
+{
+	return f->cls == LT_FRAME_JS && (!f->file || !strncmp(f->file, "node:", 5));
+}
+
+/* A JavaScript function's frame named by node's perf map (not V8's own code). */
 static bool is_js(const struct lt_frame *f)
 {
 	return is_jit(f) && f->func && !starts_with_any(f->func, v8_internal, ARRAY_SIZE(v8_internal));
@@ -83,8 +89,8 @@ bool frames__is_runtime(const struct lt_frames *fr, const struct lt_frame *f)
 {
 	const char *base = f->mod ? f->mod->base : NULL;
 
-	if (f->cls == LT_FRAME_PYTHON)
-		return false;
+	if (report__frame_is_source(f))
+		return js_internal(f);
 	if (is_jit(f))
 		return !is_js(f);
 	if (f->cls == LT_FRAME_ALLOC)
@@ -110,36 +116,49 @@ bool frames__is_runtime(const struct lt_frames *fr, const struct lt_frame *f)
 	return false;
 }
 
+/* The first of frames[0..n) that `pick` accepts: its index, or n. */
+static size_t first(const struct lt_frame *frames, size_t n, bool (*pick)(const struct lt_frame *))
+{
+	size_t i = 0;
+
+	while (i < n && !pick(&frames[i]))
+		i++;
+	return i;
+}
+
+/* The program's own source: a Python frame, or JavaScript that is not node's or V8's. */
+static bool own_source(const struct lt_frame *f)
+{
+	return report__frame_is_source(f) && !js_internal(f);
+}
+
+static bool any_source(const struct lt_frame *f)
+{
+	return report__frame_is_source(f);
+}
+
+static bool own_native(const struct lt_frame *f)
+{
+	return !f->runtime;
+}
+
 const struct lt_frame *frames__own_frame(const struct lt_frame *frames, size_t n,
 					 const struct lt_frame **via)
 {
-	size_t own = 0;
-	bool found = false;
+	/* Interpreted code first: the program is the script, the interpreter all runtime. */
+	static bool (*const order[])(const struct lt_frame *) = { own_source, is_js, any_source,
+								   own_native };
+	size_t own = n;
 
 	if (via)
 		*via = NULL;
 	if (!n)
 		return NULL;
-	/* Interpreted code: the program is the script, the interpreter all runtime. */
-	for (size_t i = 0; i < n && !found; i++) {
-		if (frames[i].cls == LT_FRAME_PYTHON) {
-			own = i;
-			found = true;
-		}
-	}
-	for (size_t i = 0; i < n && !found; i++) {
-		if (is_js(&frames[i])) {
-			own = i;
-			found = true;
-		}
-	}
-	for (size_t i = 0; i < n && !found; i++) {
-		if (!frames[i].runtime) {
-			own = i;
-			found = true;
-		}
-	}
-	if (via && own && frames[own].cls != LT_FRAME_PYTHON && !is_jit(&frames[own]))
+	for (size_t k = 0; k < ARRAY_SIZE(order) && own == n; k++)
+		own = first(frames, n, order[k]);
+	if (own == n)
+		own = 0; /* all runtime: the innermost */
+	if (via && own && !report__frame_is_source(&frames[own]) && !is_jit(&frames[own]))
 		*via = &frames[own - 1];
 	return &frames[own];
 }
@@ -371,8 +390,10 @@ void frames__settle(struct lt_frames *fr, const struct lt_row *rows, size_t nrow
 	for (size_t r = 0; r < nrows; r++) {
 		const struct lt_row *row = &rows[r];
 
-		for (uint32_t i = 0; row->ips && i < native_len(row->ips, row->nips); i++)
-			symbolizer__symbolize(fr->sym, row->pid, row->ips[i], &sym);
+		for (uint32_t i = 0; row->ips && i < native_len(row->ips, row->nips); i++) {
+			if (!v8__is_slot(row->ips[i])) /* a JavaScript frame's slots: no address */
+				symbolizer__symbolize(fr->sym, row->pid, row->ips[i], &sym);
+		}
 	}
 	timeout = symbolizer__debuginfod_timeout(fr->sym);
 	if (timeout > 0)

@@ -68,9 +68,11 @@ bool frames__is_runtime(const struct lt_frames *fr, const struct lt_frame *f);
 
 /*
  * The frame a stack is known by: the first in the program's own code. With interpreted code
- * that is the innermost Python frame, else the innermost JavaScript frame (a JIT frame that
- * is no V8 builtin, stub or bytecode handler); otherwise the first native frame that is not
- * runtime; when every frame is runtime, the innermost. `*via` (may be NULL) gets the runtime
+ * that is the innermost Python frame or JavaScript frame of the program (not node's own
+ * node: modules, nor a V8 builtin), else the innermost JavaScript frame a perf map named
+ * (not a V8 builtin, stub or bytecode handler), else the innermost source frame of any kind;
+ * otherwise the first native frame that is not runtime; when every frame is runtime, the
+ * innermost. `*via` (may be NULL) gets the runtime
  * frame the program's native code called on the way (the one just inside it), or NULL. NULL
  * for an empty stack. The table, the summary, the metrics and the JSON all name a stack by it.
  */
