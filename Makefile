@@ -12,7 +12,7 @@ VMLINUX_BTF	:= /sys/kernel/btf/vmlinux
 VMLINUX_H	:= vmlinux/vmlinux.h
 VMLINUX_FALLBACK := vmlinux/$(ARCH)/vmlinux.h
 
-PKGS	:= libbpf libelf libdw zlib capstone libmicrohttpd
+PKGS	:= libbpf libelf libdw zlib capstone libmicrohttpd libdebuginfod liblzma
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -5,17 +5,20 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-# Build: the toolchain, libbpf, elfutils, zlib, libiberty, capstone. Tests: python3, script(1) and
+# Build: the toolchain, libbpf, elfutils, zlib, libiberty, capstone; libdebuginfod (debug files
+# from DEBUGINFOD_URLS) and liblzma (MiniDebugInfo's .gnu_debugdata). Tests: python3, script(1) and
 # setpriv/unshare, and the other allocators the leaker runs on (musl, jemalloc, tcmalloc); the
 # real consumers of the profiles: go tool pprof (golang-go), xmllint and headless chromium
 # (with a font, so its screenshots have text). The metrics endpoint: libmicrohttpd; its tests:
 # a real Prometheus server with promtool, and capsh for the systemd unit's capabilities.
 # Packaging's tests: man-db and groff render the man pages, bash-completion runs the completion,
-# tmux is the pseudo-terminal the interactive view is tested in.
+# tmux is the pseudo-terminal the interactive view is tested in. Debug symbols: a real
+# debuginfod server, and xz and binutils to build MiniDebugInfo as Fedora does.
 pkgs="make gcc g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
 libiberty-dev libcapstone-dev libclang-rt-14-dev libc6-dbg python3 util-linux bsdutils valgrind
 musl-tools libjemalloc2 libgoogle-perftools4 golang-go libxml2-utils chromium fonts-dejavu-core
-libmicrohttpd-dev prometheus libcap2-bin man-db groff-base bash-completion tmux"
+libmicrohttpd-dev prometheus libcap2-bin man-db groff-base bash-completion tmux
+libdebuginfod-dev liblzma-dev debuginfod xz-utils binutils"
 
 debian() {
 	missing=""

@@ -83,7 +83,7 @@ static void view_start(struct lt_session *s)
 	struct lt_top_opts o = {
 		.exact = s->cfg.exact_bytes, .sort_outstanding = s->cfg.sort_outstanding,
 		.no_heap = !s->cfg.heap, .no_sockets = !s->cfg.sockets,
-		.interval_s = s->cfg.interval_s,
+		.interval_s = s->cfg.interval_s, .full_names = s->cfg.full_names,
 	};
 	struct sigaction sa = { .sa_handler = on_winch };
 	int cols, lines;
@@ -243,6 +243,7 @@ static int report(struct lt_session *s, bool final)
 	struct lt_table_opts opts = {
 		.top_n = s->cfg.top_n, .frames = s->cfg.table_frames,
 		.exact = s->cfg.exact_bytes, .redraw = !s->top && isatty(STDOUT_FILENO),
+		.full_names = s->cfg.full_names,
 	};
 	struct lt_sample sample = { 0 };
 	struct lt_report r = { 0 };
@@ -282,6 +283,8 @@ static int report(struct lt_session *s, bool final)
 		frames__prefetch(&s->frames, in.rows, in.nrows);
 		frames__js_mem(&s->frames, sample.rows, sample.nrows);
 	}
+	if (!err && final)
+		frames__settle(&s->frames, in.rows, in.nrows);
 	/* After the prefetch: what it named counts. */
 	if (s->v8)
 		v8__counts(s->v8, &in.js_named, &in.js_unnamed);
@@ -424,10 +427,13 @@ static int open_session(struct lt_session *s)
 	s->objcache = objects__cache_new();
 	objects__set_pymalloc(!s->cfg.no_pymalloc);
 	s->symbolizer = symbolizer__new();
+	if (s->symbolizer)
+		symbolizer__set_debuginfod(s->symbolizer, s->cfg.debuginfod_timeout);
 	s->python = s->cfg.no_python ? NULL : python__new();
 	s->v8 = s->cfg.no_js ? NULL : v8__new();
 	s->frames = (struct lt_frames){ .sym = s->symbolizer, .python = s->python, .v8 = s->v8,
-					.perfmaps = perfmap__new() };
+					.perfmaps = perfmap__new(), .runtime = s->cfg.runtime,
+					.nruntime = s->cfg.nruntime };
 	s->history = history__new(s->cfg.window);
 	s->unwind = s->cfg.unwind == LT_UNWIND_FP
 			    ? NULL
@@ -489,6 +495,7 @@ static void close_session(struct lt_session *s)
 	python__free(s->python);
 	v8__free(s->v8);
 	perfmap__free(s->frames.perfmaps);
+	frames__release(&s->frames);
 	unwind__free(s->unwind);
 	history__free(s->history);
 	regions__free(s->regions);

@@ -29,7 +29,7 @@ TOP_KEYS = {"type", "version", "elapsed_s", "interval_s", "window_s", "baseline_
             "drops", "unwind", "self"}
 STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "allocs", "frees",
               "total_allocs", "total_frees", "rate_per_s", "trend", "age_s", "per_call",
-              "frames"}
+              "frames", "own_frame"}
 PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",
              "rss_rate", "tracked_rate", "verdict", "calls", "go", "started_unprobed",
              "container", "node"}
@@ -104,6 +104,9 @@ def main():
                 assert s["kind"] in KINDS and s["trend"] in TRENDS, s
                 assert s["stack_id"].startswith("0") and all(
                     f["ip"].startswith("0x") for f in s["frames"]), s
+                own = s["own_frame"]
+                assert (own is None) == (not s["frames"]), s
+                assert own is None or 0 <= own < len(s["frames"]), s
                 for f in s["frames"]:
                     has(f, FRAME_KEYS, "a frame")
                     if f["module"] == "python":

@@ -11,9 +11,11 @@ top=$(final_top_frame "$WORK/demo.table")
 [[ $top == write_jsonl+* ]] || fail "top stack of the final table is '$top', want write_jsonl"
 heaviest=$(sort -t' ' -k2 -nr "$WORK/demo.folded" | head -1)
 [[ $heaviest == *";handle_event;write_jsonl "* ]] || fail "heaviest folded line: $heaviest"
-sockets=$(awk '/final report/ { f = 1 } f && /^SOCKETS: STACKS BY/ { s = 1; next }
-	s && $1 == "1" { getline; print $1; exit }' "$WORK/demo.table")
-[[ $sockets == connect_upstream+* ]] || fail "the final table's socket stack is in '$sockets', want connect_upstream"
+# The socket row is named by the service's own function, through libc's socket().
+sockets=$(awk -v sc="$STACK_COL" '/final report/ { f = 1 } f && /^SOCKETS: STACKS BY/ { s = 1; next }
+	s && $1 == "1" { print substr($0, sc + 1); exit }' "$WORK/demo.table")
+[[ $sockets == "connect_upstream+"*" [leaky_service] via __socket" ]] ||
+	fail "the final table's socket stack is '$sockets', want connect_upstream via __socket"
 for f in demo.svg demo.pb.gz; do
 	[[ -s $WORK/$f ]] || fail "the demo did not write $f"
 done

@@ -18,12 +18,13 @@ assert_not_contains "$WORK/py.err" 'error' "no errors"
 assert_not_contains "$WORK/py.err" 'warning' "no warnings"
 assert_contains "$WORK/py.err" "tracing pid $pypid (python3) through .*libc.so.6" "found libc"
 assert_contains "$WORK/py.table" 'final report' "final table"
-# Rows with outstanding bytes, made by python3's own code, named from its symbols.
-rows=$(awk '/^HEAP: GROWTH SINCE/ { exit } $1 ~ /^[0-9]+$/ && NF >= 9' "$WORK/py.table" |
-	grep -c '\[python3')
-((rows > 0)) || fail "no rows with python3 frames"
-grep -qE '^ +1 .* [A-Za-z_][A-Za-z0-9_]*\+0x[0-9a-f]+ \[python3' "$WORK/py.table" ||
-	fail "the top stack's first frame has no function name"
+# Rows named by the script's own code (their innermost Python frame), with python3's frames
+# below them named from its symbols.
+grep -qE '^ +1 .* [A-Za-z_<][^ ]* \([a-z_]+\.py:[0-9]+\)$' "$WORK/py.table" ||
+	fail "the top stack is not named by a Python frame"
+rows=$(awk '/^HEAP: STACKS BY/ { s = 1; next } /^$/ { s = 0 } s' "$WORK/py.table" |
+	grep -cE '[A-Za-z_][A-Za-z0-9_]*\+0x[0-9a-f]+ \[python3')
+((rows > 0)) || fail "no python3 frames named from its symbols"
 tables=$(grep -c '^HEAP: STACKS BY' "$WORK/py.table")
 ((tables >= 3)) || fail "only $tables tables in 3 s at -i 1"
-pass "python3: $rows rows from python3, $tables tables"
+pass "python3: rows named by Python frames, $rows python3 frames named, $tables tables"

@@ -23,6 +23,9 @@ cp "$top"/tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
 if [[ $name == elfobj || $name == cfi ]]; then
 	cp "$top/.output/tests/libfixture.so" "$top/.output/tests/libcfi_fixture.so" \
 		"$top/.output/tests/nolibc" "$corpus"/
+	# Stripped, with MiniDebugInfo, and a .gnu_debuglink (test_debuginfo's binaries).
+	[[ $name == elfobj ]] && cp "$top/.output/tests/dbg/leaker_minidebug" \
+		"$top/.output/tests/dbg/leaker_debuglink" "$corpus"/
 fi
 cd "$out" || exit 1
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \

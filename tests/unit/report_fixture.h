@@ -27,39 +27,39 @@ static const struct lt_module fx_python = {
 };
 
 static struct lt_frame fx_write_jsonl[] = {
-	{ 0x401136, "write_jsonl", 0x26, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
+	{ 0x401136, "write_jsonl", 0x26, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0, true },
 };
 /* The same function as above reached from another call site: folds into the same line. */
 static struct lt_frame fx_write_jsonl2[] = {
-	{ 0x401150, "write_jsonl", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
+	{ 0x401150, "write_jsonl", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x4011f0, "handle_event", 0x40, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x7f0000029d90, "__libc_start_call_main", 0x80, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0, true },
 };
 static struct lt_frame fx_cpp[] = {
 	{ 0x7f0000100010, "operator new(unsigned long)", 0x1c, "libstdc++.so.6", &fx_libstdcxx,
-	  LT_FRAME_ALLOC, 0, NULL, 0 },
+	  LT_FRAME_ALLOC, 0, NULL, 0, true },
 	{ 0x401300, "cache::Store<int; long>::put(int)", 0x12, "service", &fx_service,
-	  LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	  LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
 };
 /* A stripped interpreter's frame, a Python frame in place of its evaluation loop, and junk. */
 static struct lt_frame fx_stripped[] = {
-	{ 0x5a3b21, NULL, 0x5a3b21, "python3.11", &fx_python, LT_FRAME_LIB, 0, NULL, 0 },
+	{ 0x5a3b21, NULL, 0x5a3b21, "python3.11", &fx_python, LT_FRAME_LIB, 0, NULL, 0, false },
 	{ 0xc100000000a0b0c0, "Pipeline.run", 0, "python", NULL, LT_FRAME_PYTHON,
-	  0xc280123400000042, "/srv/app/pipeline.py", 42 },
-	{ 0xdeadbeef, NULL, 0, NULL, NULL, LT_FRAME_UNKNOWN, 0, NULL, 0 },
+	  0xc280123400000042, "/srv/app/pipeline.py", 42, false },
+	{ 0xdeadbeef, NULL, 0, NULL, NULL, LT_FRAME_UNKNOWN, 0, NULL, 0, false },
 };
 static struct lt_frame fx_mmap[] = {
-	{ 0x7f0000110020, "mmap64", 0x2a, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
-	{ 0x401400, "grow_arena", 0x31, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x7f0000110020, "mmap64", 0x2a, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0, true },
+	{ 0x401400, "grow_arena", 0x31, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
 };
 static struct lt_frame fx_socket[] = {
-	{ 0x7f0000120030, "socket", 0xb, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0 },
-	{ 0x401500, "graphql_connect \"pool\"", 0x44, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	{ 0x7f0000120030, "socket", 0xb, "libc.so.6", &fx_libc, LT_FRAME_LIB, 0, NULL, 0, true },
+	{ 0x401500, "graphql_connect \"pool\"", 0x44, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
 };
 
 static struct lt_row fx_rows[] = {

@@ -12,7 +12,7 @@ static const struct lt_module ld = { .path = "/lib64/ld-linux-x86-64.so.2",
 				     .base = "ld-linux-x86-64.so.2" };
 static const struct lt_module cxx = { .path = "/lib/libstdc++.so.6", .base = "libstdc++.so.6" };
 
-#define F(fn, mod, cls) { 0x1000, fn, 0x10, (mod).base, &(mod), cls, 0, NULL, 0 }
+#define F(fn, mod, cls) { 0x1000, fn, 0x10, (mod).base, &(mod), cls, 0, NULL, 0, false }
 
 static struct lt_frame leak[] = { F("leak_one", exe, LT_FRAME_APP), F("main", exe, LT_FRAME_APP) };
 static struct lt_frame grow[] = { F("grow", exe, LT_FRAME_APP), F("main", exe, LT_FRAME_APP) };
@@ -31,7 +31,7 @@ static struct lt_frame fopen_leak[] = {
 };
 /* A library's constructor run by the loader (libstdc++'s exception pool, stripped names). */
 static struct lt_frame ctor[] = {
-	F("operator new(unsigned long)", cxx, LT_FRAME_ALLOC), { 0x2000, NULL, 0xa4f0, "libstdc++.so.6", &cxx, LT_FRAME_LIB, 0, NULL, 0 },
+	F("operator new(unsigned long)", cxx, LT_FRAME_ALLOC), { 0x2000, NULL, 0xa4f0, "libstdc++.so.6", &cxx, LT_FRAME_LIB, 0, NULL, 0, false },
 	F("call_init", ld, LT_FRAME_LIB), F("_dl_init", ld, LT_FRAME_LIB),
 	F("_dl_start_user", ld, LT_FRAME_LIB),
 };

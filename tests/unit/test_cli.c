@@ -130,6 +130,10 @@ static void test_errors(void)
 		  "bad --prometheus 'localhost:http': the port must be a number from 1 to 65535" },
 		{ { "-p", "1", "--prometheus", "0" }, "bad --prometheus '0': the port must be" },
 		{ { "-p", "1", "--prometheus", "[::1]:70000" }, "bad --prometheus '[::1]:70000'" },
+		{ { "-p", "1", "--config", "runtime=" }, "bad --config runtime ''" },
+		{ { "-p", "1", "--config", "runtime=libx,,liby" }, "bad --config runtime 'libx,,liby'" },
+		{ { "-p", "1", "--config", "runtime=/usr/lib/libx" }, "no '/'" },
+		{ { "-p", "1", "--config", "debuginfod-timeout=-1" }, "bad --config value" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -219,6 +223,26 @@ static void test_sampling_and_knobs(void)
 	ASSERT_STREQ(cfg.container, "0123ab", "container prefix");
 }
 
+/* Issue 17's options: names, attribution, debug info. */
+static void test_names(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", NULL), CLI_RUN, "defaults");
+	ASSERT_TRUE(!cfg.full_names && !cfg.nruntime, "short names, no runtime additions");
+	ASSERT_TRUE(cfg.debuginfod_timeout == 10, "debuginfod timeout 10 s");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--full-names", "--config", "runtime=libcrypto,libssl",
+			"--config", "runtime=boost::", "--config", "debuginfod-timeout=0", NULL),
+		  CLI_RUN, "run");
+	ASSERT_TRUE(cfg.full_names, "--full-names");
+	ASSERT_EQ(cfg.nruntime, 3, "three runtime names, from two options");
+	ASSERT_STREQ(cfg.runtime[0], "libcrypto", "first");
+	ASSERT_STREQ(cfg.runtime[1], "libssl", "second");
+	ASSERT_STREQ(cfg.runtime[2], "boost::", "a namespace");
+	ASSERT_TRUE(cfg.debuginfod_timeout == 0, "debuginfod off");
+}
+
 static void test_help_version(void)
 {
 	struct lt_config cfg;
@@ -284,5 +308,5 @@ static void test_options_documented(void)
 }
 
 TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors), TEST(test_command),
-	  TEST(test_sampling_and_knobs), TEST(test_help_version), TEST(test_fail_on),
+	  TEST(test_sampling_and_knobs), TEST(test_names), TEST(test_help_version), TEST(test_fail_on),
 	  TEST(test_exit_codes), TEST(test_options_documented))

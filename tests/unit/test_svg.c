@@ -302,10 +302,10 @@ static void test_growth(void)
 static void test_escaping(void)
 {
 	struct lt_frame frames[] = {
-		{ 0x1000, "a<b>&\"c'", 0x10, "we<ird>.so", NULL, LT_FRAME_LIB, 0, NULL, 0 },
-		{ 0x2000, "bad\x01utf8\xff\xc3", 0x10, "svc", NULL, LT_FRAME_APP, 0, NULL, 0 },
+		{ 0x1000, "a<b>&\"c'", 0x10, "we<ird>.so", NULL, LT_FRAME_LIB, 0, NULL, 0, false },
+		{ 0x2000, "bad\x01utf8\xff\xc3", 0x10, "svc", NULL, LT_FRAME_APP, 0, NULL, 0, false },
 		{ 0x3000, "cache::Store<std::pair<int, \"q\">>::put]]>", 0x10, "svc", NULL,
-		  LT_FRAME_APP, 0, NULL, 0 },
+		  LT_FRAME_APP, 0, NULL, 0, false },
 	};
 	struct lt_row rows[] = {
 		{ .kind = LT_ROW_HEAP, .pid = 7, .comm = "a&b<c>", .bytes = 4096, .count = 2,

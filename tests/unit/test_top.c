@@ -6,6 +6,7 @@
  */
 #include "report_fixture.h"
 #include "term.h"
+#include "cxxname.h"
 #include "test.h"
 #include "top.h"
 #include "util.h"
@@ -135,8 +136,8 @@ static struct lt_frame long_name[] = {
 	  "std::vector<std::__cxx11::basic_string<char, std::char_traits<char>, "
 	  "std::allocator<char> >, std::allocator<std::__cxx11::basic_string<char, "
 	  "std::char_traits<char>, std::allocator<char> > > >::_M_realloc_insert\033[31m",
-	  0x12, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
-	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0 },
+	  0x12, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
+	{ 0x401240, "main", 0x3a, "service", &fx_service, LT_FRAME_APP, 0, NULL, 0, false },
 };
 
 static void fixture(struct lt_report *r, struct lt_proc *p, struct lt_row *rows, size_t n)
@@ -163,7 +164,8 @@ static void fixture(struct lt_report *r, struct lt_proc *p, struct lt_row *rows,
 
 static void test_screens(void)
 {
-	struct lt_top_opts o = { .exact = true, .interval_s = 5 };
+	/* Full names: the long one must be cut at the window's edge. */
+	struct lt_top_opts o = { .exact = true, .interval_s = 5, .full_names = true };
 	struct lt_top *t = top__new(&o);
 	struct lt_row rows[31];
 	struct lt_proc p;
@@ -263,4 +265,24 @@ static void test_row_frame(void)
 	ASSERT_TRUE(top__row_frame(&row) == NULL, "no frames, no name");
 }
 
-TEST_MAIN(TEST(test_decode), TEST(test_screens), TEST(test_row_frame))
+/* By default a row's C++ name is short, as in the table: its template arguments elided. */
+static void test_short_names(void)
+{
+	struct lt_top_opts o = { .exact = true, .interval_s = 5 };
+	struct lt_top *t = top__new(&o);
+	struct lt_row rows[31];
+	struct lt_proc p;
+	struct lt_report r;
+	int y;
+
+	fixture(&r, &p, rows, ARRAY_SIZE(rows));
+	ASSERT_EQ(top__update(t, &r), 0, "update");
+	show(t, 160, 45);
+	y = line_with("std::vector<" LT_CXX_ELLIPSIS ">::_M_realloc_insert");
+	ASSERT_TRUE(y > 0 && scr.width[y] < 160, "short: std::vector<…>::_M_realloc_insert, whole");
+	ASSERT_TRUE(line_with("__cxx11") < 0, "no inline namespace");
+	ASSERT_TRUE(y > 0 && !strchr(scr.cell[y], '\033'), "no escape from a name reaches the terminal");
+	top__free(t);
+}
+
+TEST_MAIN(TEST(test_decode), TEST(test_screens), TEST(test_short_names), TEST(test_row_frame))

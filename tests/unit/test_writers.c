@@ -5,6 +5,7 @@
 
 #include "output.h"
 #include "report_fixture.h"
+#include "cxxname.h"
 #include "test.h"
 
 #define GOLDEN_DIR "tests/unit/golden/"
@@ -229,8 +230,8 @@ static void test_table_final_summary(void)
 	ASSERT_CONTAINS(got, "heap +29.8 MiB/h at write_jsonl+0x26 [service] <- handle_event <- main",
 			"the leak in words");
 	ASSERT_CONTAINS(got, "64.0 KiB per handle_event call", "bytes per call");
-	ASSERT_CONTAINS(got, "tcp +1188/h at socket+0xb [libc.so.6] <- graphql_connect \"pool\": 987 open,",
-			"the socket leak");
+	ASSERT_CONTAINS(got, "tcp +1188/h at graphql_connect \"pool\"+0x44 [service] via socket: 987 open,",
+			"the socket leak, named by its own frame");
 	ASSERT_CONTAINS(got, "1 stack rises and falls back (sawtooth)", "sawtooth named");
 	ASSERT_TRUE(!strstr(got, "no leak found"), "leaks found");
 	free(got);
@@ -266,6 +267,24 @@ static void test_table_untracked_growth(void)
 			     "from malloc/mmap.\n",
 			"nothing dropped: retention or fragmentation");
 	ASSERT_TRUE(!strstr(got, "incomplete"), "and nothing incomplete");
+	free(got);
+}
+
+/* --full-names: C++ names as demangled; without it, shortened; the files keep them whole. */
+static void test_table_full_names(void)
+{
+	struct lt_report r = fx_report;
+	struct lt_table_opts o = { .top_n = 10, .frames = 2 };
+	char *got;
+
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "  cache::Store<" LT_CXX_ELLIPSIS ">::put+0x12 [service] via operator new\n",
+			"short by default: own frame, via the allocator");
+	free(got);
+	o.full_names = true;
+	got = capture(table, &r, &o);
+	ASSERT_CONTAINS(got, "  cache::Store<int; long>::put(int)+0x12 [service] via operator new("
+			     "unsigned long)\n", "--full-names: as demangled");
 	free(got);
 }
 
@@ -514,6 +533,7 @@ TEST_MAIN(TEST(test_folded), TEST(test_folded_growth), TEST(test_folded_comments
 	  TEST(test_folded_empty), TEST(test_folded_by_container), TEST(test_table_human),
 	  TEST(test_table_exact_top2), TEST(test_table_final_summary),
 	  TEST(test_table_untracked_growth), TEST(test_table_host),
+	  TEST(test_table_full_names),
 	  TEST(test_json), TEST(test_table_redraw), TEST(test_prometheus),
 	  TEST(test_prometheus_hostile_names), TEST(test_summary_too_early), TEST(test_node_table),
 	  TEST(test_node_table_scope), TEST(test_node_json))

@@ -14,6 +14,7 @@
 #include "leaktop.h"
 #include "objects.h"
 #include "procmaps.h"
+#include "debuginfo.h"
 #include "unwind_tables.h"
 #include "util.h"
 
@@ -103,24 +104,24 @@ static uint64_t signature(const struct lt_maps *m)
 	return h;
 }
 
-/* The separate debug file of a build id, inside the process's root or on this host. */
+/*
+ * The separate debug file of a build id, inside the process's root (never leading out of it)
+ * or on this host, checked to be that build's.
+ */
 static Elf *open_debug(pid_t pid, const char *build_id, int *fd)
 {
-	char path[256], inside[320];
+	char root[64];
+	int root_fd;
 	Elf *elf;
 
-	*fd = -1;
-	if (strlen(build_id) < 3)
-		return NULL;
-	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
-		 build_id + 2);
-	snprintf(inside, sizeof(inside), "/proc/%d/root%s", pid, path);
-	*fd = open(inside, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*fd = debuginfo__open_build_id(root_fd, build_id);
+	if (root_fd >= 0)
+		close(root_fd);
 	if (*fd < 0)
 		return NULL;
-	elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(*fd, ELF_C_READ, NULL);
 	if (!elf) {
 		close(*fd);
 		*fd = -1;

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "leaktop.h"
+#include "symbolizer.h"
 #include "util.h"
 
 #ifndef LEAKTOP_VERSION
@@ -50,6 +51,7 @@ enum {
 	OPT_PPROF_KEEP,
 	OPT_PROM_STACKS,
 	OPT_FAIL_ON,
+	OPT_FULL_NAMES,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -85,6 +87,7 @@ static const struct option long_opts[] = {
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "prometheus-stacks", required_argument, NULL, OPT_PROM_STACKS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "full-names", no_argument, NULL, OPT_FULL_NAMES },
 	{ "pprof-dir", required_argument, NULL, OPT_PPROF_DIR },
 	{ "pprof-every", required_argument, NULL, OPT_PPROF_EVERY },
 	{ "pprof-keep", required_argument, NULL, OPT_PPROF_KEEP },
@@ -121,7 +124,11 @@ void cli__usage(FILE *out)
 		"  -i, --interval SECS     seconds between tables (default 5)\n"
 		"  -d, --duration SECS     stop after SECS and print the final table\n"
 		"  -n, --top N             stacks per table section (default 10)\n"
-		"      --frames N          frames shown per stack in the table (default 8)\n"
+		"      --frames N          frames shown per stack in the table (default 8): its\n"
+		"                          own frame (the first in the program's own code, not\n"
+		"                          the allocator's or a runtime's), then its callers\n"
+		"      --full-names        C++ names in full in the table and summary (they are\n"
+		"                          shortened there: no parameters, templates as <...>)\n"
 		"      --folded FILE       at exit, write folded stacks of heap bytes\n"
 		"      --folded-of WHAT    outstanding (default: bytes held at exit) or growth\n"
 		"                          (bytes grown since the first table)\n"
@@ -178,6 +185,13 @@ void cli__usage(FILE *out)
 		"                            line; --cgroup only); auto (default): --all and a\n"
 		"                            command share, --cgroup shares the files only its\n"
 		"                            processes map\n"
+		"                          runtime=NAME[,NAME...]  more runtime code, skipped\n"
+		"                            when naming a stack by its own frame: files whose\n"
+		"                            names start with NAME (libcrypto), or namespaces\n"
+		"                            (boost::); repeatable\n"
+		"                          debuginfod-timeout=SECS  give up on a debuginfod\n"
+		"                            server silent this long (default 10; 0: never ask;\n"
+		"                            servers come from DEBUGINFOD_URLS)\n"
 		"  -v, --verbose           say more about what is attached (repeat for more)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
@@ -225,6 +239,31 @@ static bool seconds_opt(const char *name, double min, double max, double *v)
 	return !e;
 }
 
+/* runtime=NAME[,NAME...]: more files (by the start of their names) or namespaces. */
+static int add_runtime(struct lt_config *cfg, const char *list)
+{
+	const char *p = list;
+
+	do {
+		size_t l = strcspn(p, ",");
+
+		if (!l || l >= LT_RUNTIME_NAME || memchr(p, '/', l)) {
+			lt_err("bad --config runtime '%s': each NAME a file name's start or a "
+			       "namespace ending in ::, 1 to %d characters, no '/'",
+			       list, LT_RUNTIME_NAME - 1);
+			return -EINVAL;
+		}
+		if (cfg->nruntime == LT_MAX_RUNTIME) {
+			lt_err("too many --config runtime names: at most %d", LT_MAX_RUNTIME);
+			return -E2BIG;
+		}
+		memcpy(cfg->runtime[cfg->nruntime], p, l);
+		cfg->runtime[cfg->nruntime++][l] = '\0';
+		p += l;
+	} while (*p++ == ',');
+	return 0;
+}
+
 /* --config knobs: each names its values in order, and where the choice goes. */
 static int set_knob(struct lt_config *cfg, const char *kv)
 {
@@ -252,6 +291,11 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 			cfg->unwind_rows = rows;
 			return 0;
 		}
+	} else if (klen == 7 && !strncmp(kv, "runtime", 7)) {
+		return add_runtime(cfg, v);
+	} else if (klen == 18 && !strncmp(kv, "debuginfod-timeout", 18)) {
+		if (!parse_seconds(v, 0, 3600, &cfg->debuginfod_timeout))
+			return 0;
 	} else if (klen == 6 && !strncmp(kv, "stacks", 6)) {
 		if (!strcmp(v, "on") || !strcmp(v, "off")) {
 			cfg->no_stacks = !strcmp(v, "off");
@@ -285,7 +329,7 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 		}
 	} else {
 		lt_err("unknown --config key '%.*s' (attach, offsets, probes, stacks, python, "
-		       "javascript, pymalloc, unwind-rows, links)",
+		       "javascript, pymalloc, unwind-rows, links, runtime, debuginfod-timeout)",
 		       (int)klen, kv);
 		return -EINVAL;
 	}
@@ -351,6 +395,7 @@ static void defaults(struct lt_config *cfg)
 	cfg->heap = cfg->sockets = true;
 	cfg->window = 60;
 	cfg->prom_stacks = 5;
+	cfg->debuginfod_timeout = LT_DEBUGINFOD_TIMEOUT_DEFAULT;
 }
 
 enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out)
@@ -505,6 +550,9 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 			break;
 		case OPT_QUIET:
 			cfg->quiet = true;
+			break;
+		case OPT_FULL_NAMES:
+			cfg->full_names = true;
 			break;
 		case OPT_PPROF_DIR:
 			if (!*optarg)

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "check.h"
+#include "frames.h"
 #include "probes.h"
 #include "report.h"
 
@@ -58,6 +59,10 @@ struct lt_config {
 	bool no_pymalloc;		 /* pymalloc=off: PyObject_Malloc and its kin not probed */
 	enum lt_unwind_mode unwind;	 /* --unwind */
 	unsigned long unwind_rows;	 /* unwind-rows=: rows map size; 0 sizes it from the tables */
+	double debuginfod_timeout;	 /* debuginfod-timeout=: seconds of silence; 0: not asked */
+	char runtime[LT_MAX_RUNTIME][LT_RUNTIME_NAME]; /* runtime=: the user's additions */
+	size_t nruntime;
+	bool full_names;		 /* --full-names: C++ names in full in the table */
 	bool heap, sockets;		 /* --no-heap, --no-sockets turn a side off */
 	unsigned int window;		 /* --window: samples in the rates' window */
 	bool sort_outstanding;		 /* --sort outstanding */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cxxname.h"
+#include "frames.h"
 #include "hashmap.h"
 #include "history.h"
 #include "objects.h"
@@ -162,6 +164,23 @@ int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with
 	if (f->module)
 		return snprintf(buf, len, "[%s+%#" PRIx64 "]", f->module, f->offset);
 	return snprintf(buf, len, "[unknown %#" PRIx64 "]", f->ip);
+}
+
+/* Interpreted and JIT frames keep their names: they are no C++ symbols. */
+static bool native_symbol(const struct lt_frame *f)
+{
+	return f->func && f->cls != LT_FRAME_PYTHON && f->mod;
+}
+
+int report__frame_name(char *buf, size_t len, const struct lt_frame *f, bool with_offset,
+		       bool full_names)
+{
+	struct lt_frame g = *f;
+	char name[512];
+
+	if (!full_names && native_symbol(f))
+		g.func = cxxname__shorten(f->func, name, sizeof(name));
+	return report__frame_str(buf, len, &g, with_offset);
 }
 
 static int cmp_indirect(const void *a, const void *b, void *cmp)
@@ -497,46 +516,32 @@ static int symbolize_row(struct lt_row *row, const struct lt_report_input *in)
 	return 0;
 }
 
-/* Whether a frame is in the C runtime: the C library or the dynamic loader. */
-static bool in_c_runtime(const struct lt_frame *f)
-{
-	return f->module && (!strncmp(f->module, "libc.so", 7) || !strncmp(f->module, "libc-", 5) ||
-			     !strncmp(f->module, "ld-linux", 8) || !strncmp(f->module, "ld-musl", 7));
-}
-
 const struct lt_frame *report__own_frame(const struct lt_row *row)
 {
-	for (size_t i = 0; i < row->nframes; i++) {
-		const struct lt_frame *f = &row->frames[i];
-
-		if (report__frame_is_source(f) || f->cls == LT_FRAME_APP)
-			return f;
-	}
-	for (size_t i = 0; i < row->nframes; i++) {
-		if (row->frames[i].cls != LT_FRAME_ALLOC && !in_c_runtime(&row->frames[i]))
-			return &row->frames[i];
-	}
-	return row->nframes ? &row->frames[0] : NULL;
-}
-
-/* A JavaScript frame of node's own (node:buffer), or a V8 builtin (no script). */
-static bool js_runtime(const struct lt_frame *f)
-{
-	return f->cls == LT_FRAME_JS && (!f->file || !strncmp(f->file, "node:", 5));
+	return frames__own_frame(row->frames, row->nframes, NULL);
 }
 
 const struct lt_frame *report__lead_frame(const struct lt_row *row)
 {
-	/* The program's own JavaScript first: Buffer.alloc's frames are node's. */
-	for (size_t i = 0; i < row->nframes; i++) {
-		if (report__frame_is_source(&row->frames[i]) && !js_runtime(&row->frames[i]))
-			return &row->frames[i];
+	return report__own_frame(row);
+}
+
+int report__own_label(char *buf, size_t len, const struct lt_row *row, bool full_names)
+{
+	const struct lt_frame *via, *own = frames__own_frame(row->frames, row->nframes, &via);
+	int n;
+
+	if (!own)
+		return snprintf(buf, len, "[stack unavailable]");
+	n = report__frame_name(buf, len, own, true, full_names);
+	if (via && n >= 0 && (size_t)n + 5 < len) {
+		int m;
+
+		memcpy(buf + n, " via ", 6);
+		m = report__frame_name(buf + n + 5, len - n - 5, via, false, full_names);
+		n += 5 + (m > 0 ? m : 0);
 	}
-	for (size_t i = 0; i < row->nframes; i++) {
-		if (report__frame_is_source(&row->frames[i]))
-			return &row->frames[i];
-	}
-	return row->nframes ? &row->frames[0] : NULL;
+	return n;
 }
 
 bool report__row_is_heap(const struct lt_row *r)

@@ -67,6 +67,7 @@ struct lt_frame {
 	uint64_t pos;		/* the position slot (leaktop.h) */
 	const char *file;	/* the source file */
 	uint32_t line;		/* the line in it; 0 when unknown */
+	bool runtime;		/* not the program's own code: frames__is_runtime() */
 };
 
 /* A frame of interpreted or JIT-compiled source (Python, JavaScript): named by file and line. */
@@ -293,14 +294,23 @@ double report__proc_growth(const struct lt_proc_view *v);
  * split one function into many). Returns the number of characters written, as snprintf.
  */
 int report__frame_str(char *buf, size_t len, const struct lt_frame *f, bool with_offset);
+/*
+ * The same for the table, the summary and the TTY view: a native frame's C++ name shortened
+ * (cxxname__shorten) unless `full_names` (--full-names).
+ */
+int report__frame_name(char *buf, size_t len, const struct lt_frame *f, bool with_offset,
+		       bool full_names);
 
-/* The frame a row is best known by: its innermost interpreter frame, else its first. */
+/* The row's own frame: frames__own_frame() of its frames. NULL without frames. */
+const struct lt_frame *report__own_frame(const struct lt_row *row);
+/* The frame a row is known by: its own frame (the same function, kept under its old name). */
 const struct lt_frame *report__lead_frame(const struct lt_row *row);
 /*
- * The row's first own frame: its innermost Python frame or frame in the executable; else its
- * first outside the allocator and the C runtime (libc, the dynamic loader); else its first.
+ * What a row is named by in the table and the summary: its own frame, and the runtime frame
+ * it went through: "Logger::write_jsonl+0x4e [service] via std::operator<< <…>". Returns the
+ * number of characters written, as snprintf.
  */
-const struct lt_frame *report__own_frame(const struct lt_row *row);
+int report__own_label(char *buf, size_t len, const struct lt_row *row, bool full_names);
 
 /* The class of a frame from its function name and object. */
 enum lt_frame_class report__frame_class(const char *func, const struct lt_module *mod);

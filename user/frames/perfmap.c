@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hashmap.h"
@@ -211,12 +209,7 @@ static pid_t ns_pid(pid_t pid)
  */
 static int open_map(pid_t pid)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
 	char root[64], name[64];
-	struct stat st;
 	int dir, fd;
 
 	snprintf(root, sizeof(root), "/proc/%d/root", pid);
@@ -224,12 +217,8 @@ static int open_map(pid_t pid)
 	if (dir < 0)
 		return -1;
 	snprintf(name, sizeof(name), "tmp/perf-%d.map", ns_pid(pid));
-	fd = (int)syscall(SYS_openat2, dir, name, &how, sizeof(how));
+	fd = lt_open_in_root(dir, name, false);
 	close(dir);
-	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
-		close(fd);
-		fd = -1;
-	}
 	return fd;
 }
 

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Addresses of traced processes into function+offset and module names, with libdw's dwfl.
- * Files are opened through /proc/PID/root (or map_files), so a container's own libraries are
- * read, and debuginfo is found by build id and debuglink. C++ and Rust names are demangled.
+ * Addresses of traced processes into function+offset and module names. Files are opened
+ * through /proc/PID/root (or map_files), so a container's own libraries are read, once per
+ * file however many processes map it (by build id, else device and inode). A stripped file's
+ * names are found as gdb and perf find them (debuginfo.h): .gnu_debugdata, a debug file by
+ * build id or .gnu_debuglink, and last debuginfod, asked on a worker thread the first time
+ * one of its frames stays unnamed; until it answers, such frames are named again each time.
+ * C++ and Rust names are demangled.
  *
- * A process's modules stay open after it exits, so its stacks can still be named in the final
- * report: call symbolizer__refresh_maps() while it lives to pick up dlopen'ed objects.
+ * A process's files are opened at its first look, so its stacks can still be named after it
+ * exits: call symbolizer__refresh_maps() while it lives to pick up dlopen'ed objects.
  */
 #ifndef LEAKTOP_SYMBOLIZER_H
 #define LEAKTOP_SYMBOLIZER_H
@@ -25,8 +29,14 @@ struct lt_sym {
 	const struct lt_module *mod; /* the object, or NULL; lives as long as the symbolizer */
 };
 
+/* The default of --config debuginfod-timeout: a server silent this long is given up. */
+#define LT_DEBUGINFOD_TIMEOUT_DEFAULT 10.0
+
 struct lt_symbolizer *symbolizer__new(void);
 void symbolizer__free(struct lt_symbolizer *s);
+
+/* How long debuginfod may stay silent before a question is given up; 0: never ask it. */
+void symbolizer__set_debuginfod(struct lt_symbolizer *s, double timeout_s);
 
 /*
  * Report the new or changed objects among the process's mappings (the registry's snapshot of
@@ -48,6 +58,17 @@ void symbolizer__forget(struct lt_symbolizer *s, pid_t pid);
  * The strings in `out` live as long as the symbolizer.
  */
 void symbolizer__symbolize(struct lt_symbolizer *s, pid_t pid, uint64_t ip, struct lt_sym *out);
+
+/*
+ * Wait for debuginfod's answers until CLOCK_MONOTONIC `deadline` at most (the final report,
+ * whose names are the last), and take them in. Returns how many questions are unanswered.
+ */
+size_t symbolizer__settle(struct lt_symbolizer *s, double deadline);
+
+/* The debuginfod timeout when debuginfod was asked anything this session, else 0. */
+double symbolizer__debuginfod_timeout(const struct lt_symbolizer *s);
+/* Whether debuginfod may be asked (a timeout, and its client did not fail to start). */
+bool symbolizer__debuginfod_allowed(const struct lt_symbolizer *s);
 
 /*
  * Demangle a C++ (Itanium) or Rust symbol name. Returns a string to free, or NULL when the

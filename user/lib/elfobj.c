@@ -13,9 +13,10 @@
 struct lt_elf {
 	int fd;
 	Elf *elf;
+	void *mem;	/* the image of elfobj__open_mem(), or NULL */
 };
 
-struct lt_elf *elfobj__open_fd(int fd)
+static struct lt_elf *open_fd(int fd, Elf_Cmd cmd)
 {
 	struct lt_elf *e;
 
@@ -31,7 +32,37 @@ struct lt_elf *elfobj__open_fd(int fd)
 		return NULL;
 	}
 	e->fd = fd;
-	e->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	e->elf = elf_begin(fd, cmd, NULL);
+	if (!e->elf || elf_kind(e->elf) != ELF_K_ELF) {
+		elfobj__close(e);
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return e;
+}
+
+struct lt_elf *elfobj__open_fd(int fd)
+{
+	return open_fd(fd, ELF_C_READ_MMAP);
+}
+
+struct lt_elf *elfobj__open_fd_read(int fd)
+{
+	return open_fd(fd, ELF_C_READ);
+}
+
+struct lt_elf *elfobj__open_mem(void *buf, size_t len)
+{
+	struct lt_elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE || !(e = calloc(1, sizeof(*e)))) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->fd = -1;
+	e->mem = buf;
+	e->elf = elf_memory(buf, len);
 	if (!e->elf || elf_kind(e->elf) != ELF_K_ELF) {
 		elfobj__close(e);
 		errno = ENOEXEC;
@@ -55,7 +86,9 @@ void elfobj__close(struct lt_elf *e)
 		return;
 	if (e->elf)
 		elf_end(e->elf);
-	close(e->fd);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(e->mem);
 	free(e);
 }
 
@@ -277,24 +310,41 @@ int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
-int elfobj__bias(struct lt_elf *e, uint64_t start, uint64_t offset, uint64_t *bias)
+size_t elfobj__loads(struct lt_elf *e, struct lt_elf_load *out)
 {
-	size_t nph;
+	size_t nph, n = 0;
 
 	if (elf_getphdrnum(e->elf, &nph))
-		return -ENOENT;
-	for (size_t i = 0; i < nph; i++) {
+		return 0;
+	for (size_t i = 0; i < nph && n < LT_ELF_MAX_LOADS; i++) {
 		GElf_Phdr ph;
 
-		if (!gelf_getphdr(e->elf, i, &ph) || ph.p_type != PT_LOAD)
-			continue;
+		if (gelf_getphdr(e->elf, i, &ph) && ph.p_type == PT_LOAD)
+			out[n++] = (struct lt_elf_load){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
+	}
+	return n;
+}
+
+int elfobj__bias_of(const struct lt_elf_load *loads, size_t n, uint64_t start, uint64_t offset,
+		    uint64_t *bias)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_elf_load *ph = &loads[i];
+
 		/* The mapping starts on the page that holds the segment's first byte, or later. */
-		if (offset >= (ph.p_offset & ~0xfffULL) && offset < ph.p_offset + ph.p_filesz) {
-			*bias = start - (ph.p_vaddr - ph.p_offset) - offset;
+		if (offset >= (ph->offset & ~0xfffULL) && offset < ph->offset + ph->filesz) {
+			*bias = start - (ph->vaddr - ph->offset) - offset;
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+int elfobj__bias(struct lt_elf *e, uint64_t start, uint64_t offset, uint64_t *bias)
+{
+	struct lt_elf_load loads[LT_ELF_MAX_LOADS];
+
+	return elfobj__bias_of(loads, elfobj__loads(e, loads), start, offset, bias);
 }
 
 int elfobj__build_id(struct lt_elf *e, char *buf, size_t len)
@@ -326,4 +376,72 @@ int elfobj__build_id(struct lt_elf *e, char *buf, size_t len)
 		}
 	}
 	return -ENOENT;
+}
+
+static Elf_Scn *section_named(struct lt_elf *e, const char *name, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e->elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		const char *n = gelf_getshdr(scn, sh) ? elf_strptr(e->elf, shstrndx, sh->sh_name)
+						    : NULL;
+
+		if (n && !strcmp(n, name))
+			return scn;
+	}
+	return NULL;
+}
+
+int elfobj__section(struct lt_elf *e, const char *name, size_t max, const void **data,
+		    size_t *len)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section_named(e, name, &sh);
+	Elf_Data *d;
+
+	if (!scn || sh.sh_type != SHT_PROGBITS || !sh.sh_size)
+		return -ENOENT;
+	if (sh.sh_size > max)
+		return -E2BIG;
+	d = elf_rawdata(scn, NULL);
+	if (!d || !d->d_buf || d->d_size != sh.sh_size)
+		return -EINVAL;
+	*data = d->d_buf;
+	*len = d->d_size;
+	return 0;
+}
+
+int elfobj__debuglink(struct lt_elf *e, char *name, size_t len, uint32_t *crc)
+{
+	const unsigned char *d;
+	const void *raw;
+	size_t n, nlen, at;
+	GElf_Ehdr eh;
+	uint32_t v;
+	int err = elfobj__section(e, ".gnu_debuglink", 4096, &raw, &n);
+
+	if (err)
+		return err == -E2BIG ? -EINVAL : err;
+	d = raw;
+	nlen = strnlen((const char *)d, n);
+	/* The name, its NUL, padding to 4 bytes, then the CRC in the file's byte order. */
+	at = (nlen + 4) & ~(size_t)3;
+	if (!nlen || nlen >= len || at + 4 > n)
+		return -EINVAL;
+	for (size_t i = 0; i < nlen; i++) {
+		if (d[i] == '/' || d[i] < 0x21 || d[i] > 0x7e)
+			return -EINVAL;
+	}
+	if (!strcmp((const char *)d, ".") || !strcmp((const char *)d, ".."))
+		return -EINVAL;
+	memcpy(name, d, nlen + 1);
+	memcpy(&v, d + at, 4);
+	if (gelf_getehdr(e->elf, &eh) &&
+	    (eh.e_ident[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		v = __builtin_bswap32(v);
+	*crc = v;
+	return 0;
 }

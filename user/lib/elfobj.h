@@ -22,6 +22,13 @@ struct lt_elf_func {
 /* Open by path, or take ownership of an open fd. NULL with errno set on failure. */
 struct lt_elf *elfobj__open(const char *path);
 struct lt_elf *elfobj__open_fd(int fd);
+/*
+ * The same, for a file read at length (symbol tables): sections are read with pread, not
+ * mapped, so a file truncated while open gives read errors, never SIGBUS.
+ */
+struct lt_elf *elfobj__open_fd_read(int fd);
+/* An ELF image in memory (decompressed MiniDebugInfo): takes ownership of buf (malloc'ed). */
+struct lt_elf *elfobj__open_mem(void *buf, size_t len);
 void elfobj__close(struct lt_elf *e);
 
 /*
@@ -58,6 +65,32 @@ bool elfobj__has_section(struct lt_elf *e, const char *name);
 
 /* The GNU build id as lowercase hex into buf (at least 41 bytes). 0 or -ENOENT. */
 int elfobj__build_id(struct lt_elf *e, char *buf, size_t len);
+
+/*
+ * The raw bytes of the section named `name` (SHT_PROGBITS), at most `max` of them: 0, -ENOENT,
+ * or -E2BIG when larger. *data lives as long as `e`.
+ */
+int elfobj__section(struct lt_elf *e, const char *name, size_t max, const void **data,
+		    size_t *len);
+
+/*
+ * The .gnu_debuglink file name (a plain file name: no '/', printable, at most len - 1 bytes)
+ * and its CRC32. 0, -ENOENT, or -EINVAL when malformed.
+ */
+int elfobj__debuglink(struct lt_elf *e, char *name, size_t len, uint32_t *crc);
+
+/* A PT_LOAD segment, for load biases computed without the file. */
+struct lt_elf_load {
+	uint64_t vaddr, offset, filesz;
+};
+#define LT_ELF_MAX_LOADS 16
+
+/* The PT_LOAD segments (at most LT_ELF_MAX_LOADS): how many. */
+size_t elfobj__loads(struct lt_elf *e, struct lt_elf_load *out);
+
+/* elfobj__bias() over segments kept from elfobj__loads(). 0 or -ENOENT. */
+int elfobj__bias_of(const struct lt_elf_load *loads, size_t n, uint64_t start, uint64_t offset,
+		    uint64_t *bias);
 
 /* The underlying libelf handle and fd, for modules that read more of the file. */
 void *elfobj__elf(struct lt_elf *e);

@@ -51,6 +51,16 @@ const char *fmt_bytes(char *buf, size_t len, int64_t bytes, bool exact, bool sig
  */
 char *read_file(const char *path, size_t *len);
 
+/*
+ * Open a regular file of a traced process by its path inside the process's root (`root_fd`,
+ * an O_PATH descriptor of /proc/PID/root): resolved inside that root, so neither an absolute
+ * symlink nor ".." leads out of it to this host's files; not blocking (a FIFO would hang the
+ * open); read-only. The descriptor, or -1 with errno set (EISDIR etc. for what is not a
+ * regular file). `follow`: whether a symlink as the last component is followed (inside the root
+ * too).
+ */
+int lt_open_in_root(int root_fd, const char *path, bool follow);
+
 /* Time from CLOCK_MONOTONIC, in seconds. */
 double now_mono(void);
 /* FNV-1a, 64 bits, of a string: the first key of string-keyed hash maps. */

@@ -140,6 +140,18 @@ static void frame(struct json_writer *jw, const void *elem)
 	}
 }
 
+/* The index of the frame the stack is named by (frames__own_frame), or null. */
+static void own_frame(struct json_writer *jw, const struct lt_row *row)
+{
+	const struct lt_frame *own = report__own_frame(row);
+
+	jw_name(jw, "own_frame");
+	if (own)
+		jw_uint(jw, own - row->frames);
+	else
+		jw_null(jw);
+}
+
 /* What stacks and groups both have: what they hold, and how it changes. */
 static void amounts(struct json_writer *jw, const struct lt_row *row)
 {
@@ -180,6 +192,7 @@ static void stack(struct json_writer *jw, const void *elem)
 	jw_double_field(jw, "age_s", row->age_s < 0 ? NAN : row->age_s);
 	jw_double_field(jw, "per_call", row->per_call < 0 ? NAN : row->per_call);
 	objects(jw, "frames", row->frames, row->nframes, sizeof(*row->frames), frame);
+	own_frame(jw, row);
 }
 
 /* The counters of one object ("drops" or "unwind"), in enum lt_stat order. */

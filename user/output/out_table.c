@@ -66,11 +66,15 @@ static void header(FILE *f, const struct lt_report *r, const struct lt_table_opt
 			"attach\n");
 }
 
-/* The frames of a row, the first on the current line and the rest indented under it. */
-static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row, unsigned int max,
-		   const char *prefix, const char *note)
+/*
+ * The frames of a row: its own frame (and the runtime frame it went through) on the current
+ * line, then its callers, indented under it. The runtime frames inside it are in the files.
+ */
+static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row,
+		   const struct lt_table_opts *o, const char *prefix, const char *note)
 {
-	char buf[512];
+	char buf[1024];
+	size_t i, shown = 1;
 
 	if (row->group) {
 		fprintf(f, "%s%s (%zu stack%s)%s\n", prefix, row->group, row->members,
@@ -90,15 +94,16 @@ static void frames(FILE *f, const struct lt_report *r, const struct lt_row *row,
 		fprintf(f, "[stack unavailable: see the drop counters]%s\n", note);
 		return;
 	}
-	for (size_t i = 0; i < row->nframes && i < max; i++) {
-		report__frame_str(buf, sizeof(buf), &row->frames[i], true);
-		if (i)
-			fprintf(f, "%*s", STACK_COL, "");
-		fprintf(f, "%s%s\n", buf, i ? "" : note);
+	report__own_label(buf, sizeof(buf), row, o->full_names);
+	fprintf(f, "%s%s\n", buf, note);
+	for (i = report__own_frame(row) - row->frames + 1; i < row->nframes && shown < o->frames;
+	     i++, shown++) {
+		report__frame_name(buf, sizeof(buf), &row->frames[i], true, o->full_names);
+		fprintf(f, "%*s%s\n", STACK_COL, "", buf);
 	}
-	if (row->nframes > max)
-		fprintf(f, "%*s... %zu more frame%s\n", STACK_COL, "", row->nframes - max,
-			row->nframes - max > 1 ? "s" : "");
+	if (i < row->nframes)
+		fprintf(f, "%*s... %zu more frame%s\n", STACK_COL, "", row->nframes - i,
+			row->nframes - i > 1 ? "s" : "");
 }
 
 /* "  (12.0 KiB per handle_event call)" after a growing row's first frame. */
@@ -151,7 +156,7 @@ static void section(FILE *f, const struct lt_report *r, const struct lt_table_op
 		r->sort_outstanding ? "OUTSTANDING" : "GROWTH RATE");
 	fprintf(f, COLS "%s\n", "#", value_col, count_col, "DELTA", allocs_col, frees_col, "RATE", "TREND", "AGE",
 		grouped ? (r->group_by == LT_GROUP_PROCESS ? "PROCESS" : "CONTAINER")
-			: "STACK (innermost first)");
+			: "STACK (own code first, then its callers)");
 	for (size_t i = 0; i < n && i < o->top_n; i++) {
 		const struct lt_row *row = order[i];
 		bool sock = report__is_socket(row->kind);
@@ -174,7 +179,7 @@ static void section(FILE *f, const struct lt_report *r, const struct lt_table_op
 			r->final ? row->total_frees : row->frees,
 			fmt_rate(rate, sizeof(rate), row->rate, sock, o->exact),
 			analysis__trend_name(row->trend), fmt_age(age, sizeof(age), row->age_s));
-		frames(f, r, row, o->frames, prefix, note);
+		frames(f, r, row, o, prefix, note);
 	}
 	if (!n)
 		fprintf(f, "    (no allocations seen since attach)\n");
@@ -211,7 +216,7 @@ static void since_last(FILE *f, const struct lt_report *r, const struct lt_table
 			fprintf(f, "[stack unavailable]\n");
 			continue;
 		}
-		report__frame_str(buf, sizeof(buf), report__lead_frame(row), true);
+		report__own_label(buf, sizeof(buf), row, o->full_names);
 		if (rank)
 			fprintf(f, "%s  (#%zu above)\n", buf, rank);
 		else
@@ -646,22 +651,23 @@ static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts
 	fprintf(f, "%s\n", any ? "" : " none");
 }
 
-/* "f0 <- f1 <- f2": a stack in a line, from the frame it is best known by. */
-static void short_stack(char *buf, size_t len, const struct lt_row *row)
+/* "own via lib <- caller <- caller's caller": a stack in a line, from its own frame. */
+static void short_stack(char *buf, size_t len, const struct lt_row *row, bool full_names)
 {
-	size_t used = 0, first;
+	size_t used, first;
 
 	buf[0] = '\0';
 	if (!row->nframes) {
 		snprintf(buf, len, "[stack unavailable]");
 		return;
 	}
-	first = (size_t)(report__lead_frame(row) - row->frames);
-	for (size_t i = first; i < row->nframes && i < first + 3 && used < len; i++) {
-		if (i > first)
-			used += snprintf(buf + used, len - used, " <- ");
+	first = (size_t)(report__own_frame(row) - row->frames);
+	used = report__own_label(buf, len, row, full_names);
+	for (size_t i = first + 1; i < row->nframes && i < first + 3 && used < len; i++) {
+		used += snprintf(buf + used, len - used, " <- ");
 		if (used < len)
-			used += report__frame_str(buf + used, len - used, &row->frames[i], i == first);
+			used += report__frame_name(buf + used, len - used, &row->frames[i], false,
+						   full_names);
 	}
 }
 
@@ -721,7 +727,7 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 		if (first)
 			fprintf(f, "  growing, likely leaks:\n");
 		first = false;
-		short_stack(stack, sizeof(stack), row);
+		short_stack(stack, sizeof(stack), row, o->full_names);
 		per_call_note(call, sizeof(call), r, row, o->exact);
 		if (sock)
 			snprintf(held, sizeof(held), "%" PRId64 " open", row->count);

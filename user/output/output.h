@@ -15,6 +15,7 @@ struct lt_table_opts {
 	unsigned int frames;	/* frames per stack */
 	bool exact;		/* exact byte counts */
 	bool redraw;		/* a terminal: clear the screen first */
+	bool full_names;	/* --full-names: C++ names as demangled, not shortened */
 };
 
 /* The live table: top stacks by outstanding bytes and by growth, and a footer. */

@@ -56,7 +56,7 @@ static const char *const section_names[] = { "HEAP", "MMAP", "SOCKETS" };
 
 const struct lt_frame *top__row_frame(const struct lt_row *row)
 {
-	return report__lead_frame(row);
+	return report__own_frame(row);
 }
 
 /* --- Formatting ------------------------------------------------------------------------- */
@@ -168,10 +168,11 @@ static void snap_free(struct top_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int row_fill(struct top_row *d, const struct lt_report *r, const struct lt_row *row)
+static int row_fill(struct top_row *d, const struct lt_report *r, const struct lt_row *row,
+		    bool full_names)
 {
 	const struct lt_frame *lead = top__row_frame(row);
-	char buf[512];
+	char buf[1024];
 
 	*d = (struct top_row){
 		.pid = row->pid, .stack_id = row->stack_id, .kind = row->kind, .bytes = row->bytes,
@@ -181,8 +182,8 @@ static int row_fill(struct top_row *d, const struct lt_report *r, const struct l
 	if (row->group)
 		snprintf(buf, sizeof(buf), "%s (%zu stack%s)", row->group, row->members,
 			 row->members > 1 ? "s" : "");
-	else if (lead)
-		report__frame_str(buf, sizeof(buf), lead, true);
+	else if (lead) /* its own frame, and the runtime call it went through */
+		report__own_label(buf, sizeof(buf), row, full_names);
 	else
 		snprintf(buf, sizeof(buf), "[stack unavailable]");
 	d->name = strdup(buf);
@@ -201,7 +202,7 @@ static int row_fill(struct top_row *d, const struct lt_report *r, const struct l
 	if (!d->name || !d->frames)
 		return -ENOMEM;
 	for (size_t i = 0; i < row->nframes; i++) {
-		report__frame_str(buf, sizeof(buf), &row->frames[i], true);
+		report__frame_name(buf, sizeof(buf), &row->frames[i], true, full_names);
 		d->frames[i] = strdup(buf);
 		if (!d->frames[i])
 			return -ENOMEM;
@@ -215,7 +216,7 @@ static bool (*const section_keep[])(const struct lt_row *) = {
 };
 
 /* A section's rows: the top LT_TOP_MAX_ROWS by rate and by value, each once. */
-static int snap_section(struct top_snap *s, int k, const struct lt_report *r)
+static int snap_section(struct top_snap *s, int k, const struct lt_report *r, bool full_names)
 {
 	const struct lt_row **by_rate, **by_value;
 	size_t nr, nv, n = 0;
@@ -242,7 +243,7 @@ static int snap_section(struct top_snap *s, int k, const struct lt_report *r)
 			seen = by_rate[j] == row;
 		if (seen)
 			continue;
-		err = row_fill(&s->rows[k][n], r, row);
+		err = row_fill(&s->rows[k][n], r, row, full_names);
 		s->n[k] = ++n; /* freed with the snapshot, filled or not */
 	}
 out:
@@ -414,7 +415,7 @@ int top__update(struct lt_top *t, const struct lt_report *r)
 	if (t->paused)
 		return 0;
 	for (int k = 0; k < LT_TOP__SECTIONS && !err; k++)
-		err = snap_section(&s, k, r);
+		err = snap_section(&s, k, r, t->o.full_names);
 	if (err) {
 		snap_free(&s);
 		return err;

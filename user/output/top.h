@@ -43,6 +43,7 @@ struct lt_top_opts {
 	bool sort_outstanding;	/* --sort outstanding: the first sort */
 	bool no_heap, no_sockets;
 	double interval_s;
+	bool full_names;	/* --full-names: C++ names whole, not shortened */
 };
 
 struct lt_top *top__new(const struct lt_top_opts *o);
@@ -68,8 +69,9 @@ enum lt_top_action top__key(struct lt_top *t, int key);
 int top__render(struct lt_top *t, FILE *f);
 
 /*
- * The name of a row in one line: the frame it is best known by. One function, so that a
- * better choice (the first frame in the program's own code) changes every row at once.
+ * The frame a row is named by: its own frame (frames__own_frame, the first in the program's
+ * own code); the row's line shows it with the runtime call it went through
+ * (report__own_label).
  */
 const struct lt_frame *top__row_frame(const struct lt_row *row);
 
