@@ -20,14 +20,17 @@ cc -O2 -g -Wall -o "$out/soaker" tools/soak/soaker.c
 
 "$out/soaker" "$live" "$rate" >"$out/soaker.out" 2>&1 &
 target=$!
-for _ in $(seq 600); do grep -q '^ready' "$out/soaker.out" && break; sleep 0.1; done
-grep -q '^ready' "$out/soaker.out" || { echo "soaker did not start" >&2; kill $target; exit 1; }
+for _ in $(seq 100); do grep -q '^started' "$out/soaker.out" && break; sleep 0.1; done
 # Room for every live block, twice over: nothing is dropped.
 ./leaktop -p "$target" -i 10 --quiet --max-tracked $((live * 2)) --json "$out/soak.json" \
 	2>"$out/leaktop.err" &
 lt=$!
 for _ in $(seq 600); do grep -q '^leaktop: attached' "$out/leaktop.err" && break; sleep 0.1; done
 grep -q '^leaktop: attached' "$out/leaktop.err" || { cat "$out/leaktop.err"; kill $target $lt; exit 1; }
+# Its blocks are allocated once leaktop is attached: every one is seen.
+kill -USR2 $target
+for _ in $(seq 600); do grep -q '^ready' "$out/soaker.out" && break; sleep 0.1; done
+grep -q '^ready' "$out/soaker.out" || { echo "soaker did not allocate" >&2; kill $target $lt; exit 1; }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_s() { awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$1/stat"; }
@@ -37,6 +40,11 @@ for m in $(seq 1 "$minutes"); do
 	kill -0 $lt 2>/dev/null || { echo "leaktop exited early:"; cat "$out/leaktop.err"; exit 1; }
 	echo "$m $(rss_kb $lt) $(cpu_s $lt) $(rss_kb $target)" | tee -a "$out/minutes"
 done
+# The target stops replacing blocks, so the final report sees exactly its live blocks (a
+# replacement in flight, freed and not yet allocated again, would be one short).
+kill -USR1 $target
+for _ in $(seq 100); do grep -q '^paused' "$out/soaker.out" && break; sleep 0.1; done
+sleep 11 # one more interval, so the last sample is after the pause too
 kill -INT $lt
 rc=0
 wait $lt || rc=$?

@@ -48,14 +48,25 @@ run_with() {
 	# The unit's own options, with its paths here and a duration.
 	# shellcheck disable=SC2046
 	setpriv --bounding-set="$(bounding "$@")" --inh-caps=-all -- \
-		"$LEAKTOP" -p "$SVC" --quiet --prometheus "127.0.0.1:$port" -i 1 -d 4 \
+		"$LEAKTOP" -p "$SVC" --quiet --prometheus "127.0.0.1:$port" -i 1 -d 60 \
 		--pprof-dir "$WORK/$name.profiles" --pprof-every 60 --pprof-keep 60 \
 		--json "$WORK/$name.json" >"$WORK/$name.table" 2>"$WORK/$name.err" &
 	LT=$!
-	sleep 1.5
+	# Readiness, not sleeps: attached, then leaking, then a scrape that has the service.
+	# (Without a capability it needs, leaktop exits instead: RC says so below.)
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^leaktop: attached' "$WORK/$name.err" && break
+		kill -0 "$LT" 2>/dev/null || break
+		sleep 0.1
+	done
 	kill -USR1 "$SVC"
-	sleep 1
-	curl -sf -m 2 "http://127.0.0.1:$port/metrics" -o "$WORK/$name.metrics"
+	for ((i = 0; i < 150; i++)); do
+		curl -sf -m 2 "http://127.0.0.1:$port/metrics" -o "$WORK/$name.metrics" &&
+			grep -q "leaktop_heap_outstanding_bytes{pid=\"$SVC\"" "$WORK/$name.metrics" && break
+		kill -0 "$LT" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -INT "$LT" 2>/dev/null
 	wait "$LT"
 	RC=$?
 	kill "$SVC"

@@ -2,9 +2,11 @@
 /*
  * make soak's target: keeps LIVE blocks allocated (16 to 256 bytes, each filled with a
  * pattern derived from its slot and generation), and replaces RATE of them a second (a free
- * and a malloc each), for as long as it runs. On SIGTERM it checks every live block's pattern
- * and prints "checksum ok N" or "checksum BAD N", then exits 0 or 1. Prints "ready" once its
- * blocks are allocated.
+ * and a malloc each), for as long as it runs. On SIGUSR1 it stops replacing (so exactly LIVE
+ * blocks are held, none in flight between a free and its malloc) and prints "paused". On
+ * SIGTERM it checks every live block's pattern and prints "checksum ok N" or "checksum BAD N",
+ * then exits 0 or 1. It prints "started", allocates nothing until SIGUSR2 (so a tracer
+ * attached first sees every block), then prints "ready" once its blocks are allocated.
  *   soaker LIVE RATE
  */
 #include <signal.h>
@@ -13,13 +15,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, pause_churn, go;
 
 static void on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	pause_churn = 1;
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -66,6 +81,12 @@ int main(int argc, char **argv)
 		return 2;
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
+	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
+	printf("started\n");
+	fflush(stdout);
+	while (!go && !stop)
+		pause();
 	for (size_t s = 0; s < live; s++) {
 		if (fill(&blocks[s], s))
 			return 2;
@@ -74,6 +95,13 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
+		if (pause_churn) {
+			printf("paused\n");
+			fflush(stdout);
+			while (!stop)
+				pause();
+			break;
+		}
 		for (size_t k = 0; k < per_tick; k++) {
 			size_t s = next() % live;
 
