@@ -38,6 +38,16 @@ static void test_hostile_positions(void)
 						0x80, 0x80, 0x80, 0x80 };
 	static const uint8_t external[] = { 0x00, 0x03 }; /* raw position 1 (odd): external */
 	static const uint8_t none[] = { 0x00, 0x00 };	 /* raw position 0: no position */
+	/* Four entries of bytecode offset +0, positions +2^62, +2^62, +2^62, +2^62 + 20. */
+	static const uint8_t wraps[] = {
+		0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01,
+		0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01,
+		0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01,
+		0x00, 0xa8, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01,
+	};
+	/* Found by fuzz_v8: an offset delta whose negation overflowed. */
+	static const uint8_t min_offset[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xff, 0xff, 0xff, 0x01, 0x00 };
 	uint8_t big[4096];
 
 	ASSERT_EQ(v8__position(NULL, 0, 0), -1, "no table");
@@ -52,6 +62,9 @@ static void test_hostile_positions(void)
 	ASSERT_EQ(v8__position(big, sizeof(big), 5), -1, "all continuation bytes");
 	memset(big, 0x7e, sizeof(big)); /* every entry +63 bytecodes, +63 positions */
 	ASSERT_TRUE(v8__position(big, sizeof(big), 1 << 20) >= -1, "a long table ends");
+	/* Deltas V8 never writes: the sums would overflow (undefined), and wrap to a position. */
+	ASSERT_EQ(v8__position(wraps, sizeof(wraps), 0), -1, "positions summing past 2^63");
+	ASSERT_EQ(v8__position(min_offset, sizeof(min_offset), 5), -1, "an offset delta of -2^63");
 }
 
 static void test_lines(void)

@@ -785,8 +785,15 @@ int64_t v8__position(const uint8_t *table, size_t len, int64_t offset)
 
 	if (!table)
 		return -1;
-	/* Entries by ascending bytecode offset: the last at or before `offset` holds. */
-	while (vlq(table, len, &i, &d) && vlq(table, len, &i, &sp)) {
+	/*
+	 * Entries by ascending bytecode offset: the last at or before `offset` holds. V8 writes
+	 * offsets of 32 bits and positions of 47 (script offset, inlining id): a delta past those
+	 * is not V8's and ends the table, and so does a table past POSITIONS_MAX bytes. Neither
+	 * sum can overflow then (at most 2^15 entries, each moving it below 2^48).
+	 */
+	while (i < POSITIONS_MAX && vlq(table, len, &i, &d) && vlq(table, len, &i, &sp)) {
+		if (d > INT32_MAX || d < INT32_MIN || sp >= (1LL << 48) || sp <= -(1LL << 48))
+			break;
 		/* The offset's sign says whether the entry is a statement's: not needed here. */
 		code += d >= 0 ? d : -d - 1;
 		raw += sp;
