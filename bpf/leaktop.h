@@ -349,10 +349,14 @@ static inline __u64 lt_py_sum(__u32 a, __u32 b, __u32 c, __u32 d)
  *   position slot: LT_TAG_V8_POS << 56 | checksum << 32 | bytecode offset
  * The function is the SharedFunctionInfo, not the JSFunction: every closure of one function
  * shares it, so a closure made per call does not make a stack per call. The checksum
- * (lt_v8_sum()) hashes fields V8 never changes after parsing (length, formal parameter count,
- * function token offset), so another function moved to the same address by the GC is told
- * apart. The bytecode offset is the frame's own (an interpreted frame's bytecode array is the
- * function's), as V8 keeps it (header included); LT_V8_POS_NONE in other frames.
+ * (lt_v8_sum()) hashes what V8 never changes in a function: its length, formal parameter count
+ * and function token offset, its function literal id (its index among its script's functions)
+ * and its script's id (unique in the isolate, never reused). So another function the GC put
+ * at the same address is told apart, even one of the same shape (every `() => {...}` has the
+ * same length, parameter count and token offset, and V8's allocation pattern puts such
+ * functions on each other's addresses), and neither its stack nor its name is taken for the
+ * old one's. The bytecode offset is the frame's own (an interpreted frame's bytecode array is
+ * the function's), as V8 keeps it (header included); LT_V8_POS_NONE in other frames.
  */
 #define LT_TAG_V8_SFI 0xc3ULL
 #define LT_TAG_V8_POS 0xc4ULL
@@ -370,18 +374,29 @@ struct lt_v8_proc {
 	__s16 fp_bytecode_offset; /* ... and its bytecode offset, a Smi */
 	__u16 fn_shared;	 /* JSFunction.shared */
 	__u16 sfi_data;		 /* SharedFunctionInfo.function_data, below LT_V8_SFI_WINDOW - 8 */
-	__u16 sfi_sum;		 /* the 8 bytes the checksum covers, below LT_V8_SFI_WINDOW - 8 */
+	__u16 sfi_sum;		 /* the 16 bytes the checksum covers (length, parameter count,
+				    token offset; flags, function literal id), below
+				    LT_V8_SFI_WINDOW - 16 */
+	__u16 sfi_script;	 /* SharedFunctionInfo.script_or_debug_info, in the window */
+	__u16 script_id;	 /* Script.id, a Smi */
 	__u16 _pad;
 };
 
-/* Of the word at the length field: its first 6 bytes (the rest may change). */
-static inline __u64 lt_v8_sum(__u64 w)
+/*
+ * Of the word at the length field, its first 6 bytes (the last 2 may change); of the next, the
+ * function literal id (its upper half: the flags below it may change); and the script's id
+ * word (0 when the function has no script or it cannot be read).
+ */
+static inline __u64 lt_v8_sum(__u64 w, __u64 w2, __u64 script_id)
 {
-	w &= 0xffffffffffffULL;
-	w ^= w >> 29;
-	w *= 0xbf58476d1ce4e5b9ULL;
-	w ^= w >> 32;
-	return w & LT_V8_SUM_MASK;
+	__u64 h = w & 0xffffffffffffULL;
+
+	h ^= (w2 >> 32) * 0x9e3779b97f4a7c15ULL;
+	h ^= script_id * 0xc2b2ae3d27d4eb4fULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return h & LT_V8_SUM_MASK;
 }
 
 #endif /* LEAKTOP_H */

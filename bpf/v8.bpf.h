@@ -5,9 +5,9 @@
  * function's. Its fixed slots below the frame pointer say so: a context (a heap object) rather
  * than a Smi frame-type marker, then the JSFunction. The frame keeps its return address, and
  * gains the function's SharedFunctionInfo and position (leaktop.h); user space names them.
- * Two user reads per JavaScript frame (JSFunction.shared, then the SharedFunctionInfo's first
- * bytes); the frame's own slots are mostly in the walk's stack window. Nothing is trusted
- * here: user space checks every object's type before it names anything.
+ * Three user reads per JavaScript frame (JSFunction.shared, the SharedFunctionInfo's first
+ * bytes, its script's id) after the frame's own slots. Nothing is trusted here: user space
+ * checks every object's type, and the checksum, before it names anything.
  *
  * Included by unwind.bpf.h: it steps the walk's frames.
  */
@@ -41,7 +41,8 @@ static __always_inline __u32 lt_v8_slot(__s16 off)
  */
 static __always_inline void lt_v8_frame(struct lt_walk *w, const struct lt_v8_proc *v8)
 {
-	__u64 *slots = (__u64 *)w->v8_buf, fn, sfi, pos = LT_V8_POS_NONE, data, sum, ctx, array, off;
+	__u64 *slots = (__u64 *)w->v8_buf, fn, sfi, pos = LT_V8_POS_NONE, data, sum, sum2, ctx,
+	      array, off, script, id = 0;
 	__u8 *sfi_buf = w->v8_buf + LT_V8_FRAME_BYTES;
 	__u32 slot = w->st->len;
 
@@ -62,6 +63,11 @@ static __always_inline void lt_v8_frame(struct lt_walk *w, const struct lt_v8_pr
 		return;
 	__builtin_memcpy(&data, sfi_buf + (v8->sfi_data & (LT_V8_SFI_WINDOW - 8)), sizeof(data));
 	__builtin_memcpy(&sum, sfi_buf + (v8->sfi_sum & (LT_V8_SFI_WINDOW - 8)), sizeof(sum));
+	__builtin_memcpy(&sum2, sfi_buf + ((v8->sfi_sum + 8) & (LT_V8_SFI_WINDOW - 8)), sizeof(sum2));
+	__builtin_memcpy(&script, sfi_buf + (v8->sfi_script & (LT_V8_SFI_WINDOW - 8)), sizeof(script));
+	/* The script's id tells functions of one shape apart (leaktop.h); 0 without one. */
+	if (!lt_v8_heap(script) || !lt_read(&id, script - 1 + v8->script_id))
+		id = 0;
 	/* Interpreted: the frame runs its function's own bytecode, at a Smi offset. */
 	array = slots[lt_v8_slot(v8->fp_bytecode_array)];
 	off = slots[lt_v8_slot(v8->fp_bytecode_offset)];
@@ -69,7 +75,8 @@ static __always_inline void lt_v8_frame(struct lt_walk *w, const struct lt_v8_pr
 		pos = off >> 32;
 	if (slot < LT_MAX_FRAMES - 1) {
 		w->st->ips[slot] = LT_TAG_V8_SFI << LT_TAG_SHIFT | sfi;
-		w->st->ips[slot + 1] = LT_TAG_V8_POS << LT_TAG_SHIFT | lt_v8_sum(sum) << 32 | pos;
+		w->st->ips[slot + 1] = LT_TAG_V8_POS << LT_TAG_SHIFT | lt_v8_sum(sum, sum2, id) << 32 |
+				       pos;
 	}
 	w->st->len = slot + 2;
 }

@@ -88,10 +88,17 @@ static void test_slots(void)
 	ASSERT_TRUE(v8__is_slot(LT_TAG_V8_POS << LT_TAG_SHIFT | LT_V8_POS_NONE), "position");
 	ASSERT_TRUE(!v8__is_slot(0x7f0000001000ULL), "a return address");
 	ASSERT_TRUE(!v8__is_slot(LT_TAG_PY_CODE << LT_TAG_SHIFT | 0x1000), "a Python slot");
-	ASSERT_EQ(lt_v8_sum(w), lt_v8_sum(w ^ 0xffff000000000000ULL), "the last 2 bytes may change");
-	ASSERT_TRUE(lt_v8_sum(w) != lt_v8_sum(w + 1), "the length is summed");
-	ASSERT_TRUE(lt_v8_sum(w) != lt_v8_sum(w + (1ULL << 32)), "the token offset is summed");
-	ASSERT_TRUE(lt_v8_sum(w) <= LT_V8_SUM_MASK, "24 bits");
+	uint64_t w2 = 7ULL << 32 | 0x00401234; /* function literal id 7; flags */
+	uint64_t id = 42ULL << 32;		 /* script id 42, a Smi */
+	uint64_t sum = lt_v8_sum(w, w2, id);
+
+	ASSERT_EQ(sum, lt_v8_sum(w ^ 0xffff000000000000ULL, w2, id), "the last 2 bytes may change");
+	ASSERT_EQ(sum, lt_v8_sum(w, w2 ^ 0xffffffffULL, id), "the flags may change");
+	ASSERT_TRUE(sum != lt_v8_sum(w + 1, w2, id), "the length is summed");
+	ASSERT_TRUE(sum != lt_v8_sum(w + (1ULL << 32), w2, id), "the token offset is summed");
+	ASSERT_TRUE(sum != lt_v8_sum(w, w2 + (1ULL << 32), id), "the function literal id is summed");
+	ASSERT_TRUE(sum != lt_v8_sum(w, w2, id + (1ULL << 32)), "the script id is summed");
+	ASSERT_TRUE(sum <= LT_V8_SUM_MASK, "24 bits");
 }
 
 /* leaktop itself runs no V8: looked at, it is not followed, and nothing is said. */

@@ -41,9 +41,11 @@ enum {
 	S_SFI_LENGTH,
 	S_SFI_PARAMS,
 	S_SFI_TOKEN,
+	S_SFI_FLAGS,
 	S_SCRIPT_NAME,
 	S_SCRIPT_SOURCE,
 	S_SCRIPT_LINE_ENDS,
+	S_SCRIPT_EVAL_FROM,
 	S_STR_LENGTH,
 	S_SEQ1_CHARS,
 	S_SEQ2_CHARS,
@@ -105,9 +107,14 @@ static const struct {
 	{ S_SFI_LENGTH, "v8dbg_class_SharedFunctionInfo__length__uint16_t" },
 	{ S_SFI_PARAMS, "v8dbg_class_SharedFunctionInfo__internal_formal_parameter_count__uint16_t" },
 	{ S_SFI_TOKEN, "v8dbg_class_SharedFunctionInfo__raw_function_token_offset__int16_t" },
+	{ S_SFI_FLAGS, "v8dbg_class_SharedFunctionInfo__flags__int" },
 	{ S_SCRIPT_NAME, "v8dbg_class_Script__name__Object" },
 	{ S_SCRIPT_SOURCE, "v8dbg_class_Script__source__Object" },
 	{ S_SCRIPT_LINE_ENDS, "v8dbg_class_Script__line_ends__Object" },
+	{ S_SCRIPT_EVAL_FROM, "v8dbg_class_Script__eval_from_shared_or_wrapped_arguments__Object" },
+	{ S_SCRIPT_EVAL_FROM,
+	  "v8dbg_class_Script__eval_from_shared_or_wrapped_arguments_or_sfi_table__Object" },
+	{ S_SCRIPT_EVAL_FROM, "v8dbg_class_Script__eval_from_shared_or_wrapped_arguments__Tagged_Object_" },
 	{ S_STR_LENGTH, "v8dbg_class_String__length__int32_t" },
 	{ S_SEQ1_CHARS, "v8dbg_class_SeqOneByteString__chars__char" },
 	{ S_SEQ2_CHARS, "v8dbg_class_SeqTwoByteString__chars__char" },
@@ -160,7 +167,9 @@ static const char *sym_name(int s)
  * function's start position is). Each was read from that release's objects in its node's own
  * memory (functions of each shape: declared, named expression, inferred name, method, arrow,
  * async, 74 and 75 context locals, in a script and a module), not guessed: a release not
- * listed keeps native frames.
+ * listed keeps native frames. And Script's id, between the line ends and eval_from_shared the
+ * metadata places. (In every release listed, SharedFunctionInfo's function literal id is the 4
+ * bytes after its flags.)
  */
 struct release {
 	int major, minor;
@@ -180,25 +189,27 @@ struct release {
 	int fl_saved_class, fl_fn_var, fl_inferred; /* flag bits (fn_var: 2 bits) */
 	uint32_t module_scope;	/* the scope type (flags' low 4 bits) with a module slot first */
 	uint32_t function_scope; /* ... of a function, which has its source positions */
+	uint32_t script_id;	/* Script.id, a Smi */
 };
 
 static const struct release releases[] = {
 	{ .major = 10, .minor = 2, .node = 18, .code_bytecode = 16, .bc_positions = 32,
 	  .si_flags_smi = true, .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75,
 	  .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3,
-	  .function_scope = 2 },
+	  .function_scope = 2, .script_id = 64 },
 	{ .major = 11, .minor = 3, .node = 20, .bc_positions = 32, .si_flags_smi = true,
 	  .si_flags = 8, .si_locals = 24, .si_vars = 32, .si_inline_max = 75, .fl_saved_class = 10,
-	  .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3, .function_scope = 2 },
+	  .fl_fn_var = 12, .fl_inferred = 14, .module_scope = 3, .function_scope = 2,
+	  .script_id = 64 },
 	{ .major = 12, .minor = 4, .node = 22, .sfi_data = 8, .code_bytecode = 8, .bc_positions = 24,
 	  .bc_trusted = true, .si_flags_smi = true, .si_flags = 8, .si_locals = 24, .si_vars = 32,
 	  .si_inline_max = 75, .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14,
-	  .module_scope = 3, .function_scope = 2 },
+	  .module_scope = 3, .function_scope = 2, .script_id = 64 },
 	/* ScopeType gained SCRIPT_SCOPE and REPL_MODE_SCOPE first; positions moved up. */
 	{ .major = 13, .minor = 6, .node = 24, .sfi_data = 8, .code_bytecode = 8, .bc_positions = 24,
 	  .bc_trusted = true, .si_flags = 8, .si_locals = 24, .si_vars = 48, .si_positions = 32,
 	  .si_inline_max = 75, .fl_saved_class = 10, .fl_fn_var = 12, .fl_inferred = 14,
-	  .module_scope = 5, .function_scope = 4 },
+	  .module_scope = 5, .function_scope = 4, .script_id = 64 },
 };
 
 struct layout {
@@ -210,7 +221,7 @@ struct layout {
 
 /* A script: its name, and where its lines end. */
 struct script {
-	uint64_t addr;
+	uint64_t id;		/* Script.id, unique in the isolate: its address may be reused */
 	const char *name;	/* NULL: none */
 	uint32_t *ends;		/* source positions of each line's end */
 	size_t nends;
@@ -242,7 +253,7 @@ struct proc {
 	struct func *funcs;
 	size_t nfuncs, cap_funcs;
 	struct lt_hashmap failed;	/* address ^ checksum of frames that could not be named */
-	struct lt_hashmap script_idx;	/* script address -> index into scripts */
+	struct lt_hashmap script_idx;	/* script id -> index into scripts */
 	struct script *scripts;
 	size_t nscripts, cap_scripts;
 };
@@ -589,22 +600,29 @@ static int script_lines(const struct proc *p, uint64_t script, struct script *ou
 	return 0;
 }
 
-/* The script at `addr`, its name and lines found the first time. -1 when it is not one. */
-static int64_t script_get(struct lt_v8 *v8, struct proc *p, uint64_t addr)
+/*
+ * The script at `addr`, whose id word is `id`: its name and lines found the first time. Cached
+ * by id, not address: the GC moves scripts, and puts others where they were. -1 when it is
+ * not one.
+ */
+static int64_t script_get(struct lt_v8 *v8, struct proc *p, uint64_t addr, uint64_t id)
 {
-	struct script s = { .addr = addr };
+	struct script s = { .id = id };
 	uint64_t idx, name;
+	int64_t n;
 
-	if (hashmap__get(&p->script_idx, addr, &idx))
+	if (type_of(p, addr) != p->l.v[S_T_SCRIPT] || !smi(id, &n) || n <= 0)
+		return -1;
+	if (hashmap__get(&p->script_idx, id, &idx))
 		return (int64_t)idx;
-	if (type_of(p, addr) != p->l.v[S_T_SCRIPT] || p->nscripts >= SCRIPTS_MAX)
+	if (p->nscripts >= SCRIPTS_MAX)
 		return -1;
 	if (!word(p, addr, (uint32_t)p->l.v[S_SCRIPT_NAME], &name))
 		s.name = lt_strings_keep(&v8->strings, str_utf8(p, name));
 	if (script_lines(p, addr, &s))
 		s.nends = 0;
 	if (lt_grow((void **)&p->scripts, &p->cap_scripts, p->nscripts, sizeof(*p->scripts)) ||
-	    hashmap__set(&p->script_idx, addr, p->nscripts)) {
+	    hashmap__set(&p->script_idx, id, p->nscripts)) {
 		free(s.ends);
 		return -1;
 	}
@@ -642,23 +660,36 @@ static void bytecode_read(const struct proc *p, uint64_t data, struct func *f)
 	f->bc_len = (uint64_t)len;
 }
 
+/*
+ * The checksum of the SharedFunctionInfo whose first bytes are h, as the BPF walk computed it
+ * (v8.bpf.h); *id: its script's id word (0: none).
+ */
+static uint32_t sfi_sum(const struct proc *p, const uint8_t *h, uint64_t *id)
+{
+	uint64_t script = procmem__u64(h, (size_t)p->l.v[S_SFI_SCRIPT]);
+
+	if (!is_heap(script) || procmem__read(p->fd, script - 1 + p->l.rel->script_id, id, sizeof(*id)))
+		*id = 0;
+	return (uint32_t)lt_v8_sum(procmem__u64(h, p->bpf.sfi_sum),
+				   procmem__u64(h, p->bpf.sfi_sum + 8u), *id);
+}
+
 static int func_read(struct lt_v8 *v8, struct proc *p, uint64_t sfi, uint32_t sum, struct func *f)
 {
 	const struct layout *l = &p->l;
 	uint8_t h[LT_V8_SFI_WINDOW];
-	uint64_t name, script, data;
+	uint64_t name, script, data, id;
 	char *s = NULL;
 	int64_t start = -1;
 	int t;
 
 	if (procmem__read(p->fd, sfi - 1, h, sizeof(h)))
 		return -EIO;
-	if (type_of(p, sfi) != l->v[S_T_SFI] ||
-	    lt_v8_sum(procmem__u64(h, p->bpf.sfi_sum)) != sum)
-		return -ESTALE;
 	name = procmem__u64(h, (size_t)l->v[S_SFI_NAME]);
 	script = procmem__u64(h, (size_t)l->v[S_SFI_SCRIPT]);
 	data = procmem__u64(h, (size_t)l->v[S_SFI_DATA]);
+	if (type_of(p, sfi) != l->v[S_T_SFI] || sfi_sum(p, h, &id) != sum)
+		return -ESTALE;
 	t = type_of(p, name);
 	if (is_string_type(l, t))
 		s = str_utf8(p, name);
@@ -668,7 +699,7 @@ static int func_read(struct lt_v8 *v8, struct proc *p, uint64_t sfi, uint32_t su
 		.addr = sfi,
 		.sum = sum,
 		.name = lt_strings_keep(&v8->strings, s ? s : strdup("")),
-		.script = script_get(v8, p, script),
+		.script = script_get(v8, p, script, id),
 		.start = start,
 		.looked_at = now_mono(),
 	};
@@ -687,12 +718,13 @@ static void positions_again(const struct proc *p, struct func *f)
 {
 	uint8_t h[LT_V8_SFI_WINDOW];
 	double now = now_mono();
+	uint64_t id;
 
 	if (now - f->looked_at < 1.0)
 		return;
 	f->looked_at = now;
 	if (procmem__read(p->fd, f->addr - 1, h, sizeof(h)) || type_of(p, f->addr) != p->l.v[S_T_SFI] ||
-	    lt_v8_sum(procmem__u64(h, p->bpf.sfi_sum)) != f->sum)
+	    sfi_sum(p, h, &id) != f->sum)
 		return;
 	bytecode_read(p, procmem__u64(h, (size_t)p->l.v[S_SFI_DATA]), f);
 }
@@ -909,11 +941,18 @@ static const char *check(const struct layout *l)
 	    v[S_SFI_NAME] > LT_V8_SFI_WINDOW - 8 || v[S_SFI_SCRIPT] > LT_V8_SFI_WINDOW - 8 ||
 	    v[S_SFI_NAME] < 8 || v[S_SFI_SCRIPT] < 8 || (v[S_SFI_NAME] & 7) || (v[S_SFI_SCRIPT] & 7))
 		return "SharedFunctionInfo's fields are not where leaktop reads them";
-	/* The checksum covers the 8 bytes holding length, parameter count and token offset. */
-	if (v[S_SFI_LENGTH] < 8 || v[S_SFI_LENGTH] > LT_V8_SFI_WINDOW - 8 || (v[S_SFI_LENGTH] & 7) ||
-	    v[S_SFI_PARAMS] - v[S_SFI_LENGTH] < 0 || v[S_SFI_PARAMS] - v[S_SFI_LENGTH] > 4 ||
-	    v[S_SFI_TOKEN] - v[S_SFI_LENGTH] < 0 || v[S_SFI_TOKEN] - v[S_SFI_LENGTH] > 4)
-		return "SharedFunctionInfo's length, parameter count and token offset are not one word";
+	/*
+	 * The checksum covers the 8 bytes holding length, parameter count and token offset, and
+	 * the next 8: flags, then the function literal id.
+	 */
+	if (v[S_SFI_LENGTH] < 8 || v[S_SFI_LENGTH] > LT_V8_SFI_WINDOW - 16 ||
+	    (v[S_SFI_LENGTH] & 7) || v[S_SFI_PARAMS] - v[S_SFI_LENGTH] < 0 ||
+	    v[S_SFI_PARAMS] - v[S_SFI_LENGTH] > 4 || v[S_SFI_TOKEN] - v[S_SFI_LENGTH] < 0 ||
+	    v[S_SFI_TOKEN] - v[S_SFI_LENGTH] > 4 || v[S_SFI_FLAGS] != v[S_SFI_LENGTH] + 8)
+		return "SharedFunctionInfo's length, parameter count, token offset and flags are not two words";
+	if ((int64_t)l->rel->script_id != v[S_SCRIPT_LINE_ENDS] + 8 ||
+	    (int64_t)l->rel->script_id != v[S_SCRIPT_EVAL_FROM] - 8)
+		return "Script's id is not between its line ends and eval_from_shared";
 	if (v[S_FN_SHARED] < 8 || v[S_FN_SHARED] > 256 || (v[S_FN_SHARED] & 7) || v[S_MAP] != 0 ||
 	    v[S_MAP_TYPE] < 8 || v[S_MAP_TYPE] > 64)
 		return "JSFunction's or Map's fields are out of range";
@@ -1048,6 +1087,8 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		.fn_shared = (__u16)l.v[S_FN_SHARED],
 		.sfi_data = (__u16)l.v[S_SFI_DATA],
 		.sfi_sum = (__u16)l.v[S_SFI_LENGTH],
+		.sfi_script = (__u16)l.v[S_SFI_SCRIPT],
+		.script_id = (__u16)l.rel->script_id,
 	};
 	p->fd = fd;
 	p->l = l;
