@@ -6,7 +6,9 @@
 # function of another round (a stack keyed by the function's address and a checksum of its shape
 # merged them), and no function may be shown in another function's script (scripts were cached
 # by address). Functions freed before leaktop named them keep their native frames, as they
-# should; the last round's, alive at the end, must each be exact, in its own script.
+# should; the last round's, alive at the end, must each be exact, in its own script. And a
+# function made by eval (a script with no name) leads its rows as <anonymous>'s, not passed
+# over as one of V8's builtins ("(native)").
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v node >/dev/null || fail "node is missing (node 20 from NodeSource is on this machine)"
@@ -17,6 +19,10 @@ cd "$WORK" || fail "no work dir"
 LEAKER=node start_leaker reuse --expose-gc "$script" "$K" "$R"
 start_leaktop reuse -p "$LEAKER_PID" -i 1 --max-stacks 65536 --json "$WORK/reuse.json"
 trigger_leaker reuse "$LEAKER_PID"
+# A table's growth section (rank, growth, held, lead frame): leakEval's row leads with its own.
+row='^ *[0-9]* *+[0-9.]* [KMG]\{0,1\}i\{0,1\}B *[0-9.]* [KMG]\{0,1\}i\{0,1\}B  '
+wait_for "$WORK/reuse.table" "${row}leakEval (<anonymous>:1)" 60 ||
+	fail "the growth section does not lead with the function made by eval: $(grep "${row}.*leakEval\|${row}Uint8Array" "$WORK/reuse.table" | head -n 1)"
 stop_leaktop
 assert_eq "$LT_RC" 0 "leaktop's exit status"
 assert_contains "$WORK/reuse.table" "^drops: none" "nothing dropped"
@@ -39,7 +45,7 @@ for s in final["stacks"]:
         wrong_round += s["count"]
         if wrong_round < 5:
             print(f"{f['function']}: {s['bytes']} bytes in {s['count']} blocks, not all of round {r}")
-    elif f.get("file") not in (None, "?") and f["file"].rsplit("/", 1)[-1] != f["function"] + ".js":
+    elif f.get("file") != "?" and f["file"].rsplit("/", 1)[-1] != f["function"] + ".js":
         wrong_file += s["count"]
         if wrong_file < 5:
             print(f"{f['function']} said to be in {f['file']}")
@@ -51,4 +57,4 @@ print(f"blocks under another round's function: {wrong_round}; in another functio
 want = k * (64 + rounds - 1) * KB
 sys.exit(0 if wrong_round == 0 and wrong_file == 0 and last == k and last_bytes == want else 1)
 PY
-pass "JavaScript frames under address reuse: no block under another function, no function in another's script, the last $K exact"
+pass "JavaScript frames under address reuse: no block under another function, no function in another's script, the last $K exact; eval's function leads as <anonymous>'s"

@@ -75,6 +75,7 @@ enum {
 	S_T_CODE,
 	S_CODE_BYTECODE,
 	S_BC_DATA,
+	S_T_ODDBALL,
 	S_VERSION_MAJOR,
 	S_VERSION_MINOR,
 	S__COUNT,
@@ -142,6 +143,7 @@ static const struct {
 	{ S_T_FIXED_ARRAY, "v8dbg_type_FixedArray__FIXED_ARRAY_TYPE" },
 	{ S_T_TRUSTED_BYTE_ARRAY, "v8dbg_type_TrustedByteArray__TRUSTED_BYTE_ARRAY_TYPE" },
 	{ S_T_CODE, "v8dbg_type_Code__CODE_TYPE" },
+	{ S_T_ODDBALL, "v8dbg_type_Oddball__ODDBALL_TYPE" },
 	/* Baseline (Sparkplug) code's bytecode. */
 	{ S_CODE_BYTECODE, "v8dbg_class_Code__bytecode_or_interpreter_data__HeapObject" },
 	/* Where the first bytecode is: the array's header size, which frames' offsets include. */
@@ -227,12 +229,16 @@ struct script {
 	size_t nends;
 };
 
+#define NO_SCRIPT (-1)		/* a V8 builtin or API function: native */
+#define SCRIPT_UNKNOWN (-2)	/* a script, which could not be read (moved or freed first) */
+#define LITERAL_NONE 0xffffffffu /* the function literal id of a function with no script */
+
 /* A function, named. */
 struct func {
 	uint64_t addr;
 	uint32_t sum;
 	const char *name;
-	int64_t script;		/* index into scripts, -1: none */
+	int64_t script;		/* index into scripts; NO_SCRIPT, SCRIPT_UNKNOWN */
 	uint8_t *positions;	/* its bytecode's source position table; NULL: none */
 	size_t npositions;
 	uint64_t bc_len;	/* its bytecode's length: offsets past it are not its */
@@ -612,19 +618,29 @@ static int64_t script_get(struct lt_v8 *v8, struct proc *p, uint64_t addr, uint6
 	int64_t n;
 
 	if (type_of(p, addr) != p->l.v[S_T_SCRIPT] || !smi(id, &n) || n <= 0)
-		return -1;
+		return NO_SCRIPT;
 	if (hashmap__get(&p->script_idx, id, &idx))
 		return (int64_t)idx;
 	if (p->nscripts >= SCRIPTS_MAX)
-		return -1;
-	if (!word(p, addr, (uint32_t)p->l.v[S_SCRIPT_NAME], &name))
-		s.name = lt_strings_keep(&v8->strings, str_utf8(p, name));
+		return NO_SCRIPT;
+	/*
+	 * eval, new Function and the like make scripts with no name (undefined, or ""): V8 says
+	 * <anonymous>. A name that cannot be read (the script freed since) is not known.
+	 */
+	if (word(p, addr, (uint32_t)p->l.v[S_SCRIPT_NAME], &name))
+		name = 0;
+	if (str_len(p, name) > 0)
+		s.name = lt_strings_keep(&v8->strings, str_utf8(p, name) ?: strdup("?"));
+	else if (str_len(p, name) == 0 || type_of(p, name) == p->l.v[S_T_ODDBALL])
+		s.name = lt_strings_keep(&v8->strings, strdup("<anonymous>"));
+	else
+		s.name = lt_strings_keep(&v8->strings, strdup("?"));
 	if (script_lines(p, addr, &s))
 		s.nends = 0;
 	if (lt_grow((void **)&p->scripts, &p->cap_scripts, p->nscripts, sizeof(*p->scripts)) ||
 	    hashmap__set(&p->script_idx, id, p->nscripts)) {
 		free(s.ends);
-		return -1;
+		return NO_SCRIPT;
 	}
 	p->scripts[p->nscripts] = s;
 	return (int64_t)p->nscripts++;
@@ -703,6 +719,9 @@ static int func_read(struct lt_v8 *v8, struct proc *p, uint64_t sfi, uint32_t su
 		.start = start,
 		.looked_at = now_mono(),
 	};
+	/* A function of a script whose script is gone: not a builtin, whose frames say native. */
+	if (f->script == NO_SCRIPT && procmem__u32(h, p->bpf.sfi_sum + 12u) != LITERAL_NONE)
+		f->script = SCRIPT_UNKNOWN;
 	if (!f->name)
 		return -ENOMEM;
 	bytecode_read(p, data, f);
@@ -768,6 +787,8 @@ int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 	if (!f->positions && raw != LT_V8_POS_NONE)
 		positions_again(p, &p->funcs[idx]);
 	out->func = f->name;
+	if (f->script == SCRIPT_UNKNOWN)
+		out->file = "?";
 	if (f->script < 0)
 		return 0;
 	out->file = p->scripts[f->script].name;
@@ -964,7 +985,8 @@ static const char *check(const struct layout *l)
 		return "its string types are out of range";
 	/* The instance types read: each a non-string type, none another's. */
 	const int32_t types[] = { v[S_T_SFI], v[S_T_SCOPE_INFO], v[S_T_SCRIPT], v[S_T_BYTECODE],
-				  v[S_T_FIXED_ARRAY], v[S_T_CODE], l->positions_type };
+				  v[S_T_FIXED_ARRAY], v[S_T_CODE], v[S_T_ODDBALL],
+				  l->positions_type };
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
 		if (types[i] < v[S_FIRST_NONSTRING] || types[i] > 0xffff)
