@@ -24,6 +24,14 @@
 #define SCRIPTS_MAX 4096		/* scripts whose lines are known, per process */
 #define STR_DEPTH 8			/* cons, thin and sliced strings followed */
 #define LOCALS_MAX 100000		/* a ScopeInfo's context locals */
+/*
+ * What is kept of a process's functions and scripts (their names, position tables and line
+ * ends), and of every process's: past either, a new function is not named, a new table not kept.
+ * A hostile process could otherwise have 65,536 functions of 64 KiB tables (4 GiB) and 4,096
+ * scripts of a million lines (16 GiB) kept.
+ */
+#define PROC_BYTES_MAX (64u << 20)
+#define ALL_BYTES_MAX (256u << 20)
 
 /* The postmortem symbols read, each an int in the binary's data. */
 enum {
@@ -262,13 +270,15 @@ struct proc {
 	struct lt_hashmap script_idx;	/* script id -> index into scripts */
 	struct script *scripts;
 	size_t nscripts, cap_scripts;
+	struct lt_strings strings;	/* the names of funcs and scripts */
+	size_t kept;			/* bytes of names and tables, below PROC_BYTES_MAX */
 };
 
 struct lt_v8 {
 	struct proc *procs;
 	size_t nprocs, cap_procs;
 	uint64_t named, unnamed;	/* of processes forgotten */
-	struct lt_strings strings;
+	size_t kept;			/* every process's kept bytes, below ALL_BYTES_MAX */
 };
 
 struct lt_v8 *v8__new(void)
@@ -276,7 +286,11 @@ struct lt_v8 *v8__new(void)
 	return calloc(1, sizeof(struct lt_v8));
 }
 
-static void proc_clear(struct proc *p)
+/*
+ * A process's names are freed with it: every output that outlives a report copies the names it
+ * keeps (check.c, top.c), and a process is forgotten between reports.
+ */
+static void proc_clear(struct lt_v8 *v8, struct proc *p)
 {
 	if (p->fd >= 0)
 		close(p->fd);
@@ -290,6 +304,9 @@ static void proc_clear(struct proc *p)
 	hashmap__free(&p->cache);
 	hashmap__free(&p->failed);
 	hashmap__free(&p->script_idx);
+	lt_strings_free(&p->strings);
+	v8->kept -= p->kept;
+	p->kept = 0;
 	p->funcs = NULL;
 	p->scripts = NULL;
 	p->nfuncs = p->cap_funcs = p->nscripts = p->cap_scripts = 0;
@@ -301,8 +318,7 @@ void v8__free(struct lt_v8 *v8)
 	if (!v8)
 		return;
 	for (size_t i = 0; i < v8->nprocs; i++)
-		proc_clear(&v8->procs[i]);
-	lt_strings_free(&v8->strings);
+		proc_clear(v8, &v8->procs[i]);
 	free(v8->procs);
 	free(v8);
 }
@@ -329,6 +345,34 @@ static struct proc *proc_get(struct lt_v8 *v8, pid_t pid)
 	p->pid = pid;
 	p->fd = -1;
 	return p;
+}
+
+/* Take n bytes of what may be kept: false past the process's share or everyone's. */
+static bool budget_take(struct lt_v8 *v8, struct proc *p, size_t n)
+{
+	if (n > PROC_BYTES_MAX - p->kept || n > ALL_BYTES_MAX - v8->kept)
+		return false;
+	p->kept += n;
+	v8->kept += n;
+	return true;
+}
+
+/* Keep a name (malloc'ed, or NULL) within the budget; NULL when it is not kept. */
+static const char *name_keep(struct lt_v8 *v8, struct proc *p, char *name)
+{
+	size_t n = name ? strlen(name) + 1 : 0;
+	const char *kept;
+
+	if (!name || !budget_take(v8, p, n)) {
+		free(name);
+		return NULL;
+	}
+	kept = lt_strings_keep(&p->strings, name);
+	if (!kept) {
+		p->kept -= n;
+		v8->kept -= n;
+	}
+	return kept;
 }
 
 /* --- Reading V8's heap ------------------------------------------------------------------ */
@@ -630,13 +674,18 @@ static int64_t script_get(struct lt_v8 *v8, struct proc *p, uint64_t addr, uint6
 	if (word(p, addr, (uint32_t)p->l.v[S_SCRIPT_NAME], &name))
 		name = 0;
 	if (str_len(p, name) > 0)
-		s.name = lt_strings_keep(&v8->strings, str_utf8(p, name) ?: strdup("?"));
+		s.name = name_keep(v8, p, str_utf8(p, name) ?: strdup("?"));
 	else if (str_len(p, name) == 0 || type_of(p, name) == p->l.v[S_T_ODDBALL])
-		s.name = lt_strings_keep(&v8->strings, strdup("<anonymous>"));
+		s.name = name_keep(v8, p, strdup("<anonymous>"));
 	else
-		s.name = lt_strings_keep(&v8->strings, strdup("?"));
-	if (script_lines(p, addr, &s))
+		s.name = name_keep(v8, p, strdup("?"));
+	if (!s.name)
+		return NO_SCRIPT;
+	if (script_lines(p, addr, &s) || !budget_take(v8, p, s.nends * sizeof(*s.ends))) {
+		free(s.ends);
+		s.ends = NULL;
 		s.nends = 0;
+	}
 	if (lt_grow((void **)&p->scripts, &p->cap_scripts, p->nscripts, sizeof(*p->scripts)) ||
 	    hashmap__set(&p->script_idx, id, p->nscripts)) {
 		free(s.ends);
@@ -646,8 +695,8 @@ static int64_t script_get(struct lt_v8 *v8, struct proc *p, uint64_t addr, uint6
 	return (int64_t)p->nscripts++;
 }
 
-/* The function's bytecode and its source position table, when it has them. */
-static void bytecode_read(const struct proc *p, uint64_t data, struct func *f)
+/* The function's bytecode and its source position table, when it has them (and room). */
+static void bytecode_read(struct lt_v8 *v8, struct proc *p, uint64_t data, struct func *f)
 {
 	const struct layout *l = &p->l;
 	uint64_t table, w;
@@ -661,15 +710,16 @@ static void bytecode_read(const struct proc *p, uint64_t data, struct func *f)
 	    word(p, data, (uint32_t)l->v[S_FA_LENGTH], &w) || !smi(w, &len) || len < 0 ||
 	    word(p, data, l->rel->bc_positions, &table) || type_of(p, table) != l->positions_type ||
 	    word(p, table, (uint32_t)l->v[S_FA_LENGTH], &w) || !smi(w, &n) || n <= 0 ||
-	    n > POSITIONS_MAX)
+	    n > POSITIONS_MAX || !budget_take(v8, p, (size_t)n))
 		return;
 	f->positions = malloc((size_t)n);
-	if (!f->positions)
-		return;
-	if (procmem__read(p->fd, table - 1 + (uint32_t)l->v[S_FA_LENGTH] + 8, f->positions,
+	if (!f->positions ||
+	    procmem__read(p->fd, table - 1 + (uint32_t)l->v[S_FA_LENGTH] + 8, f->positions,
 			  (size_t)n)) {
 		free(f->positions);
 		f->positions = NULL;
+		p->kept -= (size_t)n;
+		v8->kept -= (size_t)n;
 		return;
 	}
 	f->npositions = (size_t)n;
@@ -711,20 +761,22 @@ static int func_read(struct lt_v8 *v8, struct proc *p, uint64_t sfi, uint32_t su
 		s = str_utf8(p, name);
 	else if (t == l->v[S_T_SCOPE_INFO])
 		s = scope_info_read(p, name, &start);
+	if (!s && !(s = strdup("")))
+		return -ENOMEM;
 	*f = (struct func){
 		.addr = sfi,
 		.sum = sum,
-		.name = lt_strings_keep(&v8->strings, s ? s : strdup("")),
-		.script = script_get(v8, p, script, id),
+		.name = name_keep(v8, p, s),
 		.start = start,
 		.looked_at = now_mono(),
 	};
+	if (!f->name)
+		return -ENOSPC;
+	f->script = script_get(v8, p, script, id);
 	/* A function of a script whose script is gone: not a builtin, whose frames say native. */
 	if (f->script == NO_SCRIPT && procmem__u32(h, p->bpf.sfi_sum + 12u) != LITERAL_NONE)
 		f->script = SCRIPT_UNKNOWN;
-	if (!f->name)
-		return -ENOMEM;
-	bytecode_read(p, data, f);
+	bytecode_read(v8, p, data, f);
 	return 0;
 }
 
@@ -733,7 +785,7 @@ static int func_read(struct lt_v8 *v8, struct proc *p, uint64_t sfi, uint32_t su
  * profiler), maybe after leaktop first named it: an interpreted frame of a function that had
  * none looks again, once a second at most.
  */
-static void positions_again(const struct proc *p, struct func *f)
+static void positions_again(struct lt_v8 *v8, struct proc *p, struct func *f)
 {
 	uint8_t h[LT_V8_SFI_WINDOW];
 	double now = now_mono();
@@ -745,7 +797,7 @@ static void positions_again(const struct proc *p, struct func *f)
 	if (procmem__read(p->fd, f->addr - 1, h, sizeof(h)) || type_of(p, f->addr) != p->l.v[S_T_SFI] ||
 	    sfi_sum(p, h, &id) != f->sum)
 		return;
-	bytecode_read(p, procmem__u64(h, (size_t)p->l.v[S_SFI_DATA]), f);
+	bytecode_read(v8, p, procmem__u64(h, (size_t)p->l.v[S_SFI_DATA]), f);
 }
 
 int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
@@ -785,7 +837,7 @@ int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 	}
 	f = &p->funcs[idx];
 	if (!f->positions && raw != LT_V8_POS_NONE)
-		positions_again(p, &p->funcs[idx]);
+		positions_again(v8, p, &p->funcs[idx]);
 	out->func = f->name;
 	if (f->script == SCRIPT_UNKNOWN)
 		out->file = "?";
@@ -1152,7 +1204,7 @@ void v8__forget(struct lt_v8 *v8, pid_t pid)
 		return;
 	v8->named += p->nfuncs;
 	v8->unnamed += p->failed.n;
-	proc_clear(p);
+	proc_clear(v8, p);
 	*p = v8->procs[--v8->nprocs];
 }
 

@@ -60,7 +60,8 @@ struct lt_js_frame {
 /*
  * Name the JavaScript frame of a slot pair (leaktop.h). 0; -ESTALE when the object at that
  * address is not the function the frame ran (moved or freed by the GC); -ESRCH when the
- * process is not followed; -EIO when it cannot be read; -ENOSPC past the per-process limit.
+ * process is not followed; -EIO when it cannot be read; -ENOSPC past the limits on what is
+ * kept per process and for all (functions, and bytes of names and tables).
  */
 int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 	     struct lt_js_frame *out);
