@@ -101,6 +101,36 @@ static void test_slots(void)
 	ASSERT_TRUE(sum <= LT_V8_SUM_MASK, "24 bits");
 }
 
+/* Every ELF file the namer opens (tests/Makefile wraps elfobj__open). */
+static int elf_opens;
+struct lt_elf *__real_elfobj__open(const char *path);
+struct lt_elf *__wrap_elfobj__open(const char *path)
+{
+	elf_opens++;
+	return __real_elfobj__open(path);
+}
+
+/*
+ * A process is looked at again every interval (-p) or every 10 s (--all): a file found to have
+ * no V8 metadata is not read again.
+ */
+static void test_plain_read_once(void)
+{
+	struct lt_v8 *v8 = v8__new();
+	struct lt_maps maps = { 0 };
+	struct lt_v8_proc e;
+	char why[160];
+
+	if (!ASSERT_EQ(procmaps__read(getpid(), &maps), 0, "own maps"))
+		return;
+	elf_opens = 0;
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(v8__look(v8, getpid(), &maps, &e, why, sizeof(why)), 0, "not node");
+	ASSERT_EQ(elf_opens, 1, "its executable read once in 5 looks");
+	procmaps__free(&maps);
+	v8__free(v8);
+}
+
 /* leaktop itself runs no V8: looked at, it is not followed, and nothing is said. */
 static void test_not_node(void)
 {
@@ -123,4 +153,4 @@ static void test_not_node(void)
 }
 
 TEST_MAIN(TEST(test_positions), TEST(test_hostile_positions), TEST(test_lines), TEST(test_slots),
-	  TEST(test_not_node))
+	  TEST(test_not_node), TEST(test_plain_read_once))

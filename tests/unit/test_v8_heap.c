@@ -393,5 +393,42 @@ static void test_forget_frees(void)
 	teardown();
 }
 
+/* Every ELF file the namer opens (tests/Makefile wraps elfobj__open). */
+static int elf_opens;
+struct lt_elf *__real_elfobj__open(const char *path);
+struct lt_elf *__wrap_elfobj__open(const char *path)
+{
+	elf_opens++;
+	return __real_elfobj__open(path);
+}
+
+/* A node leaktop cannot follow is said so once, and its files are not read again. */
+static void test_refused_once(void)
+{
+	struct lt_v8 *refusing = v8__new();
+	struct lt_maps maps;
+	struct lt_v8_proc e;
+	char why[160];
+
+	if (!ASSERT_EQ(procmaps__read(getpid(), &maps), 0, "own maps"))
+		return;
+	v8dbg_SmiShiftSize = 0; /* as with pointer compression */
+	elf_opens = 0;
+	ASSERT_EQ(v8__look(refusing, getpid(), &maps, &e, why, sizeof(why)), -EINVAL, "refused");
+	ASSERT_CONTAINS(why, "pointer compression", "said why");
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(v8__look(refusing, getpid(), &maps, &e, why, sizeof(why)), -EINVAL,
+			  "refused again");
+		ASSERT_STREQ(why, "", "said once");
+	}
+	ASSERT_EQ(elf_opens, 1, "its executable read once in 5 looks");
+	v8dbg_SmiShiftSize = 31;
+	v8__forget(refusing, getpid());
+	ASSERT_EQ(v8__look(refusing, getpid(), &maps, &e, why, sizeof(why)), 1,
+		  "forgotten (it ran a new program): looked at anew");
+	procmaps__free(&maps);
+	v8__free(refusing);
+}
+
 TEST_MAIN(TEST(test_names), TEST(test_reuse), TEST(test_hostile_strings), TEST(test_budget),
-	  TEST(test_forget_frees))
+	  TEST(test_forget_frees), TEST(test_refused_once))

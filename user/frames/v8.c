@@ -32,6 +32,8 @@
  */
 #define PROC_BYTES_MAX (64u << 20)
 #define ALL_BYTES_MAX (256u << 20)
+/* Files known to have no V8 metadata, not read again (each process is looked at again often). */
+#define PLAIN_MAX 4096
 
 /* The postmortem symbols read, each an int in the binary's data. */
 enum {
@@ -262,7 +264,7 @@ struct proc {
 	char version[16];
 	struct layout l;
 	struct lt_v8_proc bpf;
-	uint64_t refused;
+	int refused_err;		/* why v8__look() did not follow it (-errno), 0: it does */
 	struct lt_hashmap cache;	/* address ^ checksum -> index into funcs */
 	struct func *funcs;
 	size_t nfuncs, cap_funcs;
@@ -279,6 +281,7 @@ struct lt_v8 {
 	size_t nprocs, cap_procs;
 	uint64_t named, unnamed;	/* of processes forgotten */
 	size_t kept;			/* every process's kept bytes, below ALL_BYTES_MAX */
+	struct lt_hashmap plain;	/* files read that have no V8 metadata: dev, inode */
 };
 
 struct lt_v8 *v8__new(void)
@@ -319,6 +322,7 @@ void v8__free(struct lt_v8 *v8)
 		return;
 	for (size_t i = 0; i < v8->nprocs; i++)
 		proc_clear(v8, &v8->procs[i]);
+	hashmap__free(&v8->plain);
 	free(v8->procs);
 	free(v8);
 }
@@ -937,7 +941,8 @@ uint32_t v8__line(const uint32_t *ends, size_t n, int64_t position)
 
 /*
  * Read the metadata of the object mapped at v, when it has V8's: every symbol it has (l->have
- * says which). 0, -ENOENT, or -errno.
+ * says which). 0; -ENOENT when it has none; -ENOEXEC when it cannot be read (the process gone,
+ * say); or -errno.
  */
 static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l)
 {
@@ -950,7 +955,7 @@ static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l)
 	e = path ? elfobj__open(path) : NULL;
 	free(path);
 	if (!e)
-		return -ENOENT;
+		return -ENOEXEC;
 	for (size_t i = 0; i < ARRAY_SIZE(sym_list); i++)
 		names[i] = sym_list[i].name;
 	/* node, or a program linking V8: its postmortem metadata says so. */
@@ -1087,11 +1092,16 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		*out = p->bpf;
 		return 1;
 	}
+	/* Refused: for the same reason until it runs a new program (then it is forgotten). */
+	if (p && p->refused_err)
+		return p->refused_err;
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	fd = -1;
-	for (size_t i = 0; i < maps->n && err == -ENOENT; i++) {
+	for (size_t i = 0; i < maps->n && (err == -ENOENT || err == -ENOEXEC); i++) {
 		const struct lt_vma *v = &maps->vmas[i];
 		const char *base = strrchr(v->path, '/') ? strrchr(v->path, '/') + 1 : v->path;
+		uint64_t file = (v->inode ^ ((uint64_t)v->dev_major << 52 | (uint64_t)v->dev_minor << 32)) *
+				0x9e3779b97f4a7c15ULL;
 
 		if (!procmaps__is_file(v) || v->offset)
 			continue;
@@ -1101,6 +1111,8 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		if (!first && fnmatch("libnode.so*", base, 0))
 			continue;
 		first = false;
+		if (hashmap__get(&v8->plain, file, NULL))
+			continue;
 		if (fd < 0)
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
@@ -1108,8 +1120,13 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 			goto refuse;
 		}
 		err = metadata(pid, fd, v, &l);
+		if (err == -ENOENT) {
+			if (v8->plain.n >= PLAIN_MAX)
+				hashmap__clear(&v8->plain);
+			hashmap__set(&v8->plain, file, 0);
+		}
 	}
-	if (err == -ENOENT) {
+	if (err == -ENOENT || err == -ENOEXEC) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
@@ -1179,11 +1196,8 @@ refuse:
 fail:
 	if (fd >= 0)
 		close(fd);
-	if (p->refused == str_hash(why))
-		why[0] = '\0';
-	else
-		p->refused = str_hash(why);
-	return err ? err : -EINVAL;
+	p->refused_err = err ? err : -EINVAL;
+	return p->refused_err;
 }
 
 void v8__counts(const struct lt_v8 *v8, uint64_t *named, uint64_t *unnamed)

@@ -30,7 +30,8 @@ void v8__free(struct lt_v8 *v8);
 /*
  * Look at a process. 1 when it runs a V8 leaktop follows (*out is its BPF entry), 0 when it
  * runs none, -errno when it runs one leaktop cannot follow: `why` then says why in a few words,
- * or is empty when this process's last look gave the same reason.
+ * or is empty when this process was refused before (it is not read again until forgotten). A
+ * file found to have no V8 metadata is not read again either.
  */
 int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_v8_proc *out,
 	     char *why, size_t len);
