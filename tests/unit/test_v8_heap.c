@@ -236,6 +236,39 @@ static void test_names(void)
 	teardown();
 }
 
+/*
+ * A compiled function's name and start are in its ScopeInfo: with no position table, its line
+ * is where it starts, when its start and end positions read as such.
+ */
+static void test_scope_info_start(void)
+{
+	uint64_t ends[] = { smi(10), smi(20), smi(30) }, pos, f, si, scr, map_scope;
+	struct lt_js_frame js;
+
+	if (!setup())
+		return;
+	map_scope = map_of(261);
+	scr = script(0, 11, string("/srv/lines.js"), fixed(ends, 3));
+	/* A function scope (type 2), no context locals, no function variable nor inferred name. */
+	si = obj(48, map_scope);
+	put64(si, 8, smi(2));
+	put64(si, 24, smi(0));
+	put64(si, 32, smi(15));
+	put64(si, 40, smi(25));
+	f = sfi(0, si, scr, 1, 0, &pos);
+	ASSERT_EQ(v8__name(v8, getpid(), f, pos, &js), 0, "named");
+	ASSERT_EQ(js.line, 2, "the line it starts at");
+	si = obj(48, map_scope);
+	put64(si, 8, smi(2));
+	put64(si, 24, smi(0));
+	put64(si, 32, smi(15));
+	put64(si, 40, scr); /* not a Smi: not a start and an end */
+	f = sfi(0, si, scr, 2, 0, &pos);
+	ASSERT_EQ(v8__name(v8, getpid(), f, pos, &js), 0, "named");
+	ASSERT_EQ(js.line, 0, "no line from positions that do not read as such");
+	teardown();
+}
+
 /* The GC frees a function and its script, and puts others of the same shape where they were. */
 static void test_reuse(void)
 {
@@ -430,5 +463,5 @@ static void test_refused_once(void)
 	v8__free(refusing);
 }
 
-TEST_MAIN(TEST(test_names), TEST(test_reuse), TEST(test_hostile_strings), TEST(test_budget),
+TEST_MAIN(TEST(test_names), TEST(test_scope_info_start), TEST(test_reuse), TEST(test_hostile_strings), TEST(test_budget),
 	  TEST(test_forget_frees), TEST(test_refused_once))
