@@ -435,6 +435,35 @@ struct lt_elf *__wrap_elfobj__open(const char *path)
 	return __real_elfobj__open(path);
 }
 
+/* The namer's reads of the target's memory (tests/Makefile wraps procmem__read). */
+static int mem_reads;
+int __real_procmem__read(int fd, uint64_t addr, void *buf, size_t len);
+int __wrap_procmem__read(int fd, uint64_t addr, void *buf, size_t len)
+{
+	mem_reads++;
+	return __real_procmem__read(fd, addr, buf, len);
+}
+
+/* A frame whose function is gone is not named, and not read again at each report. */
+static void test_stale_once(void)
+{
+	uint64_t ends[] = { smi(5) }, pos, f, where;
+	struct lt_js_frame js;
+
+	if (!setup())
+		return;
+	f = sfi(0, string("gone"), script(0, 12, string("/srv/gone.js"), fixed(ends, 1)), 1, 0,
+		&pos);
+	where = f & ((1ULL << LT_TAG_SHIFT) - 1);
+	put64(where, 0, map_string); /* freed: something else now */
+	ASSERT_EQ(v8__name(v8, getpid(), f, pos, &js), -ESTALE, "moved or freed");
+	mem_reads = 0;
+	for (int i = 0; i < 10; i++)
+		ASSERT_EQ(v8__name(v8, getpid(), f, pos, &js), -ESTALE, "still not named");
+	ASSERT_EQ(mem_reads, 0, "not read again");
+	teardown();
+}
+
 /* A node leaktop cannot follow is said so once, and its files are not read again. */
 static void test_refused_once(void)
 {
@@ -464,4 +493,4 @@ static void test_refused_once(void)
 }
 
 TEST_MAIN(TEST(test_names), TEST(test_scope_info_start), TEST(test_reuse), TEST(test_hostile_strings), TEST(test_budget),
-	  TEST(test_forget_frees), TEST(test_refused_once))
+	  TEST(test_forget_frees), TEST(test_refused_once), TEST(test_stale_once))

@@ -268,7 +268,8 @@ struct proc {
 	struct lt_hashmap cache;	/* address ^ checksum -> index into funcs */
 	struct func *funcs;
 	size_t nfuncs, cap_funcs;
-	struct lt_hashmap failed;	/* address ^ checksum of frames that could not be named */
+	struct lt_hashmap failed;	/* address ^ checksum of frames that could not be named
+					   -> the error */
 	struct lt_hashmap script_idx;	/* script id -> index into scripts */
 	struct script *scripts;
 	size_t nscripts, cap_scripts;
@@ -821,14 +822,21 @@ int v8__name(struct lt_v8 *v8, pid_t pid, uint64_t sfi_slot, uint64_t pos_slot,
 	if (!hashmap__get(&p->cache, key, &idx) || p->funcs[idx].addr != sfi ||
 	    p->funcs[idx].sum != sum) {
 		struct func fresh;
+		uint64_t why;
 		int err;
 
 		if (p->nfuncs >= FUNCS_MAX)
 			return -ENOSPC;
+		/*
+		 * A frame that could not be named will not be: its function moved or was freed, and
+		 * another there has another checksum. Each report names its rows again: no read.
+		 */
+		if (hashmap__get(&p->failed, key, &why))
+			return -(int)why;
 		err = func_read(v8, p, sfi, sum, &fresh);
 		if (err) {
 			if (p->failed.n < FUNCS_MAX)
-				hashmap__set(&p->failed, key, 0);
+				hashmap__set(&p->failed, key, (uint64_t)-err);
 			return err;
 		}
 		if (lt_grow((void **)&p->funcs, &p->cap_funcs, p->nfuncs, sizeof(*p->funcs)) ||
