@@ -952,7 +952,13 @@ uint32_t v8__line(const uint32_t *ends, size_t n, int64_t position)
  * says which). 0; -ENOENT when it has none; -ENOEXEC when it cannot be read (the process gone,
  * say); or -errno.
  */
-static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l)
+/*
+ * V8's metadata of the object at v: -ENOENT when it has none. The process's memory (*fd,
+ * opened here from `mem` the first time it is needed: only for an object that has V8's
+ * metadata, so a process that is not node is never asked for it) holds the values.
+ */
+static int metadata(pid_t pid, int *fd, const char *mem, const struct lt_vma *v,
+		    struct layout *l)
 {
 	const char *names[ARRAY_SIZE(sym_list)];
 	struct lt_elf_func syms[ARRAY_SIZE(sym_list)];
@@ -973,12 +979,16 @@ static int metadata(pid_t pid, int fd, const struct lt_vma *v, struct layout *l)
 		return -ENOENT;
 	}
 	elfobj__close(e);
+	if (*fd < 0)
+		*fd = open(mem, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(sym_list); i++) {
 		int s = sym_list[i].s;
 
 		if (!syms[i].found || l->have[s])
 			continue;
-		if (procmem__read(fd, syms[i].vaddr + bias, &l->v[s], sizeof(l->v[s])))
+		if (procmem__read(*fd, syms[i].vaddr + bias, &l->v[s], sizeof(l->v[s])))
 			return -EIO;
 		l->have[s] = true;
 	}
@@ -1121,13 +1131,7 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		first = false;
 		if (hashmap__get(&v8->plain, file, NULL))
 			continue;
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			snprintf(why, len, "cannot read its memory: %s", strerror(errno));
-			goto refuse;
-		}
-		err = metadata(pid, fd, v, &l);
+		err = metadata(pid, &fd, path, v, &l);
 		if (err == -ENOENT) {
 			if (v8->plain.n >= PLAIN_MAX)
 				hashmap__clear(&v8->plain);
@@ -1145,6 +1149,10 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		return -ENOMEM;
 	}
 	p->runs = true;
+	if (err == -EACCES || err == -EPERM) {
+		snprintf(why, len, "cannot read its memory: %s", strerror(-err));
+		goto fail;
+	}
 	if (err) {
 		snprintf(why, len, "cannot read its V8 metadata: %s", strerror(-err));
 		goto fail;
@@ -1196,11 +1204,6 @@ int v8__look(struct lt_v8 *v8, pid_t pid, const struct lt_maps *maps, struct lt_
 		 l.v[S_VERSION_MINOR]);
 	*out = p->bpf;
 	return 1;
-refuse:
-	p = proc_get(v8, pid);
-	if (!p)
-		return -ENOMEM;
-	err = -EACCES;
 fail:
 	if (fd >= 0)
 		close(fd);
