@@ -41,14 +41,14 @@ struct fixture {
 	int named;
 };
 
-/* Two processes: 100 leaks 10,000 B a sample on one stack; 200 holds a socket and a steady block. */
+/* Two processes: 100 leaks 100,000 B a sample on one stack; 200 holds a socket and a steady block. */
 static void sample_at(struct fixture *fx, struct lt_history *h, int t, bool final)
 {
 	memset(fx->rows, 0, sizeof(fx->rows));
 	fx->rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7,
-				       .bytes = 10000 * (t + 1), .count = t + 1, .delta = 10000,
+				       .bytes = 100000 * (t + 1), .count = t + 1, .delta = 100000,
 				       .allocs = 1, .total_allocs = t + 1,
-				       .total_alloc_bytes = 10000 * (t + 1), .age_s = t,
+				       .total_alloc_bytes = 100000 * (t + 1), .age_s = t,
 				       .ips = leak_ips, .nips = 3 };
 	fx->rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 200, .stack_id = 9,
 				       .bytes = 512, .count = 1, .total_allocs = 1,
@@ -119,9 +119,9 @@ static void test_build_from_arrays(void)
 	ASSERT_EQ(r.nprocs, 2, "both processes");
 	ASSERT_EQ(r.procs[0].pid, 100, "processes sorted by pid");
 	ASSERT_STREQ(r.procs[1].label, "pid 200 (db) in docker:abc", "label with the container");
-	ASSERT_EQ(r.procs[0].heap, 60000, "a process's heap is the sum of its rows");
+	ASSERT_EQ(r.procs[0].heap, 600000, "a process's heap is the sum of its rows");
 	ASSERT_EQ(r.procs[1].sockets, 1, "and its sockets");
-	ASSERT_EQ(r.total_bytes, 60512, "heap total");
+	ASSERT_EQ(r.total_bytes, 600512, "heap total");
 	ASSERT_EQ(r.stats[LT_STAT_STACK_MAP_FULL], 3, "counters copied");
 	ASSERT_TRUE(fabs(r.elapsed_s - 6) < 1e-9, "elapsed from start and now");
 	ASSERT_TRUE(fabs(r.baseline_s - 1) < 1e-9, "the baseline is the first record's time");
@@ -129,8 +129,8 @@ static void test_build_from_arrays(void)
 	ASSERT_TRUE(leak != NULL, "the leak's row");
 	if (leak) {
 		ASSERT_EQ(leak->trend, LT_TREND_GROWING, "a steady rise is growing");
-		ASSERT_TRUE(fabs(leak->rate - 10000) < 1e-6, "10,000 B/s");
-		ASSERT_EQ(leak->growth, 50000, "growth since the baseline sample (10,000 B then)");
+		ASSERT_TRUE(fabs(leak->rate - 100000) < 1e-6, "100,000 B/s");
+		ASSERT_EQ(leak->growth, 500000, "growth since the baseline sample (100,000 B then)");
 		ASSERT_STREQ(leak->comm, "svc", "row named after its process");
 		ASSERT_EQ(leak->nframes, 3, "its frames, from the raw stack");
 		ASSERT_STREQ(leak->frames ? leak->frames[0].func : NULL, "fn_1010_100",
@@ -165,7 +165,7 @@ static void test_groups_and_no_namer(void)
 		const struct lt_row *g = &r.groups[i];
 
 		if (g->kind == LT_ROW_HEAP && !strcmp(g->group, "host"))
-			ASSERT_EQ(g->bytes, 10000, "the host's heap group");
+			ASSERT_EQ(g->bytes, 100000, "the host's heap group");
 		else if (g->kind == LT_ROW_HEAP)
 			ASSERT_EQ(g->bytes, 512, "the container's heap group");
 	}
@@ -217,11 +217,11 @@ static void test_final_names_growing(void)
 
 	for (int t = 0; t <= 6; t++) {
 		rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7,
-					   .bytes = 10000 * (t + 1), .count = t + 1, .delta = 10000,
+					   .bytes = 100000 * (t + 1), .count = t + 1, .delta = 100000,
 					   .allocs = 1, .total_allocs = t + 1, .age_s = t,
 					   .ips = leak_ips, .nips = 3 };
 		rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 200, .stack_id = 9,
-					   .bytes = 5000 * (t + 1), .count = t + 1, .delta = 5000,
+					   .bytes = 50000 * (t + 1), .count = t + 1, .delta = 50000,
 					   .allocs = 1, .total_allocs = t + 1, .age_s = t,
 					   .ips = slow_ips, .nips = 2 };
 		in.now = 100 + t;
