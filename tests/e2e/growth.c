@@ -20,6 +20,9 @@
  *                     before leaktop attached (memory it cannot track); then "warm ROUNDS",
  *                     and only balanced work (one block allocated and freed every 100 ms)
  *                     until SIGTERM: heap +1.05 MB and RSS about +3 MB, then flat
+ *   growth exitleak N SIZE
+ *                     leak N blocks of SIZE bytes from leak_before_exit, print "done N" and
+ *                     exit: what a process still held when it exited
  *   growth churn N    N short children one after the other, each leaking from a stack of its
  *                     own (a recursion 1 to 100 deep) 80 ms after its fork (time for a scope
  *                     to attach to it) and exiting; then, 3 s later, the parent leaks 10
@@ -386,6 +389,18 @@ static void warmup(void)
 	while (nap(100) != SIGTERM);
 }
 
+NOINLINE void leak_before_exit(int n, size_t size)
+{
+	for (int i = 0; i < n; i++) {
+		char *p = malloc(size);
+
+		if (!p)
+			fail("malloc");
+		memset(p, 6, size);
+		sink = p;
+	}
+}
+
 /* Returns the number of calls. */
 static int percall(void)
 {
@@ -436,9 +451,13 @@ int main(int argc, char **argv)
 		n = percall();
 	else if (!strcmp(mode, "churn"))
 		n = churn(argc > 2 ? atoi(argv[2]) : 100);
+	else if (!strcmp(mode, "exitleak") && argc > 3)
+		leak_before_exit(n = atoi(argv[2]), strtoul(argv[3], NULL, 10));
 	else
 		fail("mode");
 	printf("done %d\n", n);
+	if (!strcmp(mode, "exitleak"))
+		return 0; /* exits holding what it leaked */
 	while (!sigwait(&waitset, &sig) && sig != SIGTERM)
 		;
 	return 0;

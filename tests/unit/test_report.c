@@ -314,5 +314,52 @@ static void test_node_parts(void)
 	history__free(h);
 }
 
+/*
+ * A process kept after its exit (departed.h) in the final report: its sums are those it came
+ * with (its rows are not added again), its rows keep the rate and trend they had at its exit,
+ * go into no series of the history, and are named, all of them, beyond the table's top.
+ */
+static void test_kept_at_exit(void)
+{
+	static const __u64 ips[] = { 0x6060 };
+	struct lt_history *h = history__new(60);
+	struct lt_row rows[3];
+	struct lt_proc procs[2] = {
+		{ .pid = 100, .comm = "svc", .exit_s = -1 },
+		{ .pid = 300, .comm = "job", .exited = true, .at_exit = true, .exit_s = 2.5,
+		  .heap = 9000, .sockets = 1 },
+	};
+	int named = 0;
+	struct lt_report_input in = {
+		.rows = rows, .nrows = 3, .procs = procs, .nprocs = 2, .history = h,
+		.name_stack = fake_namer, .namer_ctx = &named, .start = 99, .now = 110,
+		.interval_s = 1, .top_n = 1, .scope = LT_SCOPE_KIND_CGROUP, .final = true,
+	};
+	struct lt_series s;
+	struct lt_report r;
+
+	rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7, .bytes = 500000,
+				   .count = 5, .total_allocs = 5, .age_s = 1, .ips = leak_ips,
+				   .nips = 3 };
+	for (int i = 1; i < 3; i++)
+		rows[i] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 300, .stack_id = 20 + i,
+					   .bytes = 3000 * i, .count = i, .total_allocs = i,
+					   .age_s = 0.5, .ips = ips, .nips = 1, .rate = 42,
+					   .trend = LT_TREND_STEADY, .growth = 3000 * i };
+	ASSERT_EQ(build(&r, &in), 0, "build");
+	ASSERT_EQ(report__proc(&r, 300)->heap, 9000, "its sums as they came, not added again");
+	ASSERT_EQ(report__proc(&r, 100)->heap, 500000, "a live process's sums from its rows");
+	ASSERT_EQ(find_row(&r, 300, 22)->trend, LT_TREND_STEADY, "its trend at exit");
+	ASSERT_TRUE(find_row(&r, 300, 22)->rate == 42, "its rate at exit");
+	ASSERT_EQ(find_row(&r, 300, 21)->nframes, 1, "named, beyond the table's top row");
+	ASSERT_EQ(find_row(&r, 300, 22)->nframes, 1, "every row of it");
+	history__get(h, &(struct lt_series_key){ LT_ROW_HEAP, 300, 22 }, &s);
+	ASSERT_EQ(s.n, 0, "no series for it in the history");
+	history__get(h, &(struct lt_series_key){ LT_ROW_HEAP, 100, 7 }, &s);
+	ASSERT_EQ(s.n, 1, "a live row's series");
+	report__free(&r);
+	history__free(h);
+}
+
 TEST_MAIN(TEST(test_build_from_arrays), TEST(test_groups_and_no_namer), TEST(test_empty_sample),
-	  TEST(test_final_names_growing), TEST(test_node_parts))
+	  TEST(test_final_names_growing), TEST(test_node_parts), TEST(test_kept_at_exit))
