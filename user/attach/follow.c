@@ -17,7 +17,6 @@
 #include "check.h"
 #include "collector.h"
 #include "departed.h"
-#include "history.h"
 #include "leaktop.skel.h"
 #include "events.h"
 #include "launch.h"
