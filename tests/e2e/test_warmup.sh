@@ -13,6 +13,8 @@ wpid=$LEAKER_PID
 LEAKER=$BIN/growth start_leaker leak steady
 lpid=$LEAKER_PID
 start_leaktop lt -p "$wpid,$lpid" -i 0.5 --bytes --json "$WORK/lt.json"
+# The first report before the warm-up starts: the samples see all of it.
+wait_for "$WORK/lt.json" '"type":"interval"' 20 || fail "no first report"
 t0=$(date +%s%N)
 kill -USR1 "$wpid" "$lpid"
 wait_for "$WORK/warm.out" '^warm ' 30 || fail "the warm-up did not end"
