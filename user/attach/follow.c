@@ -436,12 +436,29 @@ static void add_found(struct lt_session *s, pid_t pid, double at)
 	}
 	p->started_at = at ?: started_at(s, &t);
 	registry__look(s->reg, p);
-	if (!s->loaded)
-		return;
-	if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP)
-		lt_info(0, "tracing pid %d (%s), new in %s", pid, p->t.comm, s->scope.name);
-	else
-		lt_info(1, "tracing pid %d (%s), new", pid, p->t.comm);
+	p->announce = s->loaded;
+}
+
+/*
+ * Upload the unwind tables of the processes just found, then say that each is traced: a
+ * caller may wait for the line and make the process allocate at once, and its stacks must be
+ * walked by its tables from then on.
+ */
+static void sync_found(struct lt_session *s)
+{
+	loader__sync_unwind(s);
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct lt_proc_rec *p = registry__at(s->reg, i);
+
+		if (!p->announce)
+			continue;
+		p->announce = false;
+		if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP)
+			lt_info(0, "tracing pid %d (%s), new in %s", p->t.pid, p->t.comm,
+				s->scope.name);
+		else
+			lt_info(1, "tracing pid %d (%s), new", p->t.pid, p->t.comm);
+	}
 }
 
 /* The processes of the scope now: new ones added, vanished ones marked gone. */
@@ -466,7 +483,7 @@ static void scan_scope(struct lt_session *s)
 		}
 	}
 	free(pids);
-	loader__sync_unwind(s);
+	sync_found(s);
 }
 
 void follow__reexamine(struct lt_session *s)
@@ -559,7 +576,7 @@ void follow__service(struct lt_session *s)
 	for (size_t i = 0; i < s->nfound; i++)
 		add_found(s, s->found[i].pid, s->found[i].at);
 	if (s->nfound)
-		loader__sync_unwind(s);
+		sync_found(s);
 	s->nfound = 0;
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		struct lt_proc_rec *p = registry__at(s->reg, i);
