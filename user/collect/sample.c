@@ -272,19 +272,42 @@ int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
 			struct lt_row **rows, size_t *n)
 {
 	struct lt_sample_sources src = { .collector = c, .now = exit_at };
+	struct lt_hashmap seen = { 0 }; /* stack id -> index in sums */
+	struct lt_purged_heap *sums = NULL;
+	size_t nsums = 0, cap_sums = 0;
 	struct lt_sample r = { 0 };
 	const struct lt_region_totals *t;
 	size_t cap = 0, nt = regions ? regions__totals(regions, &t) : 0;
+	uint64_t at;
 
 	*rows = NULL;
 	*n = 0;
+	/* One row per stack, its exec generations summed (a process that ran a new program). */
 	for (size_t i = 0; i < got->nheap; i++) {
 		const struct lt_purged_heap *h = &got->heap[i];
-		struct lt_row *row;
+		struct lt_purged_heap *sum;
 
 		if (h->tgid != (uint32_t)pid)
 			continue;
-		row = new_row(&r, &cap);
+		if (hashmap__get(&seen, h->stack_id, &at)) {
+			sum = &sums[at];
+			sum->totals.alloc_bytes += h->totals.alloc_bytes;
+			sum->totals.free_bytes += h->totals.free_bytes;
+			sum->totals.allocs += h->totals.allocs;
+			sum->totals.frees += h->totals.frees;
+			if (h->oldest_ns && (!sum->oldest_ns || h->oldest_ns < sum->oldest_ns))
+				sum->oldest_ns = h->oldest_ns;
+			continue;
+		}
+		if (lt_grow((void **)&sums, &cap_sums, nsums, sizeof(*sums)) ||
+		    hashmap__set(&seen, h->stack_id, nsums))
+			goto nomem;
+		sums[nsums++] = *h;
+	}
+	for (size_t i = 0; i < nsums; i++) {
+		const struct lt_purged_heap *h = &sums[i];
+		struct lt_row *row = new_row(&r, &cap);
+
 		if (!row)
 			goto nomem;
 		row->kind = LT_ROW_HEAP;
@@ -298,6 +321,9 @@ int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
 		row->total_alloc_bytes = h->totals.alloc_bytes;
 		row->age_s = age_of(&src, h->oldest_ns);
 	}
+	hashmap__free(&seen);
+	free(sums);
+	sums = NULL;
 	for (size_t i = 0; i < nt; i++) {
 		struct lt_row *row;
 
@@ -338,6 +364,8 @@ int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
 	*n = r.nrows;
 	return 0;
 nomem:
+	hashmap__free(&seen);
+	free(sums);
 	free(r.rows);
 	return -ENOMEM;
 }
