@@ -77,7 +77,7 @@ fi
 # maps, output with every writer, Prometheus and --fail-on, the CLI and diff) again against
 # leaktop built with ASan and UBSan, leaks checked at exit: any sanitizer report fails the test
 # (lib.sh). sanitizers_caught first: it proves that a report is caught.
-ASAN_E2E=(sanitizers_caught test_exact_leaks test_allocators test_container test_launch
+ASAN_E2E=(sanitizers_caught test_exact_leaks test_container test_launch
 	test_warmup test_mmap_regions test_sockets test_sampling test_limits test_stack_churn
 	test_exited test_fail_on test_unwind test_python_frames test_node_frames test_node_perfmap
 	test_target_exit test_profiles test_prometheus test_output_paths test_output_modes

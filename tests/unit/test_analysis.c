@@ -481,7 +481,41 @@ static void test_fragmentation_stable(void)
 	}
 }
 
+/* growth.c's sawtooth: 200 KiB more every 0.1 s, all freed at the 13th step, at time x. */
+static double growth_saw(double x)
+{
+	long k = (long)(x / 0.1 + 1e-9) % 13;
+
+	return k < 12 ? (k + 1) * 200.0 * 1024 : 0;
+}
+
+/*
+ * A sawtooth sampled every 0.5 s, from 130 start phases: few samples per tooth, so where they
+ * fall in the teeth can make the troughs of one third higher than another's. Never growing,
+ * from 6 samples to 60 (without the 5 cycles a rising floor needs, 32 of the 130 samplings
+ * were called growing at some point).
+ */
+static void test_sawtooth_aliasing(void)
+{
+	static double ts[60], vs[60];
+	int bad = 0;
+
+	for (int ph = 0; ph < 130; ph++) {
+		for (int i = 0; i < 60; i++) {
+			ts[i] = ph * 0.01 + 0.5 * (i + 1);
+			vs[i] = growth_saw(ts[i]);
+		}
+		for (size_t n = LT_MIN_SAMPLES; n <= 60; n++) {
+			struct lt_trend_result r;
+
+			analysis__classify(ts, vs, n, &lt_trend_bytes, &r);
+			bad += r.trend == LT_TREND_GROWING;
+		}
+	}
+	ASSERT_EQ(bad, 0, "an aliased sawtooth is never growing");
+}
+
 TEST_MAIN(TEST(test_leaks), TEST(test_not_leaks), TEST(test_small_rise),
 	  TEST(test_noisy_leaks_many_seeds), TEST(test_proc_view), TEST(test_min_samples),
 	  TEST(test_rise_bounds), TEST(test_warmup), TEST(test_rss_bounds),
-	  TEST(test_fragmentation_stable), TEST(test_node_view))
+	  TEST(test_fragmentation_stable), TEST(test_node_view), TEST(test_sawtooth_aliasing))

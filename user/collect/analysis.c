@@ -114,7 +114,7 @@ void analysis__classify(const double *t, const double *v, size_t n,
 			const struct lt_trend_params *p, struct lt_trend_result *out)
 {
 	double range, first, mid, last, need;
-	size_t zeros = 0, third;
+	size_t zeros = 0, third, teeth;
 
 	memset(out, 0, sizeof(*out));
 	out->trend = LT_TREND_NEW;
@@ -138,14 +138,14 @@ void analysis__classify(const double *t, const double *v, size_t n,
 
 	range = out->max - out->min;
 	need = fmax(p->min_rise, p->min_rise_frac * out->max);
+	teeth = cycles(v, n, p->fall_frac * range);
 	if (zeros * 2 >= n && v[n - 1] <= 0.1 * out->max)
 		out->trend = LT_TREND_TRANSIENT;
 	else if (out->slope > 0 && out->floor_rise >= need &&
 		 mid - first >= 0.15 * out->floor_rise && last - mid >= 0.15 * out->floor_rise &&
-		 still_rising(t, v, n, out->slope))
+		 still_rising(t, v, n, out->slope) && (!teeth || teeth >= LT_SAWTOOTH_MIN_CYCLES))
 		out->trend = LT_TREND_GROWING;
-	else if (range >= fmax(p->min_rise, p->steady_frac * out->max) &&
-		 cycles(v, n, p->fall_frac * range))
+	else if (range >= fmax(p->min_rise, p->steady_frac * out->max) && teeth)
 		out->trend = LT_TREND_SAWTOOTH;
 	else
 		out->trend = LT_TREND_STEADY;

@@ -24,6 +24,13 @@ enum lt_trend {
  */
 #define LT_MIN_SAMPLES 6
 
+/*
+ * A series that rises and falls back is called growing only once the window holds this many
+ * of its cycles: with fewer, each third holds too few troughs, and where the samples happened
+ * to fall in the teeth can look like a rising floor.
+ */
+#define LT_SAWTOOTH_MIN_CYCLES 5
+
 /* RSS grows when its floor rises by this much over the window, and this fraction of its peak. */
 #define LT_RSS_MIN_RISE (4.0 * 1024 * 1024)
 #define LT_RSS_MIN_RISE_FRAC 0.02
