@@ -253,3 +253,32 @@ void lt_strings_free(struct lt_strings *s)
 	free(s->v);
 	*s = (struct lt_strings){ 0 };
 }
+
+const char *fmt_rate(char *buf, size_t len, double per_s, bool count, bool exact)
+{
+	double per_h = per_s * 3600;
+	char b[32];
+
+	if (count)
+		snprintf(buf, len, "%+.*f/h", fabs(per_h) < 10 ? 1 : 0, per_h);
+	else
+		snprintf(buf, len, "%s/h", fmt_bytes(b, sizeof(b), llround(per_h), exact, true));
+	return buf;
+}
+
+const char *fmt_age(char *buf, size_t len, double s)
+{
+	long t = (long)s;
+
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else if (t < 60)
+		snprintf(buf, len, "%lds", t);
+	else if (t < 3600)
+		snprintf(buf, len, "%ldm%02ld", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, "%ldh%02ld", t / 3600, t % 3600 / 60);
+	else
+		snprintf(buf, len, "%ldd%02ldh", t / 86400, t % 86400 / 3600);
+	return buf;
+}

@@ -44,6 +44,10 @@ int parse_seconds(const char *s, double min, double max, double *out);
  * significant digits ("1.00 MiB"). `sign` adds a leading '+' to positive values.
  */
 const char *fmt_bytes(char *buf, size_t len, int64_t bytes, bool exact, bool sign);
+/* A rate per second shown per hour: "+31.2 MiB/h", or "+1.2/h" for counts (sockets). */
+const char *fmt_rate(char *buf, size_t len, double per_s, bool count, bool exact);
+/* An age: "45s", "12m03", "3h05", "2d04h"; "-" when unknown (negative). */
+const char *fmt_age(char *buf, size_t len, double s);
 
 /*
  * Read a whole file (procfs files report size 0, so this reads until EOF). Returns a

@@ -61,35 +61,6 @@ const struct lt_frame *top__row_frame(const struct lt_row *row)
 
 /* --- Formatting ------------------------------------------------------------------------- */
 
-static const char *fmt_rate(char *buf, size_t len, double per_s, bool sockets, bool exact)
-{
-	double per_h = per_s * 3600;
-	char b[32];
-
-	if (sockets)
-		snprintf(buf, len, "%+.*f/h", fabs(per_h) < 10 ? 1 : 0, per_h);
-	else
-		snprintf(buf, len, "%s/h", fmt_bytes(b, sizeof(b), llround(per_h), exact, true));
-	return buf;
-}
-
-static const char *fmt_age(char *buf, size_t len, double s)
-{
-	long t = (long)s;
-
-	if (s < 0)
-		snprintf(buf, len, "-");
-	else if (t < 60)
-		snprintf(buf, len, "%lds", t);
-	else if (t < 3600)
-		snprintf(buf, len, "%ldm%02ld", t / 60, t % 60);
-	else if (t < 86400)
-		snprintf(buf, len, "%ldh%02ld", t / 3600, t % 3600 / 60);
-	else
-		snprintf(buf, len, "%ldd%02ldh", t / 86400, t % 86400 / 3600);
-	return buf;
-}
-
 /*
  * Write `s` from column *col, never past `cols`: control bytes (a hostile process names
  * itself with escapes) become '?', and a character past U+10FF counts two columns, so a
