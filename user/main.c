@@ -414,6 +414,8 @@ static int trace(struct lt_session *s)
 	for (size_t i = 0; i < registry__count(s->reg); i++)
 		target__exited(&registry__at(s->reg, i)->t);
 	events__drain(s->events);
+	/* Forks and execs not acted on yet: the report must not show what exec'd programs held. */
+	follow__settle(s);
 	follow__reexamine(s);
 	return report(s, true);
 }

@@ -42,6 +42,7 @@ struct lt_unwind;
 struct lt_found {
 	pid_t pid;
 	double at;
+	int64_t exec_gen;	/* the exec generation of its last exec the kernel told of; -1 */
 };
 
 struct lt_session {
@@ -91,6 +92,7 @@ struct lt_session {
 int follow__start(struct lt_session *s);	/* find them (before load); 0 or -errno */
 void follow__arm(struct lt_session *s);		/* start the clocks, from s->start */
 void follow__service(struct lt_session *s);	/* act on events and the clock */
+void follow__settle(struct lt_session *s);	/* act on the kernel's news of forks and execs now */
 double follow__next(const struct lt_session *s); /* when service() next has work */
 void follow__reexamine(struct lt_session *s);	/* every process's mappings again */
 void follow__restart(struct lt_session *s, pid_t pid); /* it ran a new program: start over */

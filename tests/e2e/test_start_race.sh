@@ -5,7 +5,9 @@
 #     pointers: their first blocks are made before their unwind tables can be loaded);
 #   --all: 3 more on jemalloc (LD_PRELOAD), a library no process mapped before: probed at
 #     start, so exact too;
-#   none of them said to have run before its probes;
+#   none of them said to have run before its probes, and each holds only what its own program
+#     made: what the shell's fork and env held went with their exec, however late leaktop read
+#     of the exec (the old programs' entries are purged, never the new one's);
 #   --all: a static executable (its own malloc) run for the first time: leaktop can only probe
 #     it once it runs, so it is counted as having run before its allocator was probed (drops
 #     line, JSON); run again, the same file is probed in place, and it is exact.
@@ -35,6 +37,27 @@ start_many() {
 	done
 }
 
+# only_own JSON PID LABEL: process PID's heap holds what its program made and nothing else: what
+# the executable made itself (its leak; a static one's loader), its stdout's buffer and, with
+# jemalloc (which links libstdc++), libstdc++'s exception pool. Each was exec'd by env, exec'd by a shell's fork: what those two programs held went
+# with their exec, however late leaktop read of it.
+only_own() {
+	local other
+	other=$(python3 - "$1" "$2" <<'PY' || fail "cannot read $1"
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+pid, own = int(sys.argv[2]), {"_IO_file_doallocate"}
+exe = open("/proc/%d/comm" % pid).read().strip()
+def mine(f):
+    return (f["function"] in own or f["module"] == exe
+            or (f["module"] or "").startswith("libstdc++.so"))
+print(sum(s["bytes"] for s in r["stacks"] if s["pid"] == pid and s["kind"] == "heap"
+          and not (s["frames"] and mine(s["frames"][0]))))
+PY
+)
+	assert_eq "$other" 0 "$3: heap bytes from other programs than its own"
+}
+
 start_leaktop all-lt --all -i 600 --bytes -n 5000 --max-stacks 262144 --json "$WORK/all.json"
 start_many glibc 20
 glibc_pids=("${STARTED[@]}")
@@ -45,10 +68,12 @@ assert_eq "$LT_RC" 0 "--all: exit status"
 ltjson "$WORK/all.json" validate >/dev/null
 for pid in "${glibc_pids[@]}"; do
 	assert_json_leaks "$WORK/all.json" "$pid" "--all: pid $pid, leaking at its start" "$SL"
+	only_own "$WORK/all.json" "$pid" "--all: pid $pid"
 done
-pass "--all: 20 processes leaking at their first call, each exact (12000 bytes in 8 blocks)"
+pass "--all: 20 processes leaking at their first call, each exact (12000 bytes in 8 blocks), none holding what env or the shell held before its exec"
 for pid in "${jemalloc_pids[@]}"; do
 	assert_json_leaks "$WORK/all.json" "$pid" "--all: jemalloc pid $pid" "$SL"
+	only_own "$WORK/all.json" "$pid" "--all: jemalloc pid $pid"
 done
 assert_contains "$WORK/all-lt.err" "probed for the programs yet to start:.* jemalloc $jemalloc" "--all: jemalloc probed at start"
 pass "--all: 3 processes on jemalloc, a library new to the trace, each exact"
@@ -86,4 +111,5 @@ assert_eq "$(unprobed "$WORK/static.json" "$again")" False "--all: the second st
 assert_contains "$WORK/static-lt.table" "^drops:.* [0-9]* process\(es\)\? ran before \(its\|their\) allocator was probed (\(its\|their\) first allocations may be missing)" \
 	"--all: the drops line"
 assert_json_leaks "$WORK/static.json" "$again" "--all: the second static run" "$static"
+only_own "$WORK/static.json" "$again" "--all: the second static run"
 pass "--all: a static executable's first run counted as started unprobed; its second exact"

@@ -345,7 +345,8 @@ static double started_at(const struct lt_session *s, const struct lt_target *t)
  * A process found by a scope: open it and look at it; once loaded, it is attached. `at`: when
  * the kernel said it started (fork or exec); 0 for a process found by a scan.
  */
-static void add_found(struct lt_session *s, pid_t pid, double at)
+/* `exec_gen`: the generation of an exec the kernel told of before it was added; -1: none. */
+static void add_found(struct lt_session *s, pid_t pid, double at, int64_t exec_gen)
 {
 	struct lt_proc_rec *p;
 	struct lt_target t;
@@ -360,6 +361,9 @@ static void add_found(struct lt_session *s, pid_t pid, double at)
 		return;
 	}
 	p->started_at = at ?: started_at(s, &t);
+	/* What its programs before that exec made (a fork's before it) is gone. */
+	p->exec_gen = exec_gen;
+	p->old_gens = exec_gen >= 0;
 	registry__look(s->reg, p);
 	if (!s->loaded)
 		return;
@@ -380,7 +384,7 @@ static void scan_scope(struct lt_session *s)
 	if (s->scope.ops->list(&s->scope, &pids, &n))
 		return;
 	for (size_t i = 0; i < n; i++)
-		add_found(s, pids[i], 0);
+		add_found(s, pids[i], 0, -1);
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		struct lt_proc_rec *p = registry__at(s->reg, i);
 
@@ -403,6 +407,22 @@ void follow__reexamine(struct lt_session *s)
 			registry__look(s->reg, p);
 	}
 	loader__sync_unwind(s);
+}
+
+/* A fork or exec of a process not in the registry: once in the list of those to look at. */
+static void found_event(struct lt_session *s, const struct lt_event *ev)
+{
+	int64_t gen = ev->type == LT_EV_EXEC ? (int64_t)(uint32_t)ev->addr : -1;
+
+	for (size_t i = 0; i < s->nfound; i++) {
+		if (s->found[i].pid == (pid_t)ev->tgid) {
+			if (gen >= 0)
+				s->found[i].exec_gen = gen;
+			return;
+		}
+	}
+	if (!lt_grow((void **)&s->found, &s->cap_found, s->nfound, sizeof(*s->found)))
+		s->found[s->nfound++] = (struct lt_found){ ev->tgid, ev->ts_ns / 1e9, gen };
 }
 
 void follow__on_event(void *ctx, const struct lt_event *ev)
@@ -431,12 +451,14 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 		if (p && ev->type == LT_EV_EXEC && ev->ts_ns / 1e9 >= p->looked_at) {
 			p->exec_seen = true;
 			p->exec_at = now_mono();
+		} else if (p && ev->type == LT_EV_EXEC) {
+			/* What the programs before it held is gone all the same. */
+			p->old_gens = true;
 		}
 		/* A process new to the registry: a scope looks at it at once. */
 		if (p || !s->scope.ops->follows)
 			break;
-		if (!lt_grow((void **)&s->found, &s->cap_found, s->nfound, sizeof(*s->found)))
-			s->found[s->nfound++] = (struct lt_found){ ev->tgid, ev->ts_ns / 1e9 };
+		found_event(s, ev);
 		break;
 	}
 }
@@ -468,6 +490,19 @@ static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 		p->t.comm);
 }
 
+/* An exec found by a look before its event was read: the older programs' heap goes. */
+static void purge_old_gens(struct lt_session *s, struct lt_proc_rec *p)
+{
+	uint64_t allocs = 0;
+
+	p->old_gens = false;
+	if (s->collector && p->exec_gen >= 0 &&
+	    !collector__purge_old_gens(s->collector, p->t.pid, p->exec_gen, &allocs)) {
+		s->self.purged_allocs += allocs;
+		s->stacks_gc_due = true;
+	}
+}
+
 void follow__restart(struct lt_session *s, pid_t pid)
 {
 	struct lt_proc_rec *p = registry__find(s->reg, pid);
@@ -476,12 +511,10 @@ void follow__restart(struct lt_session *s, pid_t pid)
 		restart_proc(s, p);
 }
 
-void follow__service(struct lt_session *s)
+void follow__settle(struct lt_session *s)
 {
-	double now = now_mono();
-
 	for (size_t i = 0; i < s->nfound; i++)
-		add_found(s, s->found[i].pid, s->found[i].at);
+		add_found(s, s->found[i].pid, s->found[i].at, s->found[i].exec_gen);
 	if (s->nfound)
 		loader__sync_unwind(s);
 	s->nfound = 0;
@@ -490,7 +523,21 @@ void follow__service(struct lt_session *s)
 
 		if (p->exec_seen && !p->gone) {
 			restart_proc(s, p);
-		} else if (p->relook_at && now >= p->relook_at) {
+		} else if (p->old_gens && !p->gone) {
+			purge_old_gens(s, p);
+		}
+	}
+}
+
+void follow__service(struct lt_session *s)
+{
+	double now = now_mono();
+
+	follow__settle(s);
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct lt_proc_rec *p = registry__at(s->reg, i);
+
+		if (p->relook_at && now >= p->relook_at) {
 			p->relook_at = 0;
 			if (!p->gone && !p->t.exited && !registry__look(s->reg, p))
 				loader__sync_unwind(s);
@@ -517,7 +564,7 @@ double follow__next(const struct lt_session *s)
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		const struct lt_proc_rec *p = registry__at(s->reg, i);
 
-		if (p->exec_seen)
+		if (p->exec_seen || p->old_gens)
 			return 0;
 		if (p->relook_at)
 			t = fmin(t, p->relook_at);
@@ -588,7 +635,7 @@ int follow__start(struct lt_session *s)
 		return err;
 	}
 	for (size_t i = 0; i < n; i++)
-		add_found(s, pids[i], 0);
+		add_found(s, pids[i], 0, -1);
 	free(pids);
 	if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP && !registry__count(s->reg))
 		lt_info(0, "%s has no process yet: leaktop waits for them", s->scope.name);

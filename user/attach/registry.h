@@ -31,6 +31,7 @@ struct lt_proc_rec {
 	struct lt_container container;	/* when in_container */
 	bool in_container;
 	bool exec_seen;			/* it ran a new program: start it over */
+	bool old_gens;			/* it ran one before its last look: purge the old heap */
 	double exec_at;			/* when leaktop heard of it (CLOCK_MONOTONIC seconds) */
 	double relook_at;		/* look at it again then, for its libraries; 0: no */
 	int64_t exec_gen;		/* its exec generation after the last exec seen; -1: none */

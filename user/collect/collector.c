@@ -406,9 +406,9 @@ const uint64_t *collector__stats(const struct lt_collector *c)
 /*
  * Delete every key of `fd` whose leading __u32 (the tgid) is in `gone`: read the keys a chunk
  * at a time with the batch API, then delete what matched. A tgid whose value in `gone` is
- * not 0 keeps the keys of its exec generation (value - 1), when `gen_off` says where keys
- * hold it (-1: they hold none, and every key of the tgid goes). Returns how many were
- * deleted, or -errno.
+ * not 0 keeps the keys of its exec generation (value - 1) and of any later one, when
+ * `gen_off` says where keys hold it (-1: they hold none, and every key of the tgid goes).
+ * Returns how many were deleted, or -errno.
  */
 /* Each entry deleted is shown to `seen` first, when there is one. */
 static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_hashmap *gone,
@@ -445,8 +445,12 @@ static long purge_map(int fd, size_t key_size, size_t val_size, const struct lt_
 				continue;
 			if (v && gen_off >= 0) {
 				memcpy(&gen, k + gen_off, sizeof(gen));
-				if (gen == v - 1)
-					continue; /* the program it runs now */
+				/*
+				 * The program it runs now, or one it ran since: an exec not
+				 * yet read from the ring buffer (generations only grow).
+				 */
+				if ((int32_t)(gen - (uint32_t)(v - 1)) >= 0)
+					continue;
 			}
 			if (seen)
 				seen(k, vals + i * val_size, ctx);
@@ -482,8 +486,9 @@ static void totals_seen(const void *key, const void *val, void *ctx)
 	h->fn(h->ctx, k->tgid, k->stack_id, val);
 }
 
-int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
-		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx)
+/* collector__purge(), or with `gens_only` the heap's blocks and totals of older programs. */
+static int purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen, size_t n,
+		 uint64_t *allocs, lt_held_fn held, void *ctx, bool gens_only)
 {
 	struct held_ctx h = { .fn = held, .ctx = ctx };
 	struct lt_hashmap gone = { 0 };
@@ -506,6 +511,8 @@ int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_
 	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone,
 		      offsetof(struct lt_totals_key, gen), held ? totals_seen : NULL, &h);
 	r = a < 0 && !r ? a : r;
+	if (gens_only)
+		goto out;
 	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone, -1,
 		      NULL, NULL);
 	r = a < 0 && !r ? a : r;
@@ -514,8 +521,23 @@ int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, -1, NULL, NULL);
 	r = a < 0 && !r ? a : r;
+out:
 	hashmap__free(&gone);
 	return r;
+}
+
+int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
+		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx)
+{
+	return purge(c, tgids, keep_gen, n, allocs, held, ctx, false);
+}
+
+int collector__purge_old_gens(struct lt_collector *c, uint32_t tgid, uint32_t gen,
+			      uint64_t *allocs)
+{
+	int64_t keep = gen;
+
+	return purge(c, &tgid, &keep, 1, allocs, NULL, NULL, true);
 }
 
 int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nkeep,

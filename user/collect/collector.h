@@ -61,13 +61,22 @@ typedef void (*lt_held_fn)(void *ctx, uint32_t tgid, uint64_t stack_id, const st
 /*
  * Delete everything the kernel maps hold for the processes `tgids` (they exited, or ran a new
  * program): live blocks, per-stack totals, sockets, call counts. A process that ran a new
- * program keeps the blocks and totals of its exec generation `keep_gen[i]` (what the new
- * program made since, however soon); -1, or a NULL `keep_gen`, keeps none. *allocs gets how
+ * program keeps the blocks and totals of its exec generation `keep_gen[i]` and of later ones
+ * (what the new program made since, however soon, and what a program it ran after that made
+ * before leaktop heard of that exec); -1, or a NULL `keep_gen`, keeps none. *allocs gets how
  * many live blocks went. `held`, when not NULL, sees each heap stack's totals before they go
  * (what a process still held at its exit, for --fail-on leak). 0 or -errno.
  */
 int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
 		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx);
+
+/*
+ * A process that ran new programs since it was looked at: the heap blocks and totals of the
+ * programs before generation `gen` go; its sockets and call counts stay (they are the
+ * process's, and a later look does not start it over). 0 or -errno.
+ */
+int collector__purge_old_gens(struct lt_collector *c, uint32_t tgid, uint32_t gen,
+			      uint64_t *allocs);
 
 /*
  * Delete the stacks no process holds anything under any more: those that no totals or socket
