@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run leaktop's tests and end with an automake-style summary.
-#   tests/run.sh [unit|ubsan|fuzz|e2e|all] [NAME-SUBSTRING]
+#   tests/run.sh [unit|ubsan|fuzz|e2e|asan|all] [NAME-SUBSTRING]
 # Each test exits 0 (pass), 1 (fail) or 2 (skipped, with the reason on its last line).
 # LEAKTOP_NO_SKIP=1 (CI sets it) turns skips into failures: on CI every test can run.
 set -u
@@ -69,6 +69,23 @@ fi
 if [[ $what == all || $what == e2e ]]; then
 	for t in tests/e2e/test_*.sh; do
 		run_one "e2e/$(basename "$t" .sh)" bash "$t"
+	done
+fi
+
+# make asan (and all): end-to-end tests that cover every module (attach with scopes and launch
+# mode, collect with verdicts and exited processes, frames with Python, JavaScript and perf
+# maps, output with every writer, Prometheus and --fail-on, the CLI and diff) again against
+# leaktop built with ASan and UBSan, leaks checked at exit: any sanitizer report fails the test
+# (lib.sh). sanitizers_caught first: it proves that a report is caught.
+ASAN_E2E=(sanitizers_caught test_exact_leaks test_container test_launch
+	test_warmup test_mmap_regions test_sockets test_sampling test_limits test_stack_churn
+	test_exited test_fail_on test_unwind test_python_frames test_node_frames test_node_perfmap
+	test_target_exit test_profiles test_prometheus test_output_paths test_output_modes
+	test_diff test_bad_input)
+if [[ $what == all || $what == asan ]]; then
+	for t in "${ASAN_E2E[@]}"; do
+		run_one "asan/$t" env LEAKTOP_BIN="$top/.output/asan/leaktop" LEAKTOP_SANITIZED=1 \
+			bash "tests/e2e/$t.sh"
 	done
 fi
 

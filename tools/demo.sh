@@ -20,8 +20,8 @@ svc=$!
 trap 'kill $svc 2>/dev/null; wait $svc 2>/dev/null || true' EXIT
 sleep 0.5
 
-echo "== leaktop -p $svc -d $seconds -i 3 --per-call leaky_service:handle_event --svg $out.svg --pprof $out.pb.gz --folded $out.folded"
-./leaktop -p "$svc" -d "$seconds" -i 3 -n 5 --frames 6 --per-call leaky_service:handle_event \
+echo "== leaktop -p $svc -d $seconds -i 2 --per-call leaky_service:handle_event --svg $out.svg --pprof $out.pb.gz --folded $out.folded"
+./leaktop -p "$svc" -d "$seconds" -i 2 -n 5 --frames 6 --per-call leaky_service:handle_event \
 	--svg "$out.svg" --pprof "$out.pb.gz" --folded "$out.folded"
 
 echo

@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "collector.h"
+#include "departed.h"
 #include "diff.h"
 #include "events.h"
 #include "exitcode.h"
@@ -216,6 +217,18 @@ static int check(struct lt_session *s, const struct lt_report *r, const struct l
 	return err;
 }
 
+/* The report's stack namer: a process kept after its exit by its names then, others now. */
+static int name_stack(void *ctx, pid_t pid, const __u64 *ips, uint32_t nips,
+		      struct lt_frame **frames, size_t *n)
+{
+	struct lt_session *s = ctx;
+	int kept = departed__name(s->departed, pid, ips, frames, n);
+
+	if (kept)
+		return kept < 0 ? kept : 0;
+	return frames__name_stack(&s->frames, pid, ips, nips, frames, n);
+}
+
 /* Sample, feed the history, build the model, write it: the table, the JSON, the files. */
 static int report(struct lt_session *s, bool final)
 {
@@ -224,9 +237,10 @@ static int report(struct lt_session *s, bool final)
 	struct lt_sample_sources src = {
 		.collector = s->collector, .regions = s->regions, .targets = targets,
 		.ntargets = n, .scope = s->scope.ops->kind, .now = now_mono(), .final = final,
+		.departed = s->departed,
 	};
 	struct lt_report_input in = {
-		.history = s->history, .name_stack = frames__name_stack, .namer_ctx = &s->frames,
+		.history = s->history, .name_stack = name_stack, .namer_ctx = s,
 		.scope = src.scope, .scope_name = s->scope.ops->follows ? s->scope.name : NULL,
 		.group_by = s->cfg.group_by, .now = src.now, .start = s->start,
 		.interval_s = src.now - s->last, .start_ns = s->start_ns,
@@ -254,6 +268,7 @@ static int report(struct lt_session *s, bool final)
 
 		targets[i] = (struct lt_sample_target){
 			.pid = p->t.pid, .comm = p->t.comm, .exited = p->t.exited,
+			.exit_s = p->exit_at ? p->exit_at - s->start : -1,
 			.go = allocators__is_go(s, p),
 			.v8 = v8__runs(s->v8, p->t.pid),
 			.started_unprobed = p->started_unprobed,
@@ -440,8 +455,10 @@ static int open_session(struct lt_session *s)
 	s->unwind = s->cfg.unwind == LT_UNWIND_FP
 			    ? NULL
 			    : unwind__new(s->cfg.unwind_rows ?: LT_UNWIND_ROWS_MAX);
+	/* A scope purges the processes that exit: what they held is kept for the final report. */
+	s->departed = s->scope.ops->follows ? departed__new(0, 0, 0) : NULL;
 	if (!s->objcache || !s->symbolizer || !s->history || (!s->cfg.no_python && !s->python) ||
-	    (!s->cfg.no_js && !s->v8) ||
+	    (!s->cfg.no_js && !s->v8) || (s->scope.ops->follows && !s->departed) ||
 	    !s->frames.perfmaps ||
 	    (s->cfg.unwind != LT_UNWIND_FP && !s->unwind)) {
 		lt_err("out of memory");
@@ -500,6 +517,7 @@ static void close_session(struct lt_session *s)
 	frames__release(&s->frames);
 	unwind__free(s->unwind);
 	history__free(s->history);
+	departed__free(s->departed);
 	regions__free(s->regions);
 	if (s->json)
 		fclose(s->json);
@@ -597,8 +615,9 @@ static int cmd_trace(int argc, char **argv)
 		goto out;
 	if (s.launch && allocators__attach_command(&s, s.cfg.command[0]))
 		goto out;
-	if (s.scope.ops->strict)
-		follow__reexamine(&s); /* -p's processes named now, from one maps snapshot each */
+	/* -p's processes (and a cgroup's: eager_names) named now, from one maps snapshot each. */
+	if (s.scope.ops->strict || s.scope.ops->eager_names)
+		follow__reexamine(&s);
 	announce__attached(&s);
 	view_start(&s);
 	s.start = s.last = now_mono();

@@ -25,6 +25,7 @@
 
 struct leaktop_bpf;
 struct lt_collector;
+struct lt_departed;
 struct lt_events;
 struct lt_history;
 struct lt_launch;
@@ -67,6 +68,7 @@ struct lt_session {
 	size_t unwind_rows_max;
 	struct lt_history *history;
 	struct lt_regions *regions;	/* NULL with --no-heap */
+	struct lt_departed *departed;	/* a scope's processes kept after their exit; or NULL */
 	struct lt_events *events;
 	FILE *json;
 	double start, last, next_scan, next_reexamine;

@@ -15,6 +15,14 @@
  *                     closed; then "done ROUNDS"
  *   growth percall    call handle_event every 20 ms, each leaking 3000 bytes, until SIGUSR2;
  *                     then "done CALLS" (no call is left half-way)
+ *   growth warmup     a service warming up: 35 rounds, one every 100 ms, each keeping 30000
+ *                     bytes from warmup_cache and touching 60 KiB more of a buffer mapped
+ *                     before leaktop attached (memory it cannot track); then "warm ROUNDS",
+ *                     and only balanced work (one block allocated and freed every 100 ms)
+ *                     until SIGTERM: heap +1.05 MB and RSS about +3 MB, then flat
+ *   growth exitleak N SIZE
+ *                     leak N blocks of SIZE bytes from leak_before_exit, print "done N" and
+ *                     exit: what a process still held when it exited
  *   growth churn N    N short children one after the other, each leaking from a stack of its
  *                     own (a recursion 1 to 100 deep) 80 ms after its fork (time for a scope
  *                     to attach to it) and exiting; then, 3 s later, the parent leaks 10
@@ -341,6 +349,58 @@ static int churn(int n)
 	return n;
 }
 
+#define WARMUP_ROUNDS 35
+#define WARMUP_KEEP 30000
+#define WARMUP_TOUCH (60 * 1024)
+
+static char *arena; /* mapped before leaktop attaches: its pages are untracked memory */
+static void *cache[WARMUP_ROUNDS];
+
+NOINLINE void warmup_cache(int i)
+{
+	cache[i] = malloc(WARMUP_KEEP);
+	if (!cache[i])
+		fail("malloc");
+	memset(cache[i], 4, WARMUP_KEEP);
+}
+
+NOINLINE void steady_work(void)
+{
+	char *p = malloc(4096);
+
+	if (!p)
+		fail("malloc");
+	p[0] = 1;
+	sink = p;
+	free(p);
+}
+
+static void warmup(void)
+{
+	for (int i = 0; i < WARMUP_ROUNDS; i++) {
+		warmup_cache(i);
+		memset(arena + (size_t)i * WARMUP_TOUCH, 5, WARMUP_TOUCH);
+		if (nap(100) == SIGTERM)
+			exit(0);
+	}
+	printf("warm %d\n", WARMUP_ROUNDS);
+	do
+		steady_work();
+	while (nap(100) != SIGTERM);
+}
+
+NOINLINE void leak_before_exit(int n, size_t size)
+{
+	for (int i = 0; i < n; i++) {
+		char *p = malloc(size);
+
+		if (!p)
+			fail("malloc");
+		memset(p, 6, size);
+		sink = p;
+	}
+}
+
 /* Returns the number of calls. */
 static int percall(void)
 {
@@ -366,6 +426,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &start, NULL);
 	sigprocmask(SIG_BLOCK, &waitset, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "warmup"))
+		arena = map(WARMUP_ROUNDS * WARMUP_TOUCH);
 	printf("ready %d\n", getpid());
 	sigwait(&start, &sig);
 
@@ -376,7 +438,10 @@ int main(int argc, char **argv)
 		sawtooth();
 	else if (!strcmp(mode, "fragment"))
 		fragment();
-	if (!strcmp(mode, "steady") || !strcmp(mode, "sawtooth") || !strcmp(mode, "fragment"))
+	else if (!strcmp(mode, "warmup"))
+		warmup();
+	if (!strcmp(mode, "steady") || !strcmp(mode, "sawtooth") || !strcmp(mode, "fragment") ||
+	    !strcmp(mode, "warmup"))
 		return 0;
 	if (!strcmp(mode, "mmaps"))
 		mmaps();
@@ -386,9 +451,13 @@ int main(int argc, char **argv)
 		n = percall();
 	else if (!strcmp(mode, "churn"))
 		n = churn(argc > 2 ? atoi(argv[2]) : 100);
+	else if (!strcmp(mode, "exitleak") && argc > 3)
+		leak_before_exit(n = atoi(argv[2]), strtoul(argv[3], NULL, 10));
 	else
 		fail("mode");
 	printf("done %d\n", n);
+	if (!strcmp(mode, "exitleak"))
+		return 0; /* exits holding what it leaked */
 	while (!sigwait(&waitset, &sig) && sig != SIGTERM)
 		;
 	return 0;

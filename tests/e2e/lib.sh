@@ -2,23 +2,51 @@
 # Each test sources this file. Exit codes: 0 pass, 1 fail, 2 skip (reason on the last line).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-LEAKTOP=$TOP/leaktop
+# LEAKTOP_BIN: another build of leaktop to test (make asan: .output/asan/leaktop).
+LEAKTOP=${LEAKTOP_BIN:-$TOP/leaktop}
 BIN=$TOP/.output/tests
 WORK=$(mktemp -d /tmp/leaktop-e2e.XXXXXX)
 PIDS=()
 
+# A sanitized leaktop (LEAKTOP_SANITIZED=1, set by tests/run.sh asan) writes its reports to
+# files here, leaks checked at exit; cleanup fails the test if there is any. The directory is
+# open to all: some tests run leaktop as another user.
+SAN_LOGS=
+if [[ ${LEAKTOP_SANITIZED:-0} == 1 ]]; then
+	SAN_LOGS=$(mktemp -d /tmp/leaktop-san.XXXXXX)
+	chmod 1777 "$SAN_LOGS"
+	export ASAN_OPTIONS="detect_leaks=1:log_path=$SAN_LOGS/report:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_LOGS/report"
+fi
+
+# Any sanitizer report fails the test, whatever it asserted.
+check_sanitizers() {
+	local f found=0
+	[[ -n $SAN_LOGS ]] || return 0
+	for f in "$SAN_LOGS"/*; do
+		[[ -s $f ]] || continue
+		echo "FAIL: sanitizer report $(basename "$f"):"
+		head -n 60 "$f"
+		found=1
+	done
+	rm -rf "$SAN_LOGS"
+	return $found
+}
+
 cleanup() {
-	local p
+	local p san=0
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 	declare -F cleanup_cgroups >/dev/null && cleanup_cgroups
+	check_sanitizers || san=1
 	if [[ ${KEEP_WORK:-0} == 1 ]]; then
 		echo "work files kept in $WORK"
 	else
 		rm -rf "$WORK"
 	fi
+	((san == 0)) || exit 1
 }
 trap cleanup EXIT
 

@@ -74,7 +74,8 @@ pass "--container ${id:0:8}: pid $cpid traced, pid $opid outside left out"
 kill -KILL "$cpid" "$opid"
 wait "$opid" 2>/dev/null || true # reaped here: no "Killed" line in the log
 
-# --cgroup, before the process exists: found without a restart, then purged when it exits.
+# --cgroup, before the process exists: found without a restart, then purged when it exits
+# (what it held is kept for the final report: test_exited.sh).
 rel=${cg#"$CG_MOUNT"}
 start_leaktop late-lt --cgroup "$rel" -i 0.5 --bytes -n 1000 --json "$WORK/late.json"
 assert_contains "$WORK/late-lt.err" "has no process yet" "--cgroup: an empty scope waits"
@@ -117,8 +118,15 @@ pid = int(sys.argv[2])
 last = rs[-1]
 assert last["self"]["purged_processes"] == 2, last["self"]
 assert last["self"]["purged_allocations"] == int(sys.argv[3]), last["self"]  # the blocks it held
-assert not [s for s in last["stacks"] if s["pid"] == pid], "its stacks are gone"
-assert not [p for p in last["processes"] if p["pid"] == pid], "and the process"
+# Purged: the interval reports after its exit have nothing of it ...
+after = rs[-2]
+assert after["type"] == "interval" and after["self"]["purged_processes"] == 2, after["self"]
+assert not [s for s in after["stacks"] if s["pid"] == pid], "its stacks are gone"
+assert not [p for p in after["processes"] if p["pid"] == pid], "and the process"
+# ... and the final report keeps it, exited, with what it held at exit.
+assert [p for p in last["processes"] if p["pid"] == pid and p["exited"]], "the final report keeps it"
+assert sum(s["count"] for s in last["stacks"] if s["pid"] == pid and s["kind"] == "heap") == \
+    int(sys.argv[3]), "with the blocks it held"
 PY
 assert_contains "$WORK/late-lt.table" "purged 2 exited processes ($held live blocks, [0-9]* stacks)" "--cgroup: footer"
 pass "--cgroup $rel: a leaker started later traced exactly; its exit purged its $held blocks"

@@ -79,10 +79,10 @@ check_section "$table" | grep -A1 '^  growing: heap +[0-9]*/h in pid [0-9]* (gro
 assert_not_contains "$table" 'too few samples' "-p growing: samples enough"
 pass "-p growing: exit 3, leak_steady listed"
 
-# 4. -p, growing, nothing grows: the idle leaker over 5 samples passes.
+# 4. -p, growing, nothing grows: the idle leaker over 8 samples passes.
 start_leaker idle 100
 start_leaktop idle-lt -p "$LEAKER_PID" -i 0.3 --json "$WORK/idle.json" --fail-on growing
-intervals "$WORK/idle.json" 5
+intervals "$WORK/idle.json" 7
 stop_leaktop INT
 assert_eq "$LT_RC" 0 "-p growing, nothing grows: exit status"
 assert_contains "$WORK/idle-lt.table" '^CHECK --fail-on growing: passed; 0 stacks growing$' \
@@ -96,7 +96,7 @@ start_leaker early 100
 start_leaktop early-lt -p "$LEAKER_PID" -i 600 --fail-on growing
 stop_leaktop INT
 assert_eq "$LT_RC" 0 "too early: exit status"
-assert_contains "$WORK/early-lt.table" '^  too few samples for any trend (fewer than 4)' "too early: said"
+assert_contains "$WORK/early-lt.table" '^  too few samples for any trend (fewer than 6)' "too early: said"
 assert_contains "$WORK/early-lt.err" 'too few samples to judge growth' "too early: warned"
 kill "$LEAKER_PID"
 pass "too few samples: said, exit 0"

@@ -177,7 +177,12 @@ wait "$idle"
 assert_contains "$WORK/idle.out" 'held 6' "idle clients held their connections"
 reports=$(($(wc -l <"$WORK/all.json") - before_idle))
 # The clients held 6 s and the scrapes went on 4 s more: a report a second, less start-up slack.
-((reports >= 7)) || fail "only $reports reports while 6 clients held idle connections"
+# Under the sanitizers (tests/run.sh asan) leaktop runs several times slower, and --all's
+# reports of a busy host take longer than a second: there, reports that go on at all show
+# that the idle connections do not hold the trace.
+want=7
+[[ ${LEAKTOP_SANITIZED:-0} == 1 ]] && want=3
+((reports >= want)) || fail "only $reports reports while 6 clients held idle connections"
 promtool check metrics <"$WORK/churn.txt" >"$WORK/churn.check" 2>&1 ||
 	fail "promtool check metrics under churn: $(cat "$WORK/churn.check")"
 stop_leaktop INT

@@ -4,10 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-run_growth sockets sockets 3
+run_growth sockets sockets 4
 json=$WORK/sockets.json table=$WORK/sockets-lt.table
 n=$DONE
-((n >= 20)) || fail "only $n rounds in 3 s"
+((n >= 20)) || fail "only $n rounds in 4 s"
 assert_eq "$(ltjson "$json" sum tcp leak_tcp count)" "$n" "leak_tcp: open TCP sockets"
 assert_eq "$(ltjson "$json" stack tcp leak_tcp trend)" growing "leak_tcp: trend"
 rate=$(ltjson "$json" stack tcp leak_tcp rate_per_s)
@@ -34,7 +34,7 @@ run_growth nosock sockets 1 --no-sockets
 assert_contains "$WORK/nosock-lt.table" '^SOCKETS: not traced (--no-sockets)' "--no-sockets: says so"
 # One second at -i 0.5: too few samples for any verdict, and the words say so, with what it holds.
 assert_contains "$WORK/nosock-lt.table" \
-	'^  too early to tell whether anything leaks: fewer than 4 samples; it holds [0-9]* bytes of heap and [0-9]* bytes of mappings\.$' \
+	'^  too early to tell whether anything leaks: fewer than 6 samples; it holds [0-9]* bytes of heap and [0-9]* bytes of mappings\.$' \
 	"--no-sockets: summary"
 assert_eq "$(ltjson "$WORK/nosock.json" sum tcp leak_tcp count)" 0 "--no-sockets: nothing counted"
 run_growth noheap percall 1 --no-heap

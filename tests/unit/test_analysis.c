@@ -111,7 +111,7 @@ static void test_not_leaks(void)
 	fill(shrinking, 1);
 	ASSERT_EQ(classify(N, &r), LT_TREND_STEADY, "shrinking is not a sawtooth");
 	ASSERT_TRUE(r.slope < 0, "shrinking slope");
-	ASSERT_EQ(classify(3, &r), LT_TREND_NEW, "three samples are too few");
+	ASSERT_EQ(classify(LT_MIN_SAMPLES - 1, &r), LT_TREND_NEW, "five samples are too few");
 }
 
 static void test_small_rise(void)
@@ -120,9 +120,9 @@ static void test_small_rise(void)
 
 	for (int i = 0; i < N; i++) {
 		t[i] = i;
-		v[i] = 1000 + 100 * i; /* 2.9 KB in all: under the 16 KiB floor */
+		v[i] = 1000 + 1000 * i; /* 29 KB in all: under the 64 KiB floor */
 	}
-	ASSERT_EQ(classify(N, &r), LT_TREND_STEADY, "a rise below 16 KiB is not called growing");
+	ASSERT_EQ(classify(N, &r), LT_TREND_STEADY, "a rise below 64 KiB is not called growing");
 	for (int i = 0; i < N; i++)
 		v[i] = i; /* sockets: one more a second */
 	analysis__classify(t, v, N, &lt_trend_counts, &r);
@@ -332,5 +332,190 @@ static void test_node_view(void)
 		  LT_NODE_EXTERNAL_GROWS, "enough samples: a verdict");
 }
 
+/* A clean leak of 1 MB a sample (RSS 2 MB): a verdict from the sixth sample on, none before. */
+static void test_min_samples(void)
+{
+	struct lt_trend_result r;
+	double rss[N], tracked[N];
+	struct lt_proc_view pv;
+
+	for (int i = 0; i < N; i++) {
+		t[i] = 5.0 * i; /* the default interval */
+		v[i] = 1e6 * (i + 1);
+		rss[i] = 20e6 + 2e6 * i;
+		tracked[i] = v[i];
+	}
+	ASSERT_EQ(classify(LT_MIN_SAMPLES - 1, &r), LT_TREND_NEW, "stack: 5 samples: new");
+	ASSERT_EQ(classify(LT_MIN_SAMPLES, &r), LT_TREND_GROWING, "stack: 6 samples: growing");
+	analysis__proc_view(t, rss, tracked, LT_MIN_SAMPLES - 1, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_TOO_EARLY, "RSS: 5 samples (20 s at -i 5): too early");
+	ASSERT_TRUE(pv.rss_rate == 0, "RSS: no rate before a verdict");
+	analysis__proc_view(t, rss, tracked, LT_MIN_SAMPLES, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_TRACKED_EXPLAINS, "RSS: 6 samples: a verdict");
+}
+
+/* v[i] = base + step * i over N samples: its floor rises by 20 steps (thirds of 10). */
+static enum lt_trend linear(double base, double step, struct lt_trend_result *r)
+{
+	for (int i = 0; i < N; i++) {
+		t[i] = i;
+		v[i] = base + step * i;
+	}
+	return classify(N, r);
+}
+
+/* The absolute and relative size a rise needs, at either side of each bound. */
+static void test_rise_bounds(void)
+{
+	struct lt_trend_result r;
+	double kib64 = 64 * 1024;
+
+	ASSERT_EQ(linear(0, kib64 / 20 * 0.99, &r), LT_TREND_STEADY, "floor +63.4 KiB: steady");
+	ASSERT_TRUE(r.floor_rise < kib64, "the floor rose under 64 KiB");
+	ASSERT_EQ(linear(0, kib64 / 20 * 1.01, &r), LT_TREND_GROWING, "floor +64.6 KiB: growing");
+	/* 100 MB held: 5% of the peak (~5.1 MB) is the bound, not 64 KiB. */
+	ASSERT_EQ(linear(100e6, 5.1e6 / 20 * 0.97, &r), LT_TREND_STEADY,
+		  "100 MB, floor +4.9 MB (under 5% of the peak): steady");
+	ASSERT_EQ(linear(100e6, 5.6e6 / 20 * 1.03, &r), LT_TREND_GROWING,
+		  "100 MB, floor +5.8 MB (over 5% of the peak): growing");
+	/* Sockets: 4 more at least. */
+	for (int i = 0; i < N; i++)
+		v[i] = i / 7; /* 0, 0, ..., 4: the floor rises by 2 */
+	analysis__classify(t, v, N, &lt_trend_counts, &r);
+	ASSERT_EQ(r.trend, LT_TREND_STEADY, "sockets: 2 more over the window: steady");
+	for (int i = 0; i < N; i++)
+		v[i] = i / 4; /* 0 to 7: the floor rises by 5 */
+	analysis__classify(t, v, N, &lt_trend_counts, &r);
+	ASSERT_EQ(r.trend, LT_TREND_GROWING, "sockets: 5 more over the window: growing");
+}
+
+/*
+ * A warm-up: a rise of `total` bytes over the first `ramp` samples, then flat. Not a leak,
+ * wherever in the window it levels off (the old rule called one that levelled off in the
+ * middle third growing), until it levels off so late that it is still rising at the end.
+ */
+static void test_warmup(void)
+{
+	struct lt_trend_result r;
+
+	for (int ramp = 2; ramp <= 18; ramp += 2) {
+		char name[80];
+
+		for (int i = 0; i < N; i++) {
+			t[i] = i;
+			v[i] = 2e6 + 10e6 * (i < ramp ? (double)i / ramp : 1.0);
+		}
+		snprintf(name, sizeof(name), "a 10 MB warm-up over %d of 30 samples: not growing",
+			 ramp);
+		ASSERT_TRUE(classify(N, &r) != LT_TREND_GROWING, name);
+	}
+}
+
+/*
+ * RSS: a verdict of growth needs a sustained rise of 4 MiB and 2% of RSS. redis-server's
+ * 1.7 MB warm-up over 45 s (9 samples at -i 5), still rising, was "RSS grows +136 MiB/h".
+ */
+static void test_rss_bounds(void)
+{
+	double rss[N], tracked[N];
+	struct lt_proc_view pv;
+
+	for (int i = 0; i < 9; i++) {
+		t[i] = 5.0 * i;
+		rss[i] = 8e6 + 1.7e6 * i / 8;
+		tracked[i] = 3e6;
+	}
+	analysis__proc_view(t, rss, tracked, 9, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_RSS_STEADY, "redis: 1.7 MB over 45 s: steady");
+	for (int i = 0; i < N; i++) {
+		t[i] = i;
+		tracked[i] = 3e6;
+		rss[i] = 30e6 + 4.0 * 1024 * 1024 / 20 * 0.97 * i; /* floor +3.9 MiB */
+	}
+	analysis__proc_view(t, rss, tracked, N, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_RSS_STEADY, "RSS floor +3.9 MiB: steady");
+	for (int i = 0; i < N; i++)
+		rss[i] = 30e6 + 4.0 * 1024 * 1024 / 20 * 1.03 * i; /* floor +4.1 MiB */
+	analysis__proc_view(t, rss, tracked, N, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_UNTRACKED_GROWTH, "RSS floor +4.1 MiB, tracked flat");
+	ASSERT_TRUE(pv.rss_rise > 4 << 20 && pv.rss_rise < 4.3 * (1 << 20), "the rise it saw");
+	/* 1 GB of RSS: 2% of it (~20 MB) is the bound. */
+	for (int i = 0; i < N; i++)
+		rss[i] = 1e9 + 15e6 / 20 * i;
+	analysis__proc_view(t, rss, tracked, N, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_RSS_STEADY, "1 GB, floor +15 MB (1.5%): steady");
+	for (int i = 0; i < N; i++)
+		rss[i] = 1e9 + 25e6 / 20 * i;
+	analysis__proc_view(t, rss, tracked, N, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_UNTRACKED_GROWTH, "1 GB, floor +25 MB (2.5%): growth");
+	/* A warm-up of 12 MB over the first 10 samples, then flat: steady, not growth. */
+	for (int i = 0; i < N; i++)
+		rss[i] = 30e6 + 12e6 * (i < 10 ? i / 10.0 : 1.0);
+	analysis__proc_view(t, rss, tracked, N, &pv);
+	ASSERT_EQ(pv.verdict, LT_PROC_RSS_STEADY, "a 12 MB warm-up that levelled off: steady");
+}
+
+/*
+ * Fragmentation: RSS grows 2 MB a sample while the tracked heap grows 30 KB a sample, but a
+ * round of buffers (up to 2 MB) may be in flight at any sample. The verdict is the same from
+ * 6 samples to 30: the floors do not see the rounds in flight, where a slope through 4 noisy
+ * samples did ("they explain the growth" over 20 s, "fragmentation" over 40 s).
+ */
+static void test_fragmentation_stable(void)
+{
+	double rss[N], tracked[N];
+	unsigned seed = 11;
+
+	for (int i = 0; i < N; i++) {
+		t[i] = 5.0 * i;
+		rss[i] = 40e6 + 2e6 * i;
+		tracked[i] = 5e6 + 30e3 * i + (noise(&seed) > 0 ? 2e6 * (noise(&seed) + 1) / 2 : 0);
+	}
+	for (size_t n = LT_MIN_SAMPLES; n <= N; n++) {
+		struct lt_proc_view pv;
+		char name[64];
+
+		analysis__proc_view(t, rss, tracked, n, &pv);
+		snprintf(name, sizeof(name), "fragmentation over %zu samples", n);
+		ASSERT_EQ(pv.verdict, LT_PROC_UNTRACKED_GROWTH, name);
+	}
+}
+
+/* growth.c's sawtooth: 200 KiB more every 0.1 s, all freed at the 13th step, at time x. */
+static double growth_saw(double x)
+{
+	long k = (long)(x / 0.1 + 1e-9) % 13;
+
+	return k < 12 ? (k + 1) * 200.0 * 1024 : 0;
+}
+
+/*
+ * A sawtooth sampled every 0.5 s, from 130 start phases: few samples per tooth, so where they
+ * fall in the teeth can make the troughs of one third higher than another's. Never growing,
+ * from 6 samples to 60 (without the 5 cycles a rising floor needs, 32 of the 130 samplings
+ * were called growing at some point).
+ */
+static void test_sawtooth_aliasing(void)
+{
+	static double ts[60], vs[60];
+	int bad = 0;
+
+	for (int ph = 0; ph < 130; ph++) {
+		for (int i = 0; i < 60; i++) {
+			ts[i] = ph * 0.01 + 0.5 * (i + 1);
+			vs[i] = growth_saw(ts[i]);
+		}
+		for (size_t n = LT_MIN_SAMPLES; n <= 60; n++) {
+			struct lt_trend_result r;
+
+			analysis__classify(ts, vs, n, &lt_trend_bytes, &r);
+			bad += r.trend == LT_TREND_GROWING;
+		}
+	}
+	ASSERT_EQ(bad, 0, "an aliased sawtooth is never growing");
+}
+
 TEST_MAIN(TEST(test_leaks), TEST(test_not_leaks), TEST(test_small_rise),
-	  TEST(test_noisy_leaks_many_seeds), TEST(test_proc_view), TEST(test_node_view))
+	  TEST(test_noisy_leaks_many_seeds), TEST(test_proc_view), TEST(test_min_samples),
+	  TEST(test_rise_bounds), TEST(test_warmup), TEST(test_rss_bounds),
+	  TEST(test_fragmentation_stable), TEST(test_node_view), TEST(test_sawtooth_aliasing))

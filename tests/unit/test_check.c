@@ -127,7 +127,7 @@ static void test_growing(void)
 	ASSERT_EQ(check__result(&c, &r, &res), LT_EXIT_OK, "too early: passes");
 	ASSERT_TRUE(res.too_early, "too early");
 	text = render(&r, &res);
-	ASSERT_CONTAINS(text, "too few samples for any trend (fewer than 4)", "too early said");
+	ASSERT_CONTAINS(text, "too few samples for any trend (fewer than 6)", "too early said");
 	free(text);
 	check__free_result(&res);
 

@@ -41,14 +41,14 @@ struct fixture {
 	int named;
 };
 
-/* Two processes: 100 leaks 10,000 B a sample on one stack; 200 holds a socket and a steady block. */
+/* Two processes: 100 leaks 100,000 B a sample on one stack; 200 holds a socket and a steady block. */
 static void sample_at(struct fixture *fx, struct lt_history *h, int t, bool final)
 {
 	memset(fx->rows, 0, sizeof(fx->rows));
 	fx->rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7,
-				       .bytes = 10000 * (t + 1), .count = t + 1, .delta = 10000,
+				       .bytes = 100000 * (t + 1), .count = t + 1, .delta = 100000,
 				       .allocs = 1, .total_allocs = t + 1,
-				       .total_alloc_bytes = 10000 * (t + 1), .age_s = t,
+				       .total_alloc_bytes = 100000 * (t + 1), .age_s = t,
 				       .ips = leak_ips, .nips = 3 };
 	fx->rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 200, .stack_id = 9,
 				       .bytes = 512, .count = 1, .total_allocs = 1,
@@ -119,9 +119,9 @@ static void test_build_from_arrays(void)
 	ASSERT_EQ(r.nprocs, 2, "both processes");
 	ASSERT_EQ(r.procs[0].pid, 100, "processes sorted by pid");
 	ASSERT_STREQ(r.procs[1].label, "pid 200 (db) in docker:abc", "label with the container");
-	ASSERT_EQ(r.procs[0].heap, 60000, "a process's heap is the sum of its rows");
+	ASSERT_EQ(r.procs[0].heap, 600000, "a process's heap is the sum of its rows");
 	ASSERT_EQ(r.procs[1].sockets, 1, "and its sockets");
-	ASSERT_EQ(r.total_bytes, 60512, "heap total");
+	ASSERT_EQ(r.total_bytes, 600512, "heap total");
 	ASSERT_EQ(r.stats[LT_STAT_STACK_MAP_FULL], 3, "counters copied");
 	ASSERT_TRUE(fabs(r.elapsed_s - 6) < 1e-9, "elapsed from start and now");
 	ASSERT_TRUE(fabs(r.baseline_s - 1) < 1e-9, "the baseline is the first record's time");
@@ -129,8 +129,8 @@ static void test_build_from_arrays(void)
 	ASSERT_TRUE(leak != NULL, "the leak's row");
 	if (leak) {
 		ASSERT_EQ(leak->trend, LT_TREND_GROWING, "a steady rise is growing");
-		ASSERT_TRUE(fabs(leak->rate - 10000) < 1e-6, "10,000 B/s");
-		ASSERT_EQ(leak->growth, 50000, "growth since the baseline sample (10,000 B then)");
+		ASSERT_TRUE(fabs(leak->rate - 100000) < 1e-6, "100,000 B/s");
+		ASSERT_EQ(leak->growth, 500000, "growth since the baseline sample (100,000 B then)");
 		ASSERT_STREQ(leak->comm, "svc", "row named after its process");
 		ASSERT_EQ(leak->nframes, 3, "its frames, from the raw stack");
 		ASSERT_STREQ(leak->frames ? leak->frames[0].func : NULL, "fn_1010_100",
@@ -165,7 +165,7 @@ static void test_groups_and_no_namer(void)
 		const struct lt_row *g = &r.groups[i];
 
 		if (g->kind == LT_ROW_HEAP && !strcmp(g->group, "host"))
-			ASSERT_EQ(g->bytes, 10000, "the host's heap group");
+			ASSERT_EQ(g->bytes, 100000, "the host's heap group");
 		else if (g->kind == LT_ROW_HEAP)
 			ASSERT_EQ(g->bytes, 512, "the container's heap group");
 	}
@@ -217,11 +217,11 @@ static void test_final_names_growing(void)
 
 	for (int t = 0; t <= 6; t++) {
 		rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7,
-					   .bytes = 10000 * (t + 1), .count = t + 1, .delta = 10000,
+					   .bytes = 100000 * (t + 1), .count = t + 1, .delta = 100000,
 					   .allocs = 1, .total_allocs = t + 1, .age_s = t,
 					   .ips = leak_ips, .nips = 3 };
 		rows[1] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 200, .stack_id = 9,
-					   .bytes = 5000 * (t + 1), .count = t + 1, .delta = 5000,
+					   .bytes = 50000 * (t + 1), .count = t + 1, .delta = 50000,
 					   .allocs = 1, .total_allocs = t + 1, .age_s = t,
 					   .ips = slow_ips, .nips = 2 };
 		in.now = 100 + t;
@@ -314,5 +314,52 @@ static void test_node_parts(void)
 	history__free(h);
 }
 
+/*
+ * A process kept after its exit (departed.h) in the final report: its sums are those it came
+ * with (its rows are not added again), its rows keep the rate and trend they had at its exit,
+ * go into no series of the history, and are named, all of them, beyond the table's top.
+ */
+static void test_kept_at_exit(void)
+{
+	static const __u64 ips[] = { 0x6060 };
+	struct lt_history *h = history__new(60);
+	struct lt_row rows[3];
+	struct lt_proc procs[2] = {
+		{ .pid = 100, .comm = "svc", .exit_s = -1 },
+		{ .pid = 300, .comm = "job", .exited = true, .at_exit = true, .exit_s = 2.5,
+		  .heap = 9000, .sockets = 1 },
+	};
+	int named = 0;
+	struct lt_report_input in = {
+		.rows = rows, .nrows = 3, .procs = procs, .nprocs = 2, .history = h,
+		.name_stack = fake_namer, .namer_ctx = &named, .start = 99, .now = 110,
+		.interval_s = 1, .top_n = 1, .scope = LT_SCOPE_KIND_CGROUP, .final = true,
+	};
+	struct lt_series s;
+	struct lt_report r;
+
+	rows[0] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 100, .stack_id = 7, .bytes = 500000,
+				   .count = 5, .total_allocs = 5, .age_s = 1, .ips = leak_ips,
+				   .nips = 3 };
+	for (int i = 1; i < 3; i++)
+		rows[i] = (struct lt_row){ .kind = LT_ROW_HEAP, .pid = 300, .stack_id = 20 + i,
+					   .bytes = 3000 * i, .count = i, .total_allocs = i,
+					   .age_s = 0.5, .ips = ips, .nips = 1, .rate = 42,
+					   .trend = LT_TREND_STEADY, .growth = 3000 * i };
+	ASSERT_EQ(build(&r, &in), 0, "build");
+	ASSERT_EQ(report__proc(&r, 300)->heap, 9000, "its sums as they came, not added again");
+	ASSERT_EQ(report__proc(&r, 100)->heap, 500000, "a live process's sums from its rows");
+	ASSERT_EQ(find_row(&r, 300, 22)->trend, LT_TREND_STEADY, "its trend at exit");
+	ASSERT_TRUE(find_row(&r, 300, 22)->rate == 42, "its rate at exit");
+	ASSERT_EQ(find_row(&r, 300, 21)->nframes, 1, "named, beyond the table's top row");
+	ASSERT_EQ(find_row(&r, 300, 22)->nframes, 1, "every row of it");
+	history__get(h, &(struct lt_series_key){ LT_ROW_HEAP, 300, 22 }, &s);
+	ASSERT_EQ(s.n, 0, "no series for it in the history");
+	history__get(h, &(struct lt_series_key){ LT_ROW_HEAP, 100, 7 }, &s);
+	ASSERT_EQ(s.n, 1, "a live row's series");
+	report__free(&r);
+	history__free(h);
+}
+
 TEST_MAIN(TEST(test_build_from_arrays), TEST(test_groups_and_no_namer), TEST(test_empty_sample),
-	  TEST(test_final_names_growing), TEST(test_node_parts))
+	  TEST(test_final_names_growing), TEST(test_node_parts), TEST(test_kept_at_exit))

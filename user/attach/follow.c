@@ -16,11 +16,14 @@
 
 #include "check.h"
 #include "collector.h"
+#include "departed.h"
 #include "leaktop.skel.h"
 #include "events.h"
 #include "launch.h"
 #include "regions.h"
 #include "registry.h"
+#include "report.h"
+#include "sample.h"
 #include "session.h"
 #include "symbolizer.h"
 #include "perfmap.h"
@@ -66,14 +69,15 @@ static void unwind_forget(void *ctx, struct lt_proc_rec *p)
 }
 
 /*
- * Names: -p's processes, and those of a scope that keeps exited processes (a launched command's:
- * what they leaked is reported after they exit), at every look; another scope's once they
+ * Names: -p's processes, those of a scope that keeps exited processes (a launched command's:
+ * what they leaked is reported after they exit) and a cgroup's (eager_names: one that exits
+ * between two reports is still named in the final report), at every look; --all's once they
  * were named (names are lazy there).
  */
 static int names_look(void *ctx, struct lt_proc_rec *p, const struct lt_maps *maps)
 {
 	struct lt_session *s = ctx;
-	bool eager = s->scope.ops->strict || s->scope.ops->keeps_exited;
+	bool eager = s->scope.ops->strict || s->scope.ops->keeps_exited || s->scope.ops->eager_names;
 
 	/*
 	 * A scope names a process once it has something to show, but --fail-on leak may have to
@@ -262,10 +266,10 @@ static void regions_forget(void *ctx, struct lt_proc_rec *p)
  * new program, nor left the scope), what it still holds is held at its exit: named now, while
  * its names are known (the names concern forgets it after this one).
  */
-static void held_at_exit(void *ctx, uint32_t tgid, uint64_t stack_id, const struct lt_totals *t)
+static void held_at_exit(struct lt_session *s, const struct lt_purged_heap *h)
 {
-	struct lt_session *s = ctx;
-	const struct lt_proc_rec *p = registry__find(s->reg, tgid);
+	const struct lt_proc_rec *p = registry__find(s->reg, h->tgid);
+	const struct lt_totals *t = &h->totals;
 	int64_t count = (int64_t)((t->allocs - t->frees + LT_COUNT_ONE / 2) / LT_COUNT_ONE);
 	const struct lt_stack *st;
 	struct lt_frame *frames = NULL;
@@ -273,22 +277,82 @@ static void held_at_exit(void *ctx, uint32_t tgid, uint64_t stack_id, const stru
 
 	if (!p || !p->t.exited || count <= 0)
 		return;
-	st = collector__stack(s->collector, stack_id);
+	st = collector__stack(s->collector, h->stack_id);
 	if (st && st->len)
-		frames__name_stack(&s->frames, tgid, st->ips, st->len, &frames, &n);
-	check__on_exit(&s->check, tgid, p->t.comm, (int64_t)(t->alloc_bytes - t->free_bytes),
+		frames__name_stack(&s->frames, h->tgid, st->ips, st->len, &frames, &n);
+	check__on_exit(&s->check, h->tgid, p->t.comm, (int64_t)(t->alloc_bytes - t->free_bytes),
 		       count, frames, n);
 	free(frames);
 }
 
+/* A process forgotten because it exited (not because it ran a new program or left the scope). */
+static struct lt_proc_rec *exited_rec(struct lt_session *s, pid_t pid)
+{
+	struct lt_proc_rec *p = registry__find(s->reg, pid);
+
+	if (!p || !p->gone || !target__exited(&p->t))
+		return NULL;
+	if (!p->exit_at)
+		p->exit_at = now_mono(); /* seen by a rescan, not by its exit event */
+	return p;
+}
+
+/*
+ * Keep what a process held at its exit for the final report (departed.h): its rows from what
+ * the purge deleted and from its regions, annotated from the history, their stacks named now,
+ * while the names, regions and Python state of the process are still there (the concerns after
+ * this one forget them).
+ */
+static void keep_exited(struct lt_session *s, const struct lt_proc_rec *p,
+			const struct lt_purged *got)
+{
+	struct lt_proc proc = { .pid = p->t.pid, .exited = true, .exit_s = p->exit_at - s->start,
+				.go = allocators__is_go(s, p),
+				.calls = collector__calls(s->collector, p->t.pid) };
+	struct lt_frame **frames = NULL;
+	struct lt_row *rows = NULL;
+	size_t n = 0, *nframes = NULL;
+	int err;
+
+	snprintf(proc.comm, sizeof(proc.comm), "%s", p->t.comm);
+	if (p->in_container)
+		snprintf(proc.container, sizeof(proc.container), "%s", p->container.name);
+	err = sample__exited_rows(got, s->collector, s->regions, p->t.pid, p->exit_at, &rows, &n);
+	if (!err) {
+		frames = calloc(n + 1, sizeof(*frames));
+		nframes = calloc(n + 1, sizeof(*nframes));
+		err = frames && nframes ? 0 : -ENOMEM;
+	}
+	if (!err)
+		report__annotate_exited(rows, n, s->history);
+	for (size_t i = 0; !err && i < n; i++) {
+		if (rows[i].nips && (rows[i].bytes || rows[i].count))
+			err = frames__name_stack(&s->frames, p->t.pid, rows[i].ips, rows[i].nips,
+						 &frames[i], &nframes[i]);
+	}
+	err = err ?: departed__add(s->departed, &proc, rows, frames, nframes, n);
+	if (err)
+		lt_warn("pid %d (%s) exited; what it held is not kept for the final report: %s",
+			p->t.pid, p->t.comm, strerror(-err));
+	for (size_t i = 0; frames && i < n; i++)
+		free(frames[i]);
+	free(frames);
+	free(nframes);
+	free(rows);
+}
+
 /*
  * The kernel maps' entries of the processes: one batch of deletes for all of them. A process
- * that ran a new program (not gone) keeps what the new program made since its exec.
+ * that ran a new program (not gone) keeps what the new program made since its exec. What the
+ * ones that exited held is kept first, for the final report (a scope's) and for --fail-on
+ * leak (-p keeps its exited processes to the end, unpurged).
  */
 static void kernel_forget(void *ctx, const pid_t *pids, size_t n)
 {
 	struct lt_session *s = ctx;
 	int64_t *keep = calloc(n + 1, sizeof(*keep));
+	bool fail_on = s->check.on == LT_FAIL_LEAK, exited = false;
+	struct lt_purged got = { 0 };
 	uint64_t allocs = 0;
 
 	for (size_t i = 0; keep && i < n; i++) {
@@ -296,11 +360,22 @@ static void kernel_forget(void *ctx, const pid_t *pids, size_t n)
 
 		keep[i] = p && !p->gone ? p->exec_gen : -1;
 	}
+	for (size_t i = 0; s->departed && i < n && !exited; i++)
+		exited = exited_rec(s, pids[i]) != NULL;
 	/* Out of memory: the new program's entries go too, rather than the old one's staying. */
 	if (s->collector &&
 	    !collector__purge(s->collector, (const uint32_t *)pids, keep, n, &allocs,
-			      s->check.on == LT_FAIL_LEAK ? held_at_exit : NULL, s))
+			      fail_on || exited ? &got : NULL))
 		s->self.purged_allocs += allocs;
+	for (size_t i = 0; fail_on && i < got.nheap; i++)
+		held_at_exit(s, &got.heap[i]);
+	for (size_t i = 0; exited && i < n; i++) {
+		const struct lt_proc_rec *p = exited_rec(s, pids[i]);
+
+		if (p)
+			keep_exited(s, p, &got);
+	}
+	collector__purged_free(&got);
 	free(keep);
 	s->stacks_gc_due = true;
 }
@@ -365,12 +440,29 @@ static void add_found(struct lt_session *s, pid_t pid, double at, int64_t exec_g
 	p->exec_gen = exec_gen;
 	p->old_gens = exec_gen >= 0;
 	registry__look(s->reg, p);
-	if (!s->loaded)
-		return;
-	if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP)
-		lt_info(0, "tracing pid %d (%s), new in %s", pid, p->t.comm, s->scope.name);
-	else
-		lt_info(1, "tracing pid %d (%s), new", pid, p->t.comm);
+	p->announce = s->loaded;
+}
+
+/*
+ * Upload the unwind tables of the processes just found, then say that each is traced: a
+ * caller may wait for the line and make the process allocate at once, and its stacks must be
+ * walked by its tables from then on.
+ */
+static void sync_found(struct lt_session *s)
+{
+	loader__sync_unwind(s);
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct lt_proc_rec *p = registry__at(s->reg, i);
+
+		if (!p->announce)
+			continue;
+		p->announce = false;
+		if (s->scope.ops->kind == LT_SCOPE_KIND_CGROUP)
+			lt_info(0, "tracing pid %d (%s), new in %s", p->t.pid, p->t.comm,
+				s->scope.name);
+		else
+			lt_info(1, "tracing pid %d (%s), new", p->t.pid, p->t.comm);
+	}
 }
 
 /* The processes of the scope now: new ones added, vanished ones marked gone. */
@@ -395,7 +487,7 @@ static void scan_scope(struct lt_session *s)
 		}
 	}
 	free(pids);
-	loader__sync_unwind(s);
+	sync_found(s);
 }
 
 void follow__reexamine(struct lt_session *s)
@@ -434,6 +526,7 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 	case LT_EV_EXIT:
 		if (p) {
 			p->t.exited = true;
+			p->exit_at = ev->ts_ns / 1e9; /* bpf_ktime_get_ns: CLOCK_MONOTONIC */
 			p->gone = s->scope.ops->follows && !s->scope.ops->keeps_exited;
 		}
 		break;
@@ -516,7 +609,7 @@ void follow__settle(struct lt_session *s)
 	for (size_t i = 0; i < s->nfound; i++)
 		add_found(s, s->found[i].pid, s->found[i].at, s->found[i].exec_gen);
 	if (s->nfound)
-		loader__sync_unwind(s);
+		sync_found(s);
 	s->nfound = 0;
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		struct lt_proc_rec *p = registry__at(s->reg, i);

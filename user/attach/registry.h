@@ -39,6 +39,8 @@ struct lt_proc_rec {
 	double started_at;		/* when it began its program, if after leaktop started; 0 */
 	bool started_unprobed;		/* it ran before one of its allocators was probed */
 	bool gone;			/* it exited or left the scope: to be purged */
+	double exit_at;			/* when it exited (CLOCK_MONOTONIC seconds); 0 unknown */
+	bool announce;			/* found while loaded: said once its tables are uploaded */
 	int maps_err;			/* the last look could not read its mappings: -errno */
 	double looked_at;		/* when the last look began (CLOCK_MONOTONIC seconds) */
 	void *state[LT_CONCERNS_MAX];	/* each concern's own, by the id registry__concern gave */

@@ -242,6 +242,7 @@ static const struct lt_scope_ops scope_pids = {
 	.links = LT_LINKS_PID,
 	.max_procs = LT_MAX_TARGETS,
 	.strict = true,
+	.eager_names = true,
 };
 
 static const struct lt_scope_ops scope_all = {
@@ -261,6 +262,7 @@ static const struct lt_scope_ops scope_cgroup = {
 	.links = LT_LINKS_AUTO,
 	.max_procs = LT_MAX_SCOPE_PROCS,
 	.follows = true,
+	.eager_names = true,
 	.reexamine_s = LT_REEXAMINE_S,
 	.resolve = cgroup_resolve,
 	.list = cgroup_list,

@@ -29,6 +29,11 @@ struct lt_scope_ops {
 	bool strict;		/* a named process leaktop cannot trace is an error */
 	bool keeps_exited;	/* an exited process stays until the final report (not purged) */
 	enum lt_links links;	/* how allocator files are probed (cli.h), unless the user chose */
+	/*
+	 * Names every process at each look (else only once a report named it): one that exits
+	 * between two reports is still named in the final report. Not for a host's thousands.
+	 */
+	bool eager_names;
 	double reexamine_s;	/* known processes' mappings looked at again; 0: each interval */
 	/* Resolve the scope's cgroup and name: 0, or -errno with the reason said. NULL: none. */
 	int (*resolve)(struct lt_target_scope *s, const struct lt_config *cfg);

@@ -6,15 +6,23 @@
 
 /* docs/VERDICTS.md gives the reasons for these numbers. */
 const struct lt_trend_params lt_trend_bytes = {
-	.min_rise = 16 * 1024,
+	.min_rise = 64 * 1024,
 	.min_rise_frac = 0.05,
 	.fall_frac = 0.5,
 	.steady_frac = 0.10,
 };
 
 const struct lt_trend_params lt_trend_counts = {
-	.min_rise = 2,
+	.min_rise = 4,
 	.min_rise_frac = 0.05,
+	.fall_frac = 0.5,
+	.steady_frac = 0.10,
+};
+
+/* RSS moves by whole pages and with every library touched: it needs a larger rise. */
+const struct lt_trend_params lt_trend_rss = {
+	.min_rise = LT_RSS_MIN_RISE,
+	.min_rise_frac = LT_RSS_MIN_RISE_FRAC,
 	.fall_frac = 0.5,
 	.steady_frac = 0.10,
 };
@@ -89,11 +97,24 @@ static size_t cycles(const double *v, size_t n, double amp)
 	return count;
 }
 
+/*
+ * Still rising at the end of the window: the slope over its last half (at least 3 samples) is
+ * at least half the whole window's. A warm-up that levels off early in the window is not.
+ */
+static bool still_rising(const double *t, const double *v, size_t n, double slope)
+{
+	size_t half = n / 2 < 3 ? 3 : n / 2;
+
+	if (half > n)
+		half = n;
+	return analysis__slope(t + n - half, v + n - half, half) >= 0.5 * slope;
+}
+
 void analysis__classify(const double *t, const double *v, size_t n,
 			const struct lt_trend_params *p, struct lt_trend_result *out)
 {
 	double range, first, mid, last, need;
-	size_t zeros = 0, third;
+	size_t zeros = 0, third, teeth;
 
 	memset(out, 0, sizeof(*out));
 	out->trend = LT_TREND_NEW;
@@ -117,13 +138,14 @@ void analysis__classify(const double *t, const double *v, size_t n,
 
 	range = out->max - out->min;
 	need = fmax(p->min_rise, p->min_rise_frac * out->max);
+	teeth = cycles(v, n, p->fall_frac * range);
 	if (zeros * 2 >= n && v[n - 1] <= 0.1 * out->max)
 		out->trend = LT_TREND_TRANSIENT;
 	else if (out->slope > 0 && out->floor_rise >= need &&
-		 mid - first >= 0.15 * out->floor_rise && last - mid >= 0.15 * out->floor_rise)
+		 mid - first >= 0.15 * out->floor_rise && last - mid >= 0.15 * out->floor_rise &&
+		 still_rising(t, v, n, out->slope) && (!teeth || teeth >= LT_SAWTOOTH_MIN_CYCLES))
 		out->trend = LT_TREND_GROWING;
-	else if (range >= fmax(p->min_rise, p->steady_frac * out->max) &&
-		 cycles(v, n, p->fall_frac * range))
+	else if (range >= fmax(p->min_rise, p->steady_frac * out->max) && teeth)
 		out->trend = LT_TREND_SAWTOOTH;
 	else
 		out->trend = LT_TREND_STEADY;
@@ -132,7 +154,8 @@ void analysis__classify(const double *t, const double *v, size_t n,
 void analysis__proc_view(const double *t, const double *rss, const double *tracked, size_t n,
 			 struct lt_proc_view *out)
 {
-	double span, mean = 0, rise, noise;
+	struct lt_trend_result r, k;
+	double mean = 0, change, noise;
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = LT_PROC_TOO_EARLY;
@@ -140,16 +163,20 @@ void analysis__proc_view(const double *t, const double *rss, const double *track
 		return;
 	out->rss_rate = analysis__slope(t, rss, n);
 	out->tracked_rate = analysis__slope(t, tracked, n);
-	span = t[n - 1] - t[0];
+	out->span_s = t[n - 1] - t[0];
 	for (size_t i = 0; i < n; i++)
 		mean += rss[i] / n;
-	rise = out->rss_rate * span;
-	noise = fmax(1 << 20, 0.02 * mean);
-	if (rise <= -noise)
+	analysis__classify(t, rss, n, &lt_trend_rss, &r);
+	analysis__classify(t, tracked, n, &lt_trend_bytes, &k);
+	out->rss_rise = r.floor_rise;
+	out->tracked_rise = k.floor_rise;
+	change = out->rss_rate * out->span_s;
+	noise = fmax(LT_RSS_MIN_RISE, LT_RSS_MIN_RISE_FRAC * mean);
+	if (change <= -noise)
 		out->verdict = LT_PROC_RSS_SHRINKS;
-	else if (rise < noise)
+	else if (r.trend != LT_TREND_GROWING)
 		out->verdict = LT_PROC_RSS_STEADY;
-	else if (out->tracked_rate >= 0.5 * out->rss_rate)
+	else if (out->tracked_rise >= 0.5 * out->rss_rise)
 		out->verdict = LT_PROC_TRACKED_EXPLAINS;
 	else
 		out->verdict = LT_PROC_UNTRACKED_GROWTH;

@@ -18,7 +18,22 @@ enum lt_trend {
 	LT_TREND_TRANSIENT, /* held only briefly: zero at most samples */
 };
 
-#define LT_MIN_SAMPLES 4
+/*
+ * Samples a verdict needs: fewer, and a stack is "new" and a process "too early". At the
+ * default 5 s interval that is half a minute.
+ */
+#define LT_MIN_SAMPLES 6
+
+/*
+ * A series that rises and falls back is called growing only once the window holds this many
+ * of its cycles: with fewer, each third holds too few troughs, and where the samples happened
+ * to fall in the teeth can look like a rising floor.
+ */
+#define LT_SAWTOOTH_MIN_CYCLES 5
+
+/* RSS grows when its floor rises by this much over the window, and this fraction of its peak. */
+#define LT_RSS_MIN_RISE (4.0 * 1024 * 1024)
+#define LT_RSS_MIN_RISE_FRAC 0.02
 
 struct lt_trend_params {
 	double min_rise;      /* smallest rise of the floor that counts, in units (bytes) */
@@ -27,8 +42,8 @@ struct lt_trend_params {
 	double steady_frac;   /* a range within this fraction of the peak is steady */
 };
 
-/* The thresholds for bytes and for counts (sockets); docs/VERDICTS.md explains them. */
-extern const struct lt_trend_params lt_trend_bytes, lt_trend_counts;
+/* The thresholds for bytes, counts (sockets) and RSS; docs/VERDICTS.md explains them. */
+extern const struct lt_trend_params lt_trend_bytes, lt_trend_counts, lt_trend_rss;
 
 struct lt_trend_result {
 	enum lt_trend trend;
@@ -59,12 +74,17 @@ struct lt_proc_view {
 	enum lt_proc_verdict verdict;
 	double rss_rate;	/* bytes per second */
 	double tracked_rate;	/* heap + mmap, bytes per second */
+	double rss_rise;	/* rise of RSS's floor over the window (analysis__classify) */
+	double tracked_rise;	/* ... and of the tracked memory's */
+	double span_s;		/* the window the verdict is drawn from */
 };
 
 /*
- * RSS and tracked (heap + mmap) series over the same times. RSS counts as growing when its
- * fitted rise over the window is at least 1 MiB and 2% of its mean; the tracked memory
- * explains it when it grows at half RSS's rate or more.
+ * RSS and tracked (heap + mmap) series over the same times. With LT_MIN_SAMPLES or more, RSS
+ * grows when its series is "growing" by the stack rule with RSS's thresholds (a floor rising
+ * by LT_RSS_MIN_RISE and LT_RSS_MIN_RISE_FRAC of its peak, in both halves, still at the end),
+ * and shrinks when its fitted change falls by as much; the tracked memory explains a growth
+ * when its floor rose by half RSS's or more.
  */
 void analysis__proc_view(const double *t, const double *rss, const double *tracked, size_t n,
 			 struct lt_proc_view *out);

@@ -190,7 +190,8 @@ static int held_rows(const struct lt_report *r, struct lt_check_result *res)
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_proc *p = report__proc(r, all[i]->pid);
 
-		if (!p || !p->exited || all[i]->count <= 0)
+		/* A process kept after its purge (departed.h): check__on_exit() had its stacks. */
+		if (!p || !p->exited || p->at_exit || all[i]->count <= 0)
 			continue;
 		if (check__runtime_own(all[i]->frames, all[i]->nframes)) {
 			res->runtime_blocks += all[i]->count;
@@ -207,20 +208,31 @@ static int held_rows(const struct lt_report *r, struct lt_check_result *res)
 int check__result(const struct lt_check *c, const struct lt_report *r,
 		  struct lt_check_result *res)
 {
-	size_t early = 0;
+	size_t early = 0, judged = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->on = c->on;
 	if (c->on == LT_FAIL_OFF)
 		return LT_EXIT_OK;
 	for (size_t i = 0; i < r->nprocs; i++) {
-		early += r->procs[i].view.verdict == LT_PROC_TOO_EARLY;
+		/* One kept after its purge has no verdict of its own: its trends were its exit's. */
+		judged += !r->procs[i].at_exit;
+		early += !r->procs[i].at_exit && r->procs[i].view.verdict == LT_PROC_TOO_EARLY;
 		res->procs_exited += r->procs[i].exited;
 	}
-	res->too_early = r->nprocs && early == r->nprocs;
+	res->too_early = judged && early == judged;
 	res->growing = report__select(r, growing, report__cmp_rate, &res->ngrowing);
 	if (!res->growing)
 		return -ENOMEM;
+	/* Not the stacks of a process kept after its purge: they grew no more once it exited. */
+	for (size_t i = 0, n = res->ngrowing; i < n; i++) {
+		const struct lt_proc *p = report__proc(r, res->growing[i]->pid);
+
+		if (p && p->at_exit)
+			res->ngrowing--;
+		else
+			res->growing[i - (n - res->ngrowing)] = res->growing[i];
+	}
 	if (c->on == LT_FAIL_LEAK) {
 		if (held_rows(r, res))
 			goto nomem;

@@ -473,28 +473,84 @@ out:
 	return err;
 }
 
-struct held_ctx {
-	lt_held_fn fn;
-	void *ctx;
+/* Where purge_map's `seen` puts what it is shown (collector__purge's `got`). */
+struct purge_sink {
+	struct lt_purged *got;
+	struct lt_hashmap oldest; /* age_key() -> ts, of the deleted allocations and sockets */
+	size_t cap_heap, cap_socks;
+	int err;
 };
+
+static void alloc_seen(const void *key, const void *val, void *ctx)
+{
+	const struct lt_alloc_key *k = key;
+	const struct lt_alloc *a = val;
+	struct purge_sink *s = ctx;
+
+	note_oldest(&s->oldest, age_key(k->tgid, 0, a->stack_id), a->ts_ns);
+}
+
+static void sock_seen(const void *key, const void *val, void *ctx)
+{
+	const struct lt_sock_key *k = key;
+	const struct lt_sock *so = val;
+	struct purge_sink *s = ctx;
+
+	note_oldest(&s->oldest, age_key(k->tgid, so->kind + 1, so->stack_id), so->ts_ns);
+}
 
 static void totals_seen(const void *key, const void *val, void *ctx)
 {
 	const struct lt_totals_key *k = key;
-	const struct held_ctx *h = ctx;
+	struct purge_sink *s = ctx;
+	struct lt_purged *g = s->got;
+	struct lt_purged_heap *h;
 
-	h->fn(h->ctx, k->tgid, k->stack_id, val);
+	if (lt_grow((void **)&g->heap, &s->cap_heap, g->nheap, sizeof(*g->heap))) {
+		s->err = -ENOMEM;
+		return;
+	}
+	h = &g->heap[g->nheap++];
+	*h = (struct lt_purged_heap){ .tgid = k->tgid, .stack_id = k->stack_id,
+				      .totals = *(const struct lt_totals *)val };
+	hashmap__get(&s->oldest, age_key(k->tgid, 0, k->stack_id), &h->oldest_ns);
+}
+
+static void sock_totals_seen(const void *key, const void *val, void *ctx)
+{
+	const struct lt_sock_totals_key *k = key;
+	struct purge_sink *s = ctx;
+	struct lt_purged *g = s->got;
+	struct lt_sock_row *r;
+
+	if (lt_grow((void **)&g->socks, &s->cap_socks, g->nsocks, sizeof(*g->socks))) {
+		s->err = -ENOMEM;
+		return;
+	}
+	r = &g->socks[g->nsocks++];
+	*r = (struct lt_sock_row){ .tgid = k->tgid, .kind = k->kind, .stack_id = k->stack_id,
+				   .now = *(const struct lt_sock_totals *)val };
+	hashmap__get(&s->oldest, age_key(k->tgid, k->kind + 1, k->stack_id), &r->oldest_ns);
+}
+
+void collector__purged_free(struct lt_purged *p)
+{
+	free(p->heap);
+	free(p->socks);
+	memset(p, 0, sizeof(*p));
 }
 
 /* collector__purge(), or with `gens_only` the heap's blocks and totals of older programs. */
 static int purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen, size_t n,
-		 uint64_t *allocs, lt_held_fn held, void *ctx, bool gens_only)
+		 uint64_t *allocs, struct lt_purged *got, bool gens_only)
 {
-	struct held_ctx h = { .fn = held, .ctx = ctx };
+	struct purge_sink sink = { .got = got };
 	struct lt_hashmap gone = { 0 };
 	long a, r = 0;
 
 	*allocs = 0;
+	if (got)
+		memset(got, 0, sizeof(*got));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = keep_gen && keep_gen[i] >= 0 ? (uint64_t)keep_gen[i] + 1 : 0;
 
@@ -503,33 +559,40 @@ static int purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *k
 			return -ENOMEM;
 		}
 	}
+	/* Ages first (allocations, sockets), then the totals that carry them. */
 	a = purge_map(c->allocs_fd, sizeof(struct lt_alloc_key), sizeof(struct lt_alloc), &gone,
-		      offsetof(struct lt_alloc_key, gen), NULL, NULL);
+		      offsetof(struct lt_alloc_key, gen), got ? alloc_seen : NULL, &sink);
 	if (a >= 0)
 		*allocs = a;
 	r = a < 0 ? a : r;
-	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone,
-		      offsetof(struct lt_totals_key, gen), held ? totals_seen : NULL, &h);
-	r = a < 0 && !r ? a : r;
-	if (gens_only)
+	if (gens_only) {
+		a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals),
+			      &gone, offsetof(struct lt_totals_key, gen), NULL, NULL);
+		r = a < 0 && !r ? a : r;
 		goto out;
+	}
 	a = purge_map(c->sockets_fd, sizeof(struct lt_sock_key), sizeof(struct lt_sock), &gone, -1,
-		      NULL, NULL);
+		      got ? sock_seen : NULL, &sink);
+	r = a < 0 && !r ? a : r;
+	a = purge_map(c->totals_fd, sizeof(struct lt_totals_key), sizeof(struct lt_totals), &gone,
+		      offsetof(struct lt_totals_key, gen), got ? totals_seen : NULL, &sink);
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->sock_totals_fd, sizeof(struct lt_sock_totals_key),
-		      sizeof(struct lt_sock_totals), &gone, -1, NULL, NULL);
+		      sizeof(struct lt_sock_totals), &gone, -1, got ? sock_totals_seen : NULL,
+		      &sink);
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, -1, NULL, NULL);
 	r = a < 0 && !r ? a : r;
 out:
+	hashmap__free(&sink.oldest);
 	hashmap__free(&gone);
-	return r;
+	return r ?: sink.err;
 }
 
 int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
-		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx)
+		     size_t n, uint64_t *allocs, struct lt_purged *got)
 {
-	return purge(c, tgids, keep_gen, n, allocs, held, ctx, false);
+	return purge(c, tgids, keep_gen, n, allocs, got, false);
 }
 
 int collector__purge_old_gens(struct lt_collector *c, uint32_t tgid, uint32_t gen,
@@ -537,7 +600,7 @@ int collector__purge_old_gens(struct lt_collector *c, uint32_t tgid, uint32_t ge
 {
 	int64_t keep = gen;
 
-	return purge(c, &tgid, &keep, 1, allocs, NULL, NULL, true);
+	return purge(c, &tgid, &keep, 1, allocs, NULL, true);
 }
 
 int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nkeep,

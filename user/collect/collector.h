@@ -55,8 +55,26 @@ const struct lt_stack *collector__stack(struct lt_collector *c, uint64_t stack_i
 /* Drop and event counters summed over CPUs, as of the latest sample. */
 const uint64_t *collector__stats(const struct lt_collector *c);
 
-/* A heap stack's totals, as a purge deletes them. */
-typedef void (*lt_held_fn)(void *ctx, uint32_t tgid, uint64_t stack_id, const struct lt_totals *t);
+/* One heap stack's totals (of one exec generation) as a purge deleted them. */
+struct lt_purged_heap {
+	uint32_t tgid;
+	uint64_t stack_id;
+	struct lt_totals totals;
+	uint64_t oldest_ns;	/* its oldest live block then; 0 when none */
+};
+
+/*
+ * What a purge deleted: what processes still held at their exit, for the final report
+ * (departed.h) and --fail-on leak.
+ */
+struct lt_purged {
+	struct lt_purged_heap *heap;
+	size_t nheap;
+	struct lt_sock_row *socks;	/* `now` as deleted, `prev` zero, with the oldest open */
+	size_t nsocks;
+};
+
+void collector__purged_free(struct lt_purged *p);
 
 /*
  * Delete everything the kernel maps hold for the processes `tgids` (they exited, or ran a new
@@ -64,11 +82,12 @@ typedef void (*lt_held_fn)(void *ctx, uint32_t tgid, uint64_t stack_id, const st
  * program keeps the blocks and totals of its exec generation `keep_gen[i]` and of later ones
  * (what the new program made since, however soon, and what a program it ran after that made
  * before leaktop heard of that exec); -1, or a NULL `keep_gen`, keeps none. *allocs gets how
- * many live blocks went. `held`, when not NULL, sees each heap stack's totals before they go
- * (what a process still held at its exit, for --fail-on leak). 0 or -errno.
+ * many live blocks went. With `got`, what was deleted of the totals and sockets (their last
+ * values, their oldest live entries) is handed back there, to collector__purged_free(). 0 or
+ * -errno.
  */
 int collector__purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *keep_gen,
-		     size_t n, uint64_t *allocs, lt_held_fn held, void *ctx);
+		     size_t n, uint64_t *allocs, struct lt_purged *got);
 
 /*
  * A process that ran new programs since it was looked at: the heap blocks and totals of the

@@ -337,6 +337,14 @@ static int build_containers(struct lt_report *r)
 	return 0;
 }
 
+/* A row of a process kept after its exit: its figures are those at exit, annotated then. */
+static bool at_exit(const struct lt_report *r, const struct lt_row *row)
+{
+	const struct lt_proc *p = report__proc(r, row->pid);
+
+	return p && p->at_exit;
+}
+
 /* Record this sample of every row, group, process and container (see report__record). */
 static void record(const struct lt_report *r, bool final, double now, struct lt_history *h)
 {
@@ -349,6 +357,8 @@ static void record(const struct lt_report *r, bool final, double now, struct lt_
 		const struct lt_row *row = i < r->nrows ? &r->rows[i] : &r->groups[i - r->nrows];
 		struct lt_series_key k = key_of(row);
 
+		if (i < r->nrows && at_exit(r, row))
+			continue; /* its series ended at its exit */
 		history__put(h, &k, row_value(row));
 		if (baseline && row_value(row))
 			history__set_baseline(h, &k, row_value(row));
@@ -385,24 +395,37 @@ static double per_call(const struct lt_report *r, const struct lt_row *row)
 	return p && p->calls ? row_value(row) / p->calls : -1;
 }
 
-/* A row's rate, trend and growth from its series. */
-static void annotate_row(struct lt_report *r, const struct lt_report_input *in,
-			 struct lt_row *row, struct lt_trend_result *tr)
+/* A row's rate, trend and growth from its series; the span of the series. */
+static double classify_row(struct lt_history *h, struct lt_row *row, struct lt_trend_result *tr)
 {
 	struct lt_series_key k = key_of(row);
 	struct lt_series s;
 
-	history__get(in->history, &k, &s);
+	history__get(h, &k, &s);
 	analysis__classify(s.t, s.v, s.n,
 			   report__is_socket(row->kind) ? &lt_trend_counts : &lt_trend_bytes, tr);
 	row->rate = tr->slope;
 	row->trend = tr->trend;
-	row->growth = (int64_t)row_value(row) - llround(history__baseline(in->history, &k));
+	row->growth = (int64_t)row_value(row) - llround(history__baseline(h, &k));
 	if (!s.n && !row_value(row) && row->total_allocs &&
-	    history__samples(in->history) >= LT_MIN_SAMPLES)
+	    history__samples(h) >= LT_MIN_SAMPLES)
 		row->trend = LT_TREND_TRANSIENT; /* held nothing at any sample */
-	if (s.n)
-		r->window_s = fmax(r->window_s, s.t[s.n - 1] - s.t[0]);
+	return s.n ? s.t[s.n - 1] - s.t[0] : 0;
+}
+
+static void annotate_row(struct lt_report *r, const struct lt_report_input *in,
+			 struct lt_row *row, struct lt_trend_result *tr)
+{
+	r->window_s = fmax(r->window_s, classify_row(in->history, row, tr));
+}
+
+void report__annotate_exited(struct lt_row *rows, size_t n, struct lt_history *h)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lt_trend_result tr;
+
+		classify_row(h, &rows[i], &tr);
+	}
 }
 
 /* A node process's parts: their rates and trends, and the verdict on them. */
@@ -424,6 +447,8 @@ static void annotate(struct lt_report *r, const struct lt_report_input *in)
 		struct lt_row *row = &r->rows[i];
 		struct lt_trend_result tr;
 
+		if (at_exit(r, row))
+			continue; /* annotated at its exit */
 		annotate_row(r, in, row, &tr);
 		if (in->per_call && tr.trend == LT_TREND_GROWING)
 			row->per_call = per_call(r, row);
@@ -457,8 +482,8 @@ static void sum_procs(struct lt_report *r)
 		const struct lt_row *row = &r->rows[i];
 		struct lt_proc *p = (struct lt_proc *)report__proc(r, row->pid);
 
-		if (!p)
-			continue;
+		if (!p || p->at_exit)
+			continue; /* a process kept after its exit comes with its sums */
 		if (row->kind == LT_ROW_HEAP)
 			p->heap += row->bytes;
 		else if (report__is_mmap(row->kind))
@@ -591,8 +616,9 @@ static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 			free(sel);
 		}
 	}
+	/* ... and what processes that exited held at exit (a bounded number: departed.h). */
 	for (size_t i = 0; in->final && i < r->nrows && !err; i++) {
-		if (r->rows[i].trend == LT_TREND_GROWING)
+		if (r->rows[i].trend == LT_TREND_GROWING || at_exit(r, &r->rows[i]))
 			err = symbolize_row(&r->rows[i], in);
 	}
 	return err;
@@ -627,6 +653,8 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 	r->sort_outstanding = in->sort_outstanding;
 	r->per_call = in->per_call;
 	r->regions_dropped = in->regions_dropped;
+	r->exited_dropped = in->exited_dropped;
+	r->exited_rows_dropped = in->exited_rows_dropped;
 	r->scope = in->scope;
 	r->scope_name = in->scope_name;
 	r->host = in->host;

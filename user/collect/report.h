@@ -106,6 +106,10 @@ struct lt_proc {
 	pid_t pid;
 	char comm[17];
 	bool exited;
+	double exit_s;		/* exited: when, in seconds after attach; < 0 when not known */
+	bool at_exit;		/* exited and kept (departed.h): its rows and sums are what it
+				   held at exit, not counted again */
+	size_t stacks_not_kept;	/* at_exit: its smaller stacks, over LT_EXITED_MAX_ROWS */
 	bool go;		/* a Go program: its heap is not malloc's, and not traced */
 	bool started_unprobed;	/* it ran before one of its allocators was probed: its first
 				   allocations there may be missing */
@@ -182,6 +186,8 @@ struct lt_report {
 	size_t unwind_rows, unwind_bytes;  /* CFI unwind tables in the kernel; 0 without */
 	uint64_t js_named, js_unnamed;	   /* JavaScript functions named; frames left native */
 	uint64_t regions_dropped;	   /* mappings not kept: too many regions */
+	uint64_t exited_dropped;	   /* exited processes not kept for the final report */
+	uint64_t exited_rows_dropped;	   /* ... and stacks of theirs not kept */
 	enum lt_scope_kind scope;
 	const char *scope_name;		   /* the --cgroup path or --container name, or NULL */
 	const char *host;		   /* the host's name for labels (pprof), or NULL */
@@ -209,14 +215,19 @@ struct lt_report_input {
 	const struct lt_row *rows;	/* counters and js_mem only: no rate, trend, growth or
 					   frames yet */
 	size_t nrows;
-	const struct lt_proc *procs;	/* pid, comm, exited, go, container, rss, anon, calls,
-					   node (runs V8) */
+	/*
+	 * pid, comm, exited, exit_s, go, container, rss, anon, calls, node (runs V8); a process
+	 * kept after its exit (at_exit) also its sums, and its rows their rate, trend, growth and
+	 * age at exit.
+	 */
+	const struct lt_proc *procs;
 	size_t nprocs;
 	struct lt_history *history;	/* read by report__annotate(); report__record() feeds it */
 	lt_stack_namer_fn name_stack;	/* NULL: frames keep their addresses only */
 	void *namer_ctx;
 	uint64_t stats[LT_STAT__COUNT];
 	uint64_t regions_dropped;
+	uint64_t exited_dropped, exited_rows_dropped; /* see lt_report */
 	enum lt_scope_kind scope;
 	const char *scope_name;		/* NULL with -p */
 	const char *host;		/* the host's name, for labels; NULL: none */
@@ -251,6 +262,12 @@ struct lt_report_input {
 int report__build(struct lt_report *r, const struct lt_report_input *in);
 void report__record(const struct lt_report *r, const struct lt_report_input *in);
 int report__annotate(struct lt_report *r, const struct lt_report_input *in);
+
+/*
+ * Rows of a process about to be forgotten after its exit (departed.h): their rate, trend and
+ * growth from the history as it stands, the process's last samples.
+ */
+void report__annotate_exited(struct lt_row *rows, size_t n, struct lt_history *h);
 
 /* Whether a row has anything to show: something held, or activity (since attach, when final). */
 bool report__row_kept(const struct lt_row *row, bool final);

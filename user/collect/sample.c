@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "departed.h"
 #include "hashmap.h"
 #include "regions.h"
 #include "sample.h"
@@ -132,6 +133,7 @@ static void unknown_proc(struct lt_proc *p, pid_t pid)
 	char path[64], *comm;
 
 	p->pid = pid;
+	p->exit_s = -1;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	comm = read_file(path, NULL);
 	snprintf(p->comm, sizeof(p->comm), "%.*s", comm ? (int)strcspn(comm, "\n") : 1,
@@ -172,6 +174,7 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 		p->pid = t->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
 		p->exited = t->exited;
+		p->exit_s = t->exited ? t->exit_s : -1;
 		p->go = t->go;
 		p->node = t->v8;
 		p->started_unprobed = t->started_unprobed;
@@ -215,9 +218,29 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 			p->rss = p->anon = 0;
 	}
 	r->nprocs = n;
+	r->cap_procs = cap;
 out:
 	hashmap__free(&with_rows);
 	hashmap__free(&known);
+	return err;
+}
+
+/* The final report's processes kept after their exit, unless their pid is taken again. */
+static int add_departed(struct lt_sample *r, const struct lt_sample_sources *src, size_t *cap)
+{
+	pid_t *taken;
+	int err;
+
+	if (!src->final || !src->departed)
+		return 0;
+	taken = calloc(r->nprocs + 1, sizeof(*taken));
+	if (!taken)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nprocs; i++)
+		taken[i] = r->procs[i].pid;
+	err = departed__append(src->departed, taken, r->nprocs, &r->procs, &r->nprocs,
+			       &r->cap_procs, &r->rows, &r->nrows, cap);
+	free(taken);
 	return err;
 }
 
@@ -232,13 +255,119 @@ int sample__take(const struct lt_sample_sources *src, struct lt_sample *s,
 	err = err ?: add_mmap(s, src, &cap);
 	err = err ?: add_sockets(s, src, &cap);
 	err = err ?: fill_procs(s, src);
+	err = err ?: add_departed(s, src, &cap);
 	in->rows = s->rows;
 	in->nrows = s->nrows;
 	in->procs = s->procs;
 	in->nprocs = s->nprocs;
 	memcpy(in->stats, collector__stats(src->collector), sizeof(in->stats));
 	in->regions_dropped = src->regions ? regions__dropped(src->regions) : 0;
+	in->exited_dropped = departed__dropped_procs(src->departed);
+	in->exited_rows_dropped = departed__dropped_rows(src->departed);
 	return err;
+}
+
+int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
+			struct lt_regions *regions, pid_t pid, double exit_at,
+			struct lt_row **rows, size_t *n)
+{
+	struct lt_sample_sources src = { .collector = c, .now = exit_at };
+	struct lt_hashmap seen = { 0 }; /* stack id -> index in sums */
+	struct lt_purged_heap *sums = NULL;
+	size_t nsums = 0, cap_sums = 0;
+	struct lt_sample r = { 0 };
+	const struct lt_region_totals *t;
+	size_t cap = 0, nt = regions ? regions__totals(regions, &t) : 0;
+	uint64_t at;
+
+	*rows = NULL;
+	*n = 0;
+	/* One row per stack, its exec generations summed (a process that ran a new program). */
+	for (size_t i = 0; i < got->nheap; i++) {
+		const struct lt_purged_heap *h = &got->heap[i];
+		struct lt_purged_heap *sum;
+
+		if (h->tgid != (uint32_t)pid)
+			continue;
+		if (hashmap__get(&seen, h->stack_id, &at)) {
+			sum = &sums[at];
+			sum->totals.alloc_bytes += h->totals.alloc_bytes;
+			sum->totals.free_bytes += h->totals.free_bytes;
+			sum->totals.allocs += h->totals.allocs;
+			sum->totals.frees += h->totals.frees;
+			if (h->oldest_ns && (!sum->oldest_ns || h->oldest_ns < sum->oldest_ns))
+				sum->oldest_ns = h->oldest_ns;
+			continue;
+		}
+		if (lt_grow((void **)&sums, &cap_sums, nsums, sizeof(*sums)) ||
+		    hashmap__set(&seen, h->stack_id, nsums))
+			goto nomem;
+		sums[nsums++] = *h;
+	}
+	for (size_t i = 0; i < nsums; i++) {
+		const struct lt_purged_heap *h = &sums[i];
+		struct lt_row *row = new_row(&r, &cap);
+
+		if (!row)
+			goto nomem;
+		row->kind = LT_ROW_HEAP;
+		row->pid = pid;
+		row->stack_id = h->stack_id;
+		set_stack(row, &src);
+		row->bytes = (int64_t)(h->totals.alloc_bytes - h->totals.free_bytes);
+		row->count = blocks(h->totals.allocs - h->totals.frees);
+		row->total_allocs = blocks(h->totals.allocs);
+		row->total_frees = blocks(h->totals.frees);
+		row->total_alloc_bytes = h->totals.alloc_bytes;
+		row->age_s = age_of(&src, h->oldest_ns);
+	}
+	hashmap__free(&seen);
+	free(sums);
+	sums = NULL;
+	for (size_t i = 0; i < nt; i++) {
+		struct lt_row *row;
+
+		if (t[i].tgid != (uint32_t)pid)
+			continue;
+		row = new_row(&r, &cap);
+		if (!row)
+			goto nomem;
+		row->kind = t[i].anon ? LT_ROW_MMAP_ANON : LT_ROW_MMAP_FILE;
+		row->pid = pid;
+		row->stack_id = t[i].stack_id;
+		set_stack(row, &src);
+		row->bytes = t[i].bytes;
+		row->count = t[i].count;
+		row->total_allocs = t[i].maps;
+		row->total_frees = t[i].unmaps;
+		row->age_s = age_of(&src, t[i].oldest_ns);
+	}
+	for (size_t i = 0; i < got->nsocks; i++) {
+		const struct lt_sock_row *so = &got->socks[i];
+		struct lt_row *row;
+
+		if (so->tgid != (uint32_t)pid)
+			continue;
+		row = new_row(&r, &cap);
+		if (!row)
+			goto nomem;
+		row->kind = LT_ROW_SOCK + (so->kind < LT_SOCK__KINDS ? so->kind : LT_SOCK_OTHER);
+		row->pid = pid;
+		row->stack_id = so->stack_id;
+		set_stack(row, &src);
+		row->count = (int64_t)(so->now.opened - so->now.closed);
+		row->total_allocs = so->now.opened;
+		row->total_frees = so->now.closed;
+		row->age_s = age_of(&src, so->oldest_ns);
+	}
+	*rows = r.rows;
+	*n = r.nrows;
+	return 0;
+nomem:
+	hashmap__free(&seen);
+	free(sums);
+	free(r.rows);
+	return -ENOMEM;
 }
 
 void sample__free(struct lt_sample *s)

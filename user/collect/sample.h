@@ -14,6 +14,7 @@
 #include "report.h"
 
 struct lt_collector;
+struct lt_departed;
 struct lt_regions;
 
 /* A traced process, as the registry knows it. */
@@ -21,6 +22,7 @@ struct lt_sample_target {
 	pid_t pid;
 	const char *comm;
 	bool exited;
+	double exit_s;		/* exited: seconds after attach; < 0 when not known */
 	bool go;
 	bool v8;		/* it runs V8 (node): its memory is shown in parts */
 	bool started_unprobed;	/* it ran before one of its allocators was probed */
@@ -35,6 +37,7 @@ struct lt_sample_sources {
 	enum lt_scope_kind scope;	/* a scope keeps only processes with something to show */
 	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
 	bool final;
+	struct lt_departed *departed;	/* final: the processes kept after their exit; or NULL */
 };
 
 /* One sample: rows (with their raw stacks) and processes (with their memory). */
@@ -42,15 +45,27 @@ struct lt_sample {
 	struct lt_row *rows;
 	size_t nrows;
 	struct lt_proc *procs;
-	size_t nprocs;
+	size_t nprocs, cap_procs;
 };
 
 /*
- * Read a sample, and point `in`'s rows, procs, stats and regions_dropped at it. The stacks
- * stay valid until the collector's next sample. 0 or -errno; sample__free() either way.
+ * Read a sample, and point `in`'s rows, procs, stats, regions_dropped and exited_* at it; a
+ * final one gets the processes kept after their exit too. The stacks stay valid until the
+ * collector's next sample. 0 or -errno; sample__free() either way.
  */
 int sample__take(const struct lt_sample_sources *src, struct lt_sample *s,
 		 struct lt_report_input *in);
 void sample__free(struct lt_sample *s);
+
+/*
+ * What process `pid` held when it exited, as rows, from what a purge deleted of it
+ * (collector__purge) and its mapped regions (before they are purged too): counters since
+ * attach, ages at its exit `exit_at` (CLOCK_MONOTONIC seconds), raw stacks. *rows to free.
+ * 0 or -ENOMEM.
+ */
+struct lt_purged;
+int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
+			struct lt_regions *regions, pid_t pid, double exit_at,
+			struct lt_row **rows, size_t *n);
 
 #endif /* LEAKTOP_SAMPLE_H */

@@ -106,6 +106,7 @@ static void proc(struct json_writer *jw, const void *elem)
 	jw_int_field(jw, "pid", p->pid);
 	jw_string_field(jw, "comm", p->comm);
 	jw_bool_field(jw, "exited", p->exited);
+	jw_double_field(jw, "exit_s", p->exited && p->exit_s >= 0 ? p->exit_s : NAN);
 	jw_uint_field(jw, "rss", p->rss);
 	jw_uint_field(jw, "anon", p->anon);
 	tracked(jw, p->heap, p->mmap, p->sockets, &p->view);
@@ -211,6 +212,8 @@ static void counters(struct json_writer *jw, const struct lt_report *r)
 	stat_fields(jw, r, LT_STAT_JSON_DROPS);
 	jw_uint_field(jw, "regions_not_kept", r->regions_dropped);
 	jw_uint_field(jw, "started_unprobed", r->self.started_unprobed);
+	jw_uint_field(jw, "exited_not_kept", r->exited_dropped);
+	jw_uint_field(jw, "exited_stacks_not_kept", r->exited_rows_dropped);
 	jw_end_object(jw);
 	jw_name(jw, "unwind");
 	jw_start_object(jw);

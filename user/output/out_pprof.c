@@ -456,6 +456,11 @@ static void add_sample(struct enc *e, const struct lt_report *r, const struct lt
 		pb_uint(&e->sub, LABEL_STR, intern(e, row->comm));
 		pb_msg(m, SAMPLE_LABEL, &e->sub);
 	}
+	if (p && p->exited) { /* what it held at its exit */
+		pb_uint(&e->sub, LABEL_KEY, intern(e, "exited"));
+		pb_uint(&e->sub, LABEL_STR, intern(e, "true"));
+		pb_msg(m, SAMPLE_LABEL, &e->sub);
+	}
 	if (p && p->container[0]) {
 		pb_uint(&e->sub, LABEL_KEY, intern(e, "container"));
 		pb_uint(&e->sub, LABEL_STR, intern(e, p->container));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "departed.h"
 #include "output.h"
 #include "util.h"
 
@@ -468,6 +469,16 @@ out:
 	free(ps);
 }
 
+/* "exited 2.1s after attach", or "exited" when when is not known. */
+static const char *exited_words(char *buf, size_t len, const struct lt_proc *p)
+{
+	if (p->exit_s < 0)
+		snprintf(buf, len, "exited");
+	else
+		snprintf(buf, len, "exited %.1fs after attach", p->exit_s);
+	return buf;
+}
+
 static void processes(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	char rss[32], anon[32], heap[32], mm[32], v[320];
@@ -479,7 +490,8 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 		const struct lt_proc *p = &r->procs[i];
 
 		if (p->exited) {
-			fprintf(f, "pid %d (%s): exited\n", p->pid, p->comm);
+			fprintf(f, "pid %d (%s): %s\n", p->pid, p->comm,
+				exited_words(v, sizeof(v), p));
 			continue;
 		}
 		fprintf(f, "%s: rss %s (anon %s), ", p->label,
@@ -617,6 +629,18 @@ static void drops(FILE *f, const struct lt_report *r, const struct lt_table_opts
 			r->self.started_unprobed > 1 ? "their" : "its");
 		any = true;
 	}
+	if (r->exited_dropped) {
+		fprintf(f, "%s %" PRIu64 " exited processes not kept for the final report (it keeps "
+			   "the %d that held the most)",
+			any ? ";" : "", r->exited_dropped, LT_EXITED_MAX_PROCS);
+		any = true;
+	}
+	if (r->exited_rows_dropped) {
+		fprintf(f, "%s %" PRIu64 " stacks of exited processes not kept (it keeps the %d largest "
+			   "of each)",
+			any ? ";" : "", r->exited_rows_dropped, LT_EXITED_MAX_ROWS);
+		any = true;
+	}
 	fprintf(f, "%s\n", any ? "" : " none");
 }
 
@@ -646,12 +670,9 @@ struct proc_counts {
 };
 
 /* One process's words: its verdict, what grows, and what does not. */
-/*
- * Too few samples for a trend: no verdict on any stack either, so "no leak found" would claim
- * more than is known. Say what it holds instead.
- */
-static void too_early(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
-		      const struct lt_proc *p)
+/* What a process holds (or held at its exit), in words, ending the sentence. */
+static void holds(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+		  const struct lt_proc *p)
 {
 	char heap[40], mmap[40];
 
@@ -662,8 +683,8 @@ static void too_early(FILE *f, const struct lt_report *r, const struct lt_table_
 		strcat(mmap, " bytes");
 	}
 	/* What untracked allocations hold is not known: the tracked heap is a floor. */
-	fprintf(f, "  too early to tell whether anything leaks: fewer than %d samples; it holds %s",
-		LT_MIN_SAMPLES, not_tracked(r) && !r->no_heap ? "at least " : "");
+	if (not_tracked(r) && !r->no_heap)
+		fprintf(f, "at least ");
 	if (r->no_heap)
 		fprintf(f, "%" PRId64 " open sockets.\n", p->sockets);
 	else if (r->no_sockets)
@@ -673,6 +694,71 @@ static void too_early(FILE *f, const struct lt_report *r, const struct lt_table_
 			p->sockets);
 }
 
+/*
+ * Too few samples for a trend: no verdict on any stack either, so "no leak found" would claim
+ * more than is known. Say what it holds instead.
+ */
+static void too_early(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+		      const struct lt_proc *p)
+{
+	fprintf(f, "  too early to tell whether anything leaks: fewer than %d samples; it holds ",
+		LT_MIN_SAMPLES);
+	holds(f, r, o, p);
+}
+
+static bool held_something(const struct lt_proc *p)
+{
+	return p->heap || p->mmap || p->sockets;
+}
+
+/* Stacks listed per process that exited (the table and the JSON have every one kept). */
+#define LT_SUMMARY_EXITED_STACKS 5
+
+/*
+ * A process that exited: when, what it still held then, and where, largest first. Its memory
+ * went back to the system, but what it never freed is what an auditor wants to see.
+ */
+static void summary_exited(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+			   const struct lt_proc *p)
+{
+	const struct lt_row **order;
+	char v[64], held[64], stack[768];
+	size_t n, shown = 0, more = 0;
+
+	fprintf(f, "%s: %s, holding ", p->label, exited_words(v, sizeof(v), p));
+	holds(f, r, o, p);
+	order = report__select(r, NULL, report__cmp_value, &n);
+	for (size_t k = 0; order && k < n; k++) {
+		const struct lt_row *row = order[k];
+		bool sock = report__is_socket(row->kind);
+
+		if (row->pid != p->pid || (!row->bytes && !row->count))
+			continue;
+		if (shown == o->top_n || shown == LT_SUMMARY_EXITED_STACKS) {
+			more++;
+			continue;
+		}
+		if (!shown++)
+			fprintf(f, "  held at exit:\n");
+		short_stack(stack, sizeof(stack), row, o->full_names);
+		if (sock)
+			snprintf(held, sizeof(held), "%" PRId64 " open", row->count);
+		else
+			snprintf(held, sizeof(held), "%s%s in %" PRId64 " %s",
+				 fmt_bytes(v, sizeof(v), row->bytes, o->exact, false),
+				 o->exact ? " bytes" : "", row->count,
+				 report__is_mmap(row->kind) ? "regions" : "blocks");
+		fprintf(f, "    %s %s at %s\n",
+			sock ? report__kind_name(row->kind) : report__is_mmap(row->kind) ? "mmap" : "heap",
+			held, stack);
+	}
+	free(order);
+	more += p->stacks_not_kept;
+	if (more)
+		fprintf(f, "    ... and %zu smaller stack%s%s\n", more, more > 1 ? "s" : "",
+			p->stacks_not_kept ? " (not all kept after its exit)" : "");
+}
+
 static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
 			 const struct lt_proc *p, const struct proc_counts *c,
 			 const struct lt_row *const *order, size_t n)
@@ -680,8 +766,11 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 	char rate[32], held[32], age[32], call[128], stack[768], v[400];
 	bool first = true;
 
-	fprintf(f, "%s: %s.\n", p->label,
-		p->exited ? "exited" : verdict(v, sizeof(v), r, p, o->exact));
+	if (p->exited) {
+		summary_exited(f, r, o, p);
+		return;
+	}
+	fprintf(f, "%s: %s.\n", p->label, verdict(v, sizeof(v), r, p, o->exact));
 	if (p->go)
 		fprintf(f, "  a Go program: its heap is Go's own, not traced; its sockets and "
 			   "mappings are.\n");
@@ -714,7 +803,7 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
 	if (c->transient)
 		fprintf(f, "  not leaks: %zu %s only briefly (transient)\n", c->transient,
 			c->transient > 1 ? "stacks hold memory" : "stack holds memory");
-	if (!c->leaks && p->view.verdict == LT_PROC_TOO_EARLY && !p->exited) {
+	if (!c->leaks && p->view.verdict == LT_PROC_TOO_EARLY) {
 		too_early(f, r, o, p);
 		return;
 	}
@@ -728,14 +817,53 @@ static void summary_proc(FILE *f, const struct lt_report *r, const struct lt_tab
  * The final report's words. With -p, for each process; with a scope, for the processes that
  * grow (a host has hundreds that do not), then a count of the others.
  */
+static int cmp_held_at_exit(const void *a, const void *b)
+{
+	const struct lt_proc *x = *(const struct lt_proc *const *)a;
+	const struct lt_proc *y = *(const struct lt_proc *const *)b;
+
+	if (x->heap + x->mmap != y->heap + y->mmap)
+		return x->heap + x->mmap > y->heap + y->mmap ? -1 : 1;
+	if (x->sockets != y->sockets)
+		return x->sockets > y->sockets ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/*
+ * A scope's processes that exited holding something, after the live ones: the -n that held
+ * the most, then how many more, and what they held in all.
+ */
+static void summary_gone(FILE *f, const struct lt_report *r, const struct lt_table_opts *o,
+			 const struct lt_proc **gone, size_t n)
+{
+	int64_t bytes = 0, sockets = 0;
+	char b[40];
+
+	qsort(gone, n, sizeof(*gone), cmp_held_at_exit);
+	for (size_t i = 0; i < n; i++) {
+		if (i < o->top_n) {
+			summary_exited(f, r, o, gone[i]);
+			continue;
+		}
+		bytes += gone[i]->heap + gone[i]->mmap;
+		sockets += gone[i]->sockets;
+	}
+	if (n > o->top_n)
+		fprintf(f, "%zu more processes exited holding %s%s and %" PRId64 " open sockets in "
+			   "all (the JSON lists each)\n",
+			n - o->top_n, fmt_bytes(b, sizeof(b), bytes, o->exact, false),
+			o->exact ? " bytes" : "", sockets);
+}
+
 static void summary(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	struct proc_counts *counts = calloc(r->nprocs + 1, sizeof(*counts));
+	const struct lt_proc **gone = calloc(r->nprocs + 1, sizeof(*gone));
 	const struct lt_row **order;
-	size_t n, quiet = 0;
+	size_t n, quiet = 0, ngone = 0;
 
 	order = report__select(r, NULL, report__cmp_rate, &n);
-	if (!counts || !order)
+	if (!counts || !gone || !order)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		const struct lt_proc *p = report__proc(r, order[k]->pid);
@@ -755,6 +883,10 @@ static void summary(FILE *f, const struct lt_report *r, const struct lt_table_op
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct lt_proc *p = &r->procs[i];
 
+		if (r->scope != LT_SCOPE_KIND_PIDS && p->exited && held_something(p)) {
+			gone[ngone++] = p;
+			continue;
+		}
 		if (r->scope != LT_SCOPE_KIND_PIDS && !counts[i].leaks &&
 		    p->view.verdict != LT_PROC_UNTRACKED_GROWTH && !node_grows(p)) {
 			quiet++;
@@ -762,12 +894,14 @@ static void summary(FILE *f, const struct lt_report *r, const struct lt_table_op
 		}
 		summary_proc(f, r, o, p, &counts[i], order, n);
 	}
+	summary_gone(f, r, o, gone, ngone);
 	if (quiet && quiet == r->nprocs)
 		fprintf(f, "no leak found in any of the %zu processes.\n", quiet);
 	else if (quiet)
 		fprintf(f, "no leak found in the other %zu process%s.\n", quiet, quiet > 1 ? "es" : "");
 out:
 	free(counts);
+	free(gone);
 	free(order);
 }
 
