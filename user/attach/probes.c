@@ -84,14 +84,22 @@ int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_
 	}
 	if (*mode != LT_ATTACH_PERF)
 		type = LT_BPF_TRACE_UPROBE_MULTI;
+	/* The allocator's programs, and the calibration's, which mirror them (calibrate.c). */
 	bpf_program__set_autoload(skel->progs.alloc_session, *mode == LT_ATTACH_SESSION);
 	bpf_program__set_autoload(skel->progs.alloc_enter, *mode != LT_ATTACH_SESSION);
 	bpf_program__set_autoload(skel->progs.alloc_exit, *mode != LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.calib_session, *mode == LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.calib_enter, *mode != LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.calib_exit, *mode != LT_ATTACH_SESSION);
 	bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+					      LT_BPF_TRACE_UPROBE_SESSION);
+	bpf_program__set_expected_attach_type(skel->progs.calib_session,
 					      LT_BPF_TRACE_UPROBE_SESSION);
 	bpf_program__set_expected_attach_type(skel->progs.alloc_enter, type);
 	bpf_program__set_expected_attach_type(skel->progs.alloc_exit, type);
 	bpf_program__set_expected_attach_type(skel->progs.free_enter, type);
+	bpf_program__set_expected_attach_type(skel->progs.calib_enter, type);
+	bpf_program__set_expected_attach_type(skel->progs.calib_exit, type);
 	return 0;
 }
 
@@ -198,6 +206,16 @@ static int keep_link(struct lt_probes *p, struct bpf_link *l, pid_t pid)
 	p->links[p->nlinks] = l;
 	p->link_pids[p->nlinks++] = pid;
 	return 0;
+}
+
+int probes__keep_fd(struct lt_probes *p, int fd)
+{
+	return keep_fd(p, fd, LT_ALL_PIDS);
+}
+
+int probes__keep_link(struct lt_probes *p, struct bpf_link *l)
+{
+	return keep_link(p, l, LT_ALL_PIDS);
 }
 
 void probes__detach_pid(struct lt_probes *p, pid_t pid)
