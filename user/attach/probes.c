@@ -37,7 +37,8 @@ struct lt_probes {
 
 /* One function's probe in one object. */
 struct site {
-	enum lt_fn fn;	 /* its calling convention: the probe's cookie */
+	enum lt_fn fn;	 /* its calling convention */
+	uint64_t cookie; /* the probe's: fn, and LT_COOKIE_STEPPED on a single-stepped insn */
 	uint64_t offset; /* file offset of the probe */
 	const char *name;
 };
@@ -258,12 +259,21 @@ static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object 
 		const struct lt_elf_func *f = &o->funcs[i];
 		enum lt_fn fn = lt_alloc_syms[i].fn;
 		struct lt_plan plan = { .why = "offsets=entry" };
+		bool stepped;
 
 		if (!f->found || alias_of_earlier(o, i))
 			continue;
-		if (p->plan_offsets)
-			planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
+		/* At +0 (offsets=entry) the plan still says whether +0 is emulated. */
+		planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
+		stepped = !plan.emulated || (!p->plan_offsets && plan.delta);
+		if (!p->plan_offsets) {
+			plan.delta = 0;
+			plan.insn[0] = '\0';
+			snprintf(plan.why, sizeof(plan.why), "offsets=entry");
+		}
 		sites[n].fn = fn;
+		/* The cost estimate counts single-stepped traps apart: they cost 10-20 times more. */
+		sites[n].cookie = fn | (stepped ? LT_COOKIE_STEPPED : 0);
 		sites[n].offset = f->file_offset + plan.delta;
 		sites[n].name = lt_alloc_syms[i].name;
 		n++;
@@ -297,7 +307,7 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		offsets[i] = sites[i].offset;
-		cookies[i] = sites[i].fn;
+		cookies[i] = sites[i].cookie;
 	}
 	fd = ulink__create(bpf_program__fd(prog), type, o->open_path, offsets, cookies, n, pid,
 			   flags);
@@ -319,7 +329,7 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retprobe, pid_t pid,
 		       const struct lt_object *o, const struct site *s)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = s->fn);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = s->cookie);
 	struct bpf_link *link;
 	int err;
 
@@ -446,6 +456,7 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 	if (p->plan_offsets)
 		planner__plan_func(open_path, &f, 0, false, &plan);
 	s.fn = LT_FN__COUNT; /* not an allocator function: the cookie is unused */
+	s.cookie = s.fn;
 	s.offset = f.file_offset + plan.delta;
 	s.name = func;
 	lt_info(1, "pid %d: counting calls of %s at %s+%u (%s)", pid, func, path, plan.delta,
