@@ -108,12 +108,13 @@ static __always_inline struct lt_cost *lt_cost_of(__u32 tgid)
 }
 
 /*
- * Whether this hit is timed: the clock now, or 0. The gaps between timed hits are drawn from
- * 1 to 2 * LT_COST_TIME_EVERY - 1, at random so that no periodic pattern of calls is always
- * or never timed.
+ * Whether this hit of `tgid` is timed: the clock now, or 0. The gaps between timed hits are
+ * drawn from 1 to 2 * LT_COST_TIME_EVERY - 1, at random so that no periodic pattern of calls
+ * is always or never timed.
  */
-static __always_inline __u64 lt_cost_start(struct lt_cost *c)
+static __always_inline __u64 lt_cost_start(__u32 tgid)
 {
+	struct lt_cost *c = lt_cost_of(tgid);
 	__u32 r;
 
 	if (!c || --c->countdown > 0)
@@ -123,52 +124,61 @@ static __always_inline __u64 lt_cost_start(struct lt_cost *c)
 	return bpf_ktime_get_ns();
 }
 
-/* An allocating call's entry half ran (`stepped`: on a single-stepped instruction). */
-static __always_inline void lt_cost_entry(struct lt_cost *c, __u64 t0, bool stepped, __u64 bytes)
+/*
+ * A hit is counted at its program's end, in the slot found again then: a program preempted
+ * in its work while another process's probe took the slot counts in the right process.
+ */
+static __always_inline void lt_cost_time(__u64 t0, __u64 *ns, __u64 *timed)
 {
+	if (t0) {
+		*ns += bpf_ktime_get_ns() - t0;
+		(*timed)++;
+	}
+}
+
+/* An allocating call's entry half ran (`stepped`: on a single-stepped instruction). */
+static __always_inline void lt_cost_entry(__u32 tgid, __u64 t0, bool stepped, __u64 bytes)
+{
+	struct lt_cost *c = lt_cost_of(tgid);
+
 	if (!c)
 		return;
-	if (t0) {
-		c->entry_ns += bpf_ktime_get_ns() - t0;
-		c->entry_timed++;
-	}
+	lt_cost_time(t0, &c->entry_ns, &c->entry_timed);
 	c->calls++;
 	c->stepped += stepped;
 	c->bytes += bytes;
 }
 
-static __always_inline void lt_cost_free(struct lt_cost *c, __u64 t0, bool stepped)
+static __always_inline void lt_cost_free(__u32 tgid, __u64 t0, bool stepped)
 {
+	struct lt_cost *c = lt_cost_of(tgid);
+
 	if (!c)
 		return;
-	if (t0) {
-		c->entry_ns += bpf_ktime_get_ns() - t0;
-		c->entry_timed++;
-	}
+	lt_cost_time(t0, &c->entry_ns, &c->entry_timed);
 	c->frees++;
 	c->stepped += stepped;
 }
 
-static __always_inline void lt_cost_return(struct lt_cost *c, __u64 t0)
+/* The return half of a followed call. */
+static __always_inline void lt_cost_return(__u32 tgid, __u64 t0)
 {
+	struct lt_cost *c = lt_cost_of(tgid);
+
 	if (!c)
 		return;
-	if (t0) {
-		c->ret_ns += bpf_ktime_get_ns() - t0;
-		c->ret_timed++;
-	}
+	lt_cost_time(t0, &c->ret_ns, &c->ret_timed);
 	c->rets++;
 }
 
 /* A return probe that found no call of its thread followed: the trap, and little work. */
-static __always_inline void lt_cost_idle_return(struct lt_cost *c, __u64 t0)
+static __always_inline void lt_cost_idle_return(__u32 tgid, __u64 t0)
 {
+	struct lt_cost *c = lt_cost_of(tgid);
+
 	if (!c)
 		return;
-	if (t0) {
-		c->entry_ns += bpf_ktime_get_ns() - t0;
-		c->entry_timed++;
-	}
+	lt_cost_time(t0, &c->entry_ns, &c->entry_timed);
 	c->idle_rets++;
 }
 

@@ -361,17 +361,15 @@ static __always_inline bool lt_alloc_follow(struct pt_regs *ctx, __u32 tgid,
 static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 cookie)
 {
 	__u32 tgid = lt_tgid();
-	struct lt_cost *cost;
 	struct lt_call c;
 	bool follow;
 	__u64 t0;
 
 	if (!lt_uprobe_tgid_in_scope(tgid) || !lt_decode(ctx, cookie & LT_COOKIE_FN_MASK, &c))
 		return false;
-	cost = lt_cost_of(tgid);
-	t0 = lt_cost_start(cost);
+	t0 = lt_cost_start(tgid);
 	follow = lt_alloc_follow(ctx, tgid, &c);
-	lt_cost_entry(cost, t0, cookie & LT_COOKIE_STEPPED, c.size);
+	lt_cost_entry(tgid, t0, cookie & LT_COOKIE_STEPPED, c.size);
 	return follow;
 }
 
@@ -413,13 +411,12 @@ static __always_inline bool lt_alloc_return(struct pt_regs *ctx, struct lt_threa
 static __always_inline void lt_alloc_return_counted(struct pt_regs *ctx, __u32 tgid)
 {
 	struct lt_thread *th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
-	struct lt_cost *cost = lt_cost_of(tgid);
-	__u64 t0 = lt_cost_start(cost);
+	__u64 t0 = lt_cost_start(tgid);
 
 	if (th && lt_alloc_return(ctx, th, tgid))
-		lt_cost_return(cost, t0);
+		lt_cost_return(tgid, t0);
 	else
-		lt_cost_idle_return(cost, t0);
+		lt_cost_idle_return(tgid, t0);
 }
 
 /*
@@ -463,7 +460,6 @@ int alloc_exit(struct pt_regs *ctx)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
-	struct lt_cost *cost;
 	__u32 tgid;
 	__u64 t0;
 
@@ -472,11 +468,10 @@ int BPF_KPROBE(free_enter, __u64 addr)
 	tgid = lt_tgid();
 	if (!lt_uprobe_tgid_in_scope(tgid))
 		return 0;
-	cost = lt_cost_of(tgid);
-	t0 = lt_cost_start(cost);
+	t0 = lt_cost_start(tgid);
 	if (addr)
 		lt_release(tgid, addr);
-	lt_cost_free(cost, t0, bpf_get_attach_cookie(ctx) & LT_COOKIE_STEPPED);
+	lt_cost_free(tgid, t0, bpf_get_attach_cookie(ctx) & LT_COOKIE_STEPPED);
 	return 0;
 }
 

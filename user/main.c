@@ -476,7 +476,7 @@ static int open_session(struct lt_session *s)
 	if (s->cfg.max_overhead > 0)
 		s->budget = overhead__new(s->cfg.max_overhead, s->cfg.sample_bytes,
 					  bpf_map__fd(s->skel->maps.sampling),
-					  &s->skel->data->sampling_gen, now_mono());
+					  &s->skel->data->sampling_gen);
 	if (!s->collector || (s->cfg.heap && !s->regions) ||
 	    (s->cfg.max_overhead > 0 && !s->budget)) {
 		lt_err("out of memory");
@@ -615,6 +615,8 @@ static int cmd_trace(int argc, char **argv)
 	announce__attached(&s);
 	view_start(&s);
 	s.start = s.last = now_mono();
+	if (s.budget)
+		overhead__start(s.budget, s.start);
 	/* leaktop's CPU counts from here, not from its start-up. */
 	selfcost__measure(&s.self, NULL, &(struct lt_self){ 0 });
 	s.start_ns = now_realtime_ns();

@@ -8,6 +8,10 @@
   ltjson.py FILE trends KIND FUNC         the trend of that stack in each report, in order
   ltjson.py FILE stack KIND FUNC FIELD    FIELD of the final report's largest such stack
   ltjson.py FILE proc FIELD               FIELD of the final report's first process
+  ltjson.py FILE cost PID FIELD           FIELD of process PID's cost in the final report
+                                          ("trap.FIELD": of the calibrated trap, self.trap_ns)
+  ltjson.py FILE costs PID FIELD          the same in every interval report, one per line,
+                                          with its sample_bytes: "FIELD SAMPLE_BYTES"
   ltjson.py FILE leaks PID                "FUNC BYTES COUNT" per innermost frame of the final
                                           report's heap stacks in process PID
   ltjson.py FILE python PID               "FUNC FILE:LINE BYTES COUNT" per innermost Python
@@ -130,6 +134,18 @@ def main():
                     has(p["cost"], COST_KEYS, "a process's cost")
                     assert p["cost"]["added_cpu_ratio"] >= 0 and p["cost"]["probe_hits"] >= 0, p
         print(len(rs))
+    elif what == "cost":
+        pid, field = int(sys.argv[3]), sys.argv[4]
+        if field.startswith("trap."):
+            print(final["self"]["trap_ns"][field[5:]])
+        else:
+            print([p for p in final["processes"] if p["pid"] == pid][0]["cost"][field])
+    elif what == "costs":
+        pid, field = int(sys.argv[3]), sys.argv[4]
+        for r in rs[:-1]:
+            for p in r["processes"]:
+                if p["pid"] == pid and p["cost"] is not None:
+                    print(p["cost"][field], p["cost"]["sample_bytes"])
     elif what == "sum":
         kind, func, field = sys.argv[3:6]
         print(sum(s[field] for s in final["stacks"] if matches(s, kind, func)))

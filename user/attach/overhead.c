@@ -30,8 +30,7 @@ struct lt_overhead {
 	size_t nprocs;
 };
 
-struct lt_overhead *overhead__new(double ratio, uint64_t base, int sampling_fd, __u32 *gen,
-				  double now)
+struct lt_overhead *overhead__new(double ratio, uint64_t base, int sampling_fd, __u32 *gen)
 {
 	struct lt_overhead *o = calloc(1, sizeof(*o));
 
@@ -40,8 +39,7 @@ struct lt_overhead *overhead__new(double ratio, uint64_t base, int sampling_fd, 
 	o->budget = (struct lt_budget){ .ratio = ratio, .base = base, .max = LT_OVERHEAD_MAX_N };
 	o->sampling_fd = sampling_fd;
 	o->gen = gen;
-	o->last = now;
-	o->next = now + LT_OVERHEAD_PERIOD;
+	overhead__start(o, now_mono());
 	return o;
 }
 
@@ -51,6 +49,12 @@ void overhead__free(struct lt_overhead *o)
 		return;
 	free(o->procs);
 	free(o);
+}
+
+void overhead__start(struct lt_overhead *o, double now)
+{
+	o->last = now;
+	o->next = now + LT_OVERHEAD_PERIOD;
 }
 
 double overhead__next(const struct lt_overhead *o)

@@ -25,11 +25,13 @@ struct lt_overhead;
 /*
  * A budget of `ratio` of a core per process, intervals from `base` (--sample-bytes) up, set
  * in the map `sampling_fd`, with `*gen` (the BPF side's sampling_gen) bumped after each change.
- * `now`: when the first period starts. NULL on ENOMEM.
+ * NULL on ENOMEM.
  */
-struct lt_overhead *overhead__new(double ratio, uint64_t base, int sampling_fd, __u32 *gen,
-				  double now);
+struct lt_overhead *overhead__new(double ratio, uint64_t base, int sampling_fd, __u32 *gen);
 void overhead__free(struct lt_overhead *o);
+
+/* The first period starts at `now` (attach). */
+void overhead__start(struct lt_overhead *o, double now);
 
 /* When the next period ends (CLOCK_MONOTONIC seconds). */
 double overhead__next(const struct lt_overhead *o);
