@@ -225,7 +225,7 @@ static int report(struct lt_session *s, bool final)
 	struct lt_sample_sources src = {
 		.collector = s->collector, .regions = s->regions, .targets = targets,
 		.ntargets = n, .scope = s->scope.ops->kind, .now = now_mono(), .final = final,
-		.sample_bytes = s->cfg.sample_bytes,
+		.costs = !s->cfg.empty_probes, .sample_bytes = s->cfg.sample_bytes,
 		.budget_of = s->budget ? overhead__of : NULL, .budget_ctx = s->budget,
 	};
 	struct lt_report_input in = {

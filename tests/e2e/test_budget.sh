@@ -2,7 +2,8 @@
 # --max-overhead (issue 14): a service whose full tracking costs it more than the budget gets a
 # sparser sampling interval, until leaktop's estimate of what it adds is under the budget; once
 # it calms down, every call is traced again; its leak is still estimated within a tolerance
-# stated from the sparsest interval. The requests come 53
+# stated from the sparsest interval; and a process whose probes alone exceed a budget is named,
+# with the budget that would hold it. The requests come 53
 # frames deep (48 distinct functions), so most of what leaktop adds is the return half (the
 # stack walk), which sampling removes; the entries and frees that every call pays stay well
 # under the budget. The budget's first second starts at attach, and the service right after.
@@ -82,3 +83,19 @@ awk -v t="$tol" 'BEGIN { exit !(t < 0.25) }' || fail "tolerance $tol: too few sa
 awk -v g="$got" -v w="$want" -v t="$tol" 'BEGIN { d = g / w - 1; exit !(d < t && d > -t) }' ||
 	fail "the leak estimated at $got bytes, want $want within $tol"
 pass "the leak: $got bytes estimated, $want true (tolerance $tol, from 1 in $n bytes)"
+
+# A process that does nothing but allocate: its entries and frees alone (a trap each) cost it
+# more than a 2% budget, whatever the sampling. leaktop says so, naming it, with the budget
+# that would hold it; it gets the largest interval.
+LEAKER=$BIN/growth start_leaker hot busy 3000000
+hot=$LEAKER_PID
+start_leaktop floor-lt -p "$hot" -i 1 --max-overhead 2 --json "$WORK/floor.json"
+trigger_leaker hot "$hot"
+stop_leaktop INT
+said=$(grep -m1 "^leaktop: warning: pid $hot (growth): leaktop's probes alone cost it .* over the 2% budget (--max-overhead): sampling cannot bring that down, every call still traps. A budget of [0-9]*% would hold it, or trace fewer processes" \
+	"$WORK/floor-lt.err") || fail "the floor was not said"
+pass "${said#leaktop: warning: }"
+assert_eq "$(ltjson "$WORK/floor.json" cost "$hot" at_floor)" True "at the floor"
+assert_eq "$(ltjson "$WORK/floor.json" cost "$hot" sample_bytes)" $((1 << 30)) "the largest interval"
+assert_contains "$WORK/floor-lt.table" "its probes alone cost .* of a core, over the 2% budget: sampling cannot bring that down" \
+	"the table says it too"

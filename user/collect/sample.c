@@ -207,8 +207,9 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 		int e;
 
 		p->calls = collector__calls(src->collector, p->pid);
-		p->costed = true; /* no entry yet: nothing hit, nothing added */
-		if (cost) {
+		/* No entry yet: nothing hit, nothing added. */
+		p->costed = src->costs;
+		if (cost && src->costs) {
 			p->cost = cost->now;
 			p->cost_prev = cost->prev;
 		}

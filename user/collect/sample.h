@@ -35,6 +35,7 @@ struct lt_sample_sources {
 	enum lt_scope_kind scope;	/* a scope keeps only processes with something to show */
 	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
 	bool final;
+	bool costs;			/* the probes count what they cost (not with probes=empty) */
 	uint64_t sample_bytes;		/* --sample-bytes: every process's interval without a budget */
 	/*
 	 * With a budget (--max-overhead): the interval in force for `pid` (*n) and whether its
