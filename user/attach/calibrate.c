@@ -174,6 +174,7 @@ int calibrate__run(struct leaktop_bpf *skel, struct lt_probes *probes, enum lt_a
 {
 	double base[LT_CALIB_RETURN], probed[LT_CALIB_RETURN], clock_ns, ret_clock;
 	uint64_t off[LT_CALIB_RETURN];
+	double t0 = now_mono();
 	char path[PATH_MAX];
 	int err;
 
@@ -221,7 +222,8 @@ int calibrate__run(struct leaktop_bpf *skel, struct lt_probes *probes, enum lt_a
 		out->step_ns = 0;
 	out->known = true;
 	lt_info(1, "a trap costs %.0f ns at entry, %.0f ns more at return, %.0f ns more "
-		   "single-stepped; a clock read %.0f ns (%s links)",
-		out->entry_ns, out->ret_ns, out->step_ns, out->clock_ns, probes__mode_name(mode));
+		   "single-stepped; a clock read %.0f ns (%s links; measured in %.0f ms)",
+		out->entry_ns, out->ret_ns, out->step_ns, out->clock_ns, probes__mode_name(mode),
+		(now_mono() - t0) * 1000);
 	return 0;
 }
