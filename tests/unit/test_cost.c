@@ -130,6 +130,27 @@ static double ratio_at(uint64_t n, double calls, double size)
 	return e.added_ns / 1e9;
 }
 
+/* A burst over the budget for one period changes nothing. */
+static void test_budget_burst(void)
+{
+	struct lt_budget b = { .ratio = 0.10, .base = 0, .max = 1ULL << 30 };
+	struct lt_budget_state st = { 0 };
+	struct lt_cost d;
+	struct lt_cost_est e;
+
+	simulate(0, 50000, 2048, &d);
+	cost__estimate(&trap, &d, &d, &e);
+	ASSERT_TRUE(!cost__budget_step(&b, &st, &d, &e, 1.0), "one period over: no change");
+	simulate(0, 100, 2048, &d);
+	cost__estimate(&trap, &d, &d, &e);
+	ASSERT_TRUE(!cost__budget_step(&b, &st, &d, &e, 1.0), "then calm: no change");
+	simulate(0, 50000, 2048, &d);
+	cost__estimate(&trap, &d, &d, &e);
+	ASSERT_TRUE(!cost__budget_step(&b, &st, &d, &e, 1.0), "over again, once: no change");
+	ASSERT_TRUE(cost__budget_step(&b, &st, &d, &e, 1.0), "twice in a row: up");
+	ASSERT_TRUE(st.n > 0, "sampled");
+}
+
 /* A hot process over its budget gets a higher interval, until it is under. */
 static void test_budget_raises(void)
 {
@@ -147,7 +168,8 @@ static void test_budget_raises(void)
 		cost__estimate(&trap, &d, &d, &e);
 		cost__budget_step(&b, &st, &d, &e, 1.0);
 	} while (++steps < 10 && ratio_at(st.n, calls, size) > b.ratio);
-	ASSERT_TRUE(steps <= 2, "under the budget within two periods");
+	/* The first period over is not yet a load: the second is. */
+	ASSERT_TRUE(steps <= 3, "under the budget within three periods");
 	ASSERT_TRUE(ratio_at(st.n, calls, size) <= b.ratio, "under the budget");
 	ASSERT_TRUE(!(st.n & (st.n - 1)) && st.n > size, "a power of two above the block size");
 	ASSERT_TRUE(!st.at_floor, "not at the floor");
@@ -170,6 +192,8 @@ static void test_budget_floor(void)
 	/* 100k pairs a second: 200k entries at 605 ns = 12.1% of a core at any interval. */
 	simulate(0, 100000, 64, &d);
 	cost__estimate(&trap, &d, &d, &e);
+	ASSERT_TRUE(!cost__budget_step(&b, &st, &d, &e, 1.0) && !st.at_floor,
+		    "one period: not yet");
 	ASSERT_TRUE(cost__budget_step(&b, &st, &d, &e, 1.0), "changed");
 	ASSERT_TRUE(st.at_floor, "at the floor");
 	ASSERT_EQ(st.n, b.max, "the largest interval");
@@ -227,7 +251,7 @@ static void test_budget_base(void)
 static void test_budget_over_model(void)
 {
 	struct lt_budget b = { .ratio = 0.10, .base = 0, .max = 1ULL << 30 };
-	struct lt_budget_state st = { .n = 65536, .follow_ns = 100 };
+	struct lt_budget_state st = { .n = 65536, .follow_ns = 100, .over = 1 };
 	struct lt_cost d = { .calls = 1000, .frees = 1000, .bytes = 1000 * 2048 };
 	struct lt_cost_est e = { .added_ns = 0.2e9, .floor_ns = 0.01e9 };
 
@@ -236,6 +260,7 @@ static void test_budget_over_model(void)
 }
 
 TEST_MAIN(TEST(test_estimate), TEST(test_estimate_whole), TEST(test_estimate_idle),
-	  TEST(test_estimate_uncalibrated), TEST(test_diff), TEST(test_budget_raises),
+	  TEST(test_estimate_uncalibrated), TEST(test_diff), TEST(test_budget_burst),
+	  TEST(test_budget_raises),
 	  TEST(test_budget_floor), TEST(test_budget_calms), TEST(test_budget_base),
 	  TEST(test_budget_over_model))

@@ -109,7 +109,9 @@ bool cost__budget_step(const struct lt_budget *b, struct lt_budget_state *st,
 	follow = st->follow_ns > 0 ? st->follow_ns : LT_FOLLOW_NS_GUESS;
 	calls = d->calls / secs;
 	bytes = d->bytes / secs;
-	st->at_floor = st->floor_ratio >= b->ratio;
+	st->over = st->ratio > b->ratio ? st->over + 1 : 0;
+	st->floor_over = st->floor_ratio >= b->ratio ? st->floor_over + 1 : 0;
+	st->at_floor = st->floor_over >= LT_BUDGET_SUSTAINED;
 	room = aim - st->floor_ratio;
 	if (room <= 0) {
 		want = b->max; /* only the largest interval comes near */
@@ -118,7 +120,7 @@ bool cost__budget_step(const struct lt_budget *b, struct lt_budget_state *st,
 		want = pow2_up(bytes * follow / (room * 1e9));
 	}
 	want = clamp_n(b, want);
-	if (st->ratio > b->ratio) {
+	if (st->over >= LT_BUDGET_SUSTAINED) {
 		/* Over: up, at least twice the interval (from every call: twice the mean size). */
 		uint64_t twice = old ? old * 2 : pow2_up(calls > 0 ? 2 * bytes / calls : 1);
 

@@ -62,7 +62,9 @@ struct lt_budget {
 struct lt_budget_state {
 	uint64_t n;		/* the mean bytes between samples in force (0: every call) */
 	double follow_ns;	/* one followed call's cost, smoothed over periods */
-	bool at_floor;		/* the entries and frees alone exceed the budget */
+	unsigned int over;	/* periods in a row over the budget */
+	unsigned int floor_over; /* periods in a row with the floor alone over it */
+	bool at_floor;		/* the entries and frees alone exceed the budget (sustained) */
 	double floor_ratio;	/* their share of a core, in the last period */
 	double ratio;		/* the estimate's share of a core, in the last period */
 };
@@ -70,11 +72,14 @@ struct lt_budget_state {
 /*
  * One period of `secs` for a process whose counts over it are `d`, with estimate `e`: the
  * interval it should run at next (st->n), and whether even the largest interval cannot hold
- * it (st->at_floor). Over the budget, the interval rises to what the model says brings the
+ * it (st->at_floor). Over the budget for LT_BUDGET_SUSTAINED periods in a row (a burst, a
+ * program's start, is not a load), the interval rises to what the model says brings the
  * estimate to 80% of it (at least doubling); under 80% of it, the interval falls back toward
  * what would hold at 80%, at most 4 times lower a period, and never below b->base. Intervals
  * are powers of two. Returns true when st->n changed.
  */
+#define LT_BUDGET_SUSTAINED 2
+
 bool cost__budget_step(const struct lt_budget *b, struct lt_budget_state *st,
 		       const struct lt_cost *d, const struct lt_cost_est *e, double secs);
 
