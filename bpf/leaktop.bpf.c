@@ -410,8 +410,8 @@ static __always_inline bool lt_alloc_return(struct pt_regs *ctx, struct lt_threa
 /* The same, with what it cost the process; `tgid` is in scope. */
 static __always_inline void lt_alloc_return_counted(struct pt_regs *ctx, __u32 tgid)
 {
-	struct lt_thread *th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
 	__u64 t0 = lt_cost_start(tgid);
+	struct lt_thread *th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
 
 	if (th && lt_alloc_return(ctx, th, tgid))
 		lt_cost_return(tgid, t0);
