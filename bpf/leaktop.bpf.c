@@ -84,7 +84,9 @@ struct lt_thread {
 	__u32 pending_kind;   /* enum lt_call_kind */
 	__u32 pending_record; /* 0: a realloc not sampled, which only releases its old block */
 	__s64 sample_countdown; /* bytes until the next sample point */
-	__u32 sample_ready;	/* sample_countdown has been drawn */
+	__u64 sample_n;		/* ... drawn for this mean interval; 0: not drawn yet */
+	__u64 sample_cached;	/* the process's interval with a budget (cost.bpf.h) ... */
+	__u32 sample_gen;	/* ... as of this sampling_gen */
 	__u32 sys_in_alloc;	/* the syscall in flight was made by a traced allocator call */
 	__u64 sys_arg[3];	/* the syscall in flight's arguments, for its exit */
 	struct lt_stack scratch;
@@ -110,6 +112,7 @@ static __always_inline void lt_stat_add(__u32 which, __u64 n)
 }
 
 #include "scope.bpf.h"
+#include "cost.bpf.h"
 #include "unwind.bpf.h"
 #include "python.bpf.h"
 #include "stack.bpf.h"
@@ -251,43 +254,48 @@ static __always_inline bool lt_decode(struct pt_regs *ctx, __u64 fn, struct lt_c
 	}
 }
 
-/* One exponential interval with mean cfg_sample_bytes. */
-static __always_inline __s64 lt_sample_interval(void)
+/* One exponential interval with mean n. */
+static __always_inline __s64 lt_sample_interval(__u64 n)
 {
 	__u32 i = bpf_get_prandom_u32() & (LT_EXP_TABLE_SIZE - 1);
 
-	return (cfg_sample_bytes * cfg_exp_q16[i]) >> LT_EXP_TABLE_SHIFT;
+	return (n * cfg_exp_q16[i]) >> LT_EXP_TABLE_SHIFT;
 }
 
 /*
  * Decide whether to record an allocation of `size` and what it stands for (*weight bytes).
  *
  * Sampling by bytes, as the tcmalloc and jemalloc heap profilers do: sample points fall on the
- * allocated bytes as a renewal process with mean interval N = cfg_sample_bytes. A block
- * holding k points is recorded with weight k * N, so the expected weight of any block is its
- * size: the totals are unbiased estimates. Blocks of N bytes or more are always recorded, at
- * their exact size, which keeps the large ones free of sampling noise.
+ * allocated bytes as a renewal process with mean interval N (`n`: --sample-bytes, or the
+ * process's own under a budget). A block holding k points is recorded with weight k * N, so
+ * the expected weight of any block is its size: the totals are unbiased estimates. Blocks of
+ * N bytes or more are always recorded, at their exact size, which keeps the large ones free of
+ * sampling noise.
+ *
+ * When a budget changes N, the thread's countdown is drawn afresh with the new mean: the
+ * intervals are exponential, so the points from then on are a process of mean N whatever
+ * came before, and each point weighs the N it was drawn with.
  */
-static __always_inline bool lt_sample(struct lt_thread *th, __u64 size, __u64 *weight)
+static __always_inline bool lt_sample(struct lt_thread *th, __u64 n, __u64 size, __u64 *weight)
 {
-	__u64 n = cfg_sample_bytes, k = 0;
+	__u64 k = 0;
 
 	*weight = size;
 	if (!n || size >= n)
 		return true;
-	if (!th->sample_ready) {
-		th->sample_countdown = lt_sample_interval();
-		th->sample_ready = 1;
+	if (th->sample_n != n) {
+		th->sample_countdown = lt_sample_interval(n);
+		th->sample_n = n;
 	}
 	th->sample_countdown -= size;
 	if (th->sample_countdown > 0)
 		return false;
 	for (int i = 0; i < 8 && th->sample_countdown <= 0; i++) {
 		k++;
-		th->sample_countdown += lt_sample_interval();
+		th->sample_countdown += lt_sample_interval(n);
 	}
 	if (th->sample_countdown <= 0) /* eight tiny intervals in a row: start afresh */
-		th->sample_countdown = lt_sample_interval();
+		th->sample_countdown = lt_sample_interval(n);
 	*weight = k * n;
 	lt_stat_add(LT_STAT_SAMPLED, 1);
 	return true;
@@ -312,15 +320,13 @@ static __always_inline bool lt_tracked(__u32 tgid, __u64 addr)
  * rounded up). A tail call returns straight to the outer caller, where the outer call's
  * return probe fires, so the outer call's pending slot is the one to keep.
  */
-static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 fn)
+static __always_inline bool lt_alloc_follow(struct pt_regs *ctx, __u32 tgid,
+					    const struct lt_call *c)
 {
 	__u64 sp = PT_REGS_SP(ctx), weight;
 	struct lt_thread *th;
-	struct lt_call c;
 	__u32 record = 1;
 
-	if (!lt_uprobe_in_scope() || !lt_decode(ctx, fn, &c))
-		return false;
 	th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!th) {
@@ -331,40 +337,52 @@ static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 fn)
 		lt_stat_add(LT_STAT_NESTED_CALLS, 1);
 		return false;
 	}
-	if (!lt_sample(th, c.size, &weight)) {
+	if (!lt_sample(th, lt_sample_bytes(th, tgid), c->size, &weight)) {
 		/*
 		 * Not sampled. Still follow it to its return when it may mmap (so the mapping is
 		 * known as the allocator's own), or when it is a realloc releasing a block we
 		 * track.
 		 */
-		if (c.size < LT_MMAP_CANDIDATE &&
-		    (c.kind != LT_CALL_REALLOC || !c.arg || !lt_tracked(lt_tgid(), c.arg)))
+		if (c->size < LT_MMAP_CANDIDATE &&
+		    (c->kind != LT_CALL_REALLOC || !c->arg || !lt_tracked(tgid, c->arg)))
 			return false;
 		record = 0;
 	}
 	th->pending_sp = sp;
-	th->pending_size = c.size;
+	th->pending_size = c->size;
 	th->pending_weight = weight;
-	th->pending_arg = c.arg;
-	th->pending_kind = c.kind;
+	th->pending_arg = c->arg;
+	th->pending_kind = c->kind;
 	th->pending_record = record;
 	return true;
 }
 
-/* Return half of an allocating call. */
-static __always_inline void lt_alloc_return(struct pt_regs *ctx)
+/* The same, with what it cost the process (cost.bpf.h). */
+static __always_inline bool lt_alloc_entry(struct pt_regs *ctx, __u64 cookie)
 {
-	struct lt_thread *th;
-	__u64 ret = PT_REGS_RC(ctx), addr = ret, size, arg;
-	__u32 tgid;
+	__u32 tgid = lt_tgid();
+	struct lt_call c;
+	bool follow;
+	__u64 t0;
 
-	th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
-	if (!th || !th->pending_sp)
-		return;
+	if (!lt_uprobe_tgid_in_scope(tgid) || !lt_decode(ctx, cookie & LT_COOKIE_FN_MASK, &c))
+		return false;
+	t0 = lt_cost_start(tgid);
+	follow = lt_alloc_follow(ctx, tgid, &c);
+	lt_cost_entry(tgid, t0, cookie & LT_COOKIE_STEPPED, c.size);
+	return follow;
+}
+
+/* Return half of an allocating call. Returns whether it was the return of a followed call. */
+static __always_inline bool lt_alloc_return(struct pt_regs *ctx, struct lt_thread *th, __u32 tgid)
+{
+	__u64 ret = PT_REGS_RC(ctx), addr = ret, size, arg;
+
+	if (!th->pending_sp)
+		return false;
 	/* With uretprobes, a nested call's return comes back below the pending call's entry. */
 	if (PT_REGS_SP(ctx) <= th->pending_sp)
-		return;
-	tgid = lt_tgid();
+		return false;
 	size = th->pending_size;
 	arg = th->pending_arg;
 	th->pending_sp = 0;
@@ -377,25 +395,41 @@ static __always_inline void lt_alloc_return(struct pt_regs *ctx)
 		break;
 	case LT_CALL_RET_MEMPTR:
 		if ((int)ret != 0)
-			return;
+			return true;
 		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)arg))
-			return;
+			return true;
 		break;
 	default:
 		break;
 	}
 	if (addr && th->pending_record)
 		lt_record(ctx, th, tgid, addr, size, th->pending_weight);
+	return true;
 }
 
-/* Attached as a uprobe session: one program for both halves of every allocating call. */
+/* The same, with what it cost the process; `tgid` is in scope. */
+static __always_inline void lt_alloc_return_counted(struct pt_regs *ctx, __u32 tgid)
+{
+	__u64 t0 = lt_cost_start(tgid);
+	struct lt_thread *th = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
+
+	if (th && lt_alloc_return(ctx, th, tgid))
+		lt_cost_return(tgid, t0);
+	else
+		lt_cost_idle_return(tgid, t0);
+}
+
+/*
+ * Attached as a uprobe session: one program for both halves of every allocating call. A
+ * return half runs only for a call its entry half followed, in scope.
+ */
 SEC("uprobe")
 int alloc_session(struct pt_regs *ctx)
 {
 	if (cfg_empty)
 		return 0; /* the floor with both halves */
 	if (bpf_session_is_return()) {
-		lt_alloc_return(ctx);
+		lt_alloc_return_counted(ctx, lt_tgid());
 		return 0;
 	}
 	return lt_alloc_entry(ctx, bpf_get_attach_cookie(ctx)) ? 0 : 1;
@@ -409,11 +443,17 @@ int alloc_enter(struct pt_regs *ctx)
 	return 0;
 }
 
+/* A uretprobe fires on every call's return, followed or not. */
 SEC("uretprobe")
 int alloc_exit(struct pt_regs *ctx)
 {
-	if (!cfg_empty)
-		lt_alloc_return(ctx);
+	__u32 tgid;
+
+	if (cfg_empty)
+		return 0;
+	tgid = lt_tgid();
+	if (lt_uprobe_tgid_in_scope(tgid))
+		lt_alloc_return_counted(ctx, tgid);
 	return 0;
 }
 
@@ -421,12 +461,17 @@ SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
 	__u32 tgid;
+	__u64 t0;
 
-	if (cfg_empty || !addr)
+	if (cfg_empty)
 		return 0;
 	tgid = lt_tgid();
-	if (lt_uprobe_tgid_in_scope(tgid))
+	if (!lt_uprobe_tgid_in_scope(tgid))
+		return 0;
+	t0 = lt_cost_start(tgid);
+	if (addr)
 		lt_release(tgid, addr);
+	lt_cost_free(tgid, t0, bpf_get_attach_cookie(ctx) & LT_COOKIE_STEPPED);
 	return 0;
 }
 

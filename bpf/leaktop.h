@@ -92,8 +92,65 @@ enum lt_stat {
 	LT_STAT_V8_WALKS,	   /* stacks of a node process walked */
 	LT_STAT_V8_FRAMES,	   /* JavaScript frames found by them */
 	LT_STAT_V8_NO_ROOM,	   /* JavaScript frames left native: no room left in the stack */
+	LT_STAT_COST_MAP_FULL,	   /* probe hits whose cost was not counted: the costs map is full */
 	LT_STAT__COUNT,
 };
+
+/*
+ * The cookie of an allocator function's probe: its enum lt_fn, and LT_COOKIE_STEPPED when the
+ * probe sits on an instruction the kernel single-steps (a dearer trap).
+ */
+#define LT_COOKIE_FN_MASK 0xffffULL
+#define LT_COOKIE_STEPPED (1ULL << 16)
+
+/*
+ * What leaktop's probes cost a traced process, counted where it pays: per CPU, keyed by tgid
+ * (`costs`). A hit's cost is its trap (calibrated at start, calibrate.c) plus the time spent
+ * in leaktop's program. Reading the clock twice costs as much as a small program here, so one
+ * hit in LT_COST_TIME_EVERY on average, chosen at random, is timed, and user space scales the
+ * time of the timed hits to all of them. Entry halves and frees run on every call whatever the
+ * sampling; return halves (recording the block, walking the stack) only for the calls
+ * followed, so the two are kept apart: a budget (--max-overhead) raises the sampling interval
+ * to cut the second.
+ */
+#define LT_COST_TIME_EVERY 16
+
+struct lt_cost {
+	__u64 calls;	   /* allocating calls: one entry trap each */
+	__u64 frees;	   /* free calls: one entry trap each */
+	__u64 stepped;	   /* of those traps, on a single-stepped instruction */
+	__u64 rets;	   /* return traps of calls followed to their return */
+	__u64 idle_rets;   /* return traps of calls not followed (uretprobes fire on every call) */
+	__u64 bytes;	   /* bytes the allocating calls asked for */
+	__u64 entry_ns;	   /* time measured in the entries, frees and idle returns timed ... */
+	__u64 entry_timed; /* ... and how many were */
+	__u64 ret_ns;	   /* the same for the return halves */
+	__u64 ret_timed;
+	__u64 sys_walks;   /* stacks walked in the process's syscall tracepoints (sockets, mmap) */
+	__u64 sys_ns;	   /* their time, every one timed */
+	__s64 countdown;   /* hits on this CPU until the next timed one */
+};
+
+/*
+ * Each CPU counts the hits of the process it last ran a probe for in a slot of its own
+ * (`cost_cpu`, found without a hash lookup), and adds them to the process's `costs` entry when
+ * a hit of another process comes. User space reads both.
+ */
+struct lt_cost_slot {
+	__u32 tgid;	/* the process `c` counts for; 0: none */
+	__u32 _pad;
+	struct lt_cost c;
+};
+
+/* What leaktop's calibration programs measured of themselves (calibrate.c), per probe kind. */
+enum lt_calib_site {
+	LT_CALIB_ENTRY,	  /* an entry probe on an emulated instruction, no return probe */
+	LT_CALIB_BOTH,	  /* an entry probe and its return probe */
+	LT_CALIB_STEPPED, /* an entry probe on a single-stepped instruction */
+	LT_CALIB_RETURN,  /* the return halves of LT_CALIB_BOTH */
+	LT_CALIB__COUNT,
+};
+#define LT_CALIB_SKIP_RETURN 0x100ULL /* in a calibration cookie: the entry returns 1 */
 
 /*
  * `gen` is the process's exec generation (the low 32 bits of its task's self_exec_id, which

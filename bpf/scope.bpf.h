@@ -64,14 +64,6 @@ static __always_inline bool lt_uprobe_tgid_in_scope(__u32 tgid)
 	return true;
 }
 
-/* The same, for a caller that has no use for the tgid otherwise (--all and trees read it). */
-static __always_inline bool lt_uprobe_in_scope(void)
-{
-	bool by_tgid = cfg_scope == LT_SCOPE_ALL || cfg_scope == LT_SCOPE_TREE;
-
-	return lt_uprobe_tgid_in_scope(by_tgid ? lt_tgid() : 0);
-}
-
 /* For tracepoints, which fire in every process. */
 static __always_inline bool lt_traced(__u32 tgid)
 {

@@ -18,6 +18,12 @@
 # Then Python (issue 12), python3 only: today's row dc and e without Python frames and
 # pymalloc (p0, pe0), with Python frames but not pymalloc (pf), against dc and e (both on):
 # the cost per Python frame and per pymalloc call.
+# Then issue 14: a node service loop (tools/bench/node_service.js) untraced, in full, sampled
+# and with --config javascript=off (the cost per JavaScript frame); redis-server under
+# redis-benchmark (SET, pipelined by 8) untraced, with empty probes, in full, sampled and under
+# a budget (--max-overhead 5); leaktop's estimate of the CPU it added to each workload against
+# the truth (the workload's CPU traced minus untraced); and each goal of issue 14, met or
+# missed, with its figures.
 # Each figure is the median of ROUNDS (5) runs, the configurations interleaved round by round,
 # and every ratio is computed within this one invocation. The workloads use a private copy
 # of libc (a different inode), so no other tracing of the system libc touches them.
@@ -30,6 +36,8 @@ pairs=${PAIRS:-300000}
 frees=${FREES:-200000}
 syscalls=${SYSCALLS:-200000}
 py_rounds=${PY_ROUNDS:-300}
+node_requests=${NODE_REQUESTS:-30000}
+redis_n=${REDIS_N:-100000}
 out=$top/.output/bench
 mkdir -p "$out/lib"
 
@@ -52,10 +60,12 @@ declare -A args=(
 	[nostack]="--config stacks=off"
 	[fp]="--unwind fp"
 	[dwarf]="--unwind dwarf"
-	[all]="--all"
+	[all]="--all --max-overhead off" # as it was before --all had a budget: comparable rows
 	[p0]="--config python=off --config pymalloc=off"
 	[pf]="--config pymalloc=off"
 	[pe0]="--sample-bytes 524288 --config python=off --config pymalloc=off"
+	[nj]="--config javascript=off"
+	[rb]="--max-overhead 5"
 )
 # ALLOCS summed over every table of the run just made: the allocator calls it recorded.
 table_allocs() {
@@ -79,14 +89,29 @@ cpu_ticks() { # PID: utime + stime
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# est_of PID: leaktop's estimate of the CPU seconds it added to PID, since attach, and the
+# JavaScript frames its walks found, from the final report of $out/lt.json.
+est_of() {
+	python3 - "$out/lt.json" "$1" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+final = json.loads(lines[-1]) if lines else {"processes": [], "javascript": {}}
+cost = [p["cost"] for p in final["processes"] if p["pid"] == int(sys.argv[2]) and p["cost"]]
+print(cost[0]["added_cpu_s"] if cost else 0, final.get("javascript", {}).get("frames", 0))
+PY
+}
+
 # run CONFIG CMD...: run the workload under the configuration (leaktop at its default
-# interval); prints its figure, and "cpu_pct rss_kb" of leaktop into $out/lt.usage.
+# interval); prints its figure, and "cpu_pct rss_kb" of leaktop into $out/lt.usage, the
+# workload's own CPU (ns) into $out/wl.cpu, and "added_cpu_s js_frames" (leaktop's estimate)
+# into $out/lt.est.
 run() {
 	local cfg=$1 wl lt=0 t0 t1 c0 c1 figure
 	shift
 	# Truncate here, not in the background child, or the last run's lines could be read.
 	: >"$out/wl.out"
 	: >"$out/lt.err"
+	: >"$out/lt.json"
 	"$@" >"$out/wl.out" 2>&1 &
 	wl=$!
 	wait_for "$out/wl.out" '^ready'
@@ -94,8 +119,8 @@ run() {
 		local target=(-p "$wl")
 		[[ ${args[$cfg]} == *--all* ]] && target=() # the workload is one of every process
 		# shellcheck disable=SC2086
-		./leaktop "${target[@]}" --bytes -n 100000 --frames 127 ${args[$cfg]} >"$out/lt.table" \
-			2>"$out/lt.err" &
+		./leaktop "${target[@]}" --bytes -n 100000 --frames 127 --json "$out/lt.json" \
+			${args[$cfg]} >"$out/lt.table" 2>"$out/lt.err" &
 		lt=$!
 		wait_for "$out/lt.err" '^leaktop: attached'
 		c0=$(cpu_ticks "$lt")
@@ -112,21 +137,97 @@ run() {
 			'BEGIN { printf "%.2f %d\n", 100 * c / hz / (ns / 1e9), rss }' >"$out/lt.usage"
 		kill -INT "$lt"
 		wait "$lt"
+		est_of "$wl" >"$out/lt.est"
+	else
+		echo "0 0" >"$out/lt.est"
 	fi
+	awk '/^cpu_ns/ { print $2 }' "$out/wl.out" >"$out/wl.cpu"
 	echo "$figure"
 }
+
+# The last run's workload CPU (ns), and leaktop's estimate of what it added (ns).
+last_cpu() { cat "$out/wl.cpu"; }
+last_est() { awk '{ printf "%.0f", $1 * 1e9 }' "$out/lt.est"; }
 
 median() {
 	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-declare -A hot py fr deep frames sys scope
+declare -A hot py fr deep frames sys scope node redis
+# wcpu[W.CFG]: the workload's CPU (ns) in each run; est[W.CFG]: leaktop's estimate of what it
+# added (ns); jsf[CFG]: the JavaScript frames node's walks found.
+declare -A wcpu est jsf
+# The workloads leaktop's estimate is checked on, by configuration.
+est_rows=(dc e)
+have_node=0
+command -v node >/dev/null && have_node=1
+have_redis=0
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && have_redis=1
+
+# A free TCP port on 127.0.0.1, for redis (others run tests on this machine at the same time).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The CPU time (ns) of every thread of PID.
+task_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+}
+
+# redis_run CONFIG: a fresh redis-server on a free port, leaktop on it (but for "a"),
+# redis-benchmark's SETs; prints "SET/s redis-CPU-ns leaktop-estimate-ns", the CPU and the
+# estimate per REDIS_N requests. Under a budget (rb), twice as many SETs first, not timed: the
+# budget acts on a load two seconds long, and the row is what it settles at.
+redis_run() {
+	local cfg=$1 port rp lt=0 c0 c1 rps runs=1
+	port=$(free_port)
+	: >"$out/redis.log"
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+		--dir "$out" --logfile "$out/redis.log" >/dev/null 2>&1 &
+	rp=$!
+	for ((i = 0; i < 200; i++)); do
+		redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
+		sleep 0.05
+	done
+	redis-cli -p "$port" ping 2>/dev/null | grep -q PONG ||
+		{ echo "bench: redis-server did not start on port $port" >&2; cat "$out/redis.log" >&2; exit 1; }
+	: >"$out/lt.json"
+	if [[ $cfg != a ]]; then
+		: >"$out/lt.err"
+		# shellcheck disable=SC2086
+		./leaktop -p "$rp" -i 600 --json "$out/lt.json" ${args[$cfg]} >"$out/lt.table" \
+			2>"$out/lt.err" &
+		lt=$!
+		wait_for "$out/lt.err" '^leaktop: attached'
+	fi
+	c0=$(task_ns "$rp")
+	if [[ $cfg == rb ]]; then
+		redis-benchmark -p "$port" -t set -n $((2 * redis_n)) -P 8 -r 100000 -q >/dev/null 2>&1
+		runs=3
+	fi
+	rps=$(redis-benchmark -p "$port" -t set -n "$redis_n" -P 8 -r 100000 -q 2>/dev/null |
+		tr '\r' '\n' | awk '/^SET: [0-9.]+ requests per second/ { print $2 }' | tail -1)
+	c1=$(task_ns "$rp")
+	if ((lt)); then
+		kill -INT "$lt"
+		wait "$lt"
+		# The budget's words on redis, for the report: at its floor, or not.
+		[[ $cfg == rb ]] && { grep -m1 'probes alone cost' "$out/lt.err" || true; } >"$out/redis_rb.note"
+	fi
+	redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || kill "$rp"
+	wait "$rp" 2>/dev/null || true
+	[[ -n $rps ]] || { echo "bench: redis-benchmark gave no figure" >&2; exit 1; }
+	awk -v r="$rps" -v c=$((c1 - c0)) -v e="$(est_of "$rp" | cut -d' ' -f1)" -v n=$runs \
+		'BEGIN { printf "%s %.0f %.0f\n", r, c / n, e * 1e9 / n }'
+}
 cg_mount=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-echo "make bench: $rounds rounds; C hot loop of $pairs pairs, $frees free hits, python3 x$py_rounds" >&2
+echo "make bench: $rounds rounds; C hot loop of $pairs pairs, $frees free hits, python3 x$py_rounds, node x$node_requests, redis x$redis_n" >&2
 for ((r = 1; r <= rounds; r++)); do
 	for cfg in "${configs[@]}"; do
 		hot[$cfg]+="$(run "$cfg" "$out/hotloop" pairs "$pairs") "
+		wcpu[hot.$cfg]+="$(last_cpu) " est[hot.$cfg]+="$(last_est) "
 		py[$cfg]+="$(run "$cfg" /usr/bin/python3 tools/bench/json_work.py "$py_rounds") "
+		wcpu[py.$cfg]+="$(last_cpu) " est[py.$cfg]+="$(last_est) "
 		if [[ $cfg == dc ]]; then
 			# Each table lists every stack with its ALLOCS in that interval: their sum
 			# over all the tables is the calls made.
@@ -187,6 +288,19 @@ for ((r = 1; r <= rounds; r++)); do
 		rmdir "$cg"
 	fi
 	scope[all]+="$(run all "$out/hotloop" pairs "$pairs") "
+	# node: untraced, in full, sampled, and without JavaScript frames.
+	for cfg in a dc e nj; do
+		((have_node)) || break
+		node[$cfg]+="$(run "$cfg" node tools/bench/node_service.js "$node_requests") "
+		wcpu[node.$cfg]+="$(last_cpu) " est[node.$cfg]+="$(last_est) "
+		jsf[$cfg]+="$(awk '{ print $2 }' "$out/lt.est") "
+	done
+	# redis: untraced, empty probes, in full, sampled, under a budget.
+	for cfg in a c dc e rb; do
+		((have_redis)) || break
+		read -r rps rcpu rest < <(redis_run "$cfg")
+		redis[$cfg]+="$rps " wcpu[redis.$cfg]+="$rcpu " est[redis.$cfg]+="$rest "
+	done
 	echo "  round $r of $rounds done" >&2
 done
 
@@ -313,6 +427,110 @@ walk_report=$(awk '
 		fit(fp, "frame-pointer"); fit(dw, "CFI")
 		print "target for CFI: at most 120 ns per frame + 300 ns fixed"
 	}' <<<"$walks")
+# The CFI fit alone, "per-frame fixed", for issue 14's goal.
+cfi_fit=$(awk 'NF == 4 { n++; x = $1; y = $4 - $2; sx += x; sy += y; sxx += x * x; sxy += x * y }
+	END { b = (n * sxy - sx * sy) / (n * sxx - sx * sx); printf "%.0f %.0f\n", b, (sy - b * sx) / n }' \
+	<<<"$walks")
+
+# node (issue 14): the service loop's time in each configuration, and what a JavaScript frame
+# costs: the full row less the one without JavaScript frames, over the frames found.
+declare -A N
+if ((have_node)); then
+	for cfg in a dc e nj; do
+		N[$cfg]=$(median <<<"${node[$cfg]}")
+	done
+	N[frames]=$(median <<<"${jsf[dc]}")
+	node_report=$(awk -v a="${N[a]}" -v d="${N[dc]}" -v e="${N[e]}" -v j="${N[nj]}" \
+		-v fr="${N[frames]}" -v req="$node_requests" '
+		function row(name, what, t) { printf "| %s | %s | %.2f s | %.2fx |\n", name, what, t / 1e9, t / a }
+		BEGIN {
+			printf "| row | node service loop (%d requests) | time | slowdown |\n", req
+			print "|---|---|---|---|"
+			row("a", "untraced", a)
+			row("dc", "full tracking (the default)", d)
+			row("e", "--sample-bytes 524288", e)
+			row("nj", "full, --config javascript=off", j)
+			printf "\nJavaScript frames: %d found in row dc; %.0f ns per JavaScript frame ((dc - nj) / frames)\n",
+				fr, fr ? (d - j) / fr : 0
+		}')
+else
+	node_report="node: not installed, so the node rows did not run (node 20 is what leaktop's JavaScript frames know)"
+fi
+
+# redis (issue 14): SET/s in each configuration.
+declare -A R
+if ((have_redis)); then
+	for cfg in a c dc e rb; do
+		R[$cfg]=$(median <<<"${redis[$cfg]}")
+	done
+	redis_report=$(awk -v a="${R[a]}" -v c="${R[c]}" -v d="${R[dc]}" -v e="${R[e]}" -v b="${R[rb]}" \
+		-v n="$redis_n" -v v="$(redis-server --version | awk '{ print $3 }')" '
+		function row(name, what, r) { printf "| %s | %s | %.0f | %.2fx |\n", name, what, r, a / r }
+		BEGIN {
+			printf "| row | redis-server %s, redis-benchmark -t set -P 8 -n %d | SET/s | slowdown |\n", substr(v, 3), n
+			print "|---|---|---|---|"
+			row("a", "untraced", a)
+			row("c", "empty probes at leaktop'"'"'s offsets", c)
+			row("dc", "full tracking (the default)", d)
+			row("e", "--sample-bytes 524288", e)
+			row("rb", "--max-overhead 5 (after 2 x REDIS_N SETs, not timed)", b)
+		}')
+	[[ -s $out/redis_rb.note ]] &&
+		redis_report+=$'\n\n'"Under --max-overhead 5: $(sed 's/^leaktop: warning: //' "$out/redis_rb.note")"
+else
+	redis_report="redis: redis-server or redis-benchmark missing, so the redis rows did not run (make deps installs them)"
+fi
+
+# leaktop's estimate of the CPU it added, against the truth: the workload's CPU traced less
+# untraced (medians), per workload and configuration (redis: per REDIS_N SETs).
+est_report=$(
+	echo "| workload | row | measured added CPU | leaktop's estimate | estimate / measured | within ±30% |"
+	echo "|---|---|---|---|---|---|"
+	for w in hot py node redis; do
+		rows=("${est_rows[@]}")
+		case $w in
+		hot) what="C hot loop" ;;
+		py) what=python3 ;;
+		node) what="node service loop"; ((have_node)) || continue ;;
+		redis) what="redis-server"; rows+=(rb); ((have_redis)) || continue ;;
+		esac
+		base=$(median <<<"${wcpu[$w.a]}")
+		for cfg in "${rows[@]}"; do
+			awk -v w="$what" -v c="$cfg" -v t="$(median <<<"${wcpu[$w.$cfg]}")" -v b="$base" \
+				-v e="$(median <<<"${est[$w.$cfg]}")" 'BEGIN {
+				m = t - b; r = m > 0 ? e / m : 0
+				printf "| %s | %s | %.3f s | %.3f s | %.2f | %s |\n", w, c, m / 1e9, e / 1e9, r,
+					(r >= 0.7 && r <= 1.3) ? "yes" : "no"
+			}'
+		done
+	done
+)
+
+# Issue 14's goals, each met or missed, with its figures.
+goals_report=$(
+	echo "Issue 14 goals:"
+	awk -v ha="${H[a]}" -v hc="${H[c]}" -v hd="${H[dc]}" -v he="${H[e]}" -v fa="${F[a]}" \
+		-v fc="${F[c]}" -v fit="$cfi_fit" 'BEGIN {
+		split(fit, f, " ")
+		r = hd / hc
+		printf "- full tracking <= 1.3x empty probes at leaktop'"'"'s offsets (hot loop): %.0f / %.0f ns = %.2fx: %s\n",
+			hd, hc, r, r <= 1.3 ? "met" : "missed"
+		t = fc - fa
+		printf "- sampled <= 1.1x one trap per call (hot loop, two calls a pair): (e-a) %.0f ns vs 1.1 x 2 x %.0f ns (free'"'"'s planned probe, a trap) = %.0f ns: %s\n",
+			he - ha, t, 2.2 * t, he - ha <= 2.2 * t ? "met" : "missed"
+		printf "- CFI walk <= 150 ns fixed + 40 ns per frame: %.0f ns fixed + %.0f ns per frame: %s\n",
+			f[2], f[1], f[2] <= 150 && f[1] <= 40 ? "met" : "missed"
+	}'
+	if ((have_node)); then
+		awk -v a="${N[a]}" -v d="${N[dc]}" 'BEGIN {
+			printf "- node <= 3x untraced in full mode: %.2fx: %s\n", d / a, d / a <= 3 ? "met" : "missed" }'
+	else
+		echo "- node <= 3x untraced in full mode: not measured (node missing)"
+	fi
+	awk -F'|' 'NR > 2 { n++; if ($7 ~ /yes/) k++; else miss = miss " " $2 $3 }
+		END { printf "- leaktop'"'"'s estimate within ±30%% of the measured added CPU: %d of %d rows%s: %s\n",
+			k, n, miss ? " (missed:" miss ")" : "", k == n ? "met" : "missed" }' <<<"$est_report"
+)
 
 # Depth distribution of python3's CFI stacks (row dc), weighted by the allocations made.
 depth_report=$(awk '
@@ -373,6 +591,14 @@ report=$(
 	echo "$sys_report"
 	echo
 	echo "$scope_report"
+	echo
+	echo "$node_report"
+	echo
+	echo "$redis_report"
+	echo
+	echo "$est_report"
+	echo
+	echo "$goals_report"
 )
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -380,7 +606,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo
 	echo "## $(date -u +%Y-%m-%d) $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo
-	echo "Command: \`make bench\` (ROUNDS=$rounds PAIRS=$pairs FREES=$frees PY_ROUNDS=$py_rounds SYSCALLS=$syscalls)."
+	echo "Command: \`make bench\` (ROUNDS=$rounds PAIRS=$pairs FREES=$frees PY_ROUNDS=$py_rounds SYSCALLS=$syscalls NODE_REQUESTS=$node_requests REDIS_N=$redis_n)."
 	echo "Kernel $(uname -r), $cpu, $(nproc) CPUs. Medians of $rounds interleaved runs."
 	echo
 	echo "$report"

@@ -13,12 +13,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # a real Prometheus server with promtool, and capsh for the systemd unit's capabilities.
 # Packaging's tests: man-db and groff render the man pages, bash-completion runs the completion,
 # tmux is the pseudo-terminal the interactive view is tested in. Debug symbols: a real
-# debuginfod server, and xz and binutils to build MiniDebugInfo as Fedora does.
+# debuginfod server, and xz and binutils to build MiniDebugInfo as Fedora does. make bench: a
+# real server, redis-server under redis-benchmark (redis-tools).
 pkgs="make gcc g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
 libiberty-dev libcapstone-dev libclang-rt-14-dev libc6-dbg python3 util-linux bsdutils valgrind
 musl-tools libjemalloc2 libgoogle-perftools4 golang-go libxml2-utils chromium fonts-dejavu-core
 libmicrohttpd-dev prometheus libcap2-bin man-db groff-base bash-completion tmux
-libdebuginfod-dev liblzma-dev debuginfod xz-utils binutils"
+libdebuginfod-dev liblzma-dev debuginfod xz-utils binutils
+redis-server redis-tools"
 
 debian() {
 	missing=""

@@ -28,6 +28,7 @@
 #include "leaktop.skel.h"
 #include "objects.h"
 #include "output.h"
+#include "overhead.h"
 #include "preflight.h"
 #include "profiles.h"
 #include "regions.h"
@@ -238,6 +239,8 @@ static int report(struct lt_session *s, bool final)
 		.collector = s->collector, .regions = s->regions, .targets = targets,
 		.ntargets = n, .scope = s->scope.ops->kind, .now = now_mono(), .final = final,
 		.departed = s->departed,
+		.costs = !s->cfg.empty_probes, .sample_bytes = s->cfg.sample_bytes,
+		.budget_of = s->budget ? overhead__of : NULL, .budget_ctx = s->budget,
 	};
 	struct lt_report_input in = {
 		.history = s->history, .name_stack = name_stack, .namer_ctx = s,
@@ -293,6 +296,8 @@ static int report(struct lt_session *s, bool final)
 	selfcost__measure(&s->self, s->skel->obj, &in.self);
 	in.self.procs_seen = n;
 	in.self.objects = s->objects_attached;
+	in.self.trap = s->trap;
+	in.self.budget = s->cfg.max_overhead;
 	err = sample__take(&src, &sample, &in);
 	if (!err) {
 		frames__prefetch(&s->frames, in.rows, in.nrows);
@@ -384,8 +389,12 @@ static void wait_until(struct lt_session *s, double deadline)
 		events__drain(s->events);
 		if (now_mono() >= follow__next(s))
 			follow__service(s);
+		if (s->budget && now_mono() >= overhead__next(s->budget))
+			overhead__service(s->budget, s->collector, &s->trap, now_mono());
 		now = now_mono();
 		left = fmin(deadline, follow__next(s)) - now;
+		if (s->budget)
+			left = fmin(left, overhead__next(s->budget) - now);
 		if (deadline - now <= 0 || follow__all_exited(s))
 			return;
 		/* Wake at least every second to notice targets without a pidfd. */
@@ -483,7 +492,12 @@ static int open_session(struct lt_session *s)
 		return err;
 	s->collector = collector__new(s->skel, s->cfg.max_stacks + s->scope.ops->max_procs);
 	s->regions = s->cfg.heap ? regions__new(LT_MAX_REGIONS) : NULL;
-	if (!s->collector || (s->cfg.heap && !s->regions)) {
+	if (s->cfg.max_overhead > 0)
+		s->budget = overhead__new(s->cfg.max_overhead, s->cfg.sample_bytes,
+					  bpf_map__fd(s->skel->maps.sampling),
+					  &s->skel->data->sampling_gen);
+	if (!s->collector || (s->cfg.heap && !s->regions) ||
+	    (s->cfg.max_overhead > 0 && !s->budget)) {
 		lt_err("out of memory");
 		return -ENOMEM;
 	}
@@ -509,6 +523,7 @@ static void close_session(struct lt_session *s)
 	events__free(s->events);
 	leaktop_bpf__destroy(s->skel);
 	collector__free(s->collector);
+	overhead__free(s->budget);
 	http__stop(s->http);
 	symbolizer__free(s->symbolizer);
 	python__free(s->python);
@@ -621,6 +636,8 @@ static int cmd_trace(int argc, char **argv)
 	announce__attached(&s);
 	view_start(&s);
 	s.start = s.last = now_mono();
+	if (s.budget)
+		overhead__start(s.budget, s.start);
 	/* leaktop's CPU counts from here, not from its start-up. */
 	selfcost__measure(&s.self, NULL, &(struct lt_self){ 0 });
 	s.start_ns = now_realtime_ns();

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "cost.h"
 #include "frames.h"
 #include "probes.h"
 #include "scope.h"
@@ -30,6 +31,7 @@ struct lt_events;
 struct lt_history;
 struct lt_launch;
 struct lt_object_cache;
+struct lt_overhead;
 struct lt_proc_rec;
 struct lt_python;
 struct lt_v8;
@@ -76,6 +78,8 @@ struct lt_session {
 	struct lt_found *found;		/* new processes the kernel told of (fork, exec), to look at */
 	size_t nfound, cap_found;
 	struct lt_selfcost self;
+	struct lt_trap_cost trap;	/* what a trap costs here, measured at attach (calibrate.c) */
+	struct lt_overhead *budget;	/* --max-overhead (overhead.c), or NULL */
 	bool loaded;			/* the BPF programs are in: attach as processes are found */
 	double attached_at;		/* when attaching was done (now_mono()); 0 before */
 	struct lt_http *http;		/* --prometheus's endpoint, or NULL */

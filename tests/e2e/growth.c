@@ -27,6 +27,14 @@
  *                     own (a recursion 1 to 100 deep) 80 ms after its fork (time for a scope
  *                     to attach to it) and exiting; then, 3 s later, the parent leaks 10
  *                     blocks of 1000 bytes from final_leak; "done N"
+ * For the cost tests:
+ *   growth busy N     N malloc (16 to 4096 bytes) + free pairs as fast as it can: 2N allocator
+ *                     calls and nothing else; "done N"
+ *   growth idle       nothing at all; "done 0"
+ *   growth service R  a service at R requests a second (in 1 ms ticks), each from 48 distinct
+ *                     functions deep: a 256-byte block, one in four kept (serve_request); from
+ *                     a first SIGUSR2 on, calm: one request every 10 ms; at a second one,
+ *                     "done KEPT" (blocks kept)
  */
 #define _GNU_SOURCE /* mremap */
 #include <fcntl.h>
@@ -401,6 +409,100 @@ NOINLINE void leak_before_exit(int n, size_t size)
 	}
 }
 
+static int busy(long n)
+{
+	for (long i = 0; i < n; i++) {
+		sink = malloc(16 + (i * 7919) % 4081);
+		free(sink);
+	}
+	return n;
+}
+
+static void **kept;
+static long nkept, cap_kept;
+
+/* The list of kept blocks grows from a stack of its own, not serve_request's. */
+NOINLINE void keep_block(void *p)
+{
+	if (nkept == cap_kept) {
+		cap_kept = cap_kept ? cap_kept * 2 : 4096;
+		kept = realloc(kept, cap_kept * sizeof(*kept));
+		if (!kept)
+			fail("realloc");
+	}
+	kept[nkept++] = p;
+}
+
+/* One request: a 256-byte block, kept one time in four (a leak of 64 bytes a request). */
+NOINLINE void serve_request(long i)
+{
+	char *p = malloc(256);
+
+	if (!p)
+		fail("malloc");
+	p[0] = i;
+	if (i % 4)
+		free(p);
+	else
+		keep_block(p);
+}
+
+/*
+ * 48 distinct functions between the request loop and the allocation, as a real service's
+ * stack has: more return addresses than the unwinder's row cache holds, so its walk does what
+ * a real one does. Each calls the next, then writes sink (no tail call: each is a frame).
+ */
+#define STEP(n, next)                                                                      \
+	NOINLINE void step##n(long i)                                                      \
+	{                                                                                  \
+		next(i);                                                                   \
+		sink = (void *)(long)n;                                                    \
+	}
+STEP(47, serve_request) STEP(46, step47) STEP(45, step46) STEP(44, step45)
+STEP(43, step44) STEP(42, step43) STEP(41, step42) STEP(40, step41)
+STEP(39, step40) STEP(38, step39) STEP(37, step38) STEP(36, step37)
+STEP(35, step36) STEP(34, step35) STEP(33, step34) STEP(32, step33)
+STEP(31, step32) STEP(30, step31) STEP(29, step30) STEP(28, step29)
+STEP(27, step28) STEP(26, step27) STEP(25, step26) STEP(24, step25)
+STEP(23, step24) STEP(22, step23) STEP(21, step22) STEP(20, step21)
+STEP(19, step20) STEP(18, step19) STEP(17, step18) STEP(16, step17)
+STEP(15, step16) STEP(14, step15) STEP(13, step14) STEP(12, step13)
+STEP(11, step12) STEP(10, step11) STEP(9, step10) STEP(8, step9)
+STEP(7, step8) STEP(6, step7) STEP(5, step6) STEP(4, step5)
+STEP(3, step4) STEP(2, step3) STEP(1, step2) STEP(0, step1)
+
+/*
+ * `rate` requests a second, in 1 ms ticks; after a SIGUSR2, one every 10 ms; after another
+ * (or SIGTERM), it returns the blocks kept.
+ */
+static long service(long rate)
+{
+	struct timespec next;
+	long i = 0, per_tick = rate / 1000 ? rate / 1000 : 1, tick_ns = 1000000;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		struct timespec zero = { 0 };
+		int sig;
+
+		for (long k = 0; k < per_tick; k++)
+			step0(i++);
+		sig = sigtimedwait(&waitset, NULL, &zero);
+		if (sig == SIGTERM || (sig == SIGUSR2 && tick_ns > 1000000))
+			return nkept;
+		if (sig == SIGUSR2) {
+			per_tick = 1;
+			tick_ns = 10000000;
+		}
+		next.tv_nsec += tick_ns;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+}
+
 /* Returns the number of calls. */
 static int percall(void)
 {
@@ -453,7 +555,11 @@ int main(int argc, char **argv)
 		n = churn(argc > 2 ? atoi(argv[2]) : 100);
 	else if (!strcmp(mode, "exitleak") && argc > 3)
 		leak_before_exit(n = atoi(argv[2]), strtoul(argv[3], NULL, 10));
-	else
+	else if (!strcmp(mode, "busy"))
+		n = busy(argc > 2 ? atol(argv[2]) : 100000);
+	else if (!strcmp(mode, "service"))
+		n = service(argc > 2 ? atol(argv[2]) : 10000);
+	else if (strcmp(mode, "idle"))
 		fail("mode");
 	printf("done %d\n", n);
 	if (!strcmp(mode, "exitleak"))

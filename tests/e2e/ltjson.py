@@ -8,6 +8,10 @@
   ltjson.py FILE trends KIND FUNC         the trend of that stack in each report, in order
   ltjson.py FILE stack KIND FUNC FIELD    FIELD of the final report's largest such stack
   ltjson.py FILE proc FIELD               FIELD of the final report's first process
+  ltjson.py FILE cost PID FIELD           FIELD of process PID's cost in the final report
+                                          ("trap.FIELD": of the calibrated trap, self.trap_ns)
+  ltjson.py FILE costs PID FIELD          the same in every interval report, one per line,
+                                          with its sample_bytes: "FIELD SAMPLE_BYTES"
   ltjson.py FILE leaks PID                "FUNC BYTES COUNT" per innermost frame of the final
                                           report's heap stacks in process PID
   ltjson.py FILE python PID               "FUNC FILE:LINE BYTES COUNT" per innermost Python
@@ -24,7 +28,7 @@ import sys
 
 SYSTEM = ("libc.so.6", "ld-linux-x86-64.so.2", "libc.so", "libpthread.so.0")
 TOP_KEYS = {"type", "version", "elapsed_s", "interval_s", "window_s", "baseline_s",
-            "sample_bytes", "per_call",
+            "sample_bytes", "max_overhead", "per_call",
             "traced", "scope", "processes", "containers", "group_by", "groups", "stacks",
             "drops", "unwind", "self"}
 STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "allocs", "frees",
@@ -32,15 +36,18 @@ STACK_KEYS = {"pid", "kind", "stack_id", "bytes", "count", "delta", "growth", "a
               "frames", "own_frame"}
 PROC_KEYS = {"pid", "comm", "exited", "rss", "anon", "heap_bytes", "mmap_bytes", "sockets",
              "rss_rate", "tracked_rate", "verdict", "calls", "go", "started_unprobed",
-             "container", "node"}
+             "container", "node", "cost"}
 NODE_PARTS = {"js_heap": "bytes", "external": "bytes", "native": "bytes", "sockets": "count"}
 NODE_VERDICTS = {"too_early", "steady", "external_grows", "js_heap_grows", "both_grow",
                  "native_grows"}
+COST_KEYS = {"probe_hits", "probe_hits_per_s", "added_cpu_ratio", "floor_cpu_ratio",
+             "added_cpu_s", "sample_bytes", "at_floor"}
 FRAME_KEYS = {"ip", "function", "offset", "module"}
 TRACED_KEYS = {"heap", "mmap", "sockets"}
 DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack_map_full",
              "stack_failed", "thread_state_failed", "events_lost", "socket_map_full",
-             "socket_totals_full", "tree_full", "regions_not_kept", "started_unprobed"}
+             "socket_totals_full", "tree_full", "regions_not_kept", "started_unprobed",
+             "cost_map_full"}
 UNWIND_KEYS = {"walks", "frames", "fp_frames", "complete", "truncated", "err_no_cfi", "err_rule",
                "err_read", "err_loop", "table_rows", "table_bytes"}
 KINDS = {"heap", "anon", "file", "tcp", "udp", "unix", "other"}
@@ -50,7 +57,8 @@ CONTAINER_KEYS = {"name", "processes", "rss", "heap_bytes", "mmap_bytes", "socke
 GROUP_KEYS = {"group", "pid", "kind", "stacks", "bytes", "count", "delta", "growth", "rate_per_s",
               "trend"}
 SELF_KEYS = {"cpu_pct", "rss", "bpf_bytes", "purged_processes", "purged_allocations",
-             "allocator_files"}
+             "allocator_files", "trap_ns"}
+TRAP_KEYS = {"entry", "return", "stepped", "clock"}
 TRENDS = {"new", "growing", "steady", "sawtooth", "transient"}
 VERDICTS = {"too_early", "rss_steady", "rss_shrinks", "tracked_explains", "untracked_growth"}
 
@@ -111,6 +119,8 @@ def main():
                     has(f, FRAME_KEYS, "a frame")
                     if f["module"] == "python":
                         has(f, {"file", "line"}, "a Python frame")
+            if r["self"]["trap_ns"] is not None:
+                has(r["self"]["trap_ns"], TRAP_KEYS, "trap_ns")
             for p in r["processes"]:
                 has(p, PROC_KEYS, "a process")
                 assert p["verdict"] in VERDICTS, p
@@ -120,7 +130,22 @@ def main():
                     for part, unit in NODE_PARTS.items():
                         has(n[part], {unit, "rate_per_s", "trend"}, "a node part")
                         assert n[part]["trend"] in TRENDS - {"transient"}, n
+                if p["cost"] is not None:
+                    has(p["cost"], COST_KEYS, "a process's cost")
+                    assert p["cost"]["added_cpu_ratio"] >= 0 and p["cost"]["probe_hits"] >= 0, p
         print(len(rs))
+    elif what == "cost":
+        pid, field = int(sys.argv[3]), sys.argv[4]
+        if field.startswith("trap."):
+            print(final["self"]["trap_ns"][field[5:]])
+        else:
+            print([p for p in final["processes"] if p["pid"] == pid][0]["cost"][field])
+    elif what == "costs":
+        pid, field = int(sys.argv[3]), sys.argv[4]
+        for r in rs[:-1]:
+            for p in r["processes"]:
+                if p["pid"] == pid and p["cost"] is not None:
+                    print(p["cost"][field], p["cost"]["sample_bytes"])
     elif what == "sum":
         kind, func, field = sys.argv[3:6]
         print(sum(s[field] for s in final["stacks"] if matches(s, kind, func)))

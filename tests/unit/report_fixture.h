@@ -103,7 +103,9 @@ static struct lt_proc fx_procs[] = {
 	  .anon = 40 << 20, .heap = 31525328,
 	  .mmap = 8 << 20, .sockets = 987, .calls = 480,
 	  .view = { .verdict = LT_PROC_TRACKED_EXPLAINS, .rss_rate = 9000,
-		    .tracked_rate = 8800 } },
+		    .tracked_rate = 8800 },
+	  .costed = true, .hits_per_s = 41230, .added_ratio = 0.0412, .floor_ratio = 0.021,
+	  .added_s = 0.62, .hits = 618450 },
 };
 
 static const struct lt_report fx_report = {
@@ -121,7 +123,9 @@ static const struct lt_report fx_report = {
 		   [LT_STAT_STACK_FAILED] = 2, [LT_STAT_NESTED_CALLS] = 9 },
 	.total_bytes = 31457280 + 65536 + 2000 + 512,
 	.total_count = 503,
-	.self = { .cpu_pct = 0.4, .rss = 25 << 20, .bpf_bytes = 45 << 20 },
+	.self = { .cpu_pct = 0.4, .rss = 25 << 20, .bpf_bytes = 45 << 20,
+		  .trap = { .known = true, .entry_ns = 563, .ret_ns = 439, .step_ns = 9930,
+			    .clock_ns = 34 } },
 };
 
 #endif /* LEAKTOP_REPORT_FIXTURE_H */

@@ -95,6 +95,9 @@ static void test_errors(void)
 		{ { "-p" }, "option '-p' needs a value" },
 		{ { "-p", "1", "extra" }, "unexpected argument 'extra'" },
 		{ { "-p", "1", "--sample-bytes", "2147483648" }, "bad --sample-bytes '2147483648': out of range" },
+		{ { "-p", "1", "--max-overhead", "0" }, "bad --max-overhead '0': a percentage of one core, from 0.1 to 100, or off" },
+		{ { "-p", "1", "--max-overhead", "150" }, "bad --max-overhead '150'" },
+		{ { "-p", "1", "--max-overhead", "5%" }, "bad --max-overhead '5%'" },
 		{ { "-p", "1", "--config", "attach=kprobe" }, "bad --config value 'attach=kprobe'" },
 		{ { "-p", "1", "--config", "speed=11" }, "unknown --config key 'speed'" },
 		{ { "-p", "1", "--config", "stacks" }, "bad --config value 'stacks'" },
@@ -243,6 +246,32 @@ static void test_names(void)
 	ASSERT_TRUE(cfg.debuginfod_timeout == 0, "debuginfod off");
 }
 
+/* --max-overhead: a percentage of one core, kept as a share; --all's default; off. */
+static void test_max_overhead(void)
+{
+	struct lt_config cfg;
+	char err[256];
+
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", NULL), CLI_RUN, "-p");
+	ASSERT_TRUE(cfg.max_overhead == 0, "no budget with -p");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--max-overhead", "2.5", NULL), CLI_RUN, "2.5%");
+	ASSERT_TRUE(cfg.max_overhead == 0.025, "2.5% of a core");
+	ASSERT_EQ(parse(&cfg, err, "--all", NULL), CLI_RUN, "--all");
+	ASSERT_TRUE(cfg.max_overhead == LT_DEFAULT_ALL_OVERHEAD && LT_DEFAULT_ALL_OVERHEAD == 0.05,
+		    "--all: 5% by default");
+	ASSERT_EQ(parse(&cfg, err, "--all", "--max-overhead", "off", NULL), CLI_RUN, "--all off");
+	ASSERT_TRUE(cfg.max_overhead == 0, "--all with no budget");
+	ASSERT_EQ(parse(&cfg, err, "--all", "--max-overhead", "20", NULL), CLI_RUN, "--all 20");
+	ASSERT_TRUE(cfg.max_overhead == 0.2, "--all: the budget given");
+	ASSERT_EQ(parse(&cfg, err, "--all", "--config", "probes=empty", NULL), CLI_RUN, "empty");
+	ASSERT_TRUE(cfg.max_overhead == 0, "no default budget over empty probes");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--max-overhead", "5", "--config", "probes=empty",
+			NULL),
+		  CLI_ERROR, "a budget over empty probes");
+	ASSERT_CONTAINS(err, "--max-overhead has nothing to hold with --config probes=empty",
+			"said why");
+}
+
 static void test_help_version(void)
 {
 	struct lt_config cfg;
@@ -308,5 +337,6 @@ static void test_options_documented(void)
 }
 
 TEST_MAIN(TEST(test_defaults), TEST(test_all_options), TEST(test_errors), TEST(test_command),
-	  TEST(test_sampling_and_knobs), TEST(test_names), TEST(test_help_version), TEST(test_fail_on),
+	  TEST(test_sampling_and_knobs), TEST(test_names), TEST(test_max_overhead),
+	  TEST(test_help_version), TEST(test_fail_on),
 	  TEST(test_exit_codes), TEST(test_options_documented))

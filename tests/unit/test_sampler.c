@@ -92,4 +92,49 @@ static void test_unbiased(void)
 	       100.0 * est_count / LT_COUNT_ONE / blocks - 100);
 }
 
-TEST_MAIN(TEST(test_table), TEST(test_unbiased))
+/*
+ * A budget (--max-overhead) changes a process's interval as it runs; a thread whose interval
+ * changed draws a fresh countdown with the new mean (lt_sample in bpf/leaktop.bpf.c), and each
+ * point weighs the interval it was drawn with. The estimates stay unbiased across changes,
+ * including to and from 0 (every block, at its size).
+ */
+static void test_unbiased_changing(void)
+{
+	static const uint64_t ns[] = { 65536, 0, 4096, 1 << 20, 262144, 0, 16384, 1 << 20 };
+	uint32_t t[LT_EXP_TABLE_SIZE];
+	uint64_t seed = 0x2545f4914f6cdd1dULL, bytes = 0, est_bytes = 0, sample_n = 0;
+	int64_t countdown = 0;
+	double est_count = 0;
+	long blocks = 0;
+
+	sampler__exp_table(t);
+	/* 16 million blocks, the interval changing every 500,000 (as often as a budget may). */
+	for (long i = 0; i < 16000000; i++) {
+		uint64_t n = ns[i / 500000 % (sizeof(ns) / sizeof(ns[0]))], w = 0;
+		uint64_t size = (i % 7 == 0) ? 1 + rnd(&seed) % (1 << 20) : 16 + rnd(&seed) % 400;
+
+		if (!n) {
+			w = size;
+		} else {
+			if (sample_n != n) {
+				countdown = (n * t[rnd(&seed) & (LT_EXP_TABLE_SIZE - 1)]) >>
+					    LT_EXP_TABLE_SHIFT;
+				sample_n = n;
+			}
+			w = sample(t, n, &countdown, size, &seed);
+		}
+		bytes += size;
+		blocks++;
+		if (w) {
+			est_bytes += w;
+			est_count += w == size ? 1 : (double)w / size;
+		}
+	}
+	ASSERT_TRUE(fabs((double)est_bytes / bytes - 1) < 0.01, "bytes within 1%");
+	ASSERT_TRUE(fabs(est_count / blocks - 1) < 0.03, "block count within 3%");
+	printf("changing intervals: bytes %lu est %lu (%+.3f%%), blocks %ld est %.0f (%+.3f%%)\n",
+	       (unsigned long)bytes, (unsigned long)est_bytes, 100.0 * est_bytes / bytes - 100,
+	       blocks, est_count, 100.0 * est_count / blocks - 100);
+}
+
+TEST_MAIN(TEST(test_table), TEST(test_unbiased), TEST(test_unbiased_changing))

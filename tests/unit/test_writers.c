@@ -311,12 +311,18 @@ static struct lt_proc host_procs[] = {
 	{ .pid = 4242, .comm = "service", .container = "docker:0123456789ab",
 	  .label = "pid 4242 (service) in docker:0123456789ab", .rss = 48 << 20, .anon = 40 << 20,
 	  .heap = 31525328, .sockets = 987,
-	  .view = { .verdict = LT_PROC_TRACKED_EXPLAINS, .rss_rate = 9000, .tracked_rate = 8800 } },
+	  .view = { .verdict = LT_PROC_TRACKED_EXPLAINS, .rss_rate = 9000, .tracked_rate = 8800 },
+	  .costed = true, .hits_per_s = 41230, .added_ratio = 0.0412, .floor_ratio = 0.021,
+	  .added_s = 0.62, .hits = 618450, .sample_bytes = 65536 },
+	/* Its probes alone exceed the 5% budget: sampled as sparsely as can be. */
 	{ .pid = 4300, .comm = "worker", .container = "docker:0123456789ab",
 	  .label = "pid 4300 (worker) in docker:0123456789ab", .rss = 20 << 20, .heap = 1 << 20,
-	  .view = { .verdict = LT_PROC_RSS_STEADY } },
+	  .view = { .verdict = LT_PROC_RSS_STEADY },
+	  .costed = true, .hits_per_s = 108000, .added_ratio = 0.0622, .floor_ratio = 0.061,
+	  .added_s = 0.93, .hits = 1620000, .sample_bytes = 1 << 30, .at_floor = true },
 	{ .pid = 5000, .comm = "cron", .label = "pid 5000 (cron)", .rss = 4 << 20, .heap = 4096,
-	  .go = true, .view = { .verdict = LT_PROC_UNTRACKED_GROWTH, .rss_rate = 30000 } },
+	  .go = true, .view = { .verdict = LT_PROC_UNTRACKED_GROWTH, .rss_rate = 30000 },
+	  .costed = true },
 };
 
 static struct lt_container_sum host_containers[] = {
@@ -353,6 +359,7 @@ static struct lt_report host_report(void)
 	r.self.objects = 3;
 	r.self.purged_procs = 4;
 	r.self.purged_allocs = 1234;
+	r.self.budget = 0.05;
 	r.final = true;
 	return r;
 }
@@ -377,6 +384,15 @@ static void test_table_host(void)
 			"the summary names the scope");
 	ASSERT_CONTAINS(got, "no leak found in the other 1 process.\n",
 			"quiet processes counted, not listed");
+	/* What leaktop costs each process, the sampling in force, and the one over its budget. */
+	ASSERT_CONTAINS(got, "budget: leaktop keeps what it adds to each process under 5% of a core",
+			"the budget in the header");
+	ASSERT_CONTAINS(got, "ADDED CPU  SAMPLING  PROCESS\n", "cost columns");
+	ASSERT_CONTAINS(got, "     4.1%  64.0 KiB  pid 4242 (service) in docker", "a sampled process");
+	ASSERT_CONTAINS(got, "pid 4300 (worker) in docker:0123456789ab: its probes alone cost 6.1% "
+			"of a core, over the 5% budget: sampling cannot bring that down (every "
+			"allocator call traps); a budget of 8% would hold it, or trace fewer "
+			"processes\n", "the process at its floor, named, with what would hold it");
 	free(got);
 }
 
@@ -525,7 +541,7 @@ static void test_node_json(void)
 			     "\"rate_per_s\":0.5,\"trend\":\"growing\"},\"verdict\":"
 			     "\"external_grows\"}",
 			"the node object");
-	ASSERT_CONTAINS(got, "\"container\":null,\"node\":null}", "null for another process");
+	ASSERT_CONTAINS(got, "\"container\":null,\"node\":null,", "null for another process");
 	free(got);
 }
 

@@ -6,7 +6,8 @@
  * `hotloop close N` runs N close(-1) (EBADF: the cheapest traced syscall), `hotloop socket N`
  * N socket + close pairs, `hotloop mmap N` N one-page mmap + munmap pairs. It prints "ready",
  * waits for SIGUSR1 (sent once the tracer is attached), times the loop, and prints
- * "ns_per_op X".
+ * "ns_per_op X", then "cpu_ns X": the CPU time it has used since it started, which the bench
+ * compares with leaktop's estimate of what it added.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -105,5 +106,7 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("ns_per_op %.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	printf("cpu_ns %.0f\n", b.tv_sec * 1e9 + b.tv_nsec);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calibrate.h"
 #include "leaktop.skel.h"
 #include "registry.h"
 #include "sampler.h"
@@ -72,6 +73,7 @@ int loader__load(struct lt_session *s)
 		return err;
 	probes__select_syscalls(skel, s->cfg.sockets, s->cfg.heap);
 	skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
+	skel->rodata->cfg_budget = s->cfg.max_overhead > 0;
 	skel->rodata->cfg_empty = s->cfg.empty_probes;
 	skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
 	skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
@@ -94,6 +96,8 @@ int loader__load(struct lt_session *s)
 							     ? procs : LT_MAX_TARGETS);
 	bpf_map__set_max_entries(skel->maps.scope_cgroups, LT_MAX_SCOPE_CGROUPS);
 	bpf_map__set_max_entries(skel->maps.calls, procs);
+	bpf_map__set_max_entries(skel->maps.costs, procs);
+	bpf_map__set_max_entries(skel->maps.sampling, procs);
 	err = leaktop_bpf__load(skel);
 	if (err) {
 		lt_err("failed to load the BPF programs: %s%s", strerror(-err),
@@ -128,6 +132,9 @@ int loader__attach(struct lt_session *s)
 	s->probes = probes__new(s->skel, s->mode, !s->cfg.entry_offsets);
 	if (!s->probes)
 		return -ENOMEM;
+	/* Empty probes count nothing: there is no cost to estimate. */
+	if (!s->cfg.empty_probes)
+		calibrate__run(s->skel, s->probes, s->mode, &s->trap);
 	/* The process events first, so that no process found from here on is missed. */
 	err = probes__attach_proc_events(s->probes) ?: allocators__attach_system(s);
 	for (size_t i = 0; !err && i < registry__count(s->reg); i++)

@@ -37,7 +37,8 @@ struct lt_probes {
 
 /* One function's probe in one object. */
 struct site {
-	enum lt_fn fn;	 /* its calling convention: the probe's cookie */
+	enum lt_fn fn;	 /* its calling convention */
+	uint64_t cookie; /* the probe's: fn, and LT_COOKIE_STEPPED on a single-stepped insn */
 	uint64_t offset; /* file offset of the probe */
 	const char *name;
 };
@@ -84,14 +85,22 @@ int probes__prepare(struct leaktop_bpf *skel, enum lt_attach_mode want, enum lt_
 	}
 	if (*mode != LT_ATTACH_PERF)
 		type = LT_BPF_TRACE_UPROBE_MULTI;
+	/* The allocator's programs, and the calibration's, which mirror them (calibrate.c). */
 	bpf_program__set_autoload(skel->progs.alloc_session, *mode == LT_ATTACH_SESSION);
 	bpf_program__set_autoload(skel->progs.alloc_enter, *mode != LT_ATTACH_SESSION);
 	bpf_program__set_autoload(skel->progs.alloc_exit, *mode != LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.calib_session, *mode == LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.calib_enter, *mode != LT_ATTACH_SESSION);
+	bpf_program__set_autoload(skel->progs.calib_exit, *mode != LT_ATTACH_SESSION);
 	bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+					      LT_BPF_TRACE_UPROBE_SESSION);
+	bpf_program__set_expected_attach_type(skel->progs.calib_session,
 					      LT_BPF_TRACE_UPROBE_SESSION);
 	bpf_program__set_expected_attach_type(skel->progs.alloc_enter, type);
 	bpf_program__set_expected_attach_type(skel->progs.alloc_exit, type);
 	bpf_program__set_expected_attach_type(skel->progs.free_enter, type);
+	bpf_program__set_expected_attach_type(skel->progs.calib_enter, type);
+	bpf_program__set_expected_attach_type(skel->progs.calib_exit, type);
 	return 0;
 }
 
@@ -200,6 +209,16 @@ static int keep_link(struct lt_probes *p, struct bpf_link *l, pid_t pid)
 	return 0;
 }
 
+int probes__keep_fd(struct lt_probes *p, int fd)
+{
+	return keep_fd(p, fd, LT_ALL_PIDS);
+}
+
+int probes__keep_link(struct lt_probes *p, struct bpf_link *l)
+{
+	return keep_link(p, l, LT_ALL_PIDS);
+}
+
 void probes__detach_pid(struct lt_probes *p, pid_t pid)
 {
 	if (pid == LT_ALL_PIDS)
@@ -240,12 +259,21 @@ static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object 
 		const struct lt_elf_func *f = &o->funcs[i];
 		enum lt_fn fn = lt_alloc_syms[i].fn;
 		struct lt_plan plan = { .why = "offsets=entry" };
+		bool stepped;
 
 		if (!f->found || alias_of_earlier(o, i))
 			continue;
-		if (p->plan_offsets)
-			planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
+		/* At +0 (offsets=entry) the plan still says whether +0 is emulated. */
+		planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
+		stepped = !plan.emulated || (!p->plan_offsets && plan.delta);
+		if (!p->plan_offsets) {
+			plan.delta = 0;
+			plan.insn[0] = '\0';
+			snprintf(plan.why, sizeof(plan.why), "offsets=entry");
+		}
 		sites[n].fn = fn;
+		/* The cost estimate counts single-stepped traps apart: they cost 10-20 times more. */
+		sites[n].cookie = fn | (stepped ? LT_COOKIE_STEPPED : 0);
 		sites[n].offset = f->file_offset + plan.delta;
 		sites[n].name = lt_alloc_syms[i].name;
 		n++;
@@ -279,7 +307,7 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		offsets[i] = sites[i].offset;
-		cookies[i] = sites[i].fn;
+		cookies[i] = sites[i].cookie;
 	}
 	fd = ulink__create(bpf_program__fd(prog), type, o->open_path, offsets, cookies, n, pid,
 			   flags);
@@ -301,7 +329,7 @@ static int attach_multi(struct lt_probes *p, struct bpf_program *prog, unsigned 
 static int attach_perf(struct lt_probes *p, struct bpf_program *prog, bool retprobe, pid_t pid,
 		       const struct lt_object *o, const struct site *s)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = s->fn);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = s->cookie);
 	struct bpf_link *link;
 	int err;
 
@@ -428,6 +456,7 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 	if (p->plan_offsets)
 		planner__plan_func(open_path, &f, 0, false, &plan);
 	s.fn = LT_FN__COUNT; /* not an allocator function: the cookie is unused */
+	s.cookie = s.fn;
 	s.offset = f.file_offset + plan.delta;
 	s.name = func;
 	lt_info(1, "pid %d: counting calls of %s at %s+%u (%s)", pid, func, path, plan.delta,

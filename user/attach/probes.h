@@ -50,6 +50,14 @@ void probes__free(struct lt_probes *p);
 #define LT_ALL_PIDS 0
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o);
 
+/*
+ * Keep a link made elsewhere (calibrate.c), to be detached with the others. On failure the
+ * link is detached at once and -ENOMEM comes back.
+ */
+struct bpf_link;
+int probes__keep_fd(struct lt_probes *p, int fd);
+int probes__keep_link(struct lt_probes *p, struct bpf_link *l);
+
 /* Detach every probe attached for `pid` alone (it exited, or ran a new program). */
 void probes__detach_pid(struct lt_probes *p, pid_t pid);
 

@@ -52,6 +52,7 @@ enum {
 	OPT_PROM_STACKS,
 	OPT_FAIL_ON,
 	OPT_FULL_NAMES,
+	OPT_MAX_OVERHEAD,
 };
 
 /* The largest --sample-bytes: the BPF side multiplies it by a Q16 table entry in 64 bits. */
@@ -92,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "pprof-every", required_argument, NULL, OPT_PPROF_EVERY },
 	{ "pprof-keep", required_argument, NULL, OPT_PPROF_KEEP },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -160,6 +162,10 @@ void cli__usage(FILE *out)
 		"                          tcmalloc and jemalloc profilers do: figures become\n"
 		"                          unbiased estimates, at a fraction of the cost\n"
 		"                          (default 0: track every allocation)\n"
+		"      --max-overhead PCT  keep what leaktop adds to each process under PCT%% of a\n"
+		"                          core, by sampling a busy process more sparsely (its\n"
+		"                          figures become unbiased estimates); off: no budget.\n"
+		"                          Default: %g%% with --all, off otherwise\n"
 		"      --unwind MODE       how stacks are walked: auto (default: the objects'\n"
 		"                          .eh_frame CFI where they have it, frame pointers\n"
 		"                          elsewhere), dwarf (CFI, or fail), fp (frame pointers)\n"
@@ -203,7 +209,7 @@ void cli__usage(FILE *out)
 		"\n"
 		"The stacks that grew between two folded captures (see leaktop diff --help).\n",
 		LT_MAX_TARGETS, LT_EXIT_CHECK, LT_DEFAULT_MAX_ALLOCS, LT_DEFAULT_MAX_STACKS,
-		LT_EXIT_OK, LT_EXIT_ERROR, LT_EXIT_USAGE, LT_EXIT_CHECK);
+		LT_DEFAULT_ALL_OVERHEAD * 100, LT_EXIT_OK, LT_EXIT_ERROR, LT_EXIT_USAGE, LT_EXIT_CHECK);
 }
 
 const struct option *cli__options(void)
@@ -400,6 +406,7 @@ static void defaults(struct lt_config *cfg)
 
 enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *out)
 {
+	bool max_overhead_given = false;
 	char optname[8];
 	uint64_t v;
 	int opt;
@@ -446,6 +453,18 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 			if (!count_opt("--sample-bytes", 0, LT_MAX_SAMPLE_BYTES, &v))
 				return CLI_ERROR;
 			cfg->sample_bytes = v;
+			break;
+		case OPT_MAX_OVERHEAD:
+			/* "off", or a share of one core in percent: 0.1% to 100%. */
+			if (!strcmp(optarg, "off")) {
+				cfg->max_overhead = 0;
+			} else if (parse_seconds(optarg, 0.1, 100, &cfg->max_overhead)) {
+				return fail("bad --max-overhead '%s': a percentage of one core, "
+					    "from 0.1 to 100, or off", optarg);
+			} else {
+				cfg->max_overhead /= 100;
+			}
+			max_overhead_given = true;
 			break;
 		case OPT_UNWIND:
 			if (!strcmp(optarg, "auto"))
@@ -629,6 +648,10 @@ enum cli_result cli__parse(struct lt_config *cfg, int argc, char **argv, FILE *o
 		return fail("--no-heap leaves nothing for --folded, --svg, --pprof or --pprof-dir");
 	if ((cfg->pprof_every_s || cfg->pprof_keep) && !cfg->pprof_dir)
 		return fail("--pprof-every and --pprof-keep need --pprof-dir DIR");
+	if (cfg->max_overhead && cfg->empty_probes)
+		return fail("--max-overhead has nothing to hold with --config probes=empty");
+	if (cfg->all && !max_overhead_given && !cfg->empty_probes)
+		cfg->max_overhead = LT_DEFAULT_ALL_OVERHEAD;
 	if (!cfg->pprof_every_s)
 		cfg->pprof_every_s = 60;
 	if (!cfg->pprof_keep)

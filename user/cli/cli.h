@@ -16,6 +16,9 @@
 
 #define LT_MAX_TARGETS 64
 
+/* --all's budget when --max-overhead does not say: 5% of a core per process. */
+#define LT_DEFAULT_ALL_OVERHEAD 0.05
+
 enum lt_unwind_mode {
 	LT_UNWIND_AUTO,	 /* CFI where a process's objects have it, frame pointers elsewhere */
 	LT_UNWIND_DWARF, /* CFI, and an error when no table could be built */
@@ -48,6 +51,7 @@ struct lt_config {
 	bool exact_bytes;	   /* --bytes: exact counts instead of KiB/MiB */
 	int verbose;
 	unsigned long long sample_bytes; /* --sample-bytes: mean bytes between samples; 0 = all */
+	double max_overhead;	/* --max-overhead, as a share of one core (0.05 is 5%); 0: none */
 	/* --config key=value knobs, rarely needed (see cli__usage) */
 	enum lt_attach_mode attach;	 /* attach= */
 	enum lt_links links;		 /* links= */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "cost.h"
 #include "hashmap.h"
 #include "leaktop.skel.h"
 #include "util.h"
@@ -14,8 +15,14 @@
 /* Live allocations are read this many at a time, for their ages. */
 #define ALLOCS_CHUNK 4096
 
+/* Cost entries read a batch at a time. */
+#define COSTS_CHUNK 256
+
 struct lt_collector {
 	int totals_fd, stacks_fd, stats_fd, allocs_fd, sock_totals_fd, sockets_fd, calls_fd;
+	int costs_fd, cost_cpu_fd, sampling_fd;
+	struct lt_cost_row *crows, *cprev; /* the costs of the latest sample and the previous one */
+	size_t ncrows, ncprev;
 	size_t max_rows;
 	/* Batch buffers, sized for the whole map so one call reads it all. */
 	struct lt_totals_key *keys;
@@ -49,6 +56,9 @@ struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows)
 	c->sock_totals_fd = bpf_map__fd(skel->maps.sock_totals);
 	c->sockets_fd = bpf_map__fd(skel->maps.sockets);
 	c->calls_fd = bpf_map__fd(skel->maps.calls);
+	c->costs_fd = bpf_map__fd(skel->maps.costs);
+	c->cost_cpu_fd = bpf_map__fd(skel->maps.cost_cpu);
+	c->sampling_fd = bpf_map__fd(skel->maps.sampling);
 	c->max_rows = max_rows;
 	c->ncpus = libbpf_num_possible_cpus();
 	c->keys = calloc(max_rows, sizeof(*c->keys));
@@ -81,6 +91,8 @@ void collector__free(struct lt_collector *c)
 	hashmap__free(&c->stack_cache);
 	hashmap__free(&c->oldest);
 	hashmap__free(&c->calls);
+	free(c->crows);
+	free(c->cprev);
 	free(c->akeys);
 	free(c->avals);
 	free(c->skeys);
@@ -281,6 +293,122 @@ static void read_stats(struct lt_collector *c)
 	}
 }
 
+static int cmp_cost_row(const void *a, const void *b)
+{
+	const struct lt_cost_row *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/* The row of `tgid` in `rows`, made when missing (the array then stays unsorted). */
+static struct lt_cost_row *cost_row(struct lt_cost_row **rows, size_t *n, size_t *cap,
+				    uint32_t tgid)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if ((*rows)[i].tgid == tgid)
+			return &(*rows)[i];
+	}
+	if (lt_grow((void **)rows, cap, *n, sizeof(**rows)))
+		return NULL;
+	memset(&(*rows)[*n], 0, sizeof(**rows));
+	(*rows)[*n].tgid = tgid;
+	return &(*rows)[(*n)++];
+}
+
+/*
+ * Every process's cost counts: its entry in `costs` (per CPU), plus what each CPU's slot
+ * counted for it and has not added there yet.
+ */
+int collector__read_costs(struct lt_collector *c, struct lt_cost_row **rows, size_t *n)
+{
+	size_t cap = 0, per = sizeof(struct lt_cost), slot = sizeof(struct lt_cost_slot);
+	__u32 *keys = calloc(COSTS_CHUNK, sizeof(*keys));
+	char *vals = calloc((size_t)COSTS_CHUNK * c->ncpus, per);
+	struct batch_cursor cur = {};
+	int err = 0;
+	long got;
+
+	*rows = NULL;
+	*n = 0;
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while ((got = read_batch(c->costs_fd, &cur, keys, sizeof(*keys), vals, per * c->ncpus,
+				 COSTS_CHUNK)) > 0) {
+		for (long i = 0; i < got && !err; i++) {
+			struct lt_cost_row *r;
+
+			if (lt_grow((void **)rows, &cap, *n, sizeof(**rows))) {
+				err = -ENOMEM;
+				break;
+			}
+			r = &(*rows)[(*n)++];
+			memset(r, 0, sizeof(*r));
+			r->tgid = keys[i];
+			for (int cpu = 0; cpu < c->ncpus; cpu++)
+				cost__add(&r->now, (const void *)(vals + (i * c->ncpus + cpu) * per));
+		}
+	}
+	err = err ?: got < 0 ? (int)got : 0;
+	/* The slots, read after the entries: a slot added meanwhile is missed until next time. */
+	if (!err && !bpf_map_lookup_elem(c->cost_cpu_fd, &(__u32){ 0 }, vals)) {
+		for (int cpu = 0; cpu < c->ncpus && !err; cpu++) {
+			const struct lt_cost_slot *s = (const void *)(vals + cpu * slot);
+			struct lt_cost_row *r;
+
+			if (!s->tgid)
+				continue;
+			r = cost_row(rows, n, &cap, s->tgid);
+			if (r)
+				cost__add(&r->now, &s->c);
+			else
+				err = -ENOMEM;
+		}
+	}
+	if (!err && *n)
+		qsort(*rows, *n, sizeof(**rows), cmp_cost_row);
+out:
+	if (err) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int read_costs(struct lt_collector *c)
+{
+	struct lt_cost_row *rows;
+	size_t n;
+	int err = collector__read_costs(c, &rows, &n);
+
+	if (err)
+		return err;
+	free(c->cprev);
+	c->cprev = c->crows;
+	c->ncprev = c->ncrows;
+	c->crows = rows;
+	c->ncrows = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_cost_row *p =
+			bsearch(&rows[i], c->cprev, c->ncprev, sizeof(*rows), cmp_cost_row);
+
+		if (p)
+			rows[i].prev = p->now;
+	}
+	return 0;
+}
+
+const struct lt_cost_row *collector__cost(const struct lt_collector *c, uint32_t tgid)
+{
+	struct lt_cost_row key = { .tgid = tgid };
+
+	return c->ncrows ? bsearch(&key, c->crows, c->ncrows, sizeof(key), cmp_cost_row) : NULL;
+}
+
 /*
  * A process's old program and its new one may share a stack id (a program that runs itself
  * again at the same addresses) until the old one's entries are purged: one row, summed.
@@ -315,7 +443,7 @@ int collector__sample(struct lt_collector *c)
 	read_stats(c);
 	read_ages(c);
 	read_calls(c);
-	err = read_sockets(c);
+	err = read_sockets(c) ?: read_costs(c);
 	if (err)
 		return err;
 	/* The current rows become the previous ones. */
@@ -583,6 +711,13 @@ static int purge(struct lt_collector *c, const uint32_t *tgids, const int64_t *k
 	r = a < 0 && !r ? a : r;
 	a = purge_map(c->calls_fd, sizeof(__u32), sizeof(__u64), &gone, -1, NULL, NULL);
 	r = a < 0 && !r ? a : r;
+	/* A process that ran a new program is the same process: its costs since attach stay. */
+	for (size_t i = 0; i < n; i++) {
+		if (keep_gen && keep_gen[i] >= 0)
+			continue;
+		bpf_map_delete_elem(c->costs_fd, &tgids[i]);
+		bpf_map_delete_elem(c->sampling_fd, &tgids[i]);
+	}
 out:
 	hashmap__free(&sink.oldest);
 	hashmap__free(&gone);

@@ -31,6 +31,13 @@ struct lt_sock_row {
 	uint64_t oldest_ns; /* of its sockets still open; 0 when none */
 };
 
+/* What the probes cost one process (bpf/cost.bpf.h): its counts, summed over CPUs. */
+struct lt_cost_row {
+	uint32_t tgid;
+	struct lt_cost now;
+	struct lt_cost prev;	/* at the previous sample; zero for a process new since then */
+};
+
 struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows);
 void collector__free(struct lt_collector *c);
 
@@ -45,6 +52,15 @@ size_t collector__sock_rows(const struct lt_collector *c, const struct lt_sock_r
 
 /* When the oldest live block of a heap stack was made (bpf_ktime_get_ns), 0 if unknown. */
 uint64_t collector__oldest(const struct lt_collector *c, uint32_t tgid, uint64_t stack_id);
+
+/* The cost counts of `tgid` as of the latest sample, or NULL when it has none. */
+const struct lt_cost_row *collector__cost(const struct lt_collector *c, uint32_t tgid);
+
+/*
+ * Read every process's cost counts now, apart from the samples (the budget reads them more
+ * often than reports come): *rows (to free), sorted by tgid, `prev` zero. 0 or -errno.
+ */
+int collector__read_costs(struct lt_collector *c, struct lt_cost_row **rows, size_t *n);
 
 /* Calls of the --per-call function made by `tgid` so far. */
 uint64_t collector__calls(const struct lt_collector *c, uint32_t tgid);
@@ -78,10 +94,11 @@ void collector__purged_free(struct lt_purged *p);
 
 /*
  * Delete everything the kernel maps hold for the processes `tgids` (they exited, or ran a new
- * program): live blocks, per-stack totals, sockets, call counts. A process that ran a new
- * program keeps the blocks and totals of its exec generation `keep_gen[i]` and of later ones
- * (what the new program made since, however soon, and what a program it ran after that made
- * before leaktop heard of that exec); -1, or a NULL `keep_gen`, keeps none. *allocs gets how
+ * program): live blocks, per-stack totals, sockets, call counts, and for those that exited
+ * what their probes cost and their sampling interval. A process that ran a new program keeps
+ * the blocks and totals of its exec generation `keep_gen[i]` and of later ones (what the new
+ * program made since, however soon, and what a program it ran after that made before leaktop
+ * heard of that exec), and its costs; -1, or a NULL `keep_gen`, keeps none. *allocs gets how
  * many live blocks went. With `got`, what was deleted of the totals and sockets (their last
  * values, their oldest live entries) is handed back there, to collector__purged_free(). 0 or
  * -errno.

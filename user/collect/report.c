@@ -624,6 +624,33 @@ static int symbolize(struct lt_report *r, const struct lt_report_input *in)
 	return err;
 }
 
+/*
+ * What leaktop costs a process over the report's span, `secs`: the interval, or in the final
+ * report everything since attach.
+ */
+static void proc_cost(struct lt_proc *p, const struct lt_trap_cost *trap, double secs, bool final)
+{
+	struct lt_cost_est whole, span;
+	struct lt_cost d;
+
+	if (!p->costed)
+		return;
+	cost__estimate(trap, &p->cost, &p->cost, &whole);
+	p->hits = llround(whole.hits);
+	p->added_s = whole.added_ns / 1e9;
+	if (final) {
+		span = whole;
+	} else {
+		cost__diff(&p->cost, &p->cost_prev, &d);
+		cost__estimate(trap, &d, &p->cost, &span);
+	}
+	if (secs <= 0)
+		return;
+	p->hits_per_s = span.hits / secs;
+	p->added_ratio = span.added_ns / 1e9 / secs;
+	p->floor_ratio = span.floor_ns / 1e9 / secs;
+}
+
 int report__build(struct lt_report *r, const struct lt_report_input *in)
 {
 	memset(r, 0, sizeof(*r));
@@ -649,6 +676,9 @@ int report__build(struct lt_report *r, const struct lt_report_input *in)
 		}
 	}
 	sum_procs(r);
+	for (size_t i = 0; i < r->nprocs; i++)
+		proc_cost(&r->procs[i], &in->self.trap,
+			  in->final ? in->now - in->start : in->interval_s, in->final);
 	memcpy(r->stats, in->stats, sizeof(r->stats));
 	r->sort_outstanding = in->sort_outstanding;
 	r->per_call = in->per_call;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "analysis.h"
+#include "cost.h"
 #include "frame.h"
 #include "leaktop.h"
 
@@ -126,6 +127,18 @@ struct lt_proc {
 	bool node;
 	int64_t node_part[LT_NODE__PARTS];
 	struct lt_node_view node_view;
+	/* What leaktop costs it (cost.h). Read by the sampling step: */
+	bool costed;		/* its probes' counts were read */
+	struct lt_cost cost;	/* its probes' counts since attach */
+	struct lt_cost cost_prev; /* ... at the previous report */
+	uint64_t sample_bytes;	/* the mean bytes between samples in force (0: every call) */
+	bool at_floor;		/* with a budget: its entries and frees alone exceed it */
+	/* Computed by report__build(), over the interval (the final report: since attach): */
+	double hits_per_s;	/* probe hits a second */
+	double added_ratio;	/* the CPU leaktop adds to it, estimated, as a share of one core */
+	double floor_ratio;	/* of which what no sampling interval removes (entries and frees) */
+	double added_s;		/* the CPU seconds it added since attach, estimated */
+	uint64_t hits;		/* probe hits since attach */
 };
 
 /* A container's processes summed, for the host summary (--all, --cgroup, --container). */
@@ -157,6 +170,8 @@ struct lt_self {
 	double cpu_secs;	/* CPU time since attach */
 	size_t procs_seen;	/* processes in scope */
 	size_t objects;		/* distinct allocator files attached */
+	struct lt_trap_cost trap; /* what a trap costs here, measured at attach */
+	double budget;		/* --max-overhead as a share of one core; 0: none */
 };
 
 struct lt_report {

@@ -206,9 +206,19 @@ static int fill_procs(struct lt_sample *r, const struct lt_sample_sources *src)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct lt_proc *p = &r->procs[i];
+		const struct lt_cost_row *cost = collector__cost(src->collector, p->pid);
 		int e;
 
 		p->calls = collector__calls(src->collector, p->pid);
+		/* No entry yet: nothing hit, nothing added. */
+		p->costed = src->costs;
+		if (cost && src->costs) {
+			p->cost = cost->now;
+			p->cost_prev = cost->prev;
+		}
+		p->sample_bytes = src->sample_bytes;
+		if (src->budget_of)
+			src->budget_of(src->budget_ctx, p->pid, &p->sample_bytes, &p->at_floor);
 		if (p->exited)
 			continue;
 		/* smaps_rollup walks the page tables: fine for a few -p targets, not for a host. */

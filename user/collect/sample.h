@@ -38,6 +38,15 @@ struct lt_sample_sources {
 	double now;			/* CLOCK_MONOTONIC seconds, the clock of bpf_ktime_get_ns */
 	bool final;
 	struct lt_departed *departed;	/* final: the processes kept after their exit; or NULL */
+	bool costs;			/* the probes count what they cost (not with probes=empty) */
+	uint64_t sample_bytes;		/* --sample-bytes: every process's interval without a budget */
+	/*
+	 * With a budget (--max-overhead): the interval in force for `pid` (*n) and whether its
+	 * entries and frees alone exceed the budget; false for a process it does not know (then
+	 * `sample_bytes`). NULL without a budget.
+	 */
+	bool (*budget_of)(void *ctx, pid_t pid, uint64_t *n, bool *at_floor);
+	void *budget_ctx;
 };
 
 /* One sample: rows (with their raw stacks) and processes (with their memory). */

@@ -115,6 +115,21 @@ static void proc(struct json_writer *jw, const void *elem)
 	jw_bool_field(jw, "started_unprobed", p->started_unprobed);
 	jw_string_field(jw, "container", p->container[0] ? p->container : NULL);
 	node(jw, p);
+	/* What leaktop costs it: over the interval (the final report: since attach). */
+	jw_name(jw, "cost");
+	if (!p->costed) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "probe_hits", p->hits);
+	jw_double_field(jw, "probe_hits_per_s", p->hits_per_s);
+	jw_double_field(jw, "added_cpu_ratio", p->added_ratio);
+	jw_double_field(jw, "floor_cpu_ratio", p->floor_ratio);
+	jw_double_field(jw, "added_cpu_s", p->added_s);
+	jw_uint_field(jw, "sample_bytes", p->sample_bytes);
+	jw_bool_field(jw, "at_floor", p->at_floor);
+	jw_end_object(jw);
 }
 
 static void container(struct json_writer *jw, const void *elem)
@@ -243,6 +258,11 @@ static void session(struct json_writer *jw, const struct lt_report *r)
 	jw_double_field(jw, "window_s", r->window_s);
 	jw_double_field(jw, "baseline_s", r->baseline_s);
 	jw_uint_field(jw, "sample_bytes", r->sample_bytes);
+	jw_name(jw, "max_overhead");
+	if (r->self.budget)
+		jw_double(jw, r->self.budget);
+	else
+		jw_null(jw);
 	jw_string_field(jw, "per_call", r->per_call);
 	jw_name(jw, "traced");
 	jw_start_object(jw);
@@ -271,6 +291,17 @@ static void self(struct json_writer *jw, const struct lt_report *r)
 	jw_uint_field(jw, "purged_allocations", r->self.purged_allocs);
 	jw_uint_field(jw, "purged_stacks", r->self.purged_stacks);
 	jw_uint_field(jw, "allocator_files", r->self.objects);
+	jw_name(jw, "trap_ns");
+	if (r->self.trap.known) {
+		jw_start_object(jw);
+		jw_double_field(jw, "entry", r->self.trap.entry_ns);
+		jw_double_field(jw, "return", r->self.trap.ret_ns);
+		jw_double_field(jw, "stepped", r->self.trap.step_ns);
+		jw_double_field(jw, "clock", r->self.trap.clock_ns);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
 	jw_end_object(jw);
 }
 

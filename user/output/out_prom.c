@@ -194,6 +194,37 @@ static void stacks(FILE *f, const struct lt_report *r, const struct lt_prom_opts
 	free(sel);
 }
 
+/* What leaktop costs each live process: its probe hits, the CPU they add, its sampling. */
+static void cost_metrics(FILE *f, const struct lt_report *r, bool om)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "leaktop_added_cpu_ratio", "gauge",
+		  "CPU leaktop's probes add to the process, estimated, as a share of one core, over "
+		  "the last interval" },
+		{ "leaktop_added_cpu_seconds_total", "counter",
+		  "CPU seconds leaktop's probes added to the process since attach, estimated" },
+		{ "leaktop_probe_hits_total", "counter", "Probe hits in the process since attach" },
+		{ "leaktop_sample_bytes", "gauge",
+		  "Mean bytes between samples in force for the process; 0: every allocation" },
+		{ "leaktop_budget_floor", "gauge",
+		  "1 when the process's probes alone exceed the --max-overhead budget" },
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(m); k++) {
+		family(f, m[k].name, m[k].type, m[k].help, om);
+		for (size_t i = 0; i < r->nprocs; i++) {
+			const struct lt_proc *p = &r->procs[i];
+			double v[] = { p->added_ratio, p->added_s, (double)p->hits,
+				       (double)p->sample_bytes, p->at_floor };
+
+			if (!p->exited && p->costed)
+				proc_sample(f, m[k].name, p, NULL, NULL, v[k]);
+		}
+	}
+}
+
 int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opts *o)
 {
 	static const struct {
@@ -243,6 +274,7 @@ int out_prom__write(FILE *f, const struct lt_report *r, const struct lt_prom_opt
 					    pass ? s->socket_rate[k] : (double)s->sockets[k]);
 		}
 	}
+	cost_metrics(f, r, om);
 	family(f, "leaktop_verdict", "gauge",
 	       "The process's verdict on its RSS: the series whose verdict label holds is 1", om);
 	for (size_t i = 0; i < r->nprocs; i++) {

@@ -16,6 +16,44 @@
 #define COLS "%3s %13s %10s %13s %8s %8s %13s %-9s %7s  "
 #define STACK_COL 94
 
+/* A share of one core: "41.2%", "0.03%", "0%". */
+static const char *fmt_share(char *buf, size_t len, double ratio)
+{
+	double pct = ratio * 100;
+
+	if (pct <= 0)
+		snprintf(buf, len, "0%%");
+	else
+		snprintf(buf, len, "%.*f%%", pct < 0.1 ? 2 : 1, pct);
+	return buf;
+}
+
+/* The sampling in force for a process: "every allocation", "1 in 64.0 KiB". */
+static const char *fmt_sampling(char *buf, size_t len, const struct lt_proc *p, bool exact,
+				bool terse)
+{
+	char b[32];
+
+	if (!p->sample_bytes)
+		snprintf(buf, len, "%s", terse ? "all" : "every allocation traced");
+	else
+		snprintf(buf, len, "%s%s", terse ? "" : "sampling 1 in ",
+			 fmt_bytes(b, sizeof(b), p->sample_bytes, exact, false));
+	return buf;
+}
+
+/* A process whose probes alone exceed the budget, said plainly with what would hold it. */
+static void floor_words(char *buf, size_t len, const struct lt_report *r, const struct lt_proc *p)
+{
+	char f[16];
+
+	snprintf(buf, len, "its probes alone cost %s of a core, over the %g%% budget: sampling "
+		 "cannot bring that down (every allocator call traps); a budget of %g%% would hold "
+		 "it, or trace fewer processes",
+		 fmt_share(f, sizeof(f), p->floor_ratio), r->self.budget * 100,
+		 cost__budget_needed(p->floor_ratio) * 100);
+}
+
 static void header(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	char b[32];
@@ -28,6 +66,10 @@ static void header(FILE *f, const struct lt_report *r, const struct lt_table_opt
 		fprintf(f, "sampled: one point per %s of allocation on average; bytes and counts are "
 			"unbiased estimates\n",
 			fmt_bytes(b, sizeof(b), r->sample_bytes, o->exact, false));
+	if (r->self.budget)
+		fprintf(f, "budget: leaktop keeps what it adds to each process under %g%% of a core "
+			"(--max-overhead); a process it samples to do so has estimated figures\n",
+			r->self.budget * 100);
 	if (r->scope_name)
 		fprintf(f, "tracing %s: %zu processes in scope, %zu with something traced\n",
 			r->scope_name, r->self.procs_seen, r->nprocs);
@@ -410,7 +452,25 @@ static int cmp_container_growth(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-#define HOST_COLS "%14s %10s %10s %14s %8s %6s  %-17s "
+/* What leaktop adds to a container's processes, summed (of a core: it may pass 100%). */
+static const char *container_cost(char *buf, size_t len, const struct lt_report *r,
+				  const struct lt_container_sum *c)
+{
+	double sum = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct lt_proc *p = &r->procs[i];
+
+		if (p->costed && !strcmp(p->container, c->name)) {
+			sum += p->added_ratio;
+			any = true;
+		}
+	}
+	return any ? fmt_share(buf, len, sum) : "-";
+}
+
+#define HOST_COLS "%14s %10s %10s %14s %8s %6s  %-17s %9s %9s  "
 
 /*
  * The host summary (a scope, or several processes): containers, then processes, each sorted
@@ -420,7 +480,7 @@ static void host_summary(FILE *f, const struct lt_report *r, const struct lt_tab
 {
 	const struct lt_container_sum **cs = calloc(r->ncontainers + 1, sizeof(*cs));
 	const struct lt_proc **ps = calloc(r->nprocs + 1, sizeof(*ps));
-	char g[32], t[32], rss[32], rg[32], sock[32], n[16];
+	char g[32], t[32], rss[32], rg[32], sock[32], n[16], share[16], smp[32];
 
 	if (!cs || !ps)
 		goto out;
@@ -433,7 +493,7 @@ static void host_summary(FILE *f, const struct lt_report *r, const struct lt_tab
 	if (r->ncontainers) {
 		fprintf(f, "\nHOST: CONTAINERS BY GROWTH\n");
 		fprintf(f, HOST_COLS "%s\n", "GROWTH", "TRACKED", "RSS", "RSS GROWTH", "SOCKETS",
-			"PROCS", "VERDICT", "CONTAINER");
+			"PROCS", "VERDICT", "ADDED CPU", "", "CONTAINER");
 	}
 	for (size_t i = 0; i < r->ncontainers && i < o->top_n; i++) {
 		const struct lt_container_sum *c = cs[i];
@@ -444,13 +504,14 @@ static void host_summary(FILE *f, const struct lt_report *r, const struct lt_tab
 			fmt_bytes(t, sizeof(t), c->heap + c->mmap, o->exact, false),
 			fmt_bytes(rss, sizeof(rss), c->rss, o->exact, false),
 			fmt_rate(rg, sizeof(rg), c->view.rss_rate, false, o->exact), sock, n,
-			short_verdict(&c->view, false), c->name);
+			short_verdict(&c->view, false), container_cost(share, sizeof(share), r, c), "",
+			c->name);
 	}
 	if (r->ncontainers > o->top_n)
 		fprintf(f, "    ... %zu more containers\n", r->ncontainers - o->top_n);
 	fprintf(f, "\nHOST: PROCESSES BY GROWTH\n");
 	fprintf(f, HOST_COLS "%s\n", "GROWTH", "TRACKED", "RSS", "RSS GROWTH", "SOCKETS", "",
-		"VERDICT", "PROCESS");
+		"VERDICT", "ADDED CPU", "SAMPLING", "PROCESS");
 	for (size_t i = 0; i < r->nprocs && i < o->top_n; i++) {
 		const struct lt_proc *p = ps[i];
 
@@ -459,11 +520,22 @@ static void host_summary(FILE *f, const struct lt_report *r, const struct lt_tab
 			fmt_bytes(t, sizeof(t), p->heap + p->mmap, o->exact, false),
 			p->exited ? "-" : fmt_bytes(rss, sizeof(rss), p->rss, o->exact, false),
 			fmt_rate(rg, sizeof(rg), p->view.rss_rate, false, o->exact), sock, "",
-			p->exited ? "exited" : short_verdict(&p->view, p->go), p->label,
+			p->exited ? "exited" : short_verdict(&p->view, p->go),
+			p->costed ? fmt_share(share, sizeof(share), p->added_ratio) : "-",
+			p->costed ? fmt_sampling(smp, sizeof(smp), p, o->exact, true) : "-", p->label,
 			p->go ? " (Go: heap not traced)" : "");
 	}
 	if (r->nprocs > o->top_n)
 		fprintf(f, "    ... %zu more processes\n", r->nprocs - o->top_n);
+	/* Every process over its budget by its probes alone, whatever its rank. */
+	for (size_t i = 0; r->self.budget && i < r->nprocs; i++) {
+		char why[320];
+
+		if (!ps[i]->at_floor || ps[i]->exited)
+			continue;
+		floor_words(why, sizeof(why), r, ps[i]);
+		fprintf(f, "%s: %s\n", ps[i]->label, why);
+	}
 out:
 	free(cs);
 	free(ps);
@@ -479,6 +551,31 @@ static const char *exited_words(char *buf, size_t len, const struct lt_proc *p)
 	return buf;
 }
 
+/*
+ * What leaktop costs the process: its probe hits, the CPU they add to it (estimated), and the
+ * sampling in force.
+ */
+static void cost_line(FILE *f, const struct lt_report *r, const struct lt_proc *p,
+		      const struct lt_table_opts *o)
+{
+	char share[16], smp[64], why[320];
+
+	if (!p->costed)
+		return;
+	fprintf(f, "  leaktop's cost to it: %.0f probe hits/s, about %s of a core%s (%.2f s of CPU "
+		   "since attach); %s",
+		p->hits_per_s, fmt_share(share, sizeof(share), p->added_ratio),
+		r->self.trap.known ? "" : " in BPF alone (the trap's cost is unknown)", p->added_s,
+		fmt_sampling(smp, sizeof(smp), p, o->exact, false));
+	if (p->at_floor && r->self.budget) {
+		floor_words(why, sizeof(why), r, p);
+		fprintf(f, "; %s", why);
+	} else if (p->sample_bytes && r->self.budget && p->sample_bytes != r->sample_bytes) {
+		fprintf(f, " to stay under the %g%% budget", r->self.budget * 100);
+	}
+	fputc('\n', f);
+}
+
 static void processes(FILE *f, const struct lt_report *r, const struct lt_table_opts *o)
 {
 	char rss[32], anon[32], heap[32], mm[32], v[320];
@@ -492,6 +589,7 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 		if (p->exited) {
 			fprintf(f, "pid %d (%s): %s\n", p->pid, p->comm,
 				exited_words(v, sizeof(v), p));
+			cost_line(f, r, p, o);
 			continue;
 		}
 		fprintf(f, "%s: rss %s (anon %s), ", p->label,
@@ -512,6 +610,7 @@ static void processes(FILE *f, const struct lt_report *r, const struct lt_table_
 			fprintf(f, "%" PRId64 " sockets; ", p->sockets);
 		fprintf(f, "%s\n", verdict(v, sizeof(v), r, p, o->exact));
 		node_line(f, r, o, p);
+		cost_line(f, r, p, o);
 	}
 }
 

@@ -68,6 +68,10 @@ const struct lt_stat_info lt_stats[LT_STAT__COUNT] = {
 		LT_STAT_JSON_DROPS, "tree_full",
 		"processes of the command not traced (too many at once)",
 	},
+	[LT_STAT_COST_MAP_FULL] = {
+		LT_STAT_JSON_DROPS, "cost_map_full",
+		"probe hits not counted in a process's cost (costs map full)",
+	},
 	[LT_STAT_SOCK_TOTALS_FULL] = {
 		LT_STAT_JSON_DROPS, "socket_totals_full",
 		"sockets not tracked (per-stack map full: raise --max-stacks)",
