@@ -211,8 +211,9 @@ assert_json_leaks() {
 	shift 3
 	got=$(ltjson "$json" leaks "$pid")
 	while read -r fn bytes count; do
-		assert_eq "$(awk -v f="$fn" '$1 == f { print $2, $3 }' <<<"$got")" "$bytes $count" \
-			"$label: $fn (bytes, blocks)"
+		[[ $(awk -v f="$fn" '$1 == f { print $2, $3 }' <<<"$got") == "$bytes $count" ]] ||
+			fail "$label: $fn (bytes, blocks): got '$(awk -v f="$fn" '$1 == f { print $2, $3 }' <<<"$got")', want '$bytes $count'; the final report's heap rows of pid $pid:
+$(ltjson "$json" rows "$pid" 2>&1 | head -40)"
 		rows=$((rows + 1))
 	done < <("$@" --expect)
 	((rows > 0)) || fail "$label: '$* --expect' listed no leak"

@@ -184,6 +184,17 @@ def main():
         else:
             for key, (b, c) in sorted(sums.items()):
                 print(key, b, c)
+    elif what == "rows":
+        # What the final report holds of process PID, for a failure's message.
+        pid = int(sys.argv[3])
+        for p in final["processes"]:
+            if p["pid"] == pid:
+                print("process:", {k: p[k] for k in ("comm", "exited", "heap_bytes", "verdict",
+                                                     "started_unprobed")})
+        for s in final["stacks"]:
+            if s["pid"] == pid and s["kind"] == "heap":
+                print(s["bytes"], s["count"], ";".join(
+                    "%s[%s]" % (f["function"], f["module"]) for f in s["frames"][:4]))
     elif what == "leaks":
         pid, sums = int(sys.argv[3]), {}
         for s in final["stacks"]:
