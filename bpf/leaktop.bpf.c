@@ -111,6 +111,19 @@ static __always_inline void lt_stat_add(__u32 which, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
+/*
+ * The same without the atomic add, for the walks' statistics, counted on every walk: the
+ * counters are per CPU, so only a program preempted between the load and the store by
+ * another on its CPU may lose an add. Drops keep lt_stat_add(): every one is counted.
+ */
+static __always_inline void lt_stat_add_local(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += n;
+}
+
 #include "scope.bpf.h"
 #include "cost.bpf.h"
 #include "unwind.bpf.h"

@@ -324,7 +324,12 @@ struct lt_row_cache {
 /* A user stack, innermost frame first. Frame 0 is the allocator's caller. */
 struct lt_stack {
 	__u32 len;
-	__u32 _pad;
+	/*
+	 * stack_epoch when the stack was last captured: user space deletes a stack that no
+	 * totals entry holds only once it went unused for a whole collection (no capture under
+	 * way may lose the stack it is about to count under). Not part of the stack's id.
+	 */
+	__u32 epoch;
 	__u64 ips[LT_MAX_FRAMES];
 };
 

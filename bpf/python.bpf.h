@@ -14,6 +14,11 @@
 #define LEAKTOP_PYTHON_BPF_H
 
 const volatile bool cfg_python = false; /* look for Python frames in processes of py_procs */
+/*
+ * Set by user space once it has put a process in py_procs, never cleared (BPF's fork copies
+ * only a parent's entry): until then no walk pays the lookup.
+ */
+__u32 py_any;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -154,6 +159,8 @@ static __always_inline __u32 lt_py_walk(struct lt_thread *th, __u32 n, __u32 tgi
 	struct lt_py_walk w = { .th = th, .n = n };
 	__u64 ts;
 
+	if (!py_any)
+		return n;
 	w.py = bpf_map_lookup_elem(&py_procs, &tgid);
 	if (!w.py)
 		return n;

@@ -6,6 +6,9 @@
 #ifndef LEAKTOP_STACK_BPF_H
 #define LEAKTOP_STACK_BPF_H
 
+/* Bumped by user space at each collection of the stacks no process holds (collector.c). */
+__u32 stack_epoch;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LT_DEFAULT_MAX_STACKS); /* resized by user space before load */
@@ -53,15 +56,17 @@ static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 					      const struct lt_uregs *regs,
 					      struct lt_thread *th)
 {
-	struct lt_stack *scratch = &th->scratch;
+	struct lt_stack *scratch = &th->scratch, *known;
 	struct lt_unwind_proc *proc = NULL;
+	__u32 epoch = stack_epoch;
 	long n;
 	__u64 id;
 
 	if (cfg_unwind_cfi)
 		proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (proc) {
-		const struct lt_v8_proc *v8 = cfg_v8 ? bpf_map_lookup_elem(&v8_procs, &tgid) : NULL;
+		const struct lt_v8_proc *v8 =
+			cfg_v8 && v8_any ? bpf_map_lookup_elem(&v8_procs, &tgid) : NULL;
 
 		/* The Python walk's buffer: no process runs both. */
 		n = lt_unwind_cfi(regs, proc, scratch, th->rows, th->stack_win, v8, th->py_code);
@@ -78,8 +83,13 @@ static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 		n = lt_py_walk(th, n, tgid);
 	scratch->len = n;
 	id = lt_stack_hash(scratch);
-	if (bpf_map_lookup_elem(&stacks, &id))
+	known = bpf_map_lookup_elem(&stacks, &id);
+	if (known) {
+		if (known->epoch != epoch) /* written once an epoch: the line stays shared */
+			known->epoch = epoch;
 		return id;
+	}
+	scratch->epoch = epoch;
 	n = bpf_map_update_elem(&stacks, &id, scratch, BPF_NOEXIST);
 	if (n && n != -EEXIST) {
 		lt_stat_add(LT_STAT_STACK_MAP_FULL, 1);

@@ -155,7 +155,7 @@ static __always_inline long lt_fp_step(struct lt_walk *w)
 		w->end = LT_STAT_UNWIND_ERR_READ;
 		return 1;
 	}
-	lt_stat_add(LT_STAT_UNWIND_FP_FRAMES, 1);
+	lt_stat_add_local(LT_STAT_UNWIND_FP_FRAMES, 1);
 	w->sp = bp + 16;
 	w->bp = next_bp;
 	w->pc = ra;
@@ -328,14 +328,14 @@ static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 		w.win = win;
 
 	bpf_loop(LT_MAX_FRAMES + 1, lt_unwind_step, &w, 0);
-	lt_stat_add(LT_STAT_UNWIND_WALKS, 1);
-	lt_stat_add(LT_STAT_UNWIND_FRAMES, w.frames);
+	lt_stat_add_local(LT_STAT_UNWIND_WALKS, 1);
+	lt_stat_add_local(LT_STAT_UNWIND_FRAMES, w.frames);
 	if (w.end)
-		lt_stat_add(w.end, 1);
+		lt_stat_add_local(w.end, 1);
 	n = st->len;
 	if (v8) {
-		lt_stat_add(LT_STAT_V8_WALKS, 1);
-		lt_stat_add(LT_STAT_V8_FRAMES, (n - w.frames) / 2);
+		lt_stat_add_local(LT_STAT_V8_WALKS, 1);
+		lt_stat_add_local(LT_STAT_V8_FRAMES, (n - w.frames) / 2);
 	}
 	return n;
 }

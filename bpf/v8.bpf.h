@@ -15,6 +15,8 @@
 #define LEAKTOP_V8_BPF_H
 
 const volatile bool cfg_v8 = false; /* look for JavaScript frames in processes of v8_procs */
+/* As py_any, for v8_procs. */
+__u32 v8_any;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -389,12 +389,19 @@ static void wait_until(struct lt_session *s, double deadline)
 		events__drain(s->events);
 		if (now_mono() >= follow__next(s))
 			follow__service(s);
+		/* Purged processes' stacks go now, not at the next table (-i may be minutes). */
+		if (s->stacks_gc_due && s->collector && now_mono() >= s->next_gc) {
+			collect_stacks(s);
+			s->next_gc = now_mono() + LT_STACKS_GC_S;
+		}
 		if (s->budget && now_mono() >= overhead__next(s->budget))
 			overhead__service(s->budget, s->collector, &s->trap, now_mono());
 		now = now_mono();
 		left = fmin(deadline, follow__next(s)) - now;
 		if (s->budget)
 			left = fmin(left, overhead__next(s->budget) - now);
+		if (s->stacks_gc_due)
+			left = fmin(left, s->next_gc - now);
 		if (deadline - now <= 0 || follow__all_exited(s))
 			return;
 		/* Wake at least every second to notice targets without a pidfd. */

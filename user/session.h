@@ -48,6 +48,9 @@ struct lt_found {
 	int64_t exec_gen;	/* the exec generation of its last exec the kernel told of; -1 */
 };
 
+/* The stacks of purged processes are collected at most this often (seconds). */
+#define LT_STACKS_GC_S 1.0
+
 struct lt_session {
 	struct lt_config cfg;
 	struct lt_target_scope scope;
@@ -87,6 +90,7 @@ struct lt_session {
 	char host[64];			/* this host's name, for labels and file names */
 	double next_pprof;		/* --pprof-dir: when the next profile is due */
 	bool stacks_gc_due;		/* processes were purged: their stacks may be free */
+	double next_gc;			/* no collection of stacks before this (now_mono()) */
 	uint64_t stack_full_seen;	/* stack_map_full at the last collection of stacks */
 	struct lt_check check;		/* --fail-on: what purged processes held at their exit */
 	int check_rc;			/* --fail-on's verdict on the final report (exitcode.h) */

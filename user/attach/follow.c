@@ -133,6 +133,7 @@ static int python_push(struct lt_session *s, pid_t pid, const struct lt_py_proc 
 
 	if (fd < 0)
 		return 0; /* not loaded yet: follow__sync_python() pushes it */
+	s->skel->bss->py_any = 1; /* before the entry: a walk that finds it looks it up */
 	return bpf_map_update_elem(fd, &key, e, BPF_ANY) ? -errno : 0;
 }
 
@@ -196,6 +197,7 @@ static int v8_push(struct lt_session *s, pid_t pid, const struct lt_v8_proc *e)
 
 	if (fd < 0)
 		return 0; /* not loaded yet: follow__sync_v8() pushes it */
+	s->skel->bss->v8_any = 1;
 	return bpf_map_update_elem(fd, &key, e, BPF_ANY) ? -errno : 0;
 }
 

@@ -39,6 +39,7 @@ struct lt_collector {
 	size_t nsrows, nsprev;
 	struct lt_hashmap calls;       /* tgid -> calls */
 	uint64_t stats[LT_STAT__COUNT];
+	volatile __u32 *stack_epoch;   /* the BPF side's stack_epoch (its .bss, mapped) */
 	int ncpus;
 	uint64_t *percpu;
 };
@@ -59,6 +60,7 @@ struct lt_collector *collector__new(struct leaktop_bpf *skel, size_t max_rows)
 	c->costs_fd = bpf_map__fd(skel->maps.costs);
 	c->cost_cpu_fd = bpf_map__fd(skel->maps.cost_cpu);
 	c->sampling_fd = bpf_map__fd(skel->maps.sampling);
+	c->stack_epoch = &skel->bss->stack_epoch;
 	c->max_rows = max_rows;
 	c->ncpus = libbpf_num_possible_cpus();
 	c->keys = calloc(max_rows, sizeof(*c->keys));
@@ -742,45 +744,73 @@ int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nk
 			 size_t *deleted)
 {
 	struct lt_hashmap live = { 0 };
+	struct batch_cursor cur = {};
 	uint64_t *dead = NULL, key, next, v;
 	size_t ndead = 0, cap = 0, iter = 0;
+	struct lt_stack st;
+	uint32_t epoch;
+	long n;
 	int err = 0;
 
 	*deleted = 0;
-	/* Held by some process now: every totals entry of the latest sample, and the caller's. */
+	/*
+	 * Captures from now on mark the stacks they use with the new epoch. A stack is deleted
+	 * only when it was not captured since the collection before this one began: a capture
+	 * whose totals entry comes after the totals are read below is protected by its mark.
+	 */
+	epoch = ++*c->stack_epoch;
+	/* Held by some process now: every totals entry, read afresh, and the caller's. */
+	n = read_totals(c);
+	err = n < 0 ? (int)n : 0;
+	for (long i = 0; i < n && !err; i++)
+		err = hashmap__set(&live, c->keys[i].stack_id, 1);
+	n = err ? 0 : read_batch(c->sock_totals_fd, &cur, c->skeys, sizeof(*c->skeys), c->svals,
+				 sizeof(*c->svals), c->max_rows);
+	err = err ?: n < 0 ? (int)n : 0;
+	for (long i = 0; i < n && !err; i++)
+		err = hashmap__set(&live, c->skeys[i].stack_id, 1);
+	/* ... and those of the latest sample, which the report being made names. */
 	for (size_t i = 0; i < c->nrows && !err; i++)
 		err = hashmap__set(&live, c->rows[i].stack_id, 1);
 	for (size_t i = 0; i < c->nsrows && !err; i++)
 		err = hashmap__set(&live, c->srows[i].stack_id, 1);
 	for (size_t i = 0; i < nkeep && !err; i++)
 		err = hashmap__set(&live, keep[i], 1);
-	/* The kernel's stacks no one holds: collected first, deleted after the walk. */
+	/* The kernel's stacks no one holds and no recent capture used: deleted after the walk. */
 	for (int more = !err && !bpf_map_get_next_key(c->stacks_fd, NULL, &key); more && !err;
 	     key = next) {
 		more = !bpf_map_get_next_key(c->stacks_fd, &key, &next);
-		if (hashmap__get(&live, key, &v))
+		if (hashmap__get(&live, key, &v) || bpf_map_lookup_elem(c->stacks_fd, &key, &st) ||
+		    (int32_t)(st.epoch - (epoch - 1)) >= 0)
 			continue;
 		err = lt_grow((void **)&dead, &cap, ndead, sizeof(*dead));
 		if (!err)
 			dead[ndead++] = key;
 	}
-	for (size_t i = 0; i < ndead && !err; i++)
-		*deleted += !bpf_map_delete_elem(c->stacks_fd, &dead[i]);
-	/* The names cached for them go too: the cache would grow with every stack ever seen. */
-	while (!err && hashmap__next(&c->stack_cache, &iter, &key, &v)) {
-		if (!hashmap__get(&live, key, &next))
-			free((void *)(uintptr_t)v);
+	for (size_t i = 0; i < ndead && !err; i++) {
+		if (!bpf_map_delete_elem(c->stacks_fd, &dead[i])) {
+			(*deleted)++;
+			if (hashmap__get(&c->stack_cache, dead[i], &v)) {
+				free((void *)(uintptr_t)v);
+				hashmap__set(&c->stack_cache, dead[i], 0);
+			}
+		}
 	}
+	/* Names cached for stacks gone from the map go too: the cache would grow for ever. */
 	if (!err) {
 		struct lt_hashmap kept = { 0 };
 
 		iter = 0;
 		while (!err && hashmap__next(&c->stack_cache, &iter, &key, &v)) {
-			if (hashmap__get(&live, key, &next))
+			if (v)
 				err = hashmap__set(&kept, key, v);
 		}
-		hashmap__free(&c->stack_cache);
-		c->stack_cache = kept;
+		if (err) {
+			hashmap__free(&kept);
+		} else {
+			hashmap__free(&c->stack_cache);
+			c->stack_cache = kept;
+		}
 	}
 	free(dead);
 	hashmap__free(&live);

@@ -115,14 +115,15 @@ int collector__purge_old_gens(struct lt_collector *c, uint32_t tgid, uint32_t ge
 			      uint64_t *allocs);
 
 /*
- * Delete the stacks no process holds anything under any more: those that no totals or socket
- * totals of the latest sample name, and that are not in `keep` (the mappings' stacks), from
- * the kernel's stack map and from the cache of their frames. Processes that exited leave
- * their stacks behind; with --all, a host's churn would fill the map and leave every new stack
- * unattributed. *deleted gets how many went. 0 or -errno.
+ * Delete the stacks no process holds anything under (no totals entry, read afresh, names
+ * them; nor the latest sample's rows) and that are not in `keep` (the mappings' stacks),
+ * from the kernel's stack map and from the cache of their frames. Processes that exited
+ * leave their stacks behind; with --all, a host's churn would fill the map and leave every
+ * new stack unattributed. *deleted gets how many went. 0 or -errno.
  *
- * A stack the BPF side has just stored for a call it has not yet counted can go too: its
- * call counts under it, and the next call with that stack stores it again.
+ * A stack goes only once no capture used it since the collection before: each collection
+ * bumps the BPF side's stack_epoch, and every capture marks its stack with it, so a call
+ * whose stack is stored but not yet counted keeps its stack.
  */
 int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nkeep,
 			 size_t *deleted);
