@@ -395,8 +395,9 @@ static int read_costs(struct lt_collector *c)
 	c->crows = rows;
 	c->ncrows = n;
 	for (size_t i = 0; i < n; i++) {
-		const struct lt_cost_row *p =
-			bsearch(&rows[i], c->cprev, c->ncprev, sizeof(*rows), cmp_cost_row);
+		const struct lt_cost_row *p = c->ncprev ? bsearch(&rows[i], c->cprev, c->ncprev,
+								  sizeof(*rows), cmp_cost_row)
+						       : NULL;
 
 		if (p)
 			rows[i].prev = p->now;
