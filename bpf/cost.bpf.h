@@ -199,11 +199,12 @@ static __always_inline void lt_cost_sys(__u32 tgid, __u64 t0)
  */
 static __always_inline __u64 lt_sample_bytes(struct lt_thread *th, __u32 tgid)
 {
-	__u32 gen = sampling_gen;
+	__u32 gen;
 	__u64 *v;
 
 	if (!cfg_budget)
 		return cfg_sample_bytes;
+	gen = sampling_gen;
 	if (th->sample_gen == gen)
 		return th->sample_cached;
 	v = bpf_map_lookup_elem(&sampling, &tgid);

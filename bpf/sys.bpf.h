@@ -65,11 +65,12 @@ static __always_inline void lt_syscall_regs(struct lt_uregs *r)
 /* The stack of a traced process's syscall, and what walking it cost the process. */
 static __always_inline __u64 lt_syscall_stack(void *ctx, __u32 tgid, struct lt_thread *th)
 {
-	__u64 t0 = bpf_ktime_get_ns(), id;
 	struct lt_uregs regs;
+	__u64 t0, id;
 
 	if (cfg_no_stacks)
 		return LT_STACK_NONE;
+	t0 = bpf_ktime_get_ns();
 	lt_syscall_regs(&regs);
 	id = lt_stack_capture(ctx, tgid, &regs, th);
 	lt_cost_sys(tgid, t0);

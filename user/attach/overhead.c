@@ -87,16 +87,6 @@ bool overhead__of(void *ctx, pid_t pid, uint64_t *n, bool *at_floor)
 	return true;
 }
 
-static void comm_of(uint32_t tgid, char *buf, size_t len)
-{
-	char path[64], *comm;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
-	comm = read_file(path, NULL);
-	snprintf(buf, len, "%.*s", comm ? (int)strcspn(comm, "\n") : 1, comm ? comm : "?");
-	free(comm);
-}
-
 /* What the interval is, in words: "every call", "1 in 64 KiB". */
 static const char *interval_words(char *buf, size_t len, uint64_t n)
 {
@@ -119,7 +109,7 @@ static void say_floor(const struct lt_overhead *o, struct proc_budget *p, const 
 	if (p->st.at_floor == p->said_floor)
 		return;
 	p->said_floor = p->st.at_floor;
-	comm_of(p->tgid, comm, sizeof(comm));
+	proc_comm((int)p->tgid, comm, sizeof(comm));
 	if (!p->st.at_floor) {
 		lt_info(0, "pid %u (%s) is back under the %g%% budget", p->tgid, comm,
 			o->budget.ratio * 100);

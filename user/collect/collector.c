@@ -744,7 +744,7 @@ int collector__purge_old_gens(struct lt_collector *c, uint32_t tgid, uint32_t ge
 int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nkeep,
 			 size_t *deleted)
 {
-	struct lt_hashmap live = { 0 };
+	struct lt_hashmap live = { 0 }, gone = { 0 };
 	struct batch_cursor cur = {};
 	uint64_t *dead = NULL, key, next, v;
 	size_t ndead = 0, cap = 0, iter = 0;
@@ -791,28 +791,33 @@ int collector__gc_stacks(struct lt_collector *c, const uint64_t *keep, size_t nk
 	for (size_t i = 0; i < ndead && !err; i++) {
 		if (!bpf_map_delete_elem(c->stacks_fd, &dead[i])) {
 			(*deleted)++;
-			if (hashmap__get(&c->stack_cache, dead[i], &v)) {
-				free((void *)(uintptr_t)v);
-				hashmap__set(&c->stack_cache, dead[i], 0);
-			}
+			err = hashmap__set(&gone, dead[i], 1);
 		}
 	}
-	/* Names cached for stacks gone from the map go too: the cache would grow for ever. */
-	if (!err) {
+	/*
+	 * The frames cached for them go too, or the cache would grow for ever. (Out of memory, it
+	 * stays whole: an id is its frames' hash, so a cached stack is right if it comes back.)
+	 */
+	if (!err && gone.n) {
 		struct lt_hashmap kept = { 0 };
 
-		iter = 0;
 		while (!err && hashmap__next(&c->stack_cache, &iter, &key, &v)) {
-			if (v)
+			if (!hashmap__get(&gone, key, &next))
 				err = hashmap__set(&kept, key, v);
 		}
 		if (err) {
 			hashmap__free(&kept);
 		} else {
+			iter = 0;
+			while (hashmap__next(&c->stack_cache, &iter, &key, &v)) {
+				if (hashmap__get(&gone, key, &next))
+					free((void *)(uintptr_t)v);
+			}
 			hashmap__free(&c->stack_cache);
 			c->stack_cache = kept;
 		}
 	}
+	hashmap__free(&gone);
 	free(dead);
 	hashmap__free(&live);
 	return err;

@@ -44,6 +44,53 @@ static double age_of(const struct lt_sample_sources *src, uint64_t ts_ns)
 	return age < 0 && ts_ns ? 0 : age;
 }
 
+/*
+ * A row's figures as they stand (what it holds, its totals since attach, its age); the callers
+ * add what changed since the last sample. Shared by the live rows and those of an exited
+ * process (sample__exited_rows).
+ */
+static void heap_row(struct lt_row *row, const struct lt_sample_sources *src, uint32_t tgid,
+		     uint64_t stack_id, const struct lt_totals *now, uint64_t oldest_ns)
+{
+	row->kind = LT_ROW_HEAP;
+	row->pid = tgid;
+	row->stack_id = stack_id;
+	set_stack(row, src);
+	row->bytes = (int64_t)(now->alloc_bytes - now->free_bytes);
+	row->count = blocks(now->allocs - now->frees);
+	row->total_allocs = blocks(now->allocs);
+	row->total_frees = blocks(now->frees);
+	row->total_alloc_bytes = now->alloc_bytes;
+	row->age_s = age_of(src, oldest_ns);
+}
+
+static void mmap_row(struct lt_row *row, const struct lt_sample_sources *src,
+		     const struct lt_region_totals *t)
+{
+	row->kind = t->anon ? LT_ROW_MMAP_ANON : LT_ROW_MMAP_FILE;
+	row->pid = t->tgid;
+	row->stack_id = t->stack_id;
+	set_stack(row, src);
+	row->bytes = t->bytes;
+	row->count = t->count;
+	row->total_allocs = t->maps;
+	row->total_frees = t->unmaps;
+	row->age_s = age_of(src, t->oldest_ns);
+}
+
+static void sock_row(struct lt_row *row, const struct lt_sample_sources *src,
+		     const struct lt_sock_row *s)
+{
+	row->kind = LT_ROW_SOCK + (s->kind < LT_SOCK__KINDS ? s->kind : LT_SOCK_OTHER);
+	row->pid = s->tgid;
+	row->stack_id = s->stack_id;
+	set_stack(row, src);
+	row->count = (int64_t)(s->now.opened - s->now.closed);
+	row->total_allocs = s->now.opened;
+	row->total_frees = s->now.closed;
+	row->age_s = age_of(src, s->oldest_ns);
+}
+
 static int add_heap(struct lt_sample *r, const struct lt_sample_sources *src, size_t *cap)
 {
 	const struct lt_stack_row *s;
@@ -55,19 +102,11 @@ static int add_heap(struct lt_sample *r, const struct lt_sample_sources *src, si
 
 		if (!row)
 			return -ENOMEM;
-		row->kind = LT_ROW_HEAP;
-		row->pid = s[i].tgid;
-		row->stack_id = s[i].stack_id;
-		set_stack(row, src);
-		row->bytes = (int64_t)(now->alloc_bytes - now->free_bytes);
-		row->count = blocks(now->allocs - now->frees);
+		heap_row(row, src, s[i].tgid, s[i].stack_id, now,
+			 collector__oldest(src->collector, s[i].tgid, s[i].stack_id));
 		row->delta = row->bytes - (int64_t)(prev->alloc_bytes - prev->free_bytes);
 		row->allocs = blocks(now->allocs - prev->allocs);
 		row->frees = blocks(now->frees - prev->frees);
-		row->total_allocs = blocks(now->allocs);
-		row->total_frees = blocks(now->frees);
-		row->total_alloc_bytes = now->alloc_bytes;
-		row->age_s = age_of(src, collector__oldest(src->collector, row->pid, row->stack_id));
 	}
 	return 0;
 }
@@ -85,18 +124,10 @@ static int add_mmap(struct lt_sample *r, const struct lt_sample_sources *src, si
 
 		if (!row)
 			return -ENOMEM;
-		row->kind = t[i].anon ? LT_ROW_MMAP_ANON : LT_ROW_MMAP_FILE;
-		row->pid = t[i].tgid;
-		row->stack_id = t[i].stack_id;
-		set_stack(row, src);
-		row->bytes = t[i].bytes;
-		row->count = t[i].count;
+		mmap_row(row, src, &t[i]);
 		row->delta = t[i].bytes - t[i].prev_bytes;
 		row->allocs = t[i].maps - t[i].prev_maps;
 		row->frees = t[i].unmaps - t[i].prev_unmaps;
-		row->total_allocs = t[i].maps;
-		row->total_frees = t[i].unmaps;
-		row->age_s = age_of(src, t[i].oldest_ns);
 	}
 	regions__mark(src->regions);
 	return 0;
@@ -112,17 +143,10 @@ static int add_sockets(struct lt_sample *r, const struct lt_sample_sources *src,
 
 		if (!row)
 			return -ENOMEM;
-		row->kind = LT_ROW_SOCK + (s[i].kind < LT_SOCK__KINDS ? s[i].kind : LT_SOCK_OTHER);
-		row->pid = s[i].tgid;
-		row->stack_id = s[i].stack_id;
-		set_stack(row, src);
-		row->count = (int64_t)(s[i].now.opened - s[i].now.closed);
+		sock_row(row, src, &s[i]);
 		row->delta = row->count - (int64_t)(s[i].prev.opened - s[i].prev.closed);
 		row->allocs = s[i].now.opened - s[i].prev.opened;
 		row->frees = s[i].now.closed - s[i].prev.closed;
-		row->total_allocs = s[i].now.opened;
-		row->total_frees = s[i].now.closed;
-		row->age_s = age_of(src, s[i].oldest_ns);
 	}
 	return 0;
 }
@@ -130,16 +154,9 @@ static int add_sockets(struct lt_sample *r, const struct lt_sample_sources *src,
 /* A process with rows that no target describes: one a scope has not looked at yet. */
 static void unknown_proc(struct lt_proc *p, pid_t pid)
 {
-	char path[64], *comm;
-
 	p->pid = pid;
 	p->exit_s = -1;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	comm = read_file(path, NULL);
-	snprintf(p->comm, sizeof(p->comm), "%.*s", comm ? (int)strcspn(comm, "\n") : 1,
-		 comm ? comm : "?");
-	p->exited = !comm;
-	free(comm);
+	p->exited = !proc_comm(pid, p->comm, sizeof(p->comm));
 }
 
 /*
@@ -320,16 +337,7 @@ int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
 
 		if (!row)
 			goto nomem;
-		row->kind = LT_ROW_HEAP;
-		row->pid = pid;
-		row->stack_id = h->stack_id;
-		set_stack(row, &src);
-		row->bytes = (int64_t)(h->totals.alloc_bytes - h->totals.free_bytes);
-		row->count = blocks(h->totals.allocs - h->totals.frees);
-		row->total_allocs = blocks(h->totals.allocs);
-		row->total_frees = blocks(h->totals.frees);
-		row->total_alloc_bytes = h->totals.alloc_bytes;
-		row->age_s = age_of(&src, h->oldest_ns);
+		heap_row(row, &src, pid, h->stack_id, &h->totals, h->oldest_ns);
 	}
 	hashmap__free(&seen);
 	free(sums);
@@ -342,15 +350,7 @@ int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
 		row = new_row(&r, &cap);
 		if (!row)
 			goto nomem;
-		row->kind = t[i].anon ? LT_ROW_MMAP_ANON : LT_ROW_MMAP_FILE;
-		row->pid = pid;
-		row->stack_id = t[i].stack_id;
-		set_stack(row, &src);
-		row->bytes = t[i].bytes;
-		row->count = t[i].count;
-		row->total_allocs = t[i].maps;
-		row->total_frees = t[i].unmaps;
-		row->age_s = age_of(&src, t[i].oldest_ns);
+		mmap_row(row, &src, &t[i]);
 	}
 	for (size_t i = 0; i < got->nsocks; i++) {
 		const struct lt_sock_row *so = &got->socks[i];
@@ -361,14 +361,7 @@ int sample__exited_rows(const struct lt_purged *got, struct lt_collector *c,
 		row = new_row(&r, &cap);
 		if (!row)
 			goto nomem;
-		row->kind = LT_ROW_SOCK + (so->kind < LT_SOCK__KINDS ? so->kind : LT_SOCK_OTHER);
-		row->pid = pid;
-		row->stack_id = so->stack_id;
-		set_stack(row, &src);
-		row->count = (int64_t)(so->now.opened - so->now.closed);
-		row->total_allocs = so->now.opened;
-		row->total_frees = so->now.closed;
-		row->age_s = age_of(&src, so->oldest_ns);
+		sock_row(row, &src, so);
 	}
 	*rows = r.rows;
 	*n = r.nrows;

@@ -166,6 +166,19 @@ fail:
 	return NULL;
 }
 
+bool proc_comm(int pid, char *buf, size_t len)
+{
+	char path[64], *comm;
+	bool read;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm = read_file(path, NULL);
+	read = comm != NULL;
+	snprintf(buf, len, "%.*s", read ? (int)strcspn(comm, "\n") : 1, read ? comm : "?");
+	free(comm);
+	return read;
+}
+
 int lt_open_in_root(int root_fd, const char *path, bool follow)
 {
 	struct open_how how = {

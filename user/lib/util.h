@@ -55,6 +55,9 @@ const char *fmt_age(char *buf, size_t len, double s);
  */
 char *read_file(const char *path, size_t *len);
 
+/* Process `pid`'s name (/proc/PID/comm) into buf; "?" and false when it cannot be read. */
+bool proc_comm(int pid, char *buf, size_t len);
+
 /*
  * Open a regular file of a traced process by its path inside the process's root (`root_fd`,
  * an O_PATH descriptor of /proc/PID/root): resolved inside that root, so neither an absolute
