@@ -43,7 +43,10 @@ run_one() {
 	*)
 		fail=$((fail + 1))
 		failed+=("$name")
-		echo "FAIL: $name (exit $rc, ${secs}s); last lines of $log:"
+		# The test's own FAIL line first (its reason), then the log's last lines: the files
+		# a failing test prints can push the reason out of the tail that CI shows.
+		echo "FAIL: $name (exit $rc, ${secs}s): $(grep -m1 '^FAIL: ' "$log" | cut -c1-400)"
+		echo "  last lines of $log:"
 		tail -n 25 "$log" | sed 's/^/      | /'
 		;;
 	esac

@@ -543,7 +543,11 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 			p->exec_gen = (uint32_t)ev->addr;
 			p->exec_ts = ev->ts_ns / 1e9;
 		}
-		if (p && ev->type == LT_EV_EXEC && ev->ts_ns / 1e9 >= p->looked_at) {
+		/*
+		 * Its name and a look may both come before that exec (or straddle it): an exec
+		 * dated from the moment its name was read on is acted on.
+		 */
+		if (p && ev->type == LT_EV_EXEC && ev->ts_ns / 1e9 >= p->t.named_at) {
 			p->exec_seen = true;
 			p->exec_at = now_mono();
 		} else if (p && ev->type == LT_EV_EXEC) {
@@ -573,6 +577,7 @@ static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 	/* Its name and start time (a new program keeps both pid and starttime, not comm). */
 	if (!target__open_found(&t, p->t.pid)) {
 		memcpy(p->t.comm, t.comm, sizeof(t.comm));
+		p->t.named_at = t.named_at;
 		target__close(&t);
 	}
 	p->in_container = cgroup__container_of_pid(p->t.pid, &p->container);

@@ -83,7 +83,6 @@ int registry__look(struct lt_registry *reg, struct lt_proc_rec *p)
 	struct lt_maps maps;
 	int err;
 
-	p->looked_at = now_mono();
 	err = procmaps__read(p->t.pid, &maps);
 	p->maps_err = err;
 	if (err)

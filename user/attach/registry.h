@@ -42,7 +42,6 @@ struct lt_proc_rec {
 	double exit_at;			/* when it exited (CLOCK_MONOTONIC seconds); 0 unknown */
 	bool announce;			/* found while loaded: said once its tables are uploaded */
 	int maps_err;			/* the last look could not read its mappings: -errno */
-	double looked_at;		/* when the last look began (CLOCK_MONOTONIC seconds) */
 	void *state[LT_CONCERNS_MAX];	/* each concern's own, by the id registry__concern gave */
 };
 

@@ -66,6 +66,7 @@ static int open_target(struct lt_target *t, pid_t pid, bool found)
 
 	memset(t, 0, sizeof(*t));
 	t->pidfd = -1;
+	t->named_at = now_mono();
 	tgid = found ? pid : tgid_of(pid);
 	if (tgid <= 0) {
 		if (!found)

@@ -14,6 +14,11 @@ struct lt_target {
 	int pidfd;		/* readable once the process has exited; -1 if unsupported or unused */
 	bool exited;
 	uint64_t start_time;	/* /proc/PID/stat's starttime: a reused pid has another */
+	/*
+	 * When comm began to be read (CLOCK_MONOTONIC seconds): an exec the kernel dates from
+	 * then on may have come after the name, and after what a look read since.
+	 */
+	double named_at;
 };
 
 /*
