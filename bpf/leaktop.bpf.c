@@ -89,6 +89,10 @@ struct lt_thread {
 	__u32 sample_gen;	/* ... as of this sampling_gen */
 	__u32 sys_in_alloc;	/* the syscall in flight was made by a traced allocator call */
 	__u64 sys_arg[3];	/* the syscall in flight's arguments, for its exit */
+	__u32 sys_rec;		/* what its exit records once walked (sys.bpf.h), ... */
+	__u32 sys_sock_kind;	/* ... a socket's kind, */
+	__u32 sys_fd[2];	/* ... its fds, */
+	__u32 sys_flags;	/* ... a mapping's event flags */
 	struct lt_stack scratch;
 	struct lt_row_cache rows[LT_ROW_CACHE]; /* the CFI walk's last rows (unwind.bpf.h) */
 	__u8 stack_win[LT_STACK_WINDOW];	/* ... and its copy of the stack's innermost bytes */

@@ -153,6 +153,98 @@ static __always_inline void lt_sock_open(__u32 tgid, __u32 fd, __u32 kind, __u64
 	__sync_fetch_and_add(&t->opened, 1);
 }
 
+/* A mapping's change, told to user space (regions.c). */
+static __always_inline void lt_emit(__u32 tgid, __u32 type, __u64 addr, __u64 len,
+				    __u64 new_addr, __u64 new_len, __u32 flags, __u64 stack_id)
+{
+	struct lt_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		lt_stat_add(LT_STAT_EVENTS_LOST, 1);
+		return;
+	}
+	ev->type = type;
+	ev->tgid = tgid;
+	ev->addr = addr;
+	ev->len = len;
+	ev->new_addr = new_addr;
+	ev->new_len = new_len;
+	ev->stack_id = stack_id;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->flags = flags;
+	ev->_pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * The exits that record a stack walk it in one program, sys_exit_stack, reached by a tail
+ * call: the walk is most of a program's instructions, and each program that holds a copy is
+ * verified on its own (about 0.35 s each at load, for six of them before). The exit leaves in
+ * its thread's storage what to record (`sys_rec` and its fields); the walk's program reads
+ * it, walks, and records.
+ */
+enum lt_sys_rec {
+	LT_SYS_REC_SOCK = 1,	/* a socket: sys_fd[0], of sys_sock_kind */
+	LT_SYS_REC_SOCKPAIR,	/* two: sys_fd[0] and sys_fd[1] */
+	LT_SYS_REC_MMAP,	/* a mapping at ret, sys_arg[0] long, with sys_flags */
+	LT_SYS_REC_MREMAP,	/* sys_arg[0..1] moved to ret, sys_arg[2] long */
+};
+
+static __always_inline void lt_sys_record(struct trace_event_raw_sys_exit *ctx,
+					  struct lt_thread *th, __u32 tgid, __u64 stack_id)
+{
+	switch (th->sys_rec) {
+	case LT_SYS_REC_SOCKPAIR:
+		lt_sock_open(tgid, th->sys_fd[1], th->sys_sock_kind, stack_id);
+		/* fallthrough */
+	case LT_SYS_REC_SOCK:
+		lt_sock_open(tgid, th->sys_fd[0], th->sys_sock_kind, stack_id);
+		break;
+	case LT_SYS_REC_MMAP:
+		lt_emit(tgid, LT_EV_MMAP, ctx->ret, th->sys_arg[0], 0, 0, th->sys_flags, stack_id);
+		break;
+	case LT_SYS_REC_MREMAP:
+		lt_emit(tgid, LT_EV_MREMAP, th->sys_arg[0], th->sys_arg[1], ctx->ret,
+			th->sys_arg[2], 0, stack_id);
+		break;
+	}
+	th->sys_rec = 0;
+}
+
+/* Not attached: the syscall exits' tail. The same context as theirs. */
+SEC("tracepoint")
+int sys_exit_stack(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = lt_tgid();
+	struct lt_thread *th = lt_thread_of_current(false);
+
+	if (th && th->sys_rec)
+		lt_sys_record(ctx, th, tgid, lt_syscall_stack(ctx, tgid, th));
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, int(void *));
+} sys_tail SEC(".maps") = {
+	.values = { [0] = (void *)&sys_exit_stack },
+};
+
+/* Record `rec` with the stack of the syscall: in sys_exit_stack, or here without a stack. */
+static __always_inline int lt_sys_walk_then(struct trace_event_raw_sys_exit *ctx,
+					    struct lt_thread *th, __u32 tgid, __u32 rec)
+{
+	th->sys_rec = rec;
+	if (!cfg_no_stacks) {
+		bpf_tail_call(ctx, &sys_tail, 0);
+		lt_stat_add(LT_STAT_STACK_FAILED, 1); /* not reached unless the call failed */
+	}
+	lt_sys_record(ctx, th, tgid, LT_STACK_NONE);
+	return 0;
+}
+
 /* Remember a syscall's arguments until its exit. Returns false for untraced processes. */
 static __always_inline bool lt_sys_save(__u64 a0, __u64 a1, __u64 a2)
 {
@@ -186,9 +278,9 @@ int sys_exit_socket(struct trace_event_raw_sys_exit *ctx)
 
 	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(false)))
 		return 0;
-	lt_sock_open(tgid, ctx->ret, lt_sock_kind(th->sys_arg[0], th->sys_arg[1]),
-		     lt_syscall_stack(ctx, tgid, th));
-	return 0;
+	th->sys_sock_kind = lt_sock_kind(th->sys_arg[0], th->sys_arg[1]);
+	th->sys_fd[0] = ctx->ret;
+	return lt_sys_walk_then(ctx, th, tgid, LT_SYS_REC_SOCK);
 }
 
 static __always_inline int lt_accepted(struct trace_event_raw_sys_exit *ctx)
@@ -198,8 +290,9 @@ static __always_inline int lt_accepted(struct trace_event_raw_sys_exit *ctx)
 
 	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(true)))
 		return 0;
-	lt_sock_open(tgid, ctx->ret, lt_sock_kind_of_fd(ctx->ret), lt_syscall_stack(ctx, tgid, th));
-	return 0;
+	th->sys_sock_kind = lt_sock_kind_of_fd(ctx->ret);
+	th->sys_fd[0] = ctx->ret;
+	return lt_sys_walk_then(ctx, th, tgid, LT_SYS_REC_SOCK);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -224,20 +317,18 @@ int sys_enter_socketpair(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_socketpair")
 int sys_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tgid = lt_tgid(), kind;
+	__u32 tgid = lt_tgid();
 	struct lt_thread *th;
-	__u64 stack_id;
 	int sv[2];
 
 	if (ctx->ret < 0 || !lt_traced(tgid) || !(th = lt_thread_of_current(false)))
 		return 0;
 	if (bpf_probe_read_user(sv, sizeof(sv), (void *)th->sys_arg[2]))
 		return 0;
-	kind = lt_sock_kind(th->sys_arg[0], th->sys_arg[1]);
-	stack_id = lt_syscall_stack(ctx, tgid, th); /* one walk for both ends */
-	lt_sock_open(tgid, sv[0], kind, stack_id);
-	lt_sock_open(tgid, sv[1], kind, stack_id);
-	return 0;
+	th->sys_sock_kind = lt_sock_kind(th->sys_arg[0], th->sys_arg[1]);
+	th->sys_fd[0] = sv[0];
+	th->sys_fd[1] = sv[1];
+	return lt_sys_walk_then(ctx, th, tgid, LT_SYS_REC_SOCKPAIR); /* one walk for both ends */
 }
 
 SEC("tracepoint/syscalls/sys_enter_close")
@@ -302,32 +393,6 @@ int sys_enter_close_range(struct trace_event_raw_sys_enter *ctx)
 
 /* --- Mappings ------------------------------------------------------------------------ */
 
-static __always_inline void lt_emit(void *ctx, struct lt_thread *th, __u32 type, __u64 addr,
-				    __u64 len, __u64 new_addr, __u64 new_len, __u32 flags,
-				    bool with_stack)
-{
-	struct lt_event *ev;
-	__u32 tgid = lt_tgid();
-	__u64 stack_id = with_stack ? lt_syscall_stack(ctx, tgid, th) : LT_STACK_NONE;
-
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		lt_stat_add(LT_STAT_EVENTS_LOST, 1);
-		return;
-	}
-	ev->type = type;
-	ev->tgid = tgid;
-	ev->addr = addr;
-	ev->len = len;
-	ev->new_addr = new_addr;
-	ev->new_len = new_len;
-	ev->stack_id = stack_id;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->flags = flags;
-	ev->_pad = 0;
-	bpf_ringbuf_submit(ev, 0);
-}
-
 static __always_inline struct lt_thread *lt_sys_done(long ret)
 {
 	struct lt_thread *th;
@@ -357,8 +422,8 @@ int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	if (!th)
 		return 0;
 	anon = (th->sys_arg[1] & LT_MAP_ANONYMOUS) || (int)th->sys_arg[2] < 0;
-	lt_emit(ctx, th, LT_EV_MMAP, ctx->ret, th->sys_arg[0], 0, 0, anon ? LT_EV_ANON : 0, true);
-	return 0;
+	th->sys_flags = anon ? LT_EV_ANON : 0;
+	return lt_sys_walk_then(ctx, th, lt_tgid(), LT_SYS_REC_MMAP);
 }
 
 SEC("tracepoint/syscalls/sys_enter_munmap")
@@ -374,7 +439,8 @@ int sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 	struct lt_thread *th = lt_sys_done(ctx->ret);
 
 	if (th)
-		lt_emit(ctx, th, LT_EV_MUNMAP, th->sys_arg[0], th->sys_arg[1], 0, 0, 0, false);
+		lt_emit(lt_tgid(), LT_EV_MUNMAP, th->sys_arg[0], th->sys_arg[1], 0, 0, 0,
+			LT_STACK_NONE);
 	return 0;
 }
 
@@ -391,10 +457,9 @@ int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct lt_thread *th = lt_sys_done(ctx->ret);
 
-	if (th)
-		lt_emit(ctx, th, LT_EV_MREMAP, th->sys_arg[0], th->sys_arg[1], ctx->ret,
-			th->sys_arg[2], 0, true);
-	return 0;
+	if (!th)
+		return 0;
+	return lt_sys_walk_then(ctx, th, lt_tgid(), LT_SYS_REC_MREMAP);
 }
 
 /* --- Processes --------------------------------------------------------------------- */

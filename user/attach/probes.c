@@ -385,6 +385,9 @@ void probes__select_syscalls(struct leaktop_bpf *skel, bool sockets, bool mmap)
 	progs = syscall_progs(skel, false, &n);
 	for (size_t i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], mmap);
+	/* The exits' stack walk, reached by a tail call (sys.bpf.h): with either side. */
+	bpf_program__set_autoload(skel->progs.sys_exit_stack, sockets || mmap);
+	bpf_map__set_autocreate(skel->maps.sys_tail, sockets || mmap);
 }
 
 static int attach_tracepoint(struct lt_probes *p, struct bpf_program *prog)
