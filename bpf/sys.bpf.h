@@ -18,9 +18,13 @@
 #define LT_CLOSE_RANGE_CLOEXEC (1U << 2)
 #define LT_MAP_ANONYMOUS 0x20
 
+#define LT_EVENTS_BYTES (1 << 20)
+/* Mappings' events wake user space only once this much waits (a quarter of the ring). */
+#define LT_EVENTS_WAKE_BYTES (LT_EVENTS_BYTES / 4)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, LT_EVENTS_BYTES);
 } events SEC(".maps");
 
 struct {
@@ -173,7 +177,14 @@ static __always_inline void lt_emit(__u32 tgid, __u32 type, __u64 addr, __u64 le
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->flags = flags;
 	ev->_pad = 0;
-	bpf_ringbuf_submit(ev, 0);
+	/*
+	 * No wakeup unless the ring is filling: a wakeup is a few microseconds of the mapping
+	 * process's syscall, and user space drains the ring at least once a second, before
+	 * each table, and at each process event (which forces one).
+	 */
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= LT_EVENTS_WAKE_BYTES
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP);
 }
 
 /*
@@ -478,7 +489,8 @@ static __always_inline void lt_proc_event(__u32 type, __u32 tgid, __u64 parent)
 	ev->tgid = tgid;
 	ev->addr = parent;
 	ev->ts_ns = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(ev, 0);
+	/* Forced: the mappings' events before it may have woken no one. */
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 }
 
 /*
