@@ -19,8 +19,10 @@
 #define LT_MAP_ANONYMOUS 0x20
 
 #define LT_EVENTS_BYTES (1 << 20)
-/* Mappings' events wake user space only once this much waits (a quarter of the ring). */
+/* Mappings' events wake user space only once this much waits (a quarter of the ring), ... */
 #define LT_EVENTS_WAKE_BYTES (LT_EVENTS_BYTES / 4)
+/* ... and then once a step of this much more (lt_events_wakeup()). */
+#define LT_EVENTS_WAKE_STEP (64 << 10)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -157,6 +159,27 @@ static __always_inline void lt_sock_open(__u32 tgid, __u32 fd, __u32 kind, __u64
 	__sync_fetch_and_add(&t->opened, 1);
 }
 
+/*
+ * Whether a mapping's event, reserved and not yet submitted, wakes user space. A wakeup is a
+ * few microseconds of the mapping process's syscall, so none while the backlog is under a
+ * quarter of the ring: user space drains it in its loop's next turn (a second at most), before
+ * each table, and at each process event, which always wakes it. Past a quarter, one wakeup as
+ * the backlog crosses each LT_EVENTS_WAKE_STEP, not one an event: a user space busy elsewhere
+ * (a report) drains when it is back, and waking it for every event would be waste. The
+ * backlog counts the reserved records, this one's too; two CPUs crossing a step together may
+ * both miss it, and the next step wakes.
+ */
+static __always_inline __u64 lt_events_wakeup(__u64 size)
+{
+	__u64 rec = (size + 8 + 7) & ~7ULL; /* with the ring's 8-byte header */
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	if (avail < LT_EVENTS_WAKE_BYTES || avail < rec ||
+	    avail / LT_EVENTS_WAKE_STEP == (avail - rec) / LT_EVENTS_WAKE_STEP)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* A mapping's change, told to user space (regions.c). */
 static __always_inline void lt_emit(__u32 tgid, __u32 type, __u64 addr, __u64 len,
 				    __u64 new_addr, __u64 new_len, __u32 flags, __u64 stack_id)
@@ -177,14 +200,7 @@ static __always_inline void lt_emit(__u32 tgid, __u32 type, __u64 addr, __u64 le
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->flags = flags;
 	ev->_pad = 0;
-	/*
-	 * No wakeup unless the ring is filling: a wakeup is a few microseconds of the mapping
-	 * process's syscall, and user space drains the ring at least once a second, before
-	 * each table, and at each process event (which forces one).
-	 */
-	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= LT_EVENTS_WAKE_BYTES
-				       ? BPF_RB_FORCE_WAKEUP
-				       : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(ev, lt_events_wakeup(sizeof(*ev)));
 }
 
 /*

@@ -140,5 +140,47 @@ static void test_bound_and_purge(void)
 	regions__free(r);
 }
 
+/*
+ * An exec acted on after the new program mapped: its regions stay, with its counts, and the
+ * old program's go. ev() dates a region by its page number, so a higher address is later.
+ */
+static void test_restart_keeps_new_program(void)
+{
+	struct lt_regions *r = regions__new(1000);
+	uint64_t exec_ns = 1000 + (BASE + 10 * PAGE) / PAGE;
+	const struct lt_region_totals *t;
+	int64_t b, c;
+	uint64_t maps = 0;
+	size_t n;
+
+	ev(r, LT_EV_MMAP, BASE, 4 * PAGE, 0, 0, 1, true);		/* the old program's */
+	ev(r, LT_EV_MMAP, BASE + 4 * PAGE, 2 * PAGE, 0, 0, 2, true);	/* the old program's */
+	ev(r, LT_EV_MMAP, BASE + 10 * PAGE, 6 * PAGE, 0, 0, 2, true);	/* at the exec: new */
+	ev(r, LT_EV_MUNMAP, BASE + 12 * PAGE, PAGE, 0, 0, 0, false);	/* split in two */
+	ev(r, LT_EV_MMAP, BASE + 20 * PAGE, 3 * PAGE, 0, 0, 3, false);	/* new, a file */
+	regions__restart(r, 7, exec_ns);
+	held(r, 1, true, &b, &c);
+	ASSERT_TRUE(b == 0 && c == 0, "the old program's stack: nothing");
+	held(r, 2, true, &b, &c);
+	ASSERT_TRUE(b == 5 * PAGE && c == 2, "the new program's split region: both parts, 5 pages");
+	held(r, 3, false, &b, &c);
+	ASSERT_TRUE(b == 3 * PAGE && c == 1, "the new program's file region");
+	n = regions__totals(r, &t);
+	for (size_t i = 0; i < n; i++)
+		maps += t[i].maps;
+	ASSERT_EQ(maps, 3, "counts start over from the regions kept");
+	/* The old program's address space is gone: an unmap there now touches nothing. */
+	ev(r, LT_EV_MUNMAP, BASE, 10 * PAGE, 0, 0, 0, false);
+	held(r, 2, true, &b, &c);
+	ASSERT_TRUE(b == 5 * PAGE && c == 2, "an unmap below: the new regions stay");
+	regions__restart(r, 7, UINT64_MAX - 1);
+	held(r, 2, true, &b, &c);
+	ASSERT_TRUE(b == 0 && c == 0, "a restart after everything: nothing kept");
+	ev(r, LT_EV_MMAP, BASE, PAGE, 0, 0, 1, true);
+	held(r, 1, true, &b, &c);
+	ASSERT_TRUE(b == PAGE && c == 1, "and the process maps again");
+	regions__free(r);
+}
+
 TEST_MAIN(TEST(test_partial_unmaps), TEST(test_several_regions), TEST(test_fixed_and_unaligned),
-	  TEST(test_mremap), TEST(test_bound_and_purge))
+	  TEST(test_mremap), TEST(test_bound_and_purge), TEST(test_restart_keeps_new_program))

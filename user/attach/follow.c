@@ -259,7 +259,12 @@ static void regions_forget(void *ctx, struct lt_proc_rec *p)
 {
 	struct lt_session *s = ctx;
 
-	if (s->regions)
+	if (!s->regions)
+		return;
+	/* Started over at an exec: what the new program mapped before then stays. */
+	if (!p->gone && !p->t.exited && p->exec_ns)
+		regions__restart(s->regions, p->t.pid, p->exec_ns);
+	else
 		regions__purge(s->regions, p->t.pid);
 }
 
@@ -535,13 +540,14 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 	case LT_EV_EXEC:
 	case LT_EV_FORK:
 		/*
-		 * A process looked at after it ran the new program (found between its exec and
-		 * this event) already has the new program's probes: starting it over would only
-		 * purge what it allocated since.
+		 * A process named after it ran the new program (found between its exec and this
+		 * event) was looked at in the new program only: starting it over would only purge
+		 * what it allocated since.
 		 */
 		if (p && ev->type == LT_EV_EXEC) {
 			p->exec_gen = (uint32_t)ev->addr;
 			p->exec_ts = ev->ts_ns / 1e9;
+			p->exec_ns = ev->ts_ns;
 		}
 		/*
 		 * Its name and a look may both come before that exec (or straddle it): an exec

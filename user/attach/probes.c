@@ -385,9 +385,11 @@ void probes__select_syscalls(struct leaktop_bpf *skel, bool sockets, bool mmap)
 	progs = syscall_progs(skel, false, &n);
 	for (size_t i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], mmap);
-	/* The exits' stack walk, reached by a tail call (sys.bpf.h): with either side. */
-	bpf_program__set_autoload(skel->progs.sys_exit_stack, sockets || mmap);
-	bpf_map__set_autocreate(skel->maps.sys_tail, sockets || mmap);
+	/*
+	 * The exits' stack walk (sys_exit_stack, in `sys_tail`) stays loaded: one side or the
+	 * other is always on, and libbpf fills a prog array's static slots whether or not the
+	 * map was created.
+	 */
 }
 
 static int attach_tracepoint(struct lt_probes *p, struct bpf_program *prog)

@@ -254,16 +254,15 @@ void regions__mark(struct lt_regions *r)
 	}
 }
 
-void regions__purge(struct lt_regions *r, uint32_t tgid)
+/*
+ * Forget the regions of `tgid` mapped before `since_ns` (UINT64_MAX: all of them), and start
+ * its counts over from those kept.
+ */
+static void purge_before(struct lt_regions *r, uint32_t tgid, uint64_t since_ns)
 {
 	struct proc *p = proc_of(r, tgid, false);
+	size_t kept = 0;
 
-	if (p) {
-		r->live -= p->n;
-		free(p->v);
-		*p = r->procs[--r->nprocs];
-	}
-	/* Everything it did goes, its counts since attach too: the process is gone. */
 	for (size_t i = 0; i < r->ntotals; i++) {
 		struct lt_region_totals *t = &r->totals[i];
 
@@ -273,4 +272,33 @@ void regions__purge(struct lt_regions *r, uint32_t tgid)
 			t->oldest_ns = 0;
 		}
 	}
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		struct lt_region_totals *t = &r->totals[p->v[i].totals];
+
+		if (p->v[i].ts_ns < since_ns)
+			continue;
+		p->v[kept++] = p->v[i];
+		t->bytes += p->v[i].end - p->v[i].start;
+		t->count++;
+		t->maps++; /* as if mapped since: a split region counts once a part */
+	}
+	r->live -= p->n - kept;
+	p->n = kept;
+	if (!kept) {
+		free(p->v);
+		*p = r->procs[--r->nprocs];
+	}
+}
+
+void regions__purge(struct lt_regions *r, uint32_t tgid)
+{
+	/* Everything it did goes, its counts since attach too: the process is gone. */
+	purge_before(r, tgid, UINT64_MAX);
+}
+
+void regions__restart(struct lt_regions *r, uint32_t tgid, uint64_t exec_ns)
+{
+	purge_before(r, tgid, exec_ns);
 }

@@ -43,8 +43,15 @@ size_t regions__totals(struct lt_regions *r, const struct lt_region_totals **out
 /* Remember the current figures as the previous ones: call once per report. */
 void regions__mark(struct lt_regions *r);
 
-/* Forget a process (it exited or exec'ed). */
+/* Forget a process (it exited, or left the scope). */
 void regions__purge(struct lt_regions *r, uint32_t tgid);
+
+/*
+ * A process that ran a new program at `exec_ns` (bpf_ktime_get_ns()): forget what its old
+ * program mapped, and keep the new program's regions, mapped at or after `exec_ns`, which may
+ * have been applied before leaktop acted on the exec. Its counts start over from those.
+ */
+void regions__restart(struct lt_regions *r, uint32_t tgid, uint64_t exec_ns);
 
 /* Regions not kept because max_regions was reached. */
 uint64_t regions__dropped(const struct lt_regions *r);
