@@ -76,6 +76,16 @@ enum lt_call_kind {
  * sampling countdown, and the scratch memory the stack walk writes into. Task storage is
  * freed with the thread, and no other thread can touch it.
  */
+/*
+ * A walk's copy of the stack, and how often it slid. The count lives here, in map memory:
+ * on the BPF stack the verifier would track it as a constant that differs each time, and the
+ * walk loop's states would never merge.
+ */
+struct lt_stack_win {
+	__u64 slides;
+	__u8 b[LT_STACK_WINDOW];
+};
+
 struct lt_thread {
 	__u64 pending_sp;     /* user sp at the call's entry; 0 when no call is pending */
 	__u64 pending_size;
@@ -95,7 +105,7 @@ struct lt_thread {
 	__u32 sys_flags;	/* ... a mapping's event flags */
 	struct lt_stack scratch;
 	struct lt_row_cache rows[LT_ROW_CACHE]; /* the CFI walk's last rows (unwind.bpf.h) */
-	__u8 stack_win[LT_STACK_WINDOW];	/* ... and its copy of the stack's innermost bytes */
+	struct lt_stack_win stack_win;	/* ... and its copy of the stack's innermost bytes */
 	__u8 py_frame[LT_PY_WINDOW]; /* the Python walk's reads (python.bpf.h) */
 	__u8 py_code[LT_PY_WINDOW];
 };

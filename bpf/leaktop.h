@@ -313,6 +313,12 @@ struct lt_unwind_proc {
 
 /* Bytes of the user stack, from sp up, the CFI walk copies at once (a power of two). */
 #define LT_STACK_WINDOW 2048
+/*
+ * Times a walk may copy its window again further up the stack, when fewer than
+ * LT_WINDOW_SLIDE_AT bytes of it are left above the frame walked (unwind.bpf.h).
+ */
+#define LT_WINDOW_SLIDES 8
+#define LT_WINDOW_SLIDE_AT 512
 
 struct lt_row_cache {
 	__u64 pc;			/* the pc looked up (runtime address); 0: empty */

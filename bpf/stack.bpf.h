@@ -69,7 +69,7 @@ static __always_inline __u64 lt_stack_capture(void *ctx, __u32 tgid,
 			cfg_v8 && v8_any ? bpf_map_lookup_elem(&v8_procs, &tgid) : NULL;
 
 		/* The Python walk's buffer: no process runs both. */
-		n = lt_unwind_cfi(regs, proc, scratch, th->rows, th->stack_win, v8, th->py_code);
+		n = lt_unwind_cfi(regs, proc, scratch, th->rows, &th->stack_win, v8, th->py_code);
 	} else {
 		n = bpf_get_stack(ctx, scratch->ips, sizeof(scratch->ips), BPF_F_USER_STACK);
 		if (n > 0)

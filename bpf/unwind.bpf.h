@@ -50,7 +50,7 @@ struct lt_walk {
 	struct lt_unwind_proc *proc;
 	struct lt_row_cache *cache;	/* the thread's: LT_ROW_CACHE entries */
 	__u32 gen;			/* proc->gen, read once */
-	__u8 *win;			/* the stack's innermost bytes, copied; NULL: none */
+	struct lt_stack_win *win;	/* the stack's innermost bytes, copied; NULL: none */
 	__u64 win_base;			/* the user address win[0] was copied from */
 	const struct lt_v8_proc *v8;	/* a node process's V8 layout; NULL: not one */
 	__u8 *v8_buf;			/* the thread's LT_V8_SFI_WINDOW bytes */
@@ -126,6 +126,9 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
  * addresses and frame pointers of a walk are in the window: one copy instead of a helper
  * call per word.
  */
+/* A window base no user address is within LT_STACK_WINDOW of. */
+#define LT_WINDOW_NOWHERE (~0ULL - LT_STACK_WINDOW)
+
 static __always_inline bool lt_read_stack(struct lt_walk *w, __u64 *dst, __u64 addr)
 {
 	__u64 off = addr - w->win_base;
@@ -133,7 +136,7 @@ static __always_inline bool lt_read_stack(struct lt_walk *w, __u64 *dst, __u64 a
 	if (w->win && off <= LT_STACK_WINDOW - 8) {
 		off &= LT_STACK_WINDOW - 1;
 		if (off <= LT_STACK_WINDOW - 8) {
-			__builtin_memcpy(dst, w->win + off, sizeof(*dst));
+			__builtin_memcpy(dst, w->win->b + off, sizeof(*dst));
 			return true;
 		}
 	}
@@ -221,6 +224,25 @@ static long lt_unwind_step(__u32 i, void *ctx)
 	st->len = slot + 1;
 	w->frames = i + 1;
 
+	/*
+	 * Near the window's end, the window slides up to the frame now walked, where the frames
+	 * still to walk are: one copy for them instead of a read per word, at most
+	 * LT_WINDOW_SLIDES times a walk, and once a step (at each read, the verifier's states
+	 * multiplied past its bound). A copy that faults (the stack ends within the window's
+	 * length) leaves the buffer zeroed: a base no address is near then sends every read to
+	 * user memory. (`win` itself never changes: a pointer that may become NULL in the loop
+	 * keeps the verifier's states from merging.)
+	 */
+	if (w->win && w->sp - w->win_base > LT_STACK_WINDOW - LT_WINDOW_SLIDE_AT &&
+	    w->win->slides < LT_WINDOW_SLIDES) {
+		w->win->slides++;
+		w->win_base = w->sp;
+		if (bpf_probe_read_user(w->win->b, LT_STACK_WINDOW, (void *)w->sp)) {
+			w->win_base = LT_WINDOW_NOWHERE;
+			w->win->slides = LT_WINDOW_SLIDES;
+		}
+	}
+
 	/* A return address points after its call, maybe past the caller's last byte. */
 	lookup = w->pc_is_ip ? w->pc : w->pc - 1;
 	lt_row_for(w, lookup, &row);
@@ -303,7 +325,7 @@ static long lt_unwind_step(__u32 i, void *ctx)
  */
 static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 					  struct lt_unwind_proc *proc, struct lt_stack *st,
-					  struct lt_row_cache *cache, __u8 *win,
+					  struct lt_row_cache *cache, struct lt_stack_win *win,
 					  const struct lt_v8_proc *v8, __u8 *v8_buf)
 {
 	struct lt_walk w = {
@@ -324,8 +346,10 @@ static __always_inline long lt_unwind_cfi(const struct lt_uregs *regs,
 
 	st->len = 0;
 	/* A stack shallower than the window cannot be copied whole: then word by word. */
-	if (!bpf_probe_read_user(win, LT_STACK_WINDOW, (void *)regs->sp))
+	if (!bpf_probe_read_user(win->b, LT_STACK_WINDOW, (void *)regs->sp)) {
 		w.win = win;
+		win->slides = 0;
+	}
 
 	bpf_loop(LT_MAX_FRAMES + 1, lt_unwind_step, &w, 0);
 	lt_stat_add_local(LT_STAT_UNWIND_WALKS, 1);

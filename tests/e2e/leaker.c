@@ -14,6 +14,8 @@
  *                      allocate 1000 bytes and free them (flood_churn)
  *   leaker --deep N    leak one 1000-byte block from each of N distinct stacks (leak_deep)
  *   leaker --chain     leak 3000 bytes through chain_1 -> chain_2 -> ... -> chain_8
+ *   leaker --wide-chain  leak 3100 bytes through wide_1 -> ... -> wide_12, each frame over
+ *                      1 KiB: a stack of 13 KiB, past the walk's 2 KiB window many times over
  *   leaker --dlopen LIB  after the signal, dlopen LIB, wait 2 s (for leaktop's next rescan),
  *                      then leak 4321 bytes through its cfi_plt_calls()
  */
@@ -218,6 +220,37 @@ CHAIN(3, chain_4)
 CHAIN(2, chain_3)
 CHAIN(1, chain_2)
 
+/* Twelve frames of over 1 KiB each: the walk's stack window must slide, then give out. */
+NOINLINE void *wide_12(size_t n)
+{
+	void *p = malloc(n);
+
+	kept[3] = p;
+	return p;
+}
+#define WIDE(k, next)                                                                           \
+	NOINLINE void *wide_##k(size_t n)                                                       \
+	{                                                                                       \
+		volatile char pad[1024];                                                        \
+		void *p;                                                                        \
+                                                                                                \
+		pad[0] = (char)n;                                                               \
+		p = next(n + (size_t)(pad[0] - (char)n));                                       \
+		__asm__ volatile("" ::"r"(pad) : "memory"); /* no tail call, pad kept */        \
+		return p;                                                                       \
+	}
+WIDE(11, wide_12)
+WIDE(10, wide_11)
+WIDE(9, wide_10)
+WIDE(8, wide_9)
+WIDE(7, wide_8)
+WIDE(6, wide_7)
+WIDE(5, wide_6)
+WIDE(4, wide_5)
+WIDE(3, wide_4)
+WIDE(2, wide_3)
+WIDE(1, wide_2)
+
 NOINLINE void leak_dlopened(const char *lib)
 {
 	void *(*site)(size_t);
@@ -243,7 +276,7 @@ static void wait_for(int sig)
 
 int main(int argc, char **argv)
 {
-	int rounds = 2000, flood = 0, flood_churn_n = 0, deep = 0, chain = 0;
+	int rounds = 2000, flood = 0, flood_churn_n = 0, deep = 0, chain = 0, wide = 0;
 	const char *dl = NULL;
 	sigset_t set;
 
@@ -260,6 +293,8 @@ int main(int argc, char **argv)
 		deep = atoi(argv[2]);
 	else if (argc > 1 && !strcmp(argv[1], "--chain"))
 		chain = 1;
+	else if (argc > 1 && !strcmp(argv[1], "--wide-chain"))
+		wide = 1;
 	else if (argc > 2 && !strcmp(argv[1], "--dlopen"))
 		dl = argv[2];
 	else if (argc > 1)
@@ -275,6 +310,8 @@ int main(int argc, char **argv)
 
 	if (chain) {
 		chain_1(3000);
+	} else if (wide) {
+		wide_1(3100);
 	} else if (dl) {
 		leak_dlopened(dl);
 	} else if (flood) {

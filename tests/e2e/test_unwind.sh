@@ -5,6 +5,8 @@
 #  2. C++: the caller of operator new (in libstdc++) is in the stack.
 #  3. An object dlopen'ed after attach gets its table at the next rescan.
 #  4. The exact-bytes check still holds with CFI stacks.
+#  5. Twelve frames of over 1 KiB each (a 13 KiB stack): the walk's 2 KiB copy of the stack
+#     slides up it, then (past its 8 slides) reads word by word; every frame is there, in order.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -18,6 +20,14 @@ assert_contains "$WORK/chain.folded" "^leaker_nofp;_start;.*;$chain\$" "the whol
 assert_contains "$WORK/chain-lt.err" 'unwind tables: ' "tables reported"
 line=$(grep 'chain_8' "$WORK/chain.folded")
 pass "CFI: $line"
+
+wide='main;wide_1;wide_2;wide_3;wide_4;wide_5;wide_6;wide_7;wide_8;wide_9;wide_10;wide_11;wide_12 3100'
+LEAKER=$BIN/leaker_nofp start_leaker wide --wide-chain
+start_leaktop wide-lt -p "$LEAKER_PID" -i 600 --folded "$WORK/wide.folded"
+trigger_leaker wide "$LEAKER_PID"
+stop_leaktop INT
+assert_contains "$WORK/wide.folded" "^leaker_nofp;_start;.*;$wide\$" "the wide chain, _start to wide_12"
+pass "CFI past the window: $(grep 'wide_12' "$WORK/wide.folded")"
 
 LEAKER=$BIN/leaker_nofp start_leaker chainfp --chain
 start_leaktop chainfp-lt -p "$LEAKER_PID" -i 600 --unwind fp --folded "$WORK/chainfp.folded"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two leaktop builds on the C hot loop under full tracking, runs interleaved:
-#   tools/bench/ab.sh OLD_LEAKTOP NEW_LEAKTOP [ROUNDS]
-# Prints, per build and stack depth (the loop as is, and 24 frames deeper), each run's
+#   [DEPTHS="0 24"] tools/bench/ab.sh OLD_LEAKTOP NEW_LEAKTOP [ROUNDS]
+# Prints, per build and stack depth (DEPTHS: frames added below the loop; the loop as is, and
+# 24 frames deeper, by default), each run's
 # ns per malloc+free pair and the BPF run time per pair (kernel.bpf_stats_enabled, the
 # programs alloc_session and free_enter), then their medians.
 set -euo pipefail
@@ -49,7 +50,7 @@ run() { # LEAKTOP DEPTH: "ns_per_pair bpf_ns_per_pair"
 	wait "$lt"
 	echo "$(awk '/^ns_per_op/ { print $2 }' "$out/wl.out") $(((a - b) / n))"
 }
-for depth in 0 24; do
+for depth in ${DEPTHS:-0 24}; do
 	for ((r = 0; r < rounds; r++)); do
 		echo "depth+$depth old $(run "$old" $depth)"
 		echo "depth+$depth new $(run "$new" $depth)"
