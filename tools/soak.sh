@@ -14,6 +14,7 @@ settle=${SOAK_SETTLE:-5}
 live=${SOAK_LIVE:-1000000}
 rate=${SOAK_RATE:-100000}
 out=$top/.output/soak
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown) # the build the run starts with
 mkdir -p "$out"
 [[ $(id -u) == 0 ]] || { echo "make soak: leaktop needs root" >&2; exit 1; }
 cc -O2 -g -Wall -o "$out/soaker" tools/soak/soaker.c
@@ -72,7 +73,7 @@ ok=1
 ((held == live)) || { echo "FAIL: the final report holds $held blocks under fill, want $live"; ok=0; }
 {
 	echo
-	echo "## $(date -u +%F) $(git rev-parse --short HEAD)"
+	echo "## $(date -u +%F) $rev"
 	echo
 	echo "\`SOAK_MINUTES=$minutes SOAK_LIVE=$live SOAK_RATE=$rate make soak\` on $(uname -r),"
 	echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores."
