@@ -72,11 +72,6 @@ enum lt_call_kind {
 };
 
 /*
- * Per-thread state: the allocator call in flight between its entry and its return, the
- * sampling countdown, and the scratch memory the stack walk writes into. Task storage is
- * freed with the thread, and no other thread can touch it.
- */
-/*
  * A walk's copy of the stack, and how often it slid. The count lives here, in map memory:
  * on the BPF stack the verifier would track it as a constant that differs each time, and the
  * walk loop's states would never merge.
@@ -86,6 +81,11 @@ struct lt_stack_win {
 	__u8 b[LT_STACK_WINDOW];
 };
 
+/*
+ * Per-thread state: the allocator call in flight between its entry and its return, the
+ * sampling countdown, and the scratch memory the stack walk writes into. Task storage is
+ * freed with the thread, and no other thread can touch it.
+ */
 struct lt_thread {
 	__u64 pending_sp;     /* user sp at the call's entry; 0 when no call is pending */
 	__u64 pending_size;

@@ -120,15 +120,15 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 	return !bpf_probe_read_user(dst, sizeof(*dst), (void *)addr);
 }
 
+/* A window base no user address is within LT_STACK_WINDOW of. */
+#define LT_WINDOW_NOWHERE (~0ULL - LT_STACK_WINDOW)
+
 /*
  * A word of the user stack: from the copy of its innermost LT_STACK_WINDOW bytes the walk
  * made at its start when the word is in it, else read from user memory. Most saved return
  * addresses and frame pointers of a walk are in the window: one copy instead of a helper
  * call per word.
  */
-/* A window base no user address is within LT_STACK_WINDOW of. */
-#define LT_WINDOW_NOWHERE (~0ULL - LT_STACK_WINDOW)
-
 static __always_inline bool lt_read_stack(struct lt_walk *w, __u64 *dst, __u64 addr)
 {
 	__u64 off = addr - w->win_base;

@@ -546,7 +546,6 @@ void follow__on_event(void *ctx, const struct lt_event *ev)
 		 */
 		if (p && ev->type == LT_EV_EXEC) {
 			p->exec_gen = (uint32_t)ev->addr;
-			p->exec_ts = ev->ts_ns / 1e9;
 			p->exec_ns = ev->ts_ns;
 		}
 		/*
@@ -577,7 +576,7 @@ static void restart_proc(struct lt_session *s, struct lt_proc_rec *p)
 	struct lt_target t;
 
 	p->exec_seen = false;
-	p->started_at = p->exec_ts;
+	p->started_at = p->exec_ns / 1e9;
 	p->started_unprobed = false;
 	registry__forget(s->reg, p);
 	/* Its name and start time (a new program keeps both pid and starttime, not comm). */

@@ -35,8 +35,7 @@ struct lt_proc_rec {
 	double exec_at;			/* when leaktop heard of it (CLOCK_MONOTONIC seconds) */
 	double relook_at;		/* look at it again then, for its libraries; 0: no */
 	int64_t exec_gen;		/* its exec generation after the last exec seen; -1: none */
-	double exec_ts;			/* when that exec was (the event's clock, in seconds) */
-	uint64_t exec_ns;		/* ... in the event's nanoseconds; 0: none seen */
+	uint64_t exec_ns;		/* when that exec was (the event's clock); 0: none seen */
 	double started_at;		/* when it began its program, if after leaktop started; 0 */
 	bool started_unprobed;		/* it ran before one of its allocators was probed */
 	bool gone;			/* it exited or left the scope: to be purged */
