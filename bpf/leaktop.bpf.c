@@ -485,8 +485,9 @@ int alloc_exit(struct pt_regs *ctx)
 }
 
 SEC("uprobe")
-int BPF_KPROBE(free_enter, __u64 addr)
+int BPF_KPROBE(free_enter, __u64 addr, __u64 second)
 {
+	__u64 cookie;
 	__u32 tgid;
 	__u64 t0;
 
@@ -496,9 +497,12 @@ int BPF_KPROBE(free_enter, __u64 addr)
 	if (!lt_uprobe_tgid_in_scope(tgid))
 		return 0;
 	t0 = lt_cost_start(tgid);
+	cookie = bpf_get_attach_cookie(ctx);
+	if (cookie & LT_COOKIE_ARG2)
+		addr = second;
 	if (addr)
 		lt_release(tgid, addr);
-	lt_cost_free(tgid, t0, bpf_get_attach_cookie(ctx) & LT_COOKIE_STEPPED);
+	lt_cost_free(tgid, t0, cookie & LT_COOKIE_STEPPED);
 	return 0;
 }
 

@@ -102,6 +102,8 @@ enum lt_stat {
  */
 #define LT_COOKIE_FN_MASK 0xffffULL
 #define LT_COOKIE_STEPPED (1ULL << 16)
+/* A free whose block is its second argument: pymalloc's _PyObject_Free(ctx, block). */
+#define LT_COOKIE_ARG2 (1ULL << 17)
 
 /*
  * What leaktop's probes cost a traced process, counted where it pays: per CPU, keyed by tgid

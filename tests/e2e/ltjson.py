@@ -41,7 +41,7 @@ NODE_PARTS = {"js_heap": "bytes", "external": "bytes", "native": "bytes", "socke
 NODE_VERDICTS = {"too_early", "steady", "external_grows", "js_heap_grows", "both_grow",
                  "native_grows"}
 COST_KEYS = {"probe_hits", "probe_hits_per_s", "added_cpu_ratio", "floor_cpu_ratio",
-             "added_cpu_s", "sample_bytes", "at_floor"}
+             "added_cpu_s", "sample_bytes", "at_floor", "stepped_hits"}
 FRAME_KEYS = {"ip", "function", "offset", "module"}
 TRACED_KEYS = {"heap", "mmap", "sockets"}
 DROP_KEYS = {"alloc_map_full", "alloc_map_full_bytes", "totals_map_full", "stack_map_full",

@@ -5,6 +5,7 @@
  * endbr64 prologue, and prologues where no instruction is safe.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "planner.h"
 #include "test.h"
@@ -140,5 +141,44 @@ static void test_garbage(void)
 	ASSERT_EQ(p.delta, 0, "undecodable: +0");
 }
 
+/*
+ * PyObject_Free in pyenv's shared libpython: 3.11.7's, at 0x1af270, jumps through 0x45c280;
+ * 3.13.0's, at 0x16a630, through 0x330 past what the GOT entry at 0x4eacb0 holds.
+ */
+static void test_forwarders(void)
+{
+	static const uint8_t py311[] = { 0x48, 0x89, 0xfe, 0x48, 0x8b, 0x3d, 0xe6, 0xcf, 0x2a,
+					 0x00, 0xff, 0x25, 0x00, 0xd0, 0x2a, 0x00 };
+	static const uint8_t py313[] = { 0x48, 0x8b, 0x05, 0x79, 0x06, 0x38, 0x00, 0x48, 0x89,
+					 0xfe, 0x48, 0x8b, 0xb8, 0x10, 0x03, 0x00, 0x00, 0xff,
+					 0xa0, 0x30, 0x03, 0x00, 0x00 };
+	/* The same with one-byte displacements, after an endbr64. */
+	static const uint8_t short_disp[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x8b, 0x05, 0x10,
+					      0x00, 0x00, 0x00, 0x48, 0x89, 0xfe, 0x48, 0x8b,
+					      0x78, 0x08, 0xff, 0x60, 0xf0 };
+	struct lt_forwarder f;
+
+	ASSERT_TRUE(planner__forwarder(py311, sizeof(py311), 0x1af270, &f), "3.11's form");
+	ASSERT_TRUE(f.at == 0x45c280 && !f.via, "3.11: the pointer's address, rip-relative");
+	ASSERT_TRUE(planner__forwarder(py313, sizeof(py313), 0x16a630, &f), "3.13's form");
+	ASSERT_TRUE(f.at == 0x4eacb0 && f.via && f.off == 0x330, "3.13: GOT entry + 0x330");
+	ASSERT_TRUE(planner__forwarder(short_disp, sizeof(short_disp), 0x1000, &f), "disp8");
+	ASSERT_TRUE(f.at == 0x1000 + 11 + 0x10 && f.via && f.off == -0x10, "disp8, negative");
+	/* Cut short anywhere, or any byte changed in an opcode: not a forwarder. */
+	for (size_t n = 0; n < sizeof(py313); n++)
+		ASSERT_TRUE(!planner__forwarder(py313, n, 0x16a630, &f), "cut short");
+	ASSERT_TRUE(!planner__forwarder(glibc_free, sizeof(glibc_free), 0x1000, &f), "glibc free");
+	{
+		uint8_t other[sizeof(py311)];
+
+		memcpy(other, py311, sizeof(other));
+		other[2] = 0xfa; /* mov %rdi,%rdx */
+		ASSERT_TRUE(!planner__forwarder(other, sizeof(other), 0x1000, &f), "another move");
+		memcpy(other, py311, sizeof(other));
+		other[11] = 0x15; /* call *, not jmp * */
+		ASSERT_TRUE(!planner__forwarder(other, sizeof(other), 0x1000, &f), "a call");
+	}
+}
+
 TEST_MAIN(TEST(test_glibc_prologues), TEST(test_endbr64), TEST(test_no_safe_instruction),
-	  TEST(test_nops), TEST(test_garbage))
+	  TEST(test_nops), TEST(test_garbage), TEST(test_forwarders))

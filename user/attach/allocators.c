@@ -23,6 +23,7 @@ struct proc_allocs {
 	bool go;			/* a Go program: no malloc to probe */
 	bool per_call;			/* --per-call is counting in it */
 	bool examined;			/* looked at once: -p looks again only after exec */
+	bool pyfree_forwarders;		/* PyObject_Free and PyMem_Free probed for it alone */
 	struct lt_range ranges[64];	/* its allocator functions, to tell the mappings they make */
 	size_t nranges;
 };
@@ -288,6 +289,29 @@ int allocators__attach_command(struct lt_session *s, const char *file)
 }
 
 /*
+ * A process whose frees leaktop sees at pymalloc's own (o->pyfree) but which reaches another
+ * through PyObject_Free or PyMem_Free: those two are probed for it as well, from the first
+ * look that finds it so. Each look checks again, since CPython installs its hooks after its
+ * start, and tracemalloc whenever the program asks.
+ */
+static void check_pyfree(struct lt_session *s, struct lt_proc_rec *p, struct proc_allocs *a,
+			 const struct lt_maps *maps)
+{
+	for (size_t k = 0; k < a->objects.n && !a->pyfree_forwarders; k++) {
+		const struct lt_object *o = &a->objects.v[k];
+		char why[128];
+
+		if (!o->probed || objects__pyfree_hooked(p->t.pid, maps, o, why, sizeof(why)) != 1)
+			continue;
+		if (probes__attach_pyfree_forwarders(s->probes, p->t.pid, o))
+			continue; /* said; the next look tries again */
+		a->pyfree_forwarders = true;
+		lt_info(0, "pid %d (%s): %s: its frees are probed at PyObject_Free and PyMem_Free "
+			"too, single-stepped (some 10 us a free)", p->t.pid, p->t.comm, why);
+	}
+}
+
+/*
  * Probe what is new among a process's allocator objects. Where its allocator functions are,
  * for telling the mappings they make from the program's, is computed again only when it maps
  * an allocator object it did not before.
@@ -318,6 +342,7 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 		if (o->probed)
 			note_late(s, p, o);
 	}
+	check_pyfree(s, p, a, maps);
 	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */
 	if (s->cfg.per_call && !a->per_call) {
 		int r = attach_per_call(s, p->t.pid, maps);

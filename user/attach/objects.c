@@ -16,6 +16,7 @@
 
 #include "hashmap.h"
 #include "objects.h"
+#include "planner.h"
 #include "util.h"
 
 const char *const lt_fn_names[LT_FN__COUNT] = {
@@ -173,16 +174,55 @@ void objects__set_pymalloc(bool on)
 	pymalloc_on = on;
 }
 
-/* Index of PyObject_Malloc and PyObject_Free in lt_alloc_syms[]. */
-#define SYM_PYOBJECT_MALLOC (LT_ALLOC_SYMS - 8)
-#define SYM_PYOBJECT_FREE (LT_ALLOC_SYMS - 5)
+_Static_assert(LT_SYM_PYOBJECT_MALLOC < LT_ALLOC_SYMS && LT_SYM_PYMEM_FREE < LT_ALLOC_SYMS,
+	       "CPython's functions are in lt_alloc_syms");
 
 /* Whether an object's functions make it an allocator: malloc's, or pymalloc's. */
 static bool is_allocator(struct lt_elf_func *funcs)
 {
 	if (funcs[LT_FN_MALLOC].found && funcs[LT_FN_FREE].found)
 		return true;
-	return funcs[SYM_PYOBJECT_MALLOC].found && funcs[SYM_PYOBJECT_FREE].found;
+	return funcs[LT_SYM_PYOBJECT_MALLOC].found && funcs[LT_SYM_PYOBJECT_FREE].found;
+}
+
+/*
+ * pymalloc's free behind PyObject_Free and PyMem_Free, when both are forwarders to the same
+ * function (planner__forwarder) whose pointer the dynamic loader initializes to it.
+ */
+static void find_pyfree(struct lt_elf *elf, const struct lt_elf_func *funcs,
+			struct lt_pyfree *out)
+{
+	static const size_t syms[2] = { LT_SYM_PYOBJECT_FREE, LT_SYM_PYMEM_FREE };
+	struct lt_elf_func named;
+	uint64_t target = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; k < ARRAY_SIZE(syms); k++) {
+		const struct lt_elf_func *f = &funcs[syms[k]];
+		struct lt_forwarder *fw = &out->fwd[k];
+		uint64_t slot, to;
+		uint8_t code[32];
+
+		if (!f->found ||
+		    pread(elfobj__fd(elf), code, sizeof(code), f->file_offset) != sizeof(code) ||
+		    !planner__forwarder(code, sizeof(code), f->vaddr, fw))
+			return;
+		slot = fw->at;
+		if (fw->via && !elfobj__reloc_value(elf, fw->at, &slot))
+			slot += fw->off;
+		else if (fw->via)
+			return;
+		if (elfobj__reloc_value(elf, slot, &to) || (k && to != target))
+			return;
+		target = to;
+	}
+	if (elfobj__vaddr_to_offset(elf, target, &out->target.file_offset))
+		return;
+	out->target.vaddr = target;
+	/* Its size, when the symbol table names it: the planner then reads all of its code. */
+	if (!elfobj__find_user_func(elf, "_PyObject_Free", &named) && named.vaddr == target)
+		out->target.size = named.size;
+	out->target.found = out->found = true;
 }
 
 static enum lt_family classify(const char *path, bool is_exe)
@@ -217,6 +257,7 @@ struct cache_entry {
 	bool per_process;	/* probed for each process that maps it, not once for all */
 	double attached_at;	/* when probed once for every process (now_mono); 0: not */
 	struct lt_elf_func funcs[LT_ALLOC_SYMS];
+	struct lt_pyfree pyfree;
 };
 
 struct lt_object_cache {
@@ -373,6 +414,7 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 	}
 	if (known) {
 		memcpy(o.funcs, known->funcs, sizeof(o.funcs));
+		o.pyfree = known->pyfree;
 	} else {
 		const char *names[LT_ALLOC_SYMS];
 
@@ -386,15 +428,18 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 		for (size_t i = 0; i < LT_ALLOC_SYMS; i++)
 			names[i] = lt_alloc_syms[i].name;
 		elfobj__find_funcs(elf, names, LT_ALLOC_SYMS, o.funcs);
+		find_pyfree(elf, o.funcs, &o.pyfree);
 		elfobj__close(elf);
 		known = cache ? cache_add(cache, v->inode, v->dev_major, v->dev_minor) : NULL;
 		if (known) {
 			known->alloc = is_allocator(o.funcs);
 			memcpy(known->funcs, o.funcs, sizeof(o.funcs));
+			known->pyfree = o.pyfree;
 		}
 	}
 	if (!pymalloc_on) {
-		for (size_t i = SYM_PYOBJECT_MALLOC; i < LT_ALLOC_SYMS; i++)
+		o.pyfree.found = false;
+		for (size_t i = LT_SYM_PYOBJECT_MALLOC; i < LT_ALLOC_SYMS; i++)
 			o.funcs[i].found = false;
 	}
 	if (!is_allocator(o.funcs)) {
@@ -680,6 +725,109 @@ size_t objects__alloc_ranges(const struct lt_maps *maps, const struct lt_object_
 		}
 	}
 	return n;
+}
+
+/* NUL-separated strings of /proc/PID/<name>, at most `len` - 1 bytes, NUL-ended. -1: none. */
+static ssize_t read_proc_strings(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (got = 0; (size_t)got < len - 1;) {
+		ssize_t r = read(fd, buf + got, len - 1 - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/* Whether the process asks CPython for its debug hooks at start (PYTHONMALLOC, -X dev). */
+static bool asks_debug_hooks(pid_t pid, char *why, size_t len)
+{
+	static char buf[64 * 1024];
+	ssize_t n = read_proc_strings(pid, "environ", buf, sizeof(buf));
+
+	for (ssize_t at = 0; at < n; at += strlen(buf + at) + 1) {
+		const char *s = buf + at;
+
+		if ((!strncmp(s, "PYTHONMALLOC=", 13) && strstr(s, "debug")) ||
+		    (!strncmp(s, "PYTHONDEVMODE=", 14) && s[14])) {
+			snprintf(why, len, "%s", s);
+			return true;
+		}
+	}
+	n = read_proc_strings(pid, "cmdline", buf, sizeof(buf));
+	for (ssize_t at = 0; at < n; at += strlen(buf + at) + 1) {
+		const char *s = buf + at;
+
+		if (!strcmp(s, "-Xdev") ||
+		    (!strcmp(s, "-X") && at + 3 < n && !strcmp(s + 3, "dev"))) {
+			snprintf(why, len, "-X dev");
+			return true;
+		}
+	}
+	return false;
+}
+
+int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct lt_object *o,
+			   char *why, size_t len)
+{
+	uint64_t bias = 0, ptr[2] = { 0, 0 };
+	struct lt_elf *e = NULL;
+	bool found = false;
+	char path[64];
+	int fd, ret = 0;
+
+	if (!o->pyfree.found)
+		return 0;
+	if (asks_debug_hooks(pid, why, len))
+		return 1;
+	for (size_t i = 0; i < maps->n && !found; i++) {
+		const struct lt_vma *v = &maps->vmas[i];
+
+		if (!v->x || v->inode != o->ino || v->dev_major != o->dev_major ||
+		    v->dev_minor != o->dev_minor)
+			continue;
+		e = elfobj__open(o->open_path);
+		found = e && !elfobj__bias(e, v->start, v->offset, &bias);
+		elfobj__close(e);
+	}
+	if (!found)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (size_t k = 0; k < 2 && !ret; k++) {
+		const struct lt_forwarder *fw = &o->pyfree.fwd[k];
+		uint64_t slot = fw->at + bias;
+
+		if (fw->via && pread(fd, &slot, sizeof(slot), fw->at + bias) != sizeof(slot))
+			ret = -EIO;
+		else if (fw->via)
+			slot += fw->off;
+		if (!ret && pread(fd, &ptr[k], sizeof(ptr[k]), slot) != sizeof(ptr[k]))
+			ret = -EIO;
+		else if (!ret && ptr[k] != o->pyfree.target.vaddr + bias)
+			ret = 1;
+	}
+	close(fd);
+	if (ret == 1)
+		snprintf(why, len, "%s leads to %#" PRIx64 ", not to pymalloc's free",
+			 ptr[0] != o->pyfree.target.vaddr + bias ? "PyObject_Free" : "PyMem_Free",
+			 ptr[0] != o->pyfree.target.vaddr + bias ? ptr[0] : ptr[1]);
+	return ret;
 }
 
 const struct lt_vma *objects__find_mapped(const struct lt_maps *maps, const char *name)

@@ -13,6 +13,7 @@
 #include "leaktop.h"
 
 #include "elfobj.h"
+#include "planner.h"
 #include "procmaps.h"
 
 /* lt_fn_names[fn] spells each enum lt_fn of leaktop.h. */
@@ -32,6 +33,23 @@ struct lt_alloc_sym {
 
 #define LT_ALLOC_SYMS (LT_FN__COUNT + 30)
 extern const struct lt_alloc_sym lt_alloc_syms[LT_ALLOC_SYMS];
+/* Indexes in lt_alloc_syms[] of CPython's functions. */
+#define LT_SYM_PYOBJECT_MALLOC (LT_ALLOC_SYMS - 8)
+#define LT_SYM_PYOBJECT_FREE (LT_ALLOC_SYMS - 5)
+#define LT_SYM_PYMEM_FREE (LT_ALLOC_SYMS - 1)
+
+/*
+ * pymalloc's own free, when PyObject_Free and PyMem_Free only forward to it through the
+ * pointers CPython keeps of its allocators (a shared libpython): a probe on either forwarder
+ * is single-stepped, some 10 us a free, where one on `target` costs an emulated trap. The
+ * pointers point there unless the process changed its allocator (PYTHONMALLOC, -X dev,
+ * tracemalloc, an embedder's own), which leaktop checks for each process (allocators.c).
+ */
+struct lt_pyfree {
+	bool found;
+	struct lt_elf_func target;	/* _PyObject_Free(ctx, block) */
+	struct lt_forwarder fwd[2];	/* the pointers PyObject_Free and PyMem_Free jump through */
+};
 
 enum lt_family {
 	LT_FAMILY_GLIBC,
@@ -55,6 +73,7 @@ struct lt_object {
 	unsigned int dev_major, dev_minor;
 	enum lt_family family;
 	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
+	struct lt_pyfree pyfree;
 	bool probed; /* the caller's: its probes for this process are attached */
 	double probed_at; /* the caller's: since when (now_mono()) */
 };
@@ -127,6 +146,16 @@ bool objects__is_go(pid_t pid);
  * itself, not malloc, so leaktop traces what JavaScript holds outside it.
  */
 bool objects__is_node(pid_t pid);
+
+/*
+ * Whether `pid` reaches another free than pymalloc's through PyObject_Free or PyMem_Free,
+ * where `o` probes pymalloc's (o->pyfree): its environment or command line asks for CPython's
+ * debug hooks, or the pointers in its memory lead elsewhere (the hooks installed, tracemalloc,
+ * an embedder's allocator). 1 (`why` says how), 0 (not, or `o` has no such probe), or -errno
+ * when it cannot tell (the process is gone).
+ */
+int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct lt_object *o,
+			   char *why, size_t len);
 
 /* An address range [lo, hi) in a process. */
 struct lt_range {

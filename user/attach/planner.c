@@ -227,6 +227,74 @@ out:
 	return ret;
 }
 
+/* Whether `code` at `*at` starts with `want`; if so, past it. */
+static bool take(const uint8_t *code, size_t len, size_t *at, const uint8_t *want, size_t n)
+{
+	if (len < *at + n || memcmp(code + *at, want, n))
+		return false;
+	*at += n;
+	return true;
+}
+
+/* A displacement of `size` bytes (1 or 4) at `*at`, sign-extended; past it. */
+static bool take_disp(const uint8_t *code, size_t len, size_t *at, size_t size, int64_t *out)
+{
+	int32_t d32;
+
+	if (len < *at + size)
+		return false;
+	if (size == 1) {
+		*out = (int8_t)code[*at];
+	} else {
+		memcpy(&d32, code + *at, sizeof(d32));
+		*out = d32;
+	}
+	*at += size;
+	return true;
+}
+
+bool planner__forwarder(const uint8_t *code, size_t len, uint64_t vaddr,
+			struct lt_forwarder *out)
+{
+	static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const uint8_t mov_rdi_rsi[] = { 0x48, 0x89, 0xfe };
+	static const uint8_t mov_rip_rdi[] = { 0x48, 0x8b, 0x3d };
+	static const uint8_t mov_rip_rax[] = { 0x48, 0x8b, 0x05 };
+	static const uint8_t jmp_rip[] = { 0xff, 0x25 };
+	size_t at = 0, size;
+	int64_t d, ctx;
+
+	memset(out, 0, sizeof(*out));
+	take(code, len, &at, endbr64, sizeof(endbr64));
+	if (take(code, len, &at, mov_rdi_rsi, 3)) {
+		/* mov %rdi,%rsi; mov CTX(%rip),%rdi; jmp *FN(%rip): 3.6 to 3.11 */
+		if (!take(code, len, &at, mov_rip_rdi, 3) || !take_disp(code, len, &at, 4, &ctx) ||
+		    !take(code, len, &at, jmp_rip, 2) || !take_disp(code, len, &at, 4, &d))
+			return false;
+		out->at = vaddr + at + d; /* rip-relative: from the end of the jump */
+		return true;
+	}
+	/*
+	 * mov RT(%rip),%rax; mov %rdi,%rsi; mov CTX(%rax),%rdi; jmp *FN(%rax): 3.12 and later
+	 * keep the pointers in _PyRuntime, reached through the GOT.
+	 */
+	if (!take(code, len, &at, mov_rip_rax, 3) || !take_disp(code, len, &at, 4, &d))
+		return false;
+	out->at = vaddr + at + d;
+	out->via = true;
+	if (!take(code, len, &at, mov_rdi_rsi, 3) || len < at + 3 || code[at] != 0x48 ||
+	    code[at + 1] != 0x8b || (code[at + 2] != 0x78 && code[at + 2] != 0xb8))
+		return false;
+	size = code[at + 2] == 0x78 ? 1 : 4;
+	at += 3;
+	if (!take_disp(code, len, &at, size, &ctx) || len < at + 2 || code[at] != 0xff ||
+	    (code[at + 1] != 0x60 && code[at + 1] != 0xa0))
+		return false;
+	size = code[at + 1] == 0x60 ? 1 : 4;
+	at += 2;
+	return take_disp(code, len, &at, size, &out->off);
+}
+
 int planner__plan_func(const char *path, const struct lt_elf_func *f, unsigned int nargs,
 		       bool has_return, struct lt_plan *out)
 {

@@ -41,4 +41,27 @@ int planner__plan(const uint8_t *code, size_t len, uint64_t vaddr, unsigned int 
 int planner__plan_func(const char *path, const struct lt_elf_func *f, unsigned int nargs,
 		       bool has_return, struct lt_plan *out);
 
+/*
+ * Where a forwarder jumps through: the pointer at `at` (ELF address), or with `via`, the
+ * pointer at `off` past the address stored at `at` (a GOT entry).
+ */
+struct lt_forwarder {
+	uint64_t at;
+	bool via;
+	int64_t off;
+};
+
+/*
+ * Whether the code at `vaddr` only passes its first argument on, second, to a function it
+ * jumps to through a pointer:
+ *   mov %rdi,%rsi; mov CTX(%rip),%rdi; jmp *FN(%rip)
+ *   mov RT(%rip),%rax; mov %rdi,%rsi; mov CTX(%rax),%rdi; jmp *FN(%rax)
+ * (after an optional endbr64). CPython built as a shared library (pyenv's, the Docker
+ * images') makes PyObject_Free and PyMem_Free such forwarders, the first form up to 3.11, the
+ * second from 3.12 on; the kernel emulates none of those instructions, so a probe there is
+ * single-stepped, some 10 us a free.
+ */
+bool planner__forwarder(const uint8_t *code, size_t len, uint64_t vaddr,
+			struct lt_forwarder *out);
+
 #endif /* LEAKTOP_PLANNER_H */

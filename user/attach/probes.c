@@ -249,6 +249,33 @@ static bool alias_of_earlier(const struct lt_object *o, size_t sym)
 	return false;
 }
 
+/* Plan the probe of one function, `f` of `o`, reading `nargs` arguments, into `site`. */
+static void plan_site(struct lt_probes *p, pid_t pid, const struct lt_object *o,
+		      const struct lt_elf_func *f, enum lt_fn fn, unsigned int nargs,
+		      const char *name, uint64_t flags, struct site *site)
+{
+	struct lt_plan plan = { .why = "offsets=entry" };
+	bool stepped;
+
+	/* At +0 (offsets=entry) the plan still says whether +0 is emulated. */
+	planner__plan_func(o->open_path, f, nargs, fn != LT_FN_FREE, &plan);
+	stepped = !plan.emulated || (!p->plan_offsets && plan.delta);
+	if (!p->plan_offsets) {
+		plan.delta = 0;
+		plan.insn[0] = '\0';
+		snprintf(plan.why, sizeof(plan.why), "offsets=entry");
+	}
+	site->fn = fn;
+	/* The cost estimate counts single-stepped traps apart: they cost 10-20 times more. */
+	site->cookie = fn | flags | (stepped ? LT_COOKIE_STEPPED : 0);
+	site->offset = f->file_offset + plan.delta;
+	site->name = name;
+	lt_info(1, "pid %d: %s at %s+%u%s%s (%s)", pid, name, o->path, plan.delta,
+		plan.insn[0] ? ": " : "", plan.insn, plan.why);
+	if (p->plan_offsets && !plan.emulated)
+		lt_info(1, "pid %d: %s is probed at +0, single-stepped: %s", pid, name, plan.why);
+}
+
 /* Where each function of `o` gets its probe. Returns the number of sites. */
 static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object *o,
 			 struct site *sites)
@@ -258,30 +285,19 @@ static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object 
 	for (size_t i = 0; i < LT_ALLOC_SYMS; i++) {
 		const struct lt_elf_func *f = &o->funcs[i];
 		enum lt_fn fn = lt_alloc_syms[i].fn;
-		struct lt_plan plan = { .why = "offsets=entry" };
-		bool stepped;
 
 		if (!f->found || alias_of_earlier(o, i))
 			continue;
-		/* At +0 (offsets=entry) the plan still says whether +0 is emulated. */
-		planner__plan_func(o->open_path, f, fn_nargs[fn], fn != LT_FN_FREE, &plan);
-		stepped = !plan.emulated || (!p->plan_offsets && plan.delta);
-		if (!p->plan_offsets) {
-			plan.delta = 0;
-			plan.insn[0] = '\0';
-			snprintf(plan.why, sizeof(plan.why), "offsets=entry");
+		if (o->pyfree.found && i == LT_SYM_PYMEM_FREE)
+			continue; /* the same target as PyObject_Free's, probed once */
+		if (o->pyfree.found && i == LT_SYM_PYOBJECT_FREE) {
+			lt_info(1, "pid %d: PyObject_Free and PyMem_Free forward to pymalloc's free "
+				"at %#" PRIx64 ", probed there", pid, o->pyfree.target.vaddr);
+			plan_site(p, pid, o, &o->pyfree.target, fn, 2, "_PyObject_Free",
+				  LT_COOKIE_ARG2, &sites[n++]);
+			continue;
 		}
-		sites[n].fn = fn;
-		/* The cost estimate counts single-stepped traps apart: they cost 10-20 times more. */
-		sites[n].cookie = fn | (stepped ? LT_COOKIE_STEPPED : 0);
-		sites[n].offset = f->file_offset + plan.delta;
-		sites[n].name = lt_alloc_syms[i].name;
-		n++;
-		lt_info(1, "pid %d: %s at %s+%u%s%s (%s)", pid, lt_alloc_syms[i].name, o->path,
-			plan.delta, plan.insn[0] ? ": " : "", plan.insn, plan.why);
-		if (p->plan_offsets && !plan.emulated)
-			lt_info(1, "pid %d: %s is probed at +0, single-stepped: %s", pid,
-				lt_alloc_syms[i].name, plan.why);
+		plan_site(p, pid, o, f, fn, fn_nargs[fn], lt_alloc_syms[i].name, 0, &sites[n++]);
 	}
 	return n;
 }
@@ -471,6 +487,23 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 
 		return attach_perf(p, p->skel->progs.per_call, false, pid, &o, &s);
 	}
+}
+
+int probes__attach_pyfree_forwarders(struct lt_probes *p, pid_t pid, const struct lt_object *o)
+{
+	static const size_t syms[2] = { LT_SYM_PYOBJECT_FREE, LT_SYM_PYMEM_FREE };
+	struct site sites[2];
+	int err = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(syms); k++)
+		plan_site(p, pid, o, &o->funcs[syms[k]], LT_FN_FREE, 1,
+			  lt_alloc_syms[syms[k]].name, 0, &sites[k]);
+	if (p->mode != LT_ATTACH_PERF)
+		return attach_multi(p, p->skel->progs.free_enter, LT_BPF_TRACE_UPROBE_MULTI, 0, pid,
+				    o, sites, ARRAY_SIZE(sites));
+	for (size_t k = 0; k < ARRAY_SIZE(sites) && !err; k++)
+		err = attach_perf(p, p->skel->progs.free_enter, false, pid, o, &sites[k]);
+	return err;
 }
 
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o)

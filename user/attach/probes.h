@@ -51,6 +51,15 @@ void probes__free(struct lt_probes *p);
 int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object *o);
 
 /*
+ * Probe PyObject_Free and PyMem_Free themselves in `pid`, where `o` probes pymalloc's free
+ * behind them (o->pyfree) but the process reaches another free through them (PYTHONMALLOC's
+ * debug hooks, -X dev, tracemalloc): single-stepped traps, but every block the process
+ * frees is seen with the address it was given. A block freed twice over is harmless: the
+ * second probe finds it gone.
+ */
+int probes__attach_pyfree_forwarders(struct lt_probes *p, pid_t pid, const struct lt_object *o);
+
+/*
  * Keep a link made elsewhere (calibrate.c), to be detached with the others. On failure the
  * link is detached at once and -ENOMEM comes back.
  */

@@ -291,6 +291,47 @@ int elfobj__find_user_func(struct lt_elf *e, const char *name, struct lt_elf_fun
 	return best ? 0 : -ENOENT;
 }
 
+int elfobj__reloc_value(struct lt_elf *e, uint64_t slot, uint64_t *value)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Data *data, *syms;
+		Elf_Scn *symscn;
+		GElf_Shdr sh;
+		GElf_Sym sym;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+
+			if (!gelf_getrela(data, i, &r))
+				break; /* a section shorter than its header says */
+			if (r.r_offset != slot)
+				continue;
+			switch (GELF_R_TYPE(r.r_info)) {
+			case R_X86_64_RELATIVE:
+				*value = r.r_addend;
+				return 0;
+			case R_X86_64_GLOB_DAT:
+			case R_X86_64_64:
+				symscn = elf_getscn(e->elf, sh.sh_link);
+				syms = symscn ? elf_getdata(symscn, NULL) : NULL;
+				if (!syms || !gelf_getsym(syms, GELF_R_SYM(r.r_info), &sym) ||
+				    sym.st_shndx == SHN_UNDEF)
+					return -ENOENT;
+				*value = sym.st_value + r.r_addend;
+				return 0;
+			default:
+				return -ENOENT;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
 int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset)
 {
 	size_t nph;

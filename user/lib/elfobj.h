@@ -51,6 +51,13 @@ int elfobj__find_syms(struct lt_elf *e, const char *const *names, size_t n,
  */
 int elfobj__find_user_func(struct lt_elf *e, const char *name, struct lt_elf_func *out);
 
+/*
+ * The ELF address the dynamic loader stores at `slot` (an ELF address), where a statically
+ * initialized pointer or a GOT entry points: from an R_X86_64_RELATIVE relocation there, or
+ * an R_X86_64_GLOB_DAT or R_X86_64_64 one to a symbol this file defines. 0, or -ENOENT.
+ */
+int elfobj__reloc_value(struct lt_elf *e, uint64_t slot, uint64_t *value);
+
 /* The file offset that holds `vaddr`, from the PT_LOAD segments. 0 or -ENOENT. */
 int elfobj__vaddr_to_offset(struct lt_elf *e, uint64_t vaddr, uint64_t *offset);
 
