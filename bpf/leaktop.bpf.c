@@ -30,6 +30,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Configuration, written by user space before load. */
 const volatile __u64 cfg_sample_bytes = 0; /* mean bytes between samples; 0 tracks everything */
 const volatile bool cfg_empty = false;	   /* benchmarks: the probes' cost alone */
+const volatile bool cfg_empty_entry = false; /* ... and no return half: one trap per call */
 const volatile bool cfg_no_stacks = false; /* benchmarks: everything but the stack walk */
 const volatile bool cfg_unwind_cfi = false; /* walk by CFI where a process has tables */
 /* Exponential intervals, Q16 with mean 1, for sampling (see sampler.c). */
@@ -153,6 +154,55 @@ static __always_inline __u64 lt_count_weight(__u64 size, __u64 weight)
 }
 
 /* Account the release of `addr`, if it is a live allocation we track. */
+/*
+ * A counting filter in front of `allocs`, for sampled traces, where most frees are of blocks
+ * never recorded and the hash lookup that says so is the dearest part of a free's program.
+ * One counter per slot of (process, address): raised before a block is recorded, lowered
+ * after its record is deleted, so never below the records in its slot; a free whose slot
+ * counts 0 has no record. Records user space purges (a process gone) leave their counts:
+ * a lookup more, never a free missed. A full trace does without it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} live_filter SEC(".maps");
+
+static __always_inline bool lt_filter_on(void)
+{
+	return cfg_sample_bytes || cfg_budget;
+}
+
+static __always_inline __u32 *lt_filter_slot(__u32 tgid, __u64 addr)
+{
+	__u32 k = ((addr >> 4) ^ ((__u64)tgid << 44)) * 0x9e3779b97f4a7c15ULL >> 48;
+
+	return bpf_map_lookup_elem(&live_filter, &k);
+}
+
+/* Whether a record may exist for `addr` of `tgid`: false only when none does. */
+static __always_inline bool lt_filter_maybe(__u32 tgid, __u64 addr)
+{
+	__u32 *n;
+
+	if (!lt_filter_on())
+		return true;
+	n = lt_filter_slot(tgid, addr);
+	return !n || *n;
+}
+
+static __always_inline void lt_filter_add(__u32 tgid, __u64 addr, int delta)
+{
+	__u32 *n;
+
+	if (!lt_filter_on())
+		return;
+	n = lt_filter_slot(tgid, addr);
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
 static __always_inline void lt_release(__u32 tgid, __u64 addr)
 {
 	__u32 gen = lt_exec_gen();
@@ -162,6 +212,8 @@ static __always_inline void lt_release(__u32 tgid, __u64 addr)
 	struct lt_alloc *a;
 	__u64 size, weight;
 
+	if (!lt_filter_maybe(tgid, addr))
+		return; /* not recorded */
 	a = bpf_map_lookup_elem(&allocs, &key);
 	if (!a)
 		return; /* made before we attached, not sampled, or not tracked */
@@ -171,6 +223,7 @@ static __always_inline void lt_release(__u32 tgid, __u64 addr)
 	/* Only the thread whose delete succeeds accounts it, so a racing double free counts once. */
 	if (bpf_map_delete_elem(&allocs, &key))
 		return;
+	lt_filter_add(tgid, addr, -1);
 	t = bpf_map_lookup_elem(&totals, &tkey);
 	if (!t)
 		return;
@@ -218,6 +271,8 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 	}
 	val.stack_id = tkey.stack_id;
 	val.ts_ns = bpf_ktime_get_ns();
+	/* Counted before it is recorded: a free in another thread must find it counted. */
+	lt_filter_add(tgid, addr, 1);
 	/* One insert, which finds an existing entry itself: no lookup before it. */
 	err = bpf_map_update_elem(&allocs, &key, &val, BPF_NOEXIST);
 	if (err == -EEXIST) {
@@ -332,7 +387,7 @@ static __always_inline bool lt_tracked(__u32 tgid, __u64 addr)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .gen = lt_exec_gen(), .addr = addr };
 
-	return bpf_map_lookup_elem(&allocs, &key) != NULL;
+	return lt_filter_maybe(tgid, addr) && bpf_map_lookup_elem(&allocs, &key) != NULL;
 }
 
 /*
@@ -454,7 +509,7 @@ SEC("uprobe")
 int alloc_session(struct pt_regs *ctx)
 {
 	if (cfg_empty)
-		return 0; /* the floor with both halves */
+		return cfg_empty_entry; /* the floor: with both halves, or the entry's alone */
 	if (bpf_session_is_return()) {
 		lt_alloc_return_counted(ctx, lt_tgid());
 		return 0;

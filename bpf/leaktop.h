@@ -50,6 +50,8 @@ enum lt_fn {
  * over, and the map is not preallocated (leaktop.bpf.c).
  */
 #define LT_DEFAULT_MAX_ALLOCS (1 << 21)
+/* Counters of the filter in front of the live allocations with sampling (256 KiB). */
+#define LT_FILTER_SLOTS (1 << 16)
 #define LT_DEFAULT_MAX_STACKS (1 << 14)
 
 /*

@@ -193,6 +193,10 @@ static void test_sampling_and_knobs(void)
 	ASSERT_EQ(cfg.sample_bytes, 524288, "sample bytes");
 	ASSERT_EQ(cfg.attach, LT_ATTACH_PERF, "attach perf");
 	ASSERT_TRUE(cfg.entry_offsets && cfg.empty_probes && cfg.no_stacks, "knobs on");
+	ASSERT_TRUE(!cfg.empty_entry, "probes=empty keeps the return half");
+	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--config", "probes=empty-entry", NULL), CLI_RUN,
+		  "empty-entry");
+	ASSERT_TRUE(cfg.empty_probes && cfg.empty_entry, "empty-entry: empty, entry alone");
 	ASSERT_EQ(parse(&cfg, err, "-p", "1", "--no-sockets", "--window", "10", "--sort",
 			"outstanding", "--per-call", "/opt/svc:handle_event", "--json", "o.json",
 			NULL),

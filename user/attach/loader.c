@@ -75,6 +75,7 @@ int loader__load(struct lt_session *s)
 	skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
 	skel->rodata->cfg_budget = s->cfg.max_overhead > 0;
 	skel->rodata->cfg_empty = s->cfg.empty_probes;
+	skel->rodata->cfg_empty_entry = s->cfg.empty_entry;
 	skel->rodata->cfg_no_stacks = s->cfg.no_stacks;
 	skel->rodata->cfg_unwind_cfi = s->unwind != NULL;
 	skel->rodata->cfg_python = s->python != NULL && !s->cfg.no_stacks;
@@ -87,6 +88,9 @@ int loader__load(struct lt_session *s)
 	bpf_map__set_max_entries(skel->maps.py_procs, procs);
 	bpf_map__set_max_entries(skel->maps.v8_procs, procs);
 	bpf_map__set_max_entries(skel->maps.allocs, s->cfg.max_allocs);
+	/* The filter in front of `allocs` serves sampled traces alone (leaktop.bpf.c). */
+	bpf_map__set_max_entries(skel->maps.live_filter,
+				 s->cfg.sample_bytes || s->cfg.max_overhead > 0 ? LT_FILTER_SLOTS : 1);
 	bpf_map__set_max_entries(skel->maps.stacks, s->cfg.max_stacks);
 	/* Room for every stack, plus each process's [stack unavailable] row. */
 	bpf_map__set_max_entries(skel->maps.totals, s->cfg.max_stacks + procs);

@@ -173,7 +173,9 @@ void cli__usage(FILE *out)
 		"                          attach=auto|session|multi|perf  link kind (auto: best)\n"
 		"                          offsets=planned|entry  probe past single-stepped\n"
 		"                            prologue instructions, or at +0 as naive tracers do\n"
-		"                          probes=full|empty  empty: measure the probes alone\n"
+		"                          probes=full|empty|empty-entry  empty: measure the\n"
+		"                            probes alone; empty-entry: with no return probe\n"
+		"                            (session links), one trap per call\n"
 		"                          stacks=on|off  off: skip stack walks (benchmarks)\n"
 		"                          python=on|off  off: no Python frames in stacks\n"
 		"                          javascript=on|off  off: no JavaScript frames in\n"
@@ -286,8 +288,9 @@ static int set_knob(struct lt_config *cfg, const char *kv)
 			return 0;
 		}
 	} else if (klen == 6 && !strncmp(kv, "probes", 6)) {
-		if (!strcmp(v, "full") || !strcmp(v, "empty")) {
-			cfg->empty_probes = !strcmp(v, "empty");
+		if (!strcmp(v, "full") || !strcmp(v, "empty") || !strcmp(v, "empty-entry")) {
+			cfg->empty_probes = strcmp(v, "full") != 0;
+			cfg->empty_entry = !strcmp(v, "empty-entry");
 			return 0;
 		}
 	} else if (klen == 11 && !strncmp(kv, "unwind-rows", 11)) {

@@ -57,6 +57,7 @@ struct lt_config {
 	enum lt_links links;		 /* links= */
 	bool entry_offsets;		 /* offsets=entry: probe at +0, as naive tracers do */
 	bool empty_probes;		 /* probes=empty: programs that do nothing (benchmarks) */
+	bool empty_entry;		 /* probes=empty-entry: and no return probe (sessions) */
 	bool no_stacks;			 /* stacks=off: skip the stack walk (benchmarks) */
 	bool no_python;			 /* python=off: native frames only in CPython processes */
 	bool no_js;			 /* javascript=off: native frames only in node processes */
