@@ -164,10 +164,12 @@ def main():
     elif what == "proc":
         print(final["processes"][0][sys.argv[3]])
     elif what in ("python", "pychain"):
+        # python PID [KIND]: heap stacks, or those of KIND (anon: anonymous mappings).
         pid, sums, best = int(sys.argv[3]), {}, None
+        kind = sys.argv[4] if what == "python" and len(sys.argv) > 4 else "heap"
         for s in final["stacks"]:
             py = [f for f in s["frames"] if f["module"] == "python"]
-            if s["pid"] != pid or s["kind"] != "heap" or not py:
+            if s["pid"] != pid or s["kind"] != kind or not py:
                 continue
             key = "%s %s:%d" % (py[0]["function"], (py[0]["file"] or "?").rsplit("/", 1)[-1], py[0]["line"])
             b, c = sums.get(key, (0, 0))

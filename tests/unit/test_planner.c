@@ -180,5 +180,35 @@ static void test_forwarders(void)
 	}
 }
 
+/*
+ * Debian's python3.11, link-time optimized: PyObject_Malloc (0x4fb350) loads the pointer at
+ * 0x959f48 and compares it with pymalloc's own function, 0x4fb450. The same code with a lea'd
+ * address (a position-independent build) is one too; pyenv's forwarder is not.
+ */
+static void test_devirtualized(void)
+{
+	static const uint8_t deb311[] = { 0x53, 0x48, 0x85, 0xff, 0x0f, 0x88, 0x65, 0xad, 0xf2,
+					  0xff, 0x48, 0x8b, 0x05, 0xe7, 0xeb, 0x45, 0x00, 0x48,
+					  0x89, 0xfb, 0x48, 0x8b, 0x3d, 0xd5, 0xeb, 0x45, 0x00,
+					  0x48, 0x3d, 0x50, 0xb4, 0x4f, 0x00, 0x0f, 0x85, 0xc3,
+					  0x00, 0x00, 0x00 };
+	/* mov 0x100(%rip),%rax; lea 0x200(%rip),%rdx; cmp %rdx,%rax; jne */
+	static const uint8_t pie[] = { 0x48, 0x8b, 0x05, 0x00, 0x01, 0x00, 0x00, 0x48, 0x8d, 0x15,
+				       0x00, 0x02, 0x00, 0x00, 0x48, 0x39, 0xd0, 0x75, 0x10 };
+	static const uint8_t py311[] = { 0x48, 0x89, 0xfe, 0x48, 0x85, 0xff, 0x78, 0x10, 0x48,
+					 0x8b, 0x3d, 0xc1, 0x0e, 0x1d, 0x00, 0xff, 0x25, 0xc3,
+					 0x0e, 0x1d, 0x00 };
+	uint64_t slot = 0;
+
+	ASSERT_TRUE(planner__devirtualized(deb311, sizeof(deb311), 0x4fb350, &slot), "Debian 3.11");
+	ASSERT_EQ(slot, 0x959f48, "the pointer it loads");
+	ASSERT_TRUE(planner__devirtualized(pie, sizeof(pie), 0x1000, &slot), "against a lea");
+	ASSERT_EQ(slot, 0x1000 + 7 + 0x100, "PIE: the pointer it loads");
+	ASSERT_TRUE(!planner__devirtualized(py311, sizeof(py311), 0x1000, &slot), "a forwarder");
+	ASSERT_TRUE(!planner__devirtualized(glibc_malloc, sizeof(glibc_malloc), 0x1000, &slot),
+		    "glibc's malloc");
+	ASSERT_TRUE(!planner__devirtualized(deb311, 27, 0x4fb350, &slot), "cut before the cmp");
+}
+
 TEST_MAIN(TEST(test_glibc_prologues), TEST(test_endbr64), TEST(test_no_safe_instruction),
-	  TEST(test_nops), TEST(test_garbage), TEST(test_forwarders))
+	  TEST(test_nops), TEST(test_garbage), TEST(test_forwarders), TEST(test_devirtualized))

@@ -341,6 +341,14 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 		o->probed = !err;
 		if (o->probed)
 			note_late(s, p, o);
+		if (o->probed && o->pymalloc_inlined && !objects__python_uses_malloc(p->t.pid) &&
+		    objects__cache_say_inlined(s->objcache, o))
+			lt_info(0, "pid %d (%s): %s compiles CPython's PyObject_Malloc into %u of its "
+				"callers (link-time optimization): objects allocated there (dicts, "
+				"tuples, str, instances...) take no probe, and only their arenas show, "
+				"as mappings; started with PYTHONMALLOC=malloc, every object goes "
+				"through malloc and is traced", p->t.pid, p->t.comm, o->path,
+				o->pymalloc_inlined);
 	}
 	check_pyfree(s, p, a, maps);
 	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */

@@ -225,6 +225,63 @@ static void find_pyfree(struct lt_elf *elf, const struct lt_elf_func *funcs,
 	out->target.found = out->found = true;
 }
 
+/* How much of a file's code leaktop reads to count inlined copies of PyObject_Malloc. */
+#define INLINED_SCAN_MAX (256u << 20)
+
+/*
+ * Debian's and Ubuntu's python3 are built with link-time optimization, which compiles
+ * PyObject_Malloc into many of its callers: each copy loads the allocator's pointer, and when
+ * it is pymalloc's own function, allocates in line, with no call for a probe to see.
+ * PyObject_Malloc itself shows the build (planner__devirtualized). Counts the instructions
+ * elsewhere in .text that load or compare that pointer, rip-relative (mov, cmp, and cmp with
+ * an immediate): each is an inlined copy. 0 when the build is not so.
+ */
+static unsigned int count_inlined_pymalloc(struct lt_elf *elf, const struct lt_elf_func *funcs)
+{
+	const struct lt_elf_func *pm = &funcs[LT_SYM_PYOBJECT_MALLOC];
+	uint64_t slot, addr, off, size;
+	unsigned int n = 0;
+	uint8_t head[96], *text;
+
+	if (!pm->found ||
+	    pread(elfobj__fd(elf), head, sizeof(head), pm->file_offset) != sizeof(head) ||
+	    !planner__devirtualized(head, sizeof(head), pm->vaddr, &slot) ||
+	    elfobj__section_at(elf, ".text", &addr, &off, &size) || size < 16 ||
+	    size > INLINED_SCAN_MAX || !(text = malloc(size)))
+		return 0;
+	if (pread(elfobj__fd(elf), text, size, off) != (ssize_t)size) {
+		free(text);
+		return 0;
+	}
+	for (uint64_t i = 0; i + 11 <= size; i++) {
+		uint64_t at = addr + i, len;
+		int32_t disp;
+
+		if ((text[i] & 0xf8) != 0x48 || (text[i + 2] & 0xc7) != 0x05)
+			continue; /* REX.W, then a rip-relative operand */
+		if (text[i + 1] == 0x8b || text[i + 1] == 0x3b || text[i + 1] == 0x39)
+			len = 7; /* mov, cmp reg,mem, cmp mem,reg */
+		else if (text[i + 1] == 0x81 && text[i + 2] == 0x3d)
+			len = 11; /* cmp mem,imm32 */
+		else
+			continue;
+		memcpy(&disp, text + i + 3, sizeof(disp));
+		if (at + len + (int64_t)disp != slot)
+			continue;
+		/* PyObject_Malloc's own load, and those of its siblings, are probed calls. */
+		for (size_t k = LT_SYM_PYOBJECT_MALLOC; k < LT_ALLOC_SYMS; k++) {
+			const struct lt_elf_func *f = &funcs[k];
+
+			if (f->found && at >= f->vaddr && at < f->vaddr + (f->size ? f->size : 1))
+				goto next;
+		}
+		n++;
+next:;
+	}
+	free(text);
+	return n;
+}
+
 static enum lt_family classify(const char *path, bool is_exe)
 {
 	const char *base = basename_of(path);
@@ -256,8 +313,10 @@ struct cache_entry {
 	bool alloc;
 	bool per_process;	/* probed for each process that maps it, not once for all */
 	double attached_at;	/* when probed once for every process (now_mono); 0: not */
+	bool inlined_said;	/* its inlined PyObject_Malloc said */
 	struct lt_elf_func funcs[LT_ALLOC_SYMS];
 	struct lt_pyfree pyfree;
+	unsigned int pymalloc_inlined;
 };
 
 struct lt_object_cache {
@@ -335,6 +394,17 @@ void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_obje
 
 	if (e)
 		e->attached_at = now_mono();
+}
+
+bool objects__cache_say_inlined(struct lt_object_cache *c, const struct lt_object *o)
+{
+	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
+
+	if (!o->pymalloc_inlined || (e && e->inlined_said))
+		return false;
+	if (e)
+		e->inlined_said = true;
+	return true;
 }
 
 bool objects__cache_per_process(struct lt_object_cache *c, const struct lt_object *o)
@@ -415,6 +485,7 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 	if (known) {
 		memcpy(o.funcs, known->funcs, sizeof(o.funcs));
 		o.pyfree = known->pyfree;
+		o.pymalloc_inlined = known->pymalloc_inlined;
 	} else {
 		const char *names[LT_ALLOC_SYMS];
 
@@ -429,16 +500,19 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 			names[i] = lt_alloc_syms[i].name;
 		elfobj__find_funcs(elf, names, LT_ALLOC_SYMS, o.funcs);
 		find_pyfree(elf, o.funcs, &o.pyfree);
+		o.pymalloc_inlined = o.pyfree.found ? 0 : count_inlined_pymalloc(elf, o.funcs);
 		elfobj__close(elf);
 		known = cache ? cache_add(cache, v->inode, v->dev_major, v->dev_minor) : NULL;
 		if (known) {
 			known->alloc = is_allocator(o.funcs);
 			memcpy(known->funcs, o.funcs, sizeof(o.funcs));
 			known->pyfree = o.pyfree;
+			known->pymalloc_inlined = o.pymalloc_inlined;
 		}
 	}
 	if (!pymalloc_on) {
 		o.pyfree.found = false;
+		o.pymalloc_inlined = 0;
 		for (size_t i = LT_SYM_PYOBJECT_MALLOC; i < LT_ALLOC_SYMS; i++)
 			o.funcs[i].found = false;
 	}
@@ -776,6 +850,19 @@ static bool asks_debug_hooks(pid_t pid, char *why, size_t len)
 			snprintf(why, len, "-X dev");
 			return true;
 		}
+	}
+	return false;
+}
+
+bool objects__python_uses_malloc(pid_t pid)
+{
+	static char buf[64 * 1024];
+	ssize_t n = read_proc_strings(pid, "environ", buf, sizeof(buf));
+
+	for (ssize_t at = 0; at < n; at += strlen(buf + at) + 1) {
+		if (!strcmp(buf + at, "PYTHONMALLOC=malloc") ||
+		    !strcmp(buf + at, "PYTHONMALLOC=malloc_debug"))
+			return true;
 	}
 	return false;
 }

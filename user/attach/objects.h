@@ -74,6 +74,11 @@ struct lt_object {
 	enum lt_family family;
 	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
 	struct lt_pyfree pyfree;
+	/*
+	 * CPython's PyObject_Malloc compiled into this many of its callers (link-time
+	 * optimization, as Debian's python3): objects allocated there take no probe.
+	 */
+	unsigned int pymalloc_inlined;
 	bool probed; /* the caller's: its probes for this process are attached */
 	double probed_at; /* the caller's: since when (now_mono()) */
 };
@@ -95,6 +100,8 @@ void objects__cache_free(struct lt_object_cache *c);
 /* When an allocator file was attached for every process (now_mono()); 0: it is not. */
 double objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o);
 void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_object *o);
+/* Whether `o`'s inlined PyObject_Malloc (pymalloc_inlined) is yet to be said: true once. */
+bool objects__cache_say_inlined(struct lt_object_cache *c, const struct lt_object *o);
 /* Whether an allocator file is probed for each process that maps it, and marking it so. */
 bool objects__cache_per_process(struct lt_object_cache *c, const struct lt_object *o);
 void objects__cache_set_per_process(struct lt_object_cache *c, const struct lt_object *o);
@@ -156,6 +163,9 @@ bool objects__is_node(pid_t pid);
  */
 int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct lt_object *o,
 			   char *why, size_t len);
+
+/* Whether `pid` runs with PYTHONMALLOC=malloc or malloc_debug: CPython's objects from malloc. */
+bool objects__python_uses_malloc(pid_t pid);
 
 /* An address range [lo, hi) in a process. */
 struct lt_range {

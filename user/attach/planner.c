@@ -295,6 +295,52 @@ bool planner__forwarder(const uint8_t *code, size_t len, uint64_t vaddr,
 	return take_disp(code, len, &at, size, &out->off);
 }
 
+bool planner__devirtualized(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *slot)
+{
+	/* Per register (capstone's numbering): loaded from a rip-relative pointer, or a lea. */
+	uint64_t loaded[X86_REG_ENDING] = { 0 }, lea[X86_REG_ENDING] = { 0 };
+	cs_insn *ins = NULL;
+	bool found = false;
+	size_t n;
+	csh cs;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return false;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	n = cs_disasm(cs, code, len, vaddr, 16, &ins);
+	for (size_t i = 0; i < n && !found; i++) {
+		const cs_x86 *x = &ins[i].detail->x86;
+		const cs_x86_op *a = &x->operands[0], *b = &x->operands[1];
+		uint64_t at;
+
+		if (x->op_count != 2)
+			continue;
+		if ((ins[i].id == X86_INS_MOV || ins[i].id == X86_INS_LEA) && a->type == X86_OP_REG &&
+		    b->type == X86_OP_MEM && b->mem.base == X86_REG_RIP &&
+		    b->mem.index == X86_REG_INVALID && a->reg < X86_REG_ENDING) {
+			at = ins[i].address + ins[i].size + b->mem.disp;
+			if (ins[i].id == X86_INS_MOV && b->size == 8)
+				loaded[a->reg] = at;
+			else if (ins[i].id == X86_INS_LEA)
+				lea[a->reg] = at;
+			continue;
+		}
+		if (ins[i].id != X86_INS_CMP || a->type != X86_OP_REG || a->reg >= X86_REG_ENDING ||
+		    !loaded[a->reg])
+			continue;
+		/* the pointer against a constant address: pymalloc's own function */
+		if ((b->type == X86_OP_IMM && b->imm > 0) ||
+		    (b->type == X86_OP_REG && b->reg < X86_REG_ENDING && lea[b->reg])) {
+			*slot = loaded[a->reg];
+			found = true;
+		}
+	}
+	if (ins)
+		cs_free(ins, n);
+	cs_close(&cs);
+	return found;
+}
+
 int planner__plan_func(const char *path, const struct lt_elf_func *f, unsigned int nargs,
 		       bool has_return, struct lt_plan *out)
 {

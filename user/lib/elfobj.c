@@ -455,6 +455,19 @@ int elfobj__section(struct lt_elf *e, const char *name, size_t max, const void *
 	return 0;
 }
 
+int elfobj__section_at(struct lt_elf *e, const char *name, uint64_t *addr, uint64_t *offset,
+		       uint64_t *size)
+{
+	GElf_Shdr sh;
+
+	if (!section_named(e, name, &sh) || sh.sh_type != SHT_PROGBITS)
+		return -ENOENT;
+	*addr = sh.sh_addr;
+	*offset = sh.sh_offset;
+	*size = sh.sh_size;
+	return 0;
+}
+
 int elfobj__debuglink(struct lt_elf *e, char *name, size_t len, uint32_t *crc)
 {
 	const unsigned char *d;

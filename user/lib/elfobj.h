@@ -80,6 +80,10 @@ int elfobj__build_id(struct lt_elf *e, char *buf, size_t len);
 int elfobj__section(struct lt_elf *e, const char *name, size_t max, const void **data,
 		    size_t *len);
 
+/* Where the section named `name` is: its address, file offset and size. 0 or -ENOENT. */
+int elfobj__section_at(struct lt_elf *e, const char *name, uint64_t *addr, uint64_t *offset,
+		       uint64_t *size);
+
 /*
  * The .gnu_debuglink file name (a plain file name: no '/', printable, at most len - 1 bytes)
  * and its CRC32. 0, -ENOENT, or -EINVAL when malformed.
