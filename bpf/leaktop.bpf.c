@@ -282,6 +282,7 @@ static __always_inline void lt_record(struct pt_regs *ctx, struct lt_thread *th,
 		err = bpf_map_update_elem(&allocs, &key, &val, BPF_ANY);
 	}
 	if (err) {
+		lt_filter_add(tgid, addr, -1); /* not recorded after all */
 		lt_stat_add(LT_STAT_ALLOC_MAP_FULL, 1);
 		lt_stat_add(LT_STAT_ALLOC_MAP_FULL_BYTES, weight);
 		return;

@@ -37,6 +37,8 @@ msg=$(grep "compiles CPython's PyObject_Malloc into" "$WORK/lto.err") ||
 	fail "lto: not said: $(head -c 600 "$WORK/lto.err")"
 sites=$(sed -n "s/.*into \([0-9]*\) of its callers.*/\1/p" <<<"$msg")
 ((sites >= 100)) || fail "lto: $sites inlined sites, where Debian's 3.11 has some 160: $msg"
+frees=$(sed -n "s/.* and PyObject_Free into \([0-9]*\) (link-time.*/\1/p" <<<"$msg")
+((frees >= 10)) || fail "lto: '$frees' inlined frees, where Debian's 3.11 has some 20: $msg"
 assert_contains "$WORK/lto.err" "pid $PID (python3): .*PYTHONMALLOC=malloc" "lto: the way out"
 assert_eq "$(grep -c "compiles CPython's" "$WORK/lto.err")" 1 "lto: said once"
 read -r heap blocks <<<"$(site lto heap)"
@@ -57,4 +59,4 @@ assert_not_contains "$WORK/pyenv.err" "compiles CPython's" "pyenv 3.11: no link-
 read -r heap blocks <<<"$(site pyenv heap)"
 ((blocks >= 199900 && blocks <= 200000)) ||
 	fail "pyenv 3.11: $blocks blocks at keep(), where 100000 dicts make 200000"
-pass "python3 (LTO): $sites inlined sites said once, $mapped B of arenas at keep(); PYTHONMALLOC=malloc and pyenv 3.11: every dict traced, nothing said"
+pass "python3 (LTO): $sites inlined allocation sites and $frees free sites said once, $mapped B of arenas at keep(); PYTHONMALLOC=malloc and pyenv 3.11: every dict traced, nothing said"

@@ -7,7 +7,9 @@
 # blocks exact, and the process's whole heap no more than them and a little of the interpreter.
 # Then with PYTHONMALLOC=debug, where the pointers lead to CPython's debug hooks, which hand
 # _PyObject_Free another address: leaktop says so, probes the two forwarders for that process
-# too, and the bytes are exact again.
+# too, and the bytes are exact again. And on 3.13 with PYTHONMALLOC=malloc, with perf links:
+# the environment asks for nothing, but the pointers read from the process's memory (through
+# _PyRuntime's GOT entry) lead to another free; said, forwarders probed, exact.
 . "$(dirname "$0")/lib.sh"
 require_root
 script=$TOP/tests/e2e/workloads/pyfree.py
@@ -24,7 +26,7 @@ run() {
 	[[ -x $py ]] || fail "$py is missing (pyenv's 3.8 to 3.13 are on this machine)"
 	LEAKER=$py LEAKER_ENV=$3 start_leaker "$name" "$script"
 	PID=$LEAKER_PID
-	start_leaktop "$name" -v -p "$PID" -i 60 --json "$WORK/$name.json"
+	start_leaktop "$name" -v -p "$PID" -i 60 --json "$WORK/$name.json" ${LT_EXTRA:-}
 	trigger_leaker "$name" "$PID"
 	sleep 0.5
 	stop_leaktop
@@ -80,4 +82,10 @@ assert_contains "$WORK/debug.err" \
 	"PYTHONMALLOC=debug said"
 stepped=$(ltjson "$WORK/debug.json" cost "$PID" stepped_hits)
 ((stepped >= 220000)) || fail "debug: $stepped single-stepped hits, where churn() alone frees 220000 blocks"
-pass "pymalloc's free probed behind its forwarders on 3.8, 3.11 and 3.13 (0 single-stepped hits, keep() 699000 B exact, churn() 0 B); PYTHONMALLOC=debug: forwarders probed too, exact"
+dir=$(ls -d "$pyenv_root"/versions/3.13.* | head -1)
+LT_EXTRA="--config attach=perf" run malloc "$dir/bin/python3" PYTHONMALLOC=malloc
+check malloc
+assert_contains "$WORK/malloc.err" \
+	"pid $PID (python3): PyObject_Free leads to 0x[0-9a-f]*, not to pymalloc's free: its frees are probed at PyObject_Free and PyMem_Free too" \
+	"PYTHONMALLOC=malloc: the pointer read from memory"
+pass "pymalloc's free probed behind its forwarders on 3.8, 3.11 and 3.13 (0 single-stepped hits, keep() 699000 B exact, churn() 0 B); PYTHONMALLOC=debug: forwarders probed too, exact; 3.13 PYTHONMALLOC=malloc (perf links): the pointer read, exact"

@@ -167,6 +167,8 @@ static void test_forwarders(void)
 	/* Cut short anywhere, or any byte changed in an opcode: not a forwarder. */
 	for (size_t n = 0; n < sizeof(py313); n++)
 		ASSERT_TRUE(!planner__forwarder(py313, n, 0x16a630, &f), "cut short");
+	for (size_t n = 0; n < sizeof(py311); n++)
+		ASSERT_TRUE(!planner__forwarder(py311, n, 0x1af270, &f), "3.11's, cut short");
 	ASSERT_TRUE(!planner__forwarder(glibc_free, sizeof(glibc_free), 0x1000, &f), "glibc free");
 	{
 		uint8_t other[sizeof(py311)];
@@ -200,14 +202,23 @@ static void test_devirtualized(void)
 					 0x0e, 0x1d, 0x00 };
 	uint64_t slot = 0;
 
-	ASSERT_TRUE(planner__devirtualized(deb311, sizeof(deb311), 0x4fb350, &slot), "Debian 3.11");
+	ASSERT_TRUE(planner__devirtualized(deb311, sizeof(deb311), 0x4fb350, 0x420000, 0x800000,
+					   &slot), "Debian 3.11");
 	ASSERT_EQ(slot, 0x959f48, "the pointer it loads");
-	ASSERT_TRUE(planner__devirtualized(pie, sizeof(pie), 0x1000, &slot), "against a lea");
+	ASSERT_TRUE(planner__devirtualized(pie, sizeof(pie), 0x1000, 0x1000, 0x2000, &slot),
+		    "against a lea");
 	ASSERT_EQ(slot, 0x1000 + 7 + 0x100, "PIE: the pointer it loads");
-	ASSERT_TRUE(!planner__devirtualized(py311, sizeof(py311), 0x1000, &slot), "a forwarder");
-	ASSERT_TRUE(!planner__devirtualized(glibc_malloc, sizeof(glibc_malloc), 0x1000, &slot),
-		    "glibc's malloc");
-	ASSERT_TRUE(!planner__devirtualized(deb311, 27, 0x4fb350, &slot), "cut before the cmp");
+	/* Compared with an address outside the code: not a function's. */
+	ASSERT_TRUE(!planner__devirtualized(deb311, sizeof(deb311), 0x4fb350, 0x500000, 0x800000,
+					    &slot), "not code");
+	ASSERT_TRUE(!planner__devirtualized(pie, sizeof(pie), 0x1000, 0x1000, 0x1200, &slot),
+		    "a lea outside the code");
+	ASSERT_TRUE(!planner__devirtualized(py311, sizeof(py311), 0x1000, 0, ~0ULL, &slot),
+		    "a forwarder");
+	ASSERT_TRUE(!planner__devirtualized(glibc_malloc, sizeof(glibc_malloc), 0x1000, 0, ~0ULL,
+					    &slot), "glibc's malloc");
+	ASSERT_TRUE(!planner__devirtualized(deb311, 27, 0x4fb350, 0x420000, 0x800000, &slot),
+		    "cut before the cmp");
 }
 
 TEST_MAIN(TEST(test_glibc_prologues), TEST(test_endbr64), TEST(test_no_safe_instruction),

@@ -24,6 +24,7 @@ struct proc_allocs {
 	bool per_call;			/* --per-call is counting in it */
 	bool examined;			/* looked at once: -p looks again only after exec */
 	bool pyfree_forwarders;		/* PyObject_Free and PyMem_Free probed for it alone */
+	bool pyfree_env_read;		/* its environment and command line read for them */
 	struct lt_range ranges[64];	/* its allocator functions, to tell the mappings they make */
 	size_t nranges;
 };
@@ -291,17 +292,25 @@ int allocators__attach_command(struct lt_session *s, const char *file)
 /*
  * A process whose frees leaktop sees at pymalloc's own (o->pyfree) but which reaches another
  * through PyObject_Free or PyMem_Free: those two are probed for it as well, from the first
- * look that finds it so. Each look checks again, since CPython installs its hooks after its
- * start, and tracemalloc whenever the program asks.
+ * look that finds it so. The first look reads its environment and command line (the hooks
+ * asked for, not yet installed); each look reads the pointers again, since CPython installs
+ * its hooks as it starts, and tracemalloc whenever the program asks.
  */
 static void check_pyfree(struct lt_session *s, struct lt_proc_rec *p, struct proc_allocs *a,
 			 const struct lt_maps *maps)
 {
 	for (size_t k = 0; k < a->objects.n && !a->pyfree_forwarders; k++) {
 		const struct lt_object *o = &a->objects.v[k];
+		bool asks = false;
 		char why[128];
 
-		if (!o->probed || objects__pyfree_hooked(p->t.pid, maps, o, why, sizeof(why)) != 1)
+		if (!o->probed || !o->pyfree.found)
+			continue;
+		if (!a->pyfree_env_read) {
+			a->pyfree_env_read = true;
+			asks = objects__asks_debug_hooks(p->t.pid, why, sizeof(why));
+		}
+		if (!asks && objects__pyfree_hooked(p->t.pid, maps, o, why, sizeof(why)) != 1)
 			continue;
 		if (probes__attach_pyfree_forwarders(s->probes, p->t.pid, o))
 			continue; /* said; the next look tries again */
@@ -344,11 +353,11 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 		if (o->probed && o->pymalloc_inlined && !objects__python_uses_malloc(p->t.pid) &&
 		    objects__cache_say_inlined(s->objcache, o))
 			lt_info(0, "pid %d (%s): %s compiles CPython's PyObject_Malloc into %u of its "
-				"callers (link-time optimization): objects allocated there (dicts, "
-				"tuples, str, instances...) take no probe, and only their arenas show, "
-				"as mappings; started with PYTHONMALLOC=malloc, every object goes "
-				"through malloc and is traced", p->t.pid, p->t.comm, o->path,
-				o->pymalloc_inlined);
+				"callers and PyObject_Free into %u (link-time optimization): objects "
+				"allocated there (dicts, tuples, str, instances...) take no probe, and "
+				"only their arenas show, as mappings; started with PYTHONMALLOC=malloc, "
+				"every object goes through malloc and is traced", p->t.pid, p->t.comm,
+				o->path, o->pymalloc_inlined, o->pyfree_inlined);
 	}
 	check_pyfree(s, p, a, maps);
 	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */

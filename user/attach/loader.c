@@ -71,6 +71,12 @@ int loader__load(struct lt_session *s)
 	err = probes__prepare(skel, s->cfg.attach, &s->mode);
 	if (err)
 		return err;
+	if (s->cfg.empty_entry && s->mode != LT_ATTACH_SESSION) {
+		/* Other links attach the return half apart: it would fire on every call. */
+		lt_err("--config probes=empty-entry needs uprobe session links (attach=session, "
+		       "Linux 6.13); these are %s links", probes__mode_name(s->mode));
+		return -EOPNOTSUPP;
+	}
 	probes__select_syscalls(skel, s->cfg.sockets, s->cfg.heap);
 	skel->rodata->cfg_sample_bytes = s->cfg.sample_bytes;
 	skel->rodata->cfg_budget = s->cfg.max_overhead > 0;

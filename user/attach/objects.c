@@ -225,61 +225,98 @@ static void find_pyfree(struct lt_elf *elf, const struct lt_elf_func *funcs,
 	out->target.found = out->found = true;
 }
 
-/* How much of a file's code leaktop reads to count inlined copies of PyObject_Malloc. */
+/* How much of a file's code leaktop reads to count inlined copies, and in what steps. */
 #define INLINED_SCAN_MAX (256u << 20)
+#define INLINED_SCAN_STEP (1u << 20)
+
+/*
+ * Where an instruction at `at` (ELF address), its bytes at `b` with `room` of them readable,
+ * loads or compares a qword at a rip-relative address: that address, or 0.
+ */
+static uint64_t rip_operand(const uint8_t *b, size_t room, uint64_t at)
+{
+	uint64_t len;
+	int32_t disp;
+
+	if (room < 7 || (b[0] & 0xf8) != 0x48 || (b[2] & 0xc7) != 0x05)
+		return 0; /* REX.W, then a rip-relative operand */
+	if (b[1] == 0x8b || b[1] == 0x3b || b[1] == 0x39)
+		len = 7; /* mov, cmp reg,mem, cmp mem,reg */
+	else if (b[1] == 0x81 && b[2] == 0x3d && room >= 11)
+		len = 11; /* cmp mem,imm32 */
+	else
+		return 0;
+	memcpy(&disp, b + 3, sizeof(disp));
+	return at + len + (int64_t)disp;
+}
+
+/* Whether `at` is inside one of CPython's allocator functions, which the probes cover. */
+static bool in_pyfuncs(const struct lt_elf_func *funcs, uint64_t at)
+{
+	for (size_t k = LT_SYM_PYOBJECT_MALLOC; k < LT_ALLOC_SYMS; k++) {
+		const struct lt_elf_func *f = &funcs[k];
+
+		if (f->found && at >= f->vaddr && at < f->vaddr + (f->size ? f->size : 1))
+			return true;
+	}
+	return false;
+}
+
+/* The pointer a devirtualized function of `f` loads, or 0 (planner__devirtualized). */
+static uint64_t devirtualized_slot(struct lt_elf *elf, const struct lt_elf_func *f,
+				   uint64_t text, uint64_t text_end)
+{
+	uint8_t head[96];
+	uint64_t slot;
+
+	if (!f->found ||
+	    pread(elfobj__fd(elf), head, sizeof(head), f->file_offset) != sizeof(head) ||
+	    !planner__devirtualized(head, sizeof(head), f->vaddr, text, text_end, &slot))
+		return 0;
+	return slot;
+}
 
 /*
  * Debian's and Ubuntu's python3 are built with link-time optimization, which compiles
- * PyObject_Malloc into many of its callers: each copy loads the allocator's pointer, and when
- * it is pymalloc's own function, allocates in line, with no call for a probe to see.
- * PyObject_Malloc itself shows the build (planner__devirtualized). Counts the instructions
- * elsewhere in .text that load or compare that pointer, rip-relative (mov, cmp, and cmp with
- * an immediate): each is an inlined copy. 0 when the build is not so.
+ * PyObject_Malloc and PyObject_Free into many of their callers: each copy loads the
+ * allocator's pointer, and when it is pymalloc's own function, allocates or frees in line,
+ * with no call for a probe to see. The functions themselves show the build
+ * (planner__devirtualized). Counts, in `inlined`, the instructions elsewhere in .text that
+ * load or compare each pointer (mov, cmp, and cmp with an immediate): each is a compiled-in
+ * copy. Both 0 when the build is not so. The code is read in steps of 1 MiB, at most 256 MiB.
  */
-static unsigned int count_inlined_pymalloc(struct lt_elf *elf, const struct lt_elf_func *funcs)
+static void count_inlined_pymalloc(struct lt_elf *elf, const struct lt_elf_func *funcs,
+				   unsigned int inlined[2])
 {
-	const struct lt_elf_func *pm = &funcs[LT_SYM_PYOBJECT_MALLOC];
-	uint64_t slot, addr, off, size;
-	unsigned int n = 0;
-	uint8_t head[96], *text;
+	uint64_t addr, off, size, slot[2];
+	uint8_t *buf;
 
-	if (!pm->found ||
-	    pread(elfobj__fd(elf), head, sizeof(head), pm->file_offset) != sizeof(head) ||
-	    !planner__devirtualized(head, sizeof(head), pm->vaddr, &slot) ||
-	    elfobj__section_at(elf, ".text", &addr, &off, &size) || size < 16 ||
-	    size > INLINED_SCAN_MAX || !(text = malloc(size)))
-		return 0;
-	if (pread(elfobj__fd(elf), text, size, off) != (ssize_t)size) {
-		free(text);
-		return 0;
-	}
-	for (uint64_t i = 0; i + 11 <= size; i++) {
-		uint64_t at = addr + i, len;
-		int32_t disp;
+	inlined[0] = inlined[1] = 0;
+	if (elfobj__section_at(elf, ".text", &addr, &off, &size) || size < 16)
+		return;
+	if (size > INLINED_SCAN_MAX)
+		size = INLINED_SCAN_MAX;
+	slot[0] = devirtualized_slot(elf, &funcs[LT_SYM_PYOBJECT_MALLOC], addr, addr + size);
+	slot[1] = devirtualized_slot(elf, &funcs[LT_SYM_PYOBJECT_FREE], addr, addr + size);
+	if (!slot[0] || !(buf = malloc(INLINED_SCAN_STEP + 16)))
+		return;
+	for (uint64_t start = 0; start < size; start += INLINED_SCAN_STEP) {
+		size_t want = size - start < INLINED_SCAN_STEP + 16 ? size - start
+								  : INLINED_SCAN_STEP + 16;
+		size_t end = want < INLINED_SCAN_STEP ? want : INLINED_SCAN_STEP;
 
-		if ((text[i] & 0xf8) != 0x48 || (text[i + 2] & 0xc7) != 0x05)
-			continue; /* REX.W, then a rip-relative operand */
-		if (text[i + 1] == 0x8b || text[i + 1] == 0x3b || text[i + 1] == 0x39)
-			len = 7; /* mov, cmp reg,mem, cmp mem,reg */
-		else if (text[i + 1] == 0x81 && text[i + 2] == 0x3d)
-			len = 11; /* cmp mem,imm32 */
-		else
-			continue;
-		memcpy(&disp, text + i + 3, sizeof(disp));
-		if (at + len + (int64_t)disp != slot)
-			continue;
-		/* PyObject_Malloc's own load, and those of its siblings, are probed calls. */
-		for (size_t k = LT_SYM_PYOBJECT_MALLOC; k < LT_ALLOC_SYMS; k++) {
-			const struct lt_elf_func *f = &funcs[k];
+		if (pread(elfobj__fd(elf), buf, want, off + start) != (ssize_t)want)
+			break;
+		/* Each instruction start once: the 16 bytes past `end` are the next step's. */
+		for (size_t i = 0; i < end; i++) {
+			uint64_t at = addr + start + i, to = rip_operand(buf + i, want - i, at);
 
-			if (f->found && at >= f->vaddr && at < f->vaddr + (f->size ? f->size : 1))
-				goto next;
+			if (!to || (to != slot[0] && to != slot[1]) || in_pyfuncs(funcs, at))
+				continue;
+			inlined[to == slot[0] ? 0 : 1]++;
 		}
-		n++;
-next:;
 	}
-	free(text);
-	return n;
+	free(buf);
 }
 
 static enum lt_family classify(const char *path, bool is_exe)
@@ -316,7 +353,7 @@ struct cache_entry {
 	bool inlined_said;	/* its inlined PyObject_Malloc said */
 	struct lt_elf_func funcs[LT_ALLOC_SYMS];
 	struct lt_pyfree pyfree;
-	unsigned int pymalloc_inlined;
+	unsigned int pymalloc_inlined, pyfree_inlined;
 };
 
 struct lt_object_cache {
@@ -486,6 +523,7 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 		memcpy(o.funcs, known->funcs, sizeof(o.funcs));
 		o.pyfree = known->pyfree;
 		o.pymalloc_inlined = known->pymalloc_inlined;
+		o.pyfree_inlined = known->pyfree_inlined;
 	} else {
 		const char *names[LT_ALLOC_SYMS];
 
@@ -500,7 +538,13 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 			names[i] = lt_alloc_syms[i].name;
 		elfobj__find_funcs(elf, names, LT_ALLOC_SYMS, o.funcs);
 		find_pyfree(elf, o.funcs, &o.pyfree);
-		o.pymalloc_inlined = o.pyfree.found ? 0 : count_inlined_pymalloc(elf, o.funcs);
+		if (!o.pyfree.found) {
+			unsigned int inlined[2];
+
+			count_inlined_pymalloc(elf, o.funcs, inlined);
+			o.pymalloc_inlined = inlined[0];
+			o.pyfree_inlined = inlined[1];
+		}
 		elfobj__close(elf);
 		known = cache ? cache_add(cache, v->inode, v->dev_major, v->dev_minor) : NULL;
 		if (known) {
@@ -508,11 +552,12 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 			memcpy(known->funcs, o.funcs, sizeof(o.funcs));
 			known->pyfree = o.pyfree;
 			known->pymalloc_inlined = o.pymalloc_inlined;
+			known->pyfree_inlined = o.pyfree_inlined;
 		}
 	}
 	if (!pymalloc_on) {
 		o.pyfree.found = false;
-		o.pymalloc_inlined = 0;
+		o.pymalloc_inlined = o.pyfree_inlined = 0;
 		for (size_t i = LT_SYM_PYOBJECT_MALLOC; i < LT_ALLOC_SYMS; i++)
 			o.funcs[i].found = false;
 	}
@@ -827,7 +872,7 @@ static ssize_t read_proc_strings(pid_t pid, const char *name, char *buf, size_t 
 }
 
 /* Whether the process asks CPython for its debug hooks at start (PYTHONMALLOC, -X dev). */
-static bool asks_debug_hooks(pid_t pid, char *why, size_t len)
+bool objects__asks_debug_hooks(pid_t pid, char *why, size_t len)
 {
 	static char buf[64 * 1024];
 	ssize_t n = read_proc_strings(pid, "environ", buf, sizeof(buf));
@@ -867,28 +912,37 @@ bool objects__python_uses_malloc(pid_t pid)
 	return false;
 }
 
+/* Whether `addr` is in an executable mapping of the process. */
+static bool in_code(const struct lt_maps *maps, uint64_t addr)
+{
+	for (size_t i = 0; i < maps->n; i++) {
+		if (maps->vmas[i].x && addr >= maps->vmas[i].start && addr < maps->vmas[i].end)
+			return true;
+	}
+	return false;
+}
+
 int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct lt_object *o,
 			   char *why, size_t len)
 {
+	const struct lt_pyfree *pf = &o->pyfree;
 	uint64_t bias = 0, ptr[2] = { 0, 0 };
-	struct lt_elf *e = NULL;
 	bool found = false;
 	char path[64];
 	int fd, ret = 0;
 
-	if (!o->pyfree.found)
+	if (!pf->found)
 		return 0;
-	if (asks_debug_hooks(pid, why, len))
-		return 1;
+	/* The bias of the mapping that holds the target's code: no need to read the file. */
 	for (size_t i = 0; i < maps->n && !found; i++) {
 		const struct lt_vma *v = &maps->vmas[i];
 
 		if (!v->x || v->inode != o->ino || v->dev_major != o->dev_major ||
-		    v->dev_minor != o->dev_minor)
+		    v->dev_minor != o->dev_minor || pf->target.file_offset < v->offset ||
+		    pf->target.file_offset - v->offset >= v->end - v->start)
 			continue;
-		e = elfobj__open(o->open_path);
-		found = e && !elfobj__bias(e, v->start, v->offset, &bias);
-		elfobj__close(e);
+		bias = v->start - v->offset - (pf->target.vaddr - pf->target.file_offset);
+		found = true;
 	}
 	if (!found)
 		return -ENOENT;
@@ -897,7 +951,7 @@ int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct l
 	if (fd < 0)
 		return -errno;
 	for (size_t k = 0; k < 2 && !ret; k++) {
-		const struct lt_forwarder *fw = &o->pyfree.fwd[k];
+		const struct lt_forwarder *fw = &pf->fwd[k];
 		uint64_t slot = fw->at + bias;
 
 		if (fw->via && pread(fd, &slot, sizeof(slot), fw->at + bias) != sizeof(slot))
@@ -906,14 +960,20 @@ int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct l
 			slot += fw->off;
 		if (!ret && pread(fd, &ptr[k], sizeof(ptr[k]), slot) != sizeof(ptr[k]))
 			ret = -EIO;
-		else if (!ret && ptr[k] != o->pyfree.target.vaddr + bias)
-			ret = 1;
+		/*
+		 * Elsewhere in code: hooked. Not in code (0, or the file's own value before the
+		 * dynamic loader relocated it): not settled, the next look reads it again.
+		 */
+		else if (!ret && ptr[k] != pf->target.vaddr + bias)
+			ret = in_code(maps, ptr[k]) ? 1 : 0;
+		if (ret == 0 && ptr[k] != pf->target.vaddr + bias)
+			break;
 	}
 	close(fd);
 	if (ret == 1)
 		snprintf(why, len, "%s leads to %#" PRIx64 ", not to pymalloc's free",
-			 ptr[0] != o->pyfree.target.vaddr + bias ? "PyObject_Free" : "PyMem_Free",
-			 ptr[0] != o->pyfree.target.vaddr + bias ? ptr[0] : ptr[1]);
+			 ptr[0] != pf->target.vaddr + bias ? "PyObject_Free" : "PyMem_Free",
+			 ptr[0] != pf->target.vaddr + bias ? ptr[0] : ptr[1]);
 	return ret;
 }
 

@@ -75,10 +75,11 @@ struct lt_object {
 	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
 	struct lt_pyfree pyfree;
 	/*
-	 * CPython's PyObject_Malloc compiled into this many of its callers (link-time
-	 * optimization, as Debian's python3): objects allocated there take no probe.
+	 * CPython's PyObject_Malloc and PyObject_Free compiled into this many of their callers
+	 * (link-time optimization, as Debian's python3): objects allocated or freed there take
+	 * no probe.
 	 */
-	unsigned int pymalloc_inlined;
+	unsigned int pymalloc_inlined, pyfree_inlined;
 	bool probed; /* the caller's: its probes for this process are attached */
 	double probed_at; /* the caller's: since when (now_mono()) */
 };
@@ -155,11 +156,16 @@ bool objects__is_go(pid_t pid);
 bool objects__is_node(pid_t pid);
 
 /*
+ * Whether `pid`'s environment or command line asks CPython for its debug hooks
+ * (PYTHONMALLOC=...debug, PYTHONDEVMODE, -X dev), which it installs as it starts. `why`
+ * says which.
+ */
+bool objects__asks_debug_hooks(pid_t pid, char *why, size_t len);
+/*
  * Whether `pid` reaches another free than pymalloc's through PyObject_Free or PyMem_Free,
- * where `o` probes pymalloc's (o->pyfree): its environment or command line asks for CPython's
- * debug hooks, or the pointers in its memory lead elsewhere (the hooks installed, tracemalloc,
- * an embedder's allocator). 1 (`why` says how), 0 (not, or `o` has no such probe), or -errno
- * when it cannot tell (the process is gone).
+ * where `o` probes pymalloc's (o->pyfree): the pointers in its memory lead to other code (the
+ * debug hooks installed, tracemalloc, an embedder's allocator). 1 (`why` says how), 0 (not,
+ * not yet relocated, or `o` has no such probe), or -errno when it cannot tell (gone).
  */
 int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct lt_object *o,
 			   char *why, size_t len);

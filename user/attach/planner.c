@@ -295,7 +295,8 @@ bool planner__forwarder(const uint8_t *code, size_t len, uint64_t vaddr,
 	return take_disp(code, len, &at, size, &out->off);
 }
 
-bool planner__devirtualized(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *slot)
+bool planner__devirtualized(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t text,
+			    uint64_t text_end, uint64_t *slot)
 {
 	/* Per register (capstone's numbering): loaded from a rip-relative pointer, or a lea. */
 	uint64_t loaded[X86_REG_ENDING] = { 0 }, lea[X86_REG_ENDING] = { 0 };
@@ -328,9 +329,14 @@ bool planner__devirtualized(const uint8_t *code, size_t len, uint64_t vaddr, uin
 		if (ins[i].id != X86_INS_CMP || a->type != X86_OP_REG || a->reg >= X86_REG_ENDING ||
 		    !loaded[a->reg])
 			continue;
-		/* the pointer against a constant address: pymalloc's own function */
-		if ((b->type == X86_OP_IMM && b->imm > 0) ||
-		    (b->type == X86_OP_REG && b->reg < X86_REG_ENDING && lea[b->reg])) {
+		/* the pointer against the address of code: pymalloc's own function */
+		if (b->type == X86_OP_IMM)
+			at = (uint64_t)b->imm;
+		else if (b->type == X86_OP_REG && b->reg < X86_REG_ENDING)
+			at = lea[b->reg];
+		else
+			continue;
+		if (at >= text && at < text_end) {
 			*slot = loaded[a->reg];
 			found = true;
 		}

@@ -68,8 +68,10 @@ bool planner__forwarder(const uint8_t *code, size_t len, uint64_t vaddr,
  * Whether the code at `vaddr` loads a function pointer and compares it with a function's
  * address, the shape of a call through a pointer that link-time optimization devirtualized:
  * Debian's python3 builds PyObject_Malloc so, and compiles the same test with pymalloc's code
- * into many of its callers. When it is, `*slot` is the pointer's ELF address.
+ * into many of its callers. The address compared with must be code, in [text, text_end).
+ * When it is so, `*slot` is the pointer's ELF address.
  */
-bool planner__devirtualized(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *slot);
+bool planner__devirtualized(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t text,
+			    uint64_t text_end, uint64_t *slot);
 
 #endif /* LEAKTOP_PLANNER_H */

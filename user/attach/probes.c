@@ -492,6 +492,7 @@ int probes__attach_per_call(struct lt_probes *p, pid_t pid, const char *open_pat
 int probes__attach_pyfree_forwarders(struct lt_probes *p, pid_t pid, const struct lt_object *o)
 {
 	static const size_t syms[2] = { LT_SYM_PYOBJECT_FREE, LT_SYM_PYMEM_FREE };
+	size_t first_link = p->nlinks;
 	struct site sites[2];
 	int err = 0;
 
@@ -503,6 +504,9 @@ int probes__attach_pyfree_forwarders(struct lt_probes *p, pid_t pid, const struc
 				    o, sites, ARRAY_SIZE(sites));
 	for (size_t k = 0; k < ARRAY_SIZE(sites) && !err; k++)
 		err = attach_perf(p, p->skel->progs.free_enter, false, pid, o, &sites[k]);
+	/* All or nothing: the caller tries again at the next look. */
+	while (err && p->nlinks > first_link)
+		bpf_link__destroy(p->links[--p->nlinks]);
 	return err;
 }
 
