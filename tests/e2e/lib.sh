@@ -103,6 +103,18 @@ trigger_leaker() {
 	wait_for "$WORK/$1.out" '^done' 60 || fail "leaker $1 did not finish"
 }
 
+# trace_leak NAME PID ARGS...: leaktop ARGS on the started leaker PID through one leak (its
+# trigger, then half a second), stopped; fails unless it exits 0. Leaves $WORK/NAME.err.
+trace_leak() {
+	local name=$1 pid=$2
+	shift 2
+	start_leaktop "$name" "$@"
+	trigger_leaker "$name" "$pid"
+	sleep 0.5
+	stop_leaktop
+	assert_eq "$LT_RC" 0 "$name: leaktop's exit status"
+}
+
 # start_leaktop NAME ARGS...: run leaktop in the background; sets LT_PID. Waits for attach.
 # LEAKTOP_WRAP (a command such as valgrind) runs leaktop under it.
 start_leaktop() {

@@ -18,11 +18,7 @@ line=$(grep -n '# LEAK:keep$' "$script" | cut -d: -f1)
 run() {
 	LEAKER=$2 LEAKER_ENV=$3 start_leaker "$1" "$script"
 	PID=$LEAKER_PID
-	start_leaktop "$1" -p "$PID" -i 60 --json "$WORK/$1.json"
-	trigger_leaker "$1" "$PID"
-	sleep 0.5
-	stop_leaktop
-	assert_eq "$LT_RC" 0 "$1: leaktop's exit status"
+	trace_leak "$1" "$PID" -p "$PID" -i 60 --json "$WORK/$1.json"
 	ltjson "$WORK/$1.json" validate >/dev/null || fail "$1: bad JSON"
 }
 

@@ -26,11 +26,7 @@ run() {
 	[[ -x $py ]] || fail "$py is missing (pyenv's 3.8 to 3.13 are on this machine)"
 	LEAKER=$py LEAKER_ENV=$3 start_leaker "$name" "$script"
 	PID=$LEAKER_PID
-	start_leaktop "$name" -v -p "$PID" -i 60 --json "$WORK/$name.json" ${LT_EXTRA:-}
-	trigger_leaker "$name" "$PID"
-	sleep 0.5
-	stop_leaktop
-	assert_eq "$LT_RC" 0 "$name: leaktop's exit status"
+	trace_leak "$name" "$PID" -v -p "$PID" -i 60 --json "$WORK/$name.json" ${LT_EXTRA:-}
 	ltjson "$WORK/$name.json" validate >/dev/null || fail "$name: bad JSON"
 	ltjson "$WORK/$name.json" python "$PID" >"$WORK/$name.sites"
 }

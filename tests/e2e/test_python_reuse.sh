@@ -11,11 +11,7 @@ for py in /usr/bin/python3.11 "$(ls -d "${PYENV_ROOT:-/root/.pyenv}"/versions/3.
 	name=$(basename "$py")
 	LEAKER=$py start_leaker "$name" "$script"
 	pid=$LEAKER_PID
-	start_leaktop "$name" -p "$pid" -i 60 --json "$WORK/$name.json"
-	trigger_leaker "$name" "$pid"
-	sleep 0.5
-	stop_leaktop
-	assert_eq "$LT_RC" 0 "$name: leaktop's exit status"
+	trace_leak "$name" "$pid" -p "$pid" -i 60 --json "$WORK/$name.json"
 	addrs=$(awk '$1 == "code" { print $3 }' "$WORK/$name.out" | sort -u | wc -l)
 	((addrs < 20)) || fail "$name: the 20 code objects had 20 addresses: nothing to test"
 	"$TOP/tests/e2e/ltjson.py" "$WORK/$name.json" python "$pid" >"$WORK/$name.sites"
