@@ -275,16 +275,21 @@ int allocators__attach_command(struct lt_session *s, const char *file)
 		free(path);
 		return 0; /* execvp says what is wrong with it */
 	}
-	err = objects__file_allocator(path, s->objcache, &exe);
-	for (size_t k = 0; !err && k < exe.n; k++) {
-		struct lt_object *o = &exe.v[k];
+	/* The executable itself, then the libraries it names (a shared libpython). */
+	for (int pass = 0; !err && pass < 2; pass++) {
+		err = pass ? objects__needed_allocators(path, s->objcache, &exe)
+			   : objects__file_allocator(path, s->objcache, &exe);
+		for (size_t k = 0; !err && k < exe.n; k++) {
+			struct lt_object *o = &exe.v[k];
+			bool before = objects__cache_attached(s->objcache, o) > 0;
 
-		err = attach_shared(s, o);
-		if (!err)
-			lt_info(0, "probing %s allocator %s before it runs",
-				objects__family_name(o->family), o->path);
+			err = attach_shared(s, o);
+			if (!err && !before)
+				lt_info(0, "probing %s allocator %s before it runs",
+					objects__family_name(o->family), o->path);
+		}
+		objects__free(&exe);
 	}
-	objects__free(&exe);
 	free(path);
 	return err;
 }

@@ -725,6 +725,77 @@ int objects__file_allocator(const char *path, struct lt_object_cache *cache,
 	return consider_file(real, cache, out);
 }
 
+/* The absolute directories of a colon-separated search path, $ORIGIN expanded. */
+static void add_search(struct dir_list *l, const char *list, const char *origin)
+{
+	char *copy = strdup(list), *save = NULL, *d;
+
+	for (d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+		char dir[PATH_MAX];
+
+		if (!strncmp(d, "$ORIGIN", 7))
+			snprintf(dir, sizeof(dir), "%s%s", origin, d + 7);
+		else if (!strncmp(d, "${ORIGIN}", 9))
+			snprintf(dir, sizeof(dir), "%s%s", origin, d + 9);
+		else
+			snprintf(dir, sizeof(dir), "%s", d);
+		if (dir[0] == '/')
+			dir_add(l, dir);
+	}
+	free(copy);
+}
+
+int objects__needed_allocators(const char *exe, struct lt_object_cache *cache,
+			       struct lt_object_list *out)
+{
+	char real[PATH_MAX], origin[PATH_MAX], *needed[64], *runpath = NULL, *slash;
+	const char *env = getenv("LD_LIBRARY_PATH");
+	struct dir_list dirs = { 0 };
+	struct lt_elf *e;
+	bool is_rpath;
+	int n, err = 0;
+
+	*out = (struct lt_object_list){ 0 };
+	if (!realpath(exe, real) || !(e = elfobj__open(real)))
+		return 0;
+	n = elfobj__needed(e, needed, ARRAY_SIZE(needed), &runpath, &is_rpath);
+	elfobj__close(e);
+	snprintf(origin, sizeof(origin), "%s", real);
+	slash = strrchr(origin, '/');
+	if (slash)
+		*slash = '\0';
+	/* The dynamic loader's order: DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, then the system's. */
+	if (runpath && is_rpath)
+		add_search(&dirs, runpath, origin);
+	if (env)
+		add_search(&dirs, env, origin);
+	if (runpath && !is_rpath)
+		add_search(&dirs, runpath, origin);
+	for (size_t i = 0; i < ARRAY_SIZE(lib_dirs); i++)
+		dir_add(&dirs, lib_dirs[i]);
+	conf_dirs(&dirs);
+	for (int k = 0; k < n; k++) {
+		for (size_t i = 0; !err && i < dirs.n; i++) {
+			char path[PATH_MAX], found[PATH_MAX];
+
+			if (strchr(needed[k], '/'))
+				snprintf(path, sizeof(path), "%s", needed[k]);
+			else
+				snprintf(path, sizeof(path), "%s/%s", dirs.v[i], needed[k]);
+			if (access(path, R_OK) || !realpath(path, found))
+				continue;
+			err = consider_file(found, cache, out);
+			break;
+		}
+		free(needed[k]);
+	}
+	for (size_t i = 0; i < dirs.n; i++)
+		free(dirs.v[i]);
+	free(dirs.v);
+	free(runpath);
+	return err;
+}
+
 int objects__system_allocators(struct lt_object_cache *cache, struct lt_object_list *out)
 {
 	struct dir_list dirs = { 0 };

@@ -140,6 +140,14 @@ int objects__system_allocators(struct lt_object_cache *cache, struct lt_object_l
 int objects__file_allocator(const char *path, struct lt_object_cache *cache,
 			    struct lt_object_list *out);
 
+/*
+ * The allocator libraries the executable at `exe` names in its DT_NEEDED entries (a shared
+ * libpython, a jemalloc linked in), found as its dynamic loader would (DT_RPATH,
+ * LD_LIBRARY_PATH, DT_RUNPATH with $ORIGIN, the system's directories): for probing a launched
+ * command's allocators before it runs. 0 or -ENOMEM; objects__free() the list.
+ */
+int objects__needed_allocators(const char *exe, struct lt_object_cache *cache,
+			       struct lt_object_list *out);
 /* When `list`'s object of the same file as `o` (device and inode) was probed; 0: not. */
 double objects__probed_in(const struct lt_object_list *list, const struct lt_object *o);
 

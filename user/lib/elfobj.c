@@ -455,6 +455,44 @@ int elfobj__section(struct lt_elf *e, const char *name, size_t max, const void *
 	return 0;
 }
 
+int elfobj__needed(struct lt_elf *e, char **needed, size_t max, char **runpath, bool *is_rpath)
+{
+	Elf_Scn *scn = find_section(e->elf, SHT_DYNAMIC);
+	const char *rpath = NULL, *run = NULL;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	size_t n = 0;
+
+	*runpath = NULL;
+	*is_rpath = false;
+	if (!scn || !gelf_getshdr(scn, &sh) || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+		return -ENOENT;
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		const char *name;
+		GElf_Dyn d;
+
+		if (!gelf_getdyn(data, i, &d) || d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag != DT_NEEDED && d.d_tag != DT_RUNPATH && d.d_tag != DT_RPATH)
+			continue;
+		name = elf_strptr(e->elf, sh.sh_link, d.d_un.d_val);
+		if (!name)
+			continue;
+		if (d.d_tag == DT_RUNPATH)
+			run = name;
+		else if (d.d_tag == DT_RPATH)
+			rpath = name;
+		else if (n < max && (needed[n] = strdup(name)))
+			n++;
+	}
+	/* The loader ignores DT_RPATH when DT_RUNPATH is there. */
+	if (run || rpath) {
+		*runpath = strdup(run ? run : rpath);
+		*is_rpath = !run;
+	}
+	return n;
+}
+
 int elfobj__section_at(struct lt_elf *e, const char *name, uint64_t *addr, uint64_t *offset,
 		       uint64_t *size)
 {

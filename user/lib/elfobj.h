@@ -80,6 +80,13 @@ int elfobj__build_id(struct lt_elf *e, char *buf, size_t len);
 int elfobj__section(struct lt_elf *e, const char *name, size_t max, const void **data,
 		    size_t *len);
 
+/*
+ * The dynamic section's library names (DT_NEEDED, at most `max`, strdup'ed into `needed`) and
+ * its search path (DT_RUNPATH, else DT_RPATH, strdup'ed, or NULL). Returns how many names, or
+ * -errno. The caller frees each string.
+ */
+int elfobj__needed(struct lt_elf *e, char **needed, size_t max, char **runpath, bool *is_rpath);
+
 /* Where the section named `name` is: its address, file offset and size. 0 or -ENOENT. */
 int elfobj__section_at(struct lt_elf *e, const char *name, uint64_t *addr, uint64_t *offset,
 		       uint64_t *size);
