@@ -153,7 +153,6 @@ static __always_inline __u64 lt_count_weight(__u64 size, __u64 weight)
 	return weight * LT_COUNT_ONE / size;
 }
 
-/* Account the release of `addr`, if it is a live allocation we track. */
 /*
  * A counting filter in front of `allocs`, for sampled traces, where most frees are of blocks
  * never recorded and the hash lookup that says so is the dearest part of a free's program.
@@ -203,6 +202,7 @@ static __always_inline void lt_filter_add(__u32 tgid, __u64 addr, int delta)
 		__sync_fetch_and_add(n, delta);
 }
 
+/* Account the release of `addr`, if it is a live allocation we track. */
 static __always_inline void lt_release(__u32 tgid, __u64 addr)
 {
 	__u32 gen = lt_exec_gen();

@@ -197,59 +197,50 @@ NOINLINE int leak_deep(int depth)
 	return 0;
 }
 
-/* A chain of eight frames between main and malloc, none of them inlined or tail-called. */
-NOINLINE void *chain_8(size_t n)
-{
-	void *p = malloc(n);
-
-	kept[1] = p;
-	return p;
-}
-#define CHAIN(k, next)                                                                          \
-	NOINLINE void *chain_##k(size_t n)                                                      \
+/*
+ * Chains of frames between main and malloc, none of them inlined or tail-called, each link's
+ * frame holding `pad` bytes of its own: chain_1 to chain_8, small frames; wide_1 to wide_12,
+ * over 1 KiB each, so that the walk's stack window must slide, then give out.
+ */
+#define CHAIN_END(name, slot)                                                                   \
+	NOINLINE void *name(size_t n)                                                           \
 	{                                                                                       \
-		void *p = next(n + 0);                                                          \
-		__asm__ volatile("" ::: "memory"); /* no tail call */                           \
+		void *p = malloc(n);                                                            \
+                                                                                                \
+		kept[slot] = p;                                                                 \
 		return p;                                                                       \
 	}
-CHAIN(7, chain_8)
-CHAIN(6, chain_7)
-CHAIN(5, chain_6)
-CHAIN(4, chain_5)
-CHAIN(3, chain_4)
-CHAIN(2, chain_3)
-CHAIN(1, chain_2)
-
-/* Twelve frames of over 1 KiB each: the walk's stack window must slide, then give out. */
-NOINLINE void *wide_12(size_t n)
-{
-	void *p = malloc(n);
-
-	kept[3] = p;
-	return p;
-}
-#define WIDE(k, next)                                                                           \
-	NOINLINE void *wide_##k(size_t n)                                                       \
+#define CHAIN_LINK(name, next, pad)                                                             \
+	NOINLINE void *name(size_t n)                                                           \
 	{                                                                                       \
-		volatile char pad[1024];                                                        \
+		volatile char frame[pad];                                                       \
 		void *p;                                                                        \
                                                                                                 \
-		pad[0] = (char)n;                                                               \
-		p = next(n + (size_t)(pad[0] - (char)n));                                       \
-		__asm__ volatile("" ::"r"(pad) : "memory"); /* no tail call, pad kept */        \
+		frame[0] = (char)n;                                                             \
+		p = next(n + (size_t)(frame[0] - (char)n));                                     \
+		__asm__ volatile("" ::"r"(frame) : "memory"); /* no tail call, frame kept */    \
 		return p;                                                                       \
 	}
-WIDE(11, wide_12)
-WIDE(10, wide_11)
-WIDE(9, wide_10)
-WIDE(8, wide_9)
-WIDE(7, wide_8)
-WIDE(6, wide_7)
-WIDE(5, wide_6)
-WIDE(4, wide_5)
-WIDE(3, wide_4)
-WIDE(2, wide_3)
-WIDE(1, wide_2)
+CHAIN_END(chain_8, 1)
+CHAIN_LINK(chain_7, chain_8, 1)
+CHAIN_LINK(chain_6, chain_7, 1)
+CHAIN_LINK(chain_5, chain_6, 1)
+CHAIN_LINK(chain_4, chain_5, 1)
+CHAIN_LINK(chain_3, chain_4, 1)
+CHAIN_LINK(chain_2, chain_3, 1)
+CHAIN_LINK(chain_1, chain_2, 1)
+CHAIN_END(wide_12, 3)
+CHAIN_LINK(wide_11, wide_12, 1024)
+CHAIN_LINK(wide_10, wide_11, 1024)
+CHAIN_LINK(wide_9, wide_10, 1024)
+CHAIN_LINK(wide_8, wide_9, 1024)
+CHAIN_LINK(wide_7, wide_8, 1024)
+CHAIN_LINK(wide_6, wide_7, 1024)
+CHAIN_LINK(wide_5, wide_6, 1024)
+CHAIN_LINK(wide_4, wide_5, 1024)
+CHAIN_LINK(wide_3, wide_4, 1024)
+CHAIN_LINK(wide_2, wide_3, 1024)
+CHAIN_LINK(wide_1, wide_2, 1024)
 
 NOINLINE void leak_dlopened(const char *lib)
 {

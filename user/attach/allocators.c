@@ -295,7 +295,7 @@ int allocators__attach_command(struct lt_session *s, const char *file)
 }
 
 /*
- * A process whose frees leaktop sees at pymalloc's own (o->pyfree) but which reaches another
+ * A process whose frees leaktop sees at pymalloc's own (o->py.free) but which reaches another
  * through PyObject_Free or PyMem_Free: those two are probed for it as well, from the first
  * look that finds it so. The first look reads its environment and command line (the hooks
  * asked for, not yet installed); each look reads the pointers again, since CPython installs
@@ -309,7 +309,7 @@ static void check_pyfree(struct lt_session *s, struct lt_proc_rec *p, struct pro
 		bool asks = false;
 		char why[128];
 
-		if (!o->probed || !o->pyfree.found)
+		if (!o->probed || !o->py.free.found)
 			continue;
 		if (!a->pyfree_env_read) {
 			a->pyfree_env_read = true;
@@ -355,14 +355,14 @@ static int attach_maps(struct lt_session *s, struct lt_proc_rec *p, const struct
 		o->probed = !err;
 		if (o->probed)
 			note_late(s, p, o);
-		if (o->probed && o->pymalloc_inlined && !objects__python_uses_malloc(p->t.pid) &&
+		if (o->probed && o->py.inlined_malloc && !objects__python_uses_malloc(p->t.pid) &&
 		    objects__cache_say_inlined(s->objcache, o))
 			lt_info(0, "pid %d (%s): %s compiles CPython's PyObject_Malloc into %u of its "
 				"callers and PyObject_Free into %u (link-time optimization): objects "
 				"allocated there (dicts, tuples, str, instances...) take no probe, and "
 				"only their arenas show, as mappings; started with PYTHONMALLOC=malloc, "
 				"every object goes through malloc and is traced", p->t.pid, p->t.comm,
-				o->path, o->pymalloc_inlined, o->pyfree_inlined);
+				o->path, o->py.inlined_malloc, o->py.inlined_free);
 	}
 	check_pyfree(s, p, a, maps);
 	/* --per-call's probe is pid-filtered: the options refuse it with shared probes (--all). */

@@ -281,17 +281,17 @@ static uint64_t devirtualized_slot(struct lt_elf *elf, const struct lt_elf_func 
  * PyObject_Malloc and PyObject_Free into many of their callers: each copy loads the
  * allocator's pointer, and when it is pymalloc's own function, allocates or frees in line,
  * with no call for a probe to see. The functions themselves show the build
- * (planner__devirtualized). Counts, in `inlined`, the instructions elsewhere in .text that
+ * (planner__devirtualized). Counts, in `py`, the instructions elsewhere in .text that
  * load or compare each pointer (mov, cmp, and cmp with an immediate): each is a compiled-in
  * copy. Both 0 when the build is not so. The code is read in steps of 1 MiB, at most 256 MiB.
  */
 static void count_inlined_pymalloc(struct lt_elf *elf, const struct lt_elf_func *funcs,
-				   unsigned int inlined[2])
+				   struct lt_pybuild *py)
 {
 	uint64_t addr, off, size, slot[2];
 	uint8_t *buf;
 
-	inlined[0] = inlined[1] = 0;
+	py->inlined_malloc = py->inlined_free = 0;
 	if (elfobj__section_at(elf, ".text", &addr, &off, &size) || size < 16)
 		return;
 	if (size > INLINED_SCAN_MAX)
@@ -313,7 +313,10 @@ static void count_inlined_pymalloc(struct lt_elf *elf, const struct lt_elf_func 
 
 			if (!to || (to != slot[0] && to != slot[1]) || in_pyfuncs(funcs, at))
 				continue;
-			inlined[to == slot[0] ? 0 : 1]++;
+			if (to == slot[0])
+				py->inlined_malloc++;
+			else
+				py->inlined_free++;
 		}
 	}
 	free(buf);
@@ -352,8 +355,7 @@ struct cache_entry {
 	double attached_at;	/* when probed once for every process (now_mono); 0: not */
 	bool inlined_said;	/* its inlined PyObject_Malloc said */
 	struct lt_elf_func funcs[LT_ALLOC_SYMS];
-	struct lt_pyfree pyfree;
-	unsigned int pymalloc_inlined, pyfree_inlined;
+	struct lt_pybuild py;
 };
 
 struct lt_object_cache {
@@ -437,7 +439,7 @@ bool objects__cache_say_inlined(struct lt_object_cache *c, const struct lt_objec
 {
 	struct cache_entry *e = cache_find(c, o->ino, o->dev_major, o->dev_minor);
 
-	if (!o->pymalloc_inlined || (e && e->inlined_said))
+	if (!o->py.inlined_malloc || (e && e->inlined_said))
 		return false;
 	if (e)
 		e->inlined_said = true;
@@ -521,9 +523,7 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 	}
 	if (known) {
 		memcpy(o.funcs, known->funcs, sizeof(o.funcs));
-		o.pyfree = known->pyfree;
-		o.pymalloc_inlined = known->pymalloc_inlined;
-		o.pyfree_inlined = known->pyfree_inlined;
+		o.py = known->py;
 	} else {
 		const char *names[LT_ALLOC_SYMS];
 
@@ -537,27 +537,19 @@ static int consider(pid_t pid, const struct lt_vma *v, uint64_t exe_ino,
 		for (size_t i = 0; i < LT_ALLOC_SYMS; i++)
 			names[i] = lt_alloc_syms[i].name;
 		elfobj__find_funcs(elf, names, LT_ALLOC_SYMS, o.funcs);
-		find_pyfree(elf, o.funcs, &o.pyfree);
-		if (!o.pyfree.found) {
-			unsigned int inlined[2];
-
-			count_inlined_pymalloc(elf, o.funcs, inlined);
-			o.pymalloc_inlined = inlined[0];
-			o.pyfree_inlined = inlined[1];
-		}
+		find_pyfree(elf, o.funcs, &o.py.free);
+		if (!o.py.free.found)
+			count_inlined_pymalloc(elf, o.funcs, &o.py);
 		elfobj__close(elf);
 		known = cache ? cache_add(cache, v->inode, v->dev_major, v->dev_minor) : NULL;
 		if (known) {
 			known->alloc = is_allocator(o.funcs);
 			memcpy(known->funcs, o.funcs, sizeof(o.funcs));
-			known->pyfree = o.pyfree;
-			known->pymalloc_inlined = o.pymalloc_inlined;
-			known->pyfree_inlined = o.pyfree_inlined;
+			known->py = o.py;
 		}
 	}
 	if (!pymalloc_on) {
-		o.pyfree.found = false;
-		o.pymalloc_inlined = o.pyfree_inlined = 0;
+		memset(&o.py, 0, sizeof(o.py));
 		for (size_t i = LT_SYM_PYOBJECT_MALLOC; i < LT_ALLOC_SYMS; i++)
 			o.funcs[i].found = false;
 	}
@@ -917,70 +909,65 @@ size_t objects__alloc_ranges(const struct lt_maps *maps, const struct lt_object_
 	return n;
 }
 
-/* NUL-separated strings of /proc/PID/<name>, at most `len` - 1 bytes, NUL-ended. -1: none. */
-static ssize_t read_proc_strings(pid_t pid, const char *name, char *buf, size_t len)
+/* /proc/PID/<name>, NUL-separated strings: `*n` bytes, malloc'd, NUL-ended; NULL: unread. */
+static char *proc_strings(pid_t pid, const char *name, size_t *n)
 {
 	char path[64];
-	ssize_t got;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	for (got = 0; (size_t)got < len - 1;) {
-		ssize_t r = read(fd, buf + got, len - 1 - got);
+	return read_file(path, n);
+}
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += r;
+/* The value of `name` in an environment block of `n` bytes, or NULL. */
+static const char *env_value(const char *env, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t at = 0; env && at < n; at += strlen(env + at) + 1) {
+		if (!strncmp(env + at, name, len) && env[at + len] == '=')
+			return env + at + len + 1;
 	}
-	close(fd);
-	buf[got] = '\0';
-	return got;
+	return NULL;
 }
 
 /* Whether the process asks CPython for its debug hooks at start (PYTHONMALLOC, -X dev). */
 bool objects__asks_debug_hooks(pid_t pid, char *why, size_t len)
 {
-	static char buf[64 * 1024];
-	ssize_t n = read_proc_strings(pid, "environ", buf, sizeof(buf));
+	size_t n = 0;
+	char *buf = proc_strings(pid, "environ", &n);
+	const char *malloc_v = env_value(buf, n, "PYTHONMALLOC");
+	const char *dev = env_value(buf, n, "PYTHONDEVMODE");
+	bool asks = false;
 
-	for (ssize_t at = 0; at < n; at += strlen(buf + at) + 1) {
-		const char *s = buf + at;
-
-		if ((!strncmp(s, "PYTHONMALLOC=", 13) && strstr(s, "debug")) ||
-		    (!strncmp(s, "PYTHONDEVMODE=", 14) && s[14])) {
-			snprintf(why, len, "%s", s);
-			return true;
-		}
+	if (malloc_v && strstr(malloc_v, "debug")) {
+		snprintf(why, len, "PYTHONMALLOC=%s", malloc_v);
+		asks = true;
+	} else if (dev && *dev) {
+		snprintf(why, len, "PYTHONDEVMODE=%s", dev);
+		asks = true;
 	}
-	n = read_proc_strings(pid, "cmdline", buf, sizeof(buf));
-	for (ssize_t at = 0; at < n; at += strlen(buf + at) + 1) {
+	free(buf);
+	buf = asks ? NULL : proc_strings(pid, "cmdline", &n);
+	for (size_t at = 0; buf && !asks && at < n; at += strlen(buf + at) + 1) {
 		const char *s = buf + at;
 
-		if (!strcmp(s, "-Xdev") ||
-		    (!strcmp(s, "-X") && at + 3 < n && !strcmp(s + 3, "dev"))) {
+		asks = !strcmp(s, "-Xdev") || (!strcmp(s, "-X") && at + 3 < n && !strcmp(s + 3, "dev"));
+		if (asks)
 			snprintf(why, len, "-X dev");
-			return true;
-		}
 	}
-	return false;
+	free(buf);
+	return asks;
 }
 
 bool objects__python_uses_malloc(pid_t pid)
 {
-	static char buf[64 * 1024];
-	ssize_t n = read_proc_strings(pid, "environ", buf, sizeof(buf));
+	size_t n = 0;
+	char *buf = proc_strings(pid, "environ", &n);
+	const char *v = env_value(buf, n, "PYTHONMALLOC");
+	bool yes = v && (!strcmp(v, "malloc") || !strcmp(v, "malloc_debug"));
 
-	for (ssize_t at = 0; at < n; at += strlen(buf + at) + 1) {
-		if (!strcmp(buf + at, "PYTHONMALLOC=malloc") ||
-		    !strcmp(buf + at, "PYTHONMALLOC=malloc_debug"))
-			return true;
-	}
-	return false;
+	free(buf);
+	return yes;
 }
 
 /* Whether `addr` is in an executable mapping of the process. */
@@ -996,7 +983,7 @@ static bool in_code(const struct lt_maps *maps, uint64_t addr)
 int objects__pyfree_hooked(pid_t pid, const struct lt_maps *maps, const struct lt_object *o,
 			   char *why, size_t len)
 {
-	const struct lt_pyfree *pf = &o->pyfree;
+	const struct lt_pyfree *pf = &o->py.free;
 	uint64_t bias = 0, ptr[2] = { 0, 0 };
 	bool found = false;
 	char path[64];

@@ -51,6 +51,16 @@ struct lt_pyfree {
 	struct lt_forwarder fwd[2];	/* the pointers PyObject_Free and PyMem_Free jump through */
 };
 
+/* How CPython's allocator is built in a file, as far as its probes go. */
+struct lt_pybuild {
+	struct lt_pyfree free;
+	/*
+	 * PyObject_Malloc and PyObject_Free compiled into this many of their callers (link-time
+	 * optimization, as Debian's python3): objects allocated or freed there take no probe.
+	 */
+	unsigned int inlined_malloc, inlined_free;
+};
+
 enum lt_family {
 	LT_FAMILY_GLIBC,
 	LT_FAMILY_MUSL,
@@ -73,13 +83,7 @@ struct lt_object {
 	unsigned int dev_major, dev_minor;
 	enum lt_family family;
 	struct lt_elf_func funcs[LT_ALLOC_SYMS]; /* by lt_alloc_syms[] index */
-	struct lt_pyfree pyfree;
-	/*
-	 * CPython's PyObject_Malloc and PyObject_Free compiled into this many of their callers
-	 * (link-time optimization, as Debian's python3): objects allocated or freed there take
-	 * no probe.
-	 */
-	unsigned int pymalloc_inlined, pyfree_inlined;
+	struct lt_pybuild py;
 	bool probed; /* the caller's: its probes for this process are attached */
 	double probed_at; /* the caller's: since when (now_mono()) */
 };
@@ -101,7 +105,7 @@ void objects__cache_free(struct lt_object_cache *c);
 /* When an allocator file was attached for every process (now_mono()); 0: it is not. */
 double objects__cache_attached(struct lt_object_cache *c, const struct lt_object *o);
 void objects__cache_set_attached(struct lt_object_cache *c, const struct lt_object *o);
-/* Whether `o`'s inlined PyObject_Malloc (pymalloc_inlined) is yet to be said: true once. */
+/* Whether `o`'s inlined PyObject_Malloc (py.inlined_malloc) is yet to be said: true once. */
 bool objects__cache_say_inlined(struct lt_object_cache *c, const struct lt_object *o);
 /* Whether an allocator file is probed for each process that maps it, and marking it so. */
 bool objects__cache_per_process(struct lt_object_cache *c, const struct lt_object *o);
@@ -171,7 +175,7 @@ bool objects__is_node(pid_t pid);
 bool objects__asks_debug_hooks(pid_t pid, char *why, size_t len);
 /*
  * Whether `pid` reaches another free than pymalloc's through PyObject_Free or PyMem_Free,
- * where `o` probes pymalloc's (o->pyfree): the pointers in its memory lead to other code (the
+ * where `o` probes pymalloc's (o->py.free): the pointers in its memory lead to other code (the
  * debug hooks installed, tracemalloc, an embedder's allocator). 1 (`why` says how), 0 (not,
  * not yet relocated, or `o` has no such probe), or -errno when it cannot tell (gone).
  */

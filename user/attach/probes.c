@@ -288,12 +288,12 @@ static size_t plan_sites(struct lt_probes *p, pid_t pid, const struct lt_object 
 
 		if (!f->found || alias_of_earlier(o, i))
 			continue;
-		if (o->pyfree.found && i == LT_SYM_PYMEM_FREE)
+		if (o->py.free.found && i == LT_SYM_PYMEM_FREE)
 			continue; /* the same target as PyObject_Free's, probed once */
-		if (o->pyfree.found && i == LT_SYM_PYOBJECT_FREE) {
+		if (o->py.free.found && i == LT_SYM_PYOBJECT_FREE) {
 			lt_info(1, "pid %d: PyObject_Free and PyMem_Free forward to pymalloc's free "
-				"at %#" PRIx64 ", probed there", pid, o->pyfree.target.vaddr);
-			plan_site(p, pid, o, &o->pyfree.target, fn, 2, "_PyObject_Free",
+				"at %#" PRIx64 ", probed there", pid, o->py.free.target.vaddr);
+			plan_site(p, pid, o, &o->py.free.target, fn, 2, "_PyObject_Free",
 				  LT_COOKIE_ARG2, &sites[n++]);
 			continue;
 		}

@@ -52,7 +52,7 @@ int probes__attach_object(struct lt_probes *p, pid_t pid, const struct lt_object
 
 /*
  * Probe PyObject_Free and PyMem_Free themselves in `pid`, where `o` probes pymalloc's free
- * behind them (o->pyfree) but the process reaches another free through them (PYTHONMALLOC's
+ * behind them (o->py.free) but the process reaches another free through them (PYTHONMALLOC's
  * debug hooks, -X dev, tracemalloc): single-stepped traps, but every block the process
  * frees is seen with the address it was given. A block freed twice over is harmless: the
  * second probe finds it gone.

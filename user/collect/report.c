@@ -637,7 +637,6 @@ static void proc_cost(struct lt_proc *p, const struct lt_trap_cost *trap, double
 		return;
 	cost__estimate(trap, &p->cost, &p->cost, &whole);
 	p->hits = llround(whole.hits);
-	p->stepped = p->cost.stepped;
 	p->added_s = whole.added_ns / 1e9;
 	if (final) {
 		span = whole;

@@ -138,8 +138,7 @@ struct lt_proc {
 	double added_ratio;	/* the CPU leaktop adds to it, estimated, as a share of one core */
 	double floor_ratio;	/* of which what no sampling interval removes (entries and frees) */
 	double added_s;		/* the CPU seconds it added since attach, estimated */
-	uint64_t hits;		/* probe hits since attach */
-	uint64_t stepped;	/* of which on single-stepped instructions (10-20 times dearer) */
+	uint64_t hits;		/* probe hits since attach (of which cost.stepped single-stepped) */
 };
 
 /* A container's processes summed, for the host summary (--all, --cgroup, --container). */

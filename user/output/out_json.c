@@ -124,7 +124,7 @@ static void proc(struct json_writer *jw, const void *elem)
 	jw_start_object(jw);
 	jw_uint_field(jw, "probe_hits", p->hits);
 	jw_double_field(jw, "probe_hits_per_s", p->hits_per_s);
-	jw_uint_field(jw, "stepped_hits", p->stepped);
+	jw_uint_field(jw, "stepped_hits", p->cost.stepped);
 	jw_double_field(jw, "added_cpu_ratio", p->added_ratio);
 	jw_double_field(jw, "floor_cpu_ratio", p->floor_ratio);
 	jw_double_field(jw, "added_cpu_s", p->added_s);

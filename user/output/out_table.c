@@ -567,9 +567,9 @@ static void cost_line(FILE *f, const struct lt_report *r, const struct lt_proc *
 		p->hits_per_s, fmt_share(share, sizeof(share), p->added_ratio),
 		r->self.trap.known ? "" : " in BPF alone (the trap's cost is unknown)", p->added_s,
 		fmt_sampling(smp, sizeof(smp), p, o->exact, false));
-	if (p->stepped && p->hits)
+	if (p->cost.stepped && p->hits)
 		fprintf(f, "; %.0f%% of its hits single-stepped (leaktop -v says where)",
-			100.0 * (double)p->stepped / (double)p->hits);
+			100.0 * (double)p->cost.stepped / (double)p->hits);
 	if (p->at_floor && r->self.budget) {
 		floor_words(why, sizeof(why), r, p);
 		fprintf(f, "; %s", why);
